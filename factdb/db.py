@@ -1,0 +1,260 @@
+"""Engines, sessions and the schema state, for SQLite and PostgreSQL.
+
+Engines are built lazily, one per URL, so ``factdb --help`` never touches a database.
+
+SQLite connections get WAL, foreign keys, a busy timeout, and write transactions that take the
+write lock up front with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes
+fails with "database is locked" under concurrency without waiting (RELIABILITY.md §3).
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from factdb.config import DatabaseTarget
+from factdb.errors import DatabaseBusy, DatabaseUnavailable, SchemaError
+from factdb.models import TABLES
+
+SCHEMA_HEAD = "0001"
+"""The alembic head this code expects; a test checks it against ``migrations/``. Kept as a
+constant so that commands check the schema without importing alembic (start-up time)."""
+
+BUSY_TIMEOUT_MS = 5000
+_engines: dict[tuple[str, bool], Engine] = {}
+
+
+def _sqlite_engine(url: str, *, migrating: bool) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN; the driver would emit a deferred one.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # Batch migrations copy and drop tables; with foreign keys on, dropping a parent would
+        # cascade into its children (alembic batch docs), so migrations run with them off and
+        # check them afterwards with PRAGMA foreign_key_check.
+        cur.execute(f"PRAGMA foreign_keys={'OFF' if migrating else 'ON'}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("factdb_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def get_engine(target: DatabaseTarget, *, migrating: bool = False) -> Engine:
+    key = (target.url, migrating)
+    engine = _engines.get(key)
+    if engine is None:
+        if target.backend == "sqlite":
+            path = target.sqlite_path
+            if path is not None:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise DatabaseUnavailable(target.redacted, exc.strerror or str(exc)) from None
+            engine = _sqlite_engine(target.url, migrating=migrating)
+        else:
+            engine = create_engine(
+                target.url,
+                connect_args={"connect_timeout": 10, "application_name": "factdb"},
+                pool_pre_ping=False,
+            )
+        _engines[key] = engine
+    return engine
+
+
+def dispose_all() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def is_busy(exc: BaseException) -> bool:
+    message = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+@contextmanager
+def session_scope(target: DatabaseTarget, *, write: bool = True) -> Iterator[Session]:
+    """One transaction per command: commit on success, roll back on any error.
+
+    Read sessions start a deferred transaction on SQLite, so readers never wait for writers.
+    """
+    engine = get_engine(target).execution_options(
+        factdb_begin="IMMEDIATE" if write else "DEFERRED"
+    )
+    try:
+        with Session(engine, expire_on_commit=False, autoflush=True) as session:
+            try:
+                yield session
+                if write:
+                    session.commit()
+                else:
+                    session.rollback()
+            except BaseException:
+                session.rollback()
+                raise
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise DatabaseBusy() from None
+        raise
+
+
+# --- schema state --------------------------------------------------------------------------
+
+
+def migrations_path() -> Path:
+    """The alembic script directory, shipped inside the package as ``factdb.migrations``."""
+    return Path(str(importlib.resources.files("factdb.migrations")))
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect().execution_options(factdb_begin="DEFERRED") as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            conn.rollback()
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise DatabaseBusy() from None
+        raise DatabaseUnavailable("", str(exc.orig).splitlines()[0]) from None
+    return None if row is None else str(row[0])
+
+
+def _has_user_tables(engine: Engine) -> bool:
+    with engine.connect().execution_options(factdb_begin="DEFERRED") as conn:
+        names = set(inspect(conn).get_table_names())
+        conn.rollback()
+    return bool(names & set(TABLES))
+
+
+def ensure_schema(target: DatabaseTarget) -> None:
+    """Make sure the database is at the schema this code expects.
+
+    A new or empty SQLite file (the embedded default, or a new ``--db`` path) is created at
+    head. Anything else behind head gets an error naming ``factdb db upgrade``: a shared
+    PostgreSQL is never migrated silently.
+    """
+    try:
+        engine = get_engine(target)
+        revision = current_revision(engine)
+    except DatabaseUnavailable as exc:
+        raise DatabaseUnavailable(target.redacted, exc.reason) from None
+    except OperationalError as exc:
+        raise DatabaseUnavailable(target.redacted, str(exc.orig).splitlines()[0]) from None
+    if revision == SCHEMA_HEAD:
+        return
+    if revision is None and target.backend == "sqlite" and not _has_user_tables(engine):
+        upgrade(target, "head")
+        return
+    hint = "factdb db upgrade" if target.origin == "default" else "factdb --db … db upgrade"
+    if revision is None:
+        raise SchemaError(
+            f"database {target.redacted} has no factdb schema; run `{hint}` to create it"
+        )
+    if revision > SCHEMA_HEAD:
+        raise SchemaError(
+            f"database schema is at revision {revision}, newer than this factdb knows "
+            f"({SCHEMA_HEAD}); upgrade factdb"
+        )
+    raise SchemaError(
+        f"database schema is at revision {revision}, behind {SCHEMA_HEAD}; run `{hint}`"
+    )
+
+
+# --- alembic -------------------------------------------------------------------------------
+
+
+def alembic_config(target: DatabaseTarget) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_path()))
+    cfg.attributes["factdb_target"] = target
+    return cfg
+
+
+def _run_alembic(target: DatabaseTarget, action: str, revision: str) -> None:
+    from alembic import command
+
+    engine = get_engine(target, migrating=True)
+    cfg = alembic_config(target)
+    try:
+        # One transaction for the whole run: SQLite and PostgreSQL both roll DDL back, so a
+        # failed or killed upgrade leaves the database at the old revision (RELIABILITY.md §5).
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            getattr(command, action)(cfg, revision)
+            if target.backend == "sqlite":
+                problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise SchemaError(
+                        f"{action} would break {len(problems)} foreign key(s); nothing changed"
+                    )
+    except OperationalError as exc:
+        if is_busy(exc):
+            raise DatabaseBusy() from None
+        raise
+    finally:
+        engine.dispose()
+        _engines.pop((target.url, True), None)
+
+
+def upgrade(target: DatabaseTarget, revision: str = "head") -> None:
+    _run_alembic(target, "upgrade", revision)
+
+
+def downgrade(target: DatabaseTarget, revision: str) -> None:
+    _run_alembic(target, "downgrade", revision)
+
+
+def history() -> list[dict[str, str | None]]:
+    from alembic.script import ScriptDirectory
+
+    cfg = alembic_config(DatabaseTarget("sqlite://", "none"))
+    script = ScriptDirectory.from_config(cfg)
+    return [
+        {"revision": rev.revision, "down_revision": str(rev.down_revision or "") or None,
+         "message": rev.doc}
+        for rev in script.walk_revisions()
+    ]
+
+
+@dataclass
+class DatabaseInfo:
+    backend: str
+    url: str
+    origin: str
+    revision: str | None
+    head: str
+    counts: dict[str, int]
+
+
+def info(target: DatabaseTarget) -> DatabaseInfo:
+    engine = get_engine(target)
+    revision = current_revision(engine)
+    counts: dict[str, int] = {}
+    if revision is not None:
+        with engine.connect().execution_options(factdb_begin="DEFERRED") as conn:
+            for table in TABLES:
+                counts[table] = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+            conn.rollback()
+    return DatabaseInfo(target.backend, target.redacted, target.origin, revision, SCHEMA_HEAD,
+                        counts)

@@ -1,0 +1,92 @@
+"""One error hierarchy for the whole package.
+
+The CLI maps these to exit codes in one place (``factdb.cli.app.main``): ``UsageError`` and
+``InvalidInput`` are the user's mistake in what they typed (exit 2), every other
+``FactdbError`` is a failed operation (exit 1). Messages are built in ``__str__`` from fields,
+so a caller can also read the fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FactdbError(Exception):
+    """Base of every error a user can cause; never a bug."""
+
+    exit_code = 1
+
+
+class NotFound(FactdbError):
+    def __init__(self, what: str, key: object, hint: str | None = None) -> None:
+        super().__init__(what, key)
+        self.what = what
+        self.key = key
+        self.hint = hint
+
+    def __str__(self) -> str:
+        msg = f"no {self.what} {self.key!r}"
+        return f"{msg}; {self.hint}" if self.hint else msg
+
+
+class Conflict(FactdbError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SchemaError(FactdbError):
+    """The database is not at the schema this factdb expects."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DatabaseBusy(FactdbError):
+    def __str__(self) -> str:
+        return "database is busy (another factdb holds the write lock); try again"
+
+
+class DatabaseUnavailable(FactdbError):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason)
+        self.url = url
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cannot open database {self.url}: {self.reason}"
+
+
+@dataclass
+class InvalidInput(FactdbError):
+    """A value the user gave is not acceptable.
+
+    ``field`` is the option or column (``--date``, ``stance``); ``path``/``line``/``column``
+    locate it in a file when it came from one.
+    """
+
+    field: str
+    reason: str
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    exit_code = 2
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = self.path
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        return f"{where}{self.field}: {self.reason}"

@@ -1,0 +1,113 @@
+"""Natural keys and text checks shared by every way data enters (add, import, seed).
+
+Claims match by their normalized text, actors by case-folded name or alias, sources by their
+normalized URL (DESIGN.md, Domain). ``normality`` (from the OpenSanctions ecosystem) does the
+folding of case, whitespace and punctuation; ``w3lib`` canonicalizes URLs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from normality import normalize
+
+from factdb.errors import InvalidInput
+
+MAX_TEXT = 200_000
+"""Longest text accepted in any field (RELIABILITY.md, test plan item 26)."""
+
+# Query parameters that only track a reader, never identify a page.
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_")
+_TRACKING_NAMES = frozenset(
+    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mkt_tok",
+     "_hsenc", "_hsmi", "ocid", "cmpid", "ref_src", "smid", "sref"}
+)
+# C0 controls other than TAB, LF and CR are refused; NUL cannot be stored by PostgreSQL.
+_BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str | None, field: str, *, required: bool = True,
+               single_line: bool = False) -> str | None:
+    """Strip surrounding whitespace and refuse what cannot be stored faithfully."""
+    if value is None:
+        if required:
+            raise InvalidInput(field, "is required")
+        return None
+    text = value.strip()
+    if not text:
+        if required:
+            raise InvalidInput(field, "must not be empty")
+        return None
+    bad = _BAD_CONTROL.search(text)
+    if bad:
+        code = ord(bad.group())
+        name = "NUL" if code == 0 else f"control character U+{code:04X}"
+        raise InvalidInput(field, f"contains a {name}, which factdb does not store")
+    if single_line and ("\n" in text or "\r" in text):
+        raise InvalidInput(field, "must be a single line")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(field, f"is {len(text):,} characters long; the limit is {MAX_TEXT:,}")
+    return text
+
+
+def require_text(value: str | None, field: str, *, single_line: bool = False) -> str:
+    text = clean_text(value, field, required=True, single_line=single_line)
+    assert text is not None
+    return text
+
+
+def text_key(text: str) -> str:
+    """Fold case, whitespace and punctuation: the identity of a claim's proposition."""
+    key = normalize(text, lowercase=True, collapse=True)
+    if not key:
+        # Text made only of punctuation or symbols: fall back to a case-folded exact form.
+        key = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return key
+
+
+def name_key(name: str) -> str:
+    """Actor names and aliases, sanction names, tags: case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def tag_key(tag: str, field: str = "--tag") -> str:
+    text = require_text(tag, field, single_line=True)
+    key = "-".join(name_key(text).split())
+    if ";" in key:
+        raise InvalidInput(field, f"{tag!r} contains ';', which separates tags in CSV")
+    return key
+
+
+def normalize_url(url: str, field: str = "--source") -> tuple[str, str]:
+    """Return (the URL as given, trimmed; its identity key). Only http and https."""
+    from w3lib.url import canonicalize_url
+
+    text = require_text(url, field, single_line=True)
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(field, f"{text!r} is not an http(s) URL")
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not (k.lower().startswith(_TRACKING_PREFIXES) or k.lower() in _TRACKING_NAMES)
+    ]
+    # The scheme is part of the key's display only: http and https of one page are one source.
+    host = parts.netloc.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    stripped = urlunsplit(("https", host, parts.path, urlencode(query), ""))
+    key = canonicalize_url(stripped, keep_fragments=False)
+    key = key.removeprefix("https://")
+    if key.endswith("/") and key.count("/") > 1:
+        key = key.rstrip("/")
+    return text, key
+
+
+def source_key_without_url(outlet: str | None, title: str | None, published: str | None) -> str:
+    """Key of a source that has no URL: its outlet, title and publication date."""
+    return "|".join(
+        ["nourl", name_key(outlet or ""), text_key(title or "") if title else "", published or ""]
+    )

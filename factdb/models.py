@@ -1,0 +1,251 @@
+"""Tables and enums. No queries here (DESIGN.md, Architecture).
+
+SQLModel ``table=True`` models skip validation (RELIABILITY.md §6), so every closed set of
+values (stance, actor kind, date precision) is also a CHECK constraint, enforced by SQLite and
+PostgreSQL alike, and every reference is a foreign key. Constraint names follow one naming
+convention so that alembic's batch mode on SQLite can address them.
+"""
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata = SQLModel.metadata
+
+
+class Stance(StrEnum):
+    """The ordered stance scale of DESIGN.md; ``polarity`` rolls stances up into sides."""
+
+    asserts = "asserts"
+    supports = "supports"
+    neutral = "neutral"
+    disputes = "disputes"
+    denies = "denies"
+
+    @property
+    def polarity(self) -> int:
+        return POLARITY[self]
+
+
+POLARITY: dict[Stance, int] = {
+    Stance.asserts: 2,
+    Stance.supports: 1,
+    Stance.neutral: 0,
+    Stance.disputes: -1,
+    Stance.denies: -2,
+}
+
+
+class ActorKind(StrEnum):
+    state = "state"
+    government = "government"
+    person = "person"
+    media = "media"
+    organization = "organization"
+    other = "other"
+
+
+PRECISION_VALUES = ("year", "month", "day")
+
+
+def _in(column: str, values: tuple[str, ...] | list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _precision_check(column: str, name: str) -> CheckConstraint:
+    """A date and its precision are set together, the precision from the closed set."""
+    return CheckConstraint(
+        f"({column} IS NULL AND {column}_precision IS NULL) OR "
+        f"({column} IS NOT NULL AND {_in(column + '_precision', PRECISION_VALUES)})",
+        name=name,
+    )
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Actor(SQLModel, table=True):
+    __tablename__ = "actor"
+    __table_args__ = (
+        CheckConstraint(_in("kind", [k.value for k in ActorKind]), name="kind_valid"),
+        CheckConstraint("part_of_id IS NULL OR part_of_id <> id", name="not_own_part"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=Text)
+    name_key: str = Field(sa_type=Text, unique=True)
+    kind: str = Field(sa_type=Text, default=ActorKind.other.value)
+    part_of_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("actor.id"), index=True)
+    )
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ActorAlias(SQLModel, table=True):
+    __tablename__ = "actor_alias"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("actor.id", ondelete="CASCADE"), nullable=False,
+                         index=True)
+    )
+    alias: str = Field(sa_type=Text)
+    alias_key: str = Field(sa_type=Text, unique=True)
+
+
+class Claim(SQLModel, table=True):
+    __tablename__ = "claim"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_type=Text)
+    text_key: str = Field(sa_type=Text, unique=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ClaimTag(SQLModel, table=True):
+    __tablename__ = "claim_tag"
+    __table_args__ = (Index("ix_claim_tag_tag", "tag"),)
+
+    claim_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("claim.id", ondelete="CASCADE"), primary_key=True)
+    )
+    tag: str = Field(sa_type=Text, primary_key=True)
+
+
+class Source(SQLModel, table=True):
+    __tablename__ = "source"
+    __table_args__ = (
+        CheckConstraint(
+            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"
+        ),
+        _precision_check("published", "published_precision"),
+        _precision_check("updated", "updated_precision"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str | None = Field(default=None, sa_type=Text)
+    key: str = Field(sa_type=Text, unique=True)
+    outlet: str | None = Field(default=None, sa_type=Text)
+    title: str | None = Field(default=None, sa_type=Text)
+    published: dt.date | None = Field(default=None, sa_type=Date)
+    published_precision: str | None = Field(default=None, sa_type=Text)
+    updated: dt.date | None = Field(default=None, sa_type=Date)
+    updated_precision: str | None = Field(default=None, sa_type=Text)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Assertion(SQLModel, table=True):
+    """One actor's stance on one claim, on a date, reported in a source. Append-only."""
+
+    __tablename__ = "assertion"
+    __table_args__ = (
+        UniqueConstraint(
+            "claim_id", "actor_id", "stance", "date", "date_precision", "source_id"
+        ),
+        CheckConstraint(_in("stance", [s.value for s in Stance]), name="stance_valid"),
+        CheckConstraint(_in("date_precision", PRECISION_VALUES), name="date_precision_valid"),
+        CheckConstraint(
+            "(retracted_at IS NULL AND retraction_reason IS NULL) OR "
+            "(retracted_at IS NOT NULL AND retraction_reason IS NOT NULL)",
+            name="retraction_complete",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(sa_column=Column(Integer, ForeignKey("claim.id"), nullable=False))
+    actor_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("actor.id"), nullable=False, index=True)
+    )
+    stance: str = Field(sa_type=Text)
+    date: dt.date = Field(sa_type=Date)
+    date_precision: str = Field(sa_type=Text)
+    source_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("source.id"), nullable=False, index=True)
+    )
+    quote: str | None = Field(default=None, sa_type=Text)
+    recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    retracted_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    retraction_reason: str | None = Field(default=None, sa_type=Text)
+
+
+class AssertionVia(SQLModel, table=True):
+    """The attribution chain of an assertion, nearest to the speaker first (position 1)."""
+
+    __tablename__ = "assertion_via"
+    __table_args__ = (CheckConstraint("position >= 1", name="position_positive"),)
+
+    assertion_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("assertion.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    position: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    actor_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("actor.id"), nullable=False, index=True)
+    )
+
+
+class Sanction(SQLModel, table=True):
+    __tablename__ = "sanction"
+    __table_args__ = (
+        _precision_check("adopted", "adopted_precision"),
+        CheckConstraint(
+            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=Text)
+    name_key: str = Field(sa_type=Text, unique=True)
+    authority: str | None = Field(default=None, sa_type=Text)
+    adopted: dt.date | None = Field(default=None, sa_type=Date)
+    adopted_precision: str | None = Field(default=None, sa_type=Text)
+    target_actor_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("actor.id"), index=True)
+    )
+    measures: str | None = Field(default=None, sa_type=Text)
+    url: str | None = Field(default=None, sa_type=Text)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class ClaimSanction(SQLModel, table=True):
+    """A claim alleges a violation of a sanction."""
+
+    __tablename__ = "claim_sanction"
+
+    claim_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("claim.id", ondelete="CASCADE"), primary_key=True)
+    )
+    sanction_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("sanction.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+
+
+TABLES = [
+    "actor", "actor_alias", "claim", "claim_tag", "source", "assertion", "assertion_via",
+    "sanction", "claim_sanction",
+]
