@@ -54,7 +54,7 @@ def to_sqlalchemy_url(value: str, field: str = "--db") -> str:
     lowered = value.lower()
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if lowered.startswith(prefix):
-            return "postgresql+psycopg://" + value[len(prefix):]
+            return "postgresql+psycopg://" + value[len(prefix) :]
     if lowered.startswith("sqlite:///"):
         return value
     if "://" in value:

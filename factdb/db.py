@@ -96,9 +96,7 @@ def session_scope(target: DatabaseTarget, *, write: bool = True) -> Iterator[Ses
 
     Read sessions start a deferred transaction on SQLite, so readers never wait for writers.
     """
-    engine = get_engine(target).execution_options(
-        factdb_begin="IMMEDIATE" if write else "DEFERRED"
-    )
+    engine = get_engine(target).execution_options(factdb_begin="IMMEDIATE" if write else "DEFERRED")
     try:
         with Session(engine, expire_on_commit=False, autoflush=True) as session:
             try:
@@ -231,8 +229,11 @@ def history() -> list[dict[str, str | None]]:
     cfg = alembic_config(DatabaseTarget("sqlite://", "none"))
     script = ScriptDirectory.from_config(cfg)
     return [
-        {"revision": rev.revision, "down_revision": str(rev.down_revision or "") or None,
-         "message": rev.doc}
+        {
+            "revision": rev.revision,
+            "down_revision": str(rev.down_revision or "") or None,
+            "message": rev.doc,
+        }
         for rev in script.walk_revisions()
     ]
 
@@ -254,7 +255,10 @@ def info(target: DatabaseTarget) -> DatabaseInfo:
     if revision is not None:
         with engine.connect().execution_options(factdb_begin="DEFERRED") as conn:
             for table in TABLES:
-                counts[table] = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+                counts[table] = int(
+                    conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                )
             conn.rollback()
-    return DatabaseInfo(target.backend, target.redacted, target.origin, revision, SCHEMA_HEAD,
-                        counts)
+    return DatabaseInfo(
+        target.backend, target.redacted, target.origin, revision, SCHEMA_HEAD, counts
+    )

@@ -1,8 +1,13 @@
 """Natural keys and text checks shared by every way data enters (add, import, seed).
 
 Claims match by their normalized text, actors by case-folded name or alias, sources by their
-normalized URL (DESIGN.md, Domain). ``normality`` (from the OpenSanctions ecosystem) does the
-folding of case, whitespace and punctuation; ``w3lib`` canonicalizes URLs.
+normalized URL (DESIGN.md, Domain). ``w3lib`` canonicalizes URLs.
+
+Text folding follows the rules of ``normality`` (OpenSanctions): NFKD, case-folded, combining
+marks dropped, punctuation and separators turned into spaces, whitespace collapsed. It is
+written out here rather than imported because normality 3 requires PyICU, which has no wheel
+and compiles against the system's ICU: too much for a tool that must install on a fresh
+machine with only Python.
 """
 
 from __future__ import annotations
@@ -10,8 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-from normality import normalize
 
 from factdb.errors import InvalidInput
 
@@ -21,15 +24,32 @@ MAX_TEXT = 200_000
 # Query parameters that only track a reader, never identify a page.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_")
 _TRACKING_NAMES = frozenset(
-    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mkt_tok",
-     "_hsenc", "_hsmi", "ocid", "cmpid", "ref_src", "smid", "sref"}
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mkt_tok",
+        "_hsenc",
+        "_hsmi",
+        "ocid",
+        "cmpid",
+        "ref_src",
+        "smid",
+        "sref",
+    }
 )
 # C0 controls other than TAB, LF and CR are refused; NUL cannot be stored by PostgreSQL.
 _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def clean_text(value: str | None, field: str, *, required: bool = True,
-               single_line: bool = False) -> str | None:
+def clean_text(
+    value: str | None, field: str, *, required: bool = True, single_line: bool = False
+) -> str | None:
     """Strip surrounding whitespace and refuse what cannot be stored faithfully."""
     if value is None:
         if required:
@@ -58,9 +78,51 @@ def require_text(value: str | None, field: str, *, single_line: bool = False) ->
     return text
 
 
+# Unicode categories folded away (None) or to a space, as in normality's defaults.
+_CATEGORY_REPLACEMENTS: dict[str, str | None] = {
+    "Cc": " ",
+    "Cf": None,
+    "Cs": None,
+    "Co": None,
+    "Cn": None,
+    "Lm": None,
+    "Mn": None,
+    "Mc": " ",
+    "Me": None,
+    "No": None,
+    "Zs": " ",
+    "Zl": " ",
+    "Zp": " ",
+    "Pc": " ",
+    "Pd": " ",
+    "Ps": " ",
+    "Pe": " ",
+    "Pi": " ",
+    "Pf": " ",
+    "Po": " ",
+    "Sm": " ",
+    "Sc": None,
+    "Sk": None,
+    "So": " ",
+}
+
+
+def _fold(text: str) -> str:
+    out = []
+    for char in unicodedata.normalize("NFKD", text.casefold()):
+        category = unicodedata.category(char)
+        if category in _CATEGORY_REPLACEMENTS:
+            replacement = _CATEGORY_REPLACEMENTS[category]
+            if replacement is not None:
+                out.append(replacement)
+        else:
+            out.append(char)
+    return " ".join("".join(out).split())
+
+
 def text_key(text: str) -> str:
     """Fold case, whitespace and punctuation: the identity of a claim's proposition."""
-    key = normalize(text, lowercase=True, collapse=True)
+    key = _fold(text)
     if not key:
         # Text made only of punctuation or symbols: fall back to a case-folded exact form.
         key = " ".join(unicodedata.normalize("NFKC", text).casefold().split())

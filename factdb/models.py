@@ -108,8 +108,9 @@ class ActorAlias(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("actor.id", ondelete="CASCADE"), nullable=False,
-                         index=True)
+        sa_column=Column(
+            Integer, ForeignKey("actor.id", ondelete="CASCADE"), nullable=False, index=True
+        )
     )
     alias: str = Field(sa_type=Text)
     alias_key: str = Field(sa_type=Text, unique=True)
@@ -161,9 +162,7 @@ class Assertion(SQLModel, table=True):
 
     __tablename__ = "assertion"
     __table_args__ = (
-        UniqueConstraint(
-            "claim_id", "actor_id", "stance", "date", "date_precision", "source_id"
-        ),
+        UniqueConstraint("claim_id", "actor_id", "stance", "date", "date_precision", "source_id"),
         CheckConstraint(_in("stance", [s.value for s in Stance]), name="stance_valid"),
         CheckConstraint(_in("date_precision", PRECISION_VALUES), name="date_precision_valid"),
         CheckConstraint(
@@ -197,9 +196,7 @@ class AssertionVia(SQLModel, table=True):
     __table_args__ = (CheckConstraint("position >= 1", name="position_positive"),)
 
     assertion_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("assertion.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("assertion.id", ondelete="CASCADE"), primary_key=True)
     )
     position: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     actor_id: int = Field(
@@ -246,6 +243,13 @@ class ClaimSanction(SQLModel, table=True):
 
 
 TABLES = [
-    "actor", "actor_alias", "claim", "claim_tag", "source", "assertion", "assertion_via",
-    "sanction", "claim_sanction",
+    "actor",
+    "actor_alias",
+    "claim",
+    "claim_tag",
+    "source",
+    "assertion",
+    "assertion_via",
+    "sanction",
+    "claim_sanction",
 ]

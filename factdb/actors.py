@@ -1,0 +1,295 @@
+"""Actors: names, aliases, kinds and the ``part_of`` hierarchy that rolls stances up to sides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlmodel import Session
+
+from factdb.errors import Conflict, InvalidInput, NotFound
+from factdb.keys import name_key, require_text
+from factdb.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
+
+
+def _check_name(name: str, field: str) -> str:
+    text = require_text(name, field, single_line=True)
+    if ";" in text:
+        # ';' separates the via chain in the CSV interchange format (DESIGN.md).
+        raise InvalidInput(field, f"{text!r} contains ';', which separates names in CSV")
+    return text
+
+
+def find_actor(session: Session, name: str) -> Actor | None:
+    """An actor by its name or one of its aliases, case-insensitively; None if unknown."""
+    key = name_key(name)
+    actor = session.exec(select(Actor).where(Actor.name_key == key)).scalars().first()  # type: ignore[call-overload]
+    if actor is not None:
+        return actor  # type: ignore[no-any-return]
+    row = (
+        session.execute(
+            select(Actor)
+            .join(ActorAlias, ActorAlias.actor_id == Actor.id)
+            .where(  # type: ignore[arg-type]
+                ActorAlias.alias_key == key
+            )
+        )
+        .scalars()
+        .first()
+    )
+    return row
+
+
+def all_names(session: Session) -> list[tuple[str, str]]:
+    """Every (name or alias, actor name) pair, for "did you mean" hints."""
+    names = [(a, a) for a in session.execute(select(Actor.name)).scalars()]
+    names += [
+        (alias, actor)
+        for alias, actor in session.execute(
+            select(ActorAlias.alias, Actor.name).join(Actor, Actor.id == ActorAlias.actor_id)  # type: ignore[arg-type]
+        ).tuples()
+    ]
+    return names
+
+
+def suggestions(session: Session, name: str, limit: int = 3) -> list[tuple[str, str]]:
+    """Known names or aliases close to ``name``: [(the name, the actor it belongs to)]."""
+    from rapidfuzz import fuzz, process, utils
+
+    pairs = all_names(session)
+    if not pairs:
+        return []
+    matches = process.extract(
+        name,
+        [p[0] for p in pairs],
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,
+        limit=limit,
+        score_cutoff=85,
+    )
+    return [pairs[index] for _, _, index in matches]
+
+
+def describe_suggestions(found: list[tuple[str, str]]) -> str:
+    return ", ".join(f"'{n}'" if n == a else f"'{n}' ({a})" for n, a in found)
+
+
+def get_actor(session: Session, ref: str, field: str = "actor") -> Actor:
+    """An actor by name, alias or numeric id; ``NotFound`` with a did-you-mean hint."""
+    actor = find_actor(session, ref)
+    if actor is None and ref.strip().isdigit():
+        actor = session.get(Actor, int(ref))
+    if actor is None:
+        found = suggestions(session, ref)
+        hint = f"did you mean {describe_suggestions(found)}?" if found else None
+        raise NotFound("actor", ref, hint)
+    return actor
+
+
+def _ancestors(session: Session, actor: Actor) -> list[Actor]:
+    chain: list[Actor] = []
+    seen = {actor.id}
+    current = actor
+    while current.part_of_id is not None:
+        parent = session.get(Actor, current.part_of_id)
+        if parent is None or parent.id in seen:
+            break
+        seen.add(parent.id)
+        chain.append(parent)
+        current = parent
+    return chain
+
+
+def side_of(session: Session, actor: Actor) -> Actor:
+    """The top-level ``part_of`` ancestor: the side an actor's stances count for."""
+    chain = _ancestors(session, actor)
+    return chain[-1] if chain else actor
+
+
+def set_part_of(session: Session, *, actor: Actor, parent: Actor | None) -> None:
+    if parent is not None:
+        if parent.id == actor.id or any(a.id == actor.id for a in _ancestors(session, parent)):
+            raise Conflict(
+                f"'{actor.name}' cannot be part of '{parent.name}': '{parent.name}' is already "
+                f"part of '{actor.name}'"
+                if parent.id != actor.id
+                else f"'{actor.name}' cannot be part of itself"
+            )
+    actor.part_of_id = None if parent is None else parent.id
+    session.add(actor)
+    session.flush()
+
+
+def _check_alias_free(session: Session, alias: str, owner: Actor | None) -> str:
+    key = name_key(alias)
+    other = find_actor(session, alias)
+    if other is not None and (owner is None or other.id != owner.id):
+        raise Conflict(f"'{alias}' already names actor '{other.name}'")
+    return key
+
+
+@dataclass
+class ActorResult:
+    actor: Actor
+    created: bool
+    aliases_added: list[str]
+
+
+def add_actor(
+    session: Session,
+    *,
+    name: str,
+    kind: ActorKind = ActorKind.other,
+    part_of: str | None = None,
+    aliases: list[str] | None = None,
+) -> Actor:
+    """Create an actor; ``Conflict`` if the name is taken by an actor or an alias."""
+    text = _check_name(name, "NAME")
+    existing = find_actor(session, text)
+    if existing is not None:
+        raise Conflict(f"actor '{text}' already exists (as '{existing.name}', id {existing.id})")
+    parent = get_actor(session, part_of, "--part-of") if part_of else None
+    checked_aliases = [_check_name(a, "--alias") for a in aliases or []]
+    for alias in checked_aliases:
+        if name_key(alias) != name_key(text):
+            _check_alias_free(session, alias, None)
+    actor = Actor(
+        name=text,
+        name_key=name_key(text),
+        kind=kind.value,
+        part_of_id=None if parent is None else parent.id,
+    )
+    session.add(actor)
+    session.flush()
+    add_aliases(session, actor=actor, aliases=checked_aliases)
+    return actor
+
+
+def get_or_create_actor(
+    session: Session, name: str, field: str, kind: ActorKind = ActorKind.other
+) -> tuple[Actor, bool]:
+    text = _check_name(name, field)
+    actor = find_actor(session, text)
+    if actor is not None:
+        return actor, False
+    actor = Actor(name=text, name_key=name_key(text), kind=kind.value)
+    session.add(actor)
+    session.flush()
+    return actor, True
+
+
+def add_aliases(session: Session, *, actor: Actor, aliases: list[str]) -> list[str]:
+    """Add aliases; those the actor already answers to are skipped. Returns those added."""
+    added: list[str] = []
+    assert actor.id is not None
+    for alias in aliases:
+        text = _check_name(alias, "ALIAS")
+        key = _check_alias_free(session, text, actor)
+        if (
+            key == actor.name_key
+            or session.execute(
+                select(ActorAlias.id).where(ActorAlias.alias_key == key)  # type: ignore[arg-type]
+            ).first()
+        ):
+            continue
+        session.add(ActorAlias(actor_id=actor.id, alias=text, alias_key=key))
+        session.flush()
+        added.append(text)
+    return added
+
+
+def aliases_of(session: Session, actor_id: int) -> list[str]:
+    return list(
+        session.execute(
+            select(ActorAlias.alias)
+            .where(ActorAlias.actor_id == actor_id)
+            .order_by(ActorAlias.alias)  # type: ignore[arg-type]
+        ).scalars()
+    )
+
+
+def descendant_ids(session: Session, actor_id: int) -> list[int]:
+    """The actor and every actor that is part of it, at any depth."""
+    children: dict[int, list[int]] = {}
+    for child, parent in session.execute(
+        select(Actor.id, Actor.part_of_id).where(Actor.part_of_id.is_not(None))  # type: ignore[union-attr]
+    ).tuples():
+        children.setdefault(int(parent), []).append(int(child))  # type: ignore[arg-type]
+    result, stack = [actor_id], [actor_id]
+    seen = {actor_id}
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                result.append(child)
+                stack.append(child)
+    return result
+
+
+@dataclass
+class MergeResult:
+    into: Actor
+    assertions_moved: int
+    aliases_moved: int
+
+
+def merge(session: Session, *, source: str, into: str) -> MergeResult:
+    """Fold actor ``source`` into ``into``: its assertions, via links, children, sanctions
+    and aliases move over; its name stays as an alias of ``into``. Nothing is lost: an
+    assertion that ``into`` already made identically (same natural key) is the same record."""
+    old = get_actor(session, source, "FROM")
+    new = get_actor(session, into, "INTO")
+    if old.id == new.id:
+        raise Conflict(f"'{source}' and '{into}' are the same actor ('{old.name}')")
+    assert old.id is not None and new.id is not None
+    if any(a.id == old.id for a in _ancestors(session, new)):
+        # ``into`` sits below ``source``: lift it to source's place before re-parenting
+        # source's children under it, or the hierarchy would loop.
+        new.part_of_id = old.part_of_id
+        session.add(new)
+        session.flush()
+    moved = 0
+    for assertion in (
+        session.execute(
+            select(Assertion).where(Assertion.actor_id == old.id)  # type: ignore[arg-type]
+        )
+        .scalars()
+        .all()
+    ):
+        twin = session.execute(
+            select(Assertion.id).where(
+                Assertion.claim_id == assertion.claim_id,  # type: ignore[arg-type]
+                Assertion.actor_id == new.id,  # type: ignore[arg-type]
+                Assertion.stance == assertion.stance,  # type: ignore[arg-type]
+                Assertion.date == assertion.date,  # type: ignore[arg-type]
+                Assertion.date_precision == assertion.date_precision,  # type: ignore[arg-type]
+                Assertion.source_id == assertion.source_id,  # type: ignore[arg-type]
+            )
+        ).first()
+        if twin is not None:
+            session.delete(assertion)
+        else:
+            assertion.actor_id = new.id
+            session.add(assertion)
+            moved += 1
+    session.flush()
+    session.execute(
+        update(AssertionVia).where(AssertionVia.actor_id == old.id).values(actor_id=new.id)  # type: ignore[arg-type]
+    )
+    session.execute(
+        update(Actor).where(Actor.part_of_id == old.id).values(part_of_id=new.id)  # type: ignore[union-attr,arg-type]
+    )
+    session.execute(
+        update(Sanction).where(Sanction.target_actor_id == old.id).values(target_actor_id=new.id)  # type: ignore[arg-type]
+    )
+    aliases = aliases_of(session, old.id)
+    session.execute(delete(ActorAlias).where(ActorAlias.actor_id == old.id))  # type: ignore[arg-type]
+    old_name = old.name
+    session.flush()
+    session.delete(old)
+    session.flush()
+    session.expire_all()
+    new_fresh = session.get(Actor, new.id)
+    assert new_fresh is not None
+    added = add_aliases(session, actor=new_fresh, aliases=[old_name, *aliases])
+    return MergeResult(into=new_fresh, assertions_moved=moved, aliases_moved=len(added))

@@ -1,0 +1,233 @@
+"""Claims and assertions: the main job's writes (``factdb add``, ``factdb retract``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from factdb.actors import describe_suggestions, get_or_create_actor, suggestions
+from factdb.dates import PartialDate
+from factdb.errors import Conflict, InvalidInput, NotFound
+from factdb.keys import clean_text, require_text, tag_key, text_key
+from factdb.models import (
+    Assertion,
+    AssertionVia,
+    Claim,
+    ClaimSanction,
+    ClaimTag,
+    Stance,
+    utcnow,
+)
+from factdb.sanctions import get_sanction
+from factdb.sources import get_or_create_source
+
+
+def find_claim(session: Session, text: str) -> Claim | None:
+    return (
+        session.execute(  # type: ignore[no-any-return]
+            select(Claim).where(Claim.text_key == text_key(text))  # type: ignore[arg-type]
+        )
+        .scalars()
+        .first()
+    )
+
+
+def get_claim(session: Session, claim_id: int) -> Claim:
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("claim", claim_id, "see `factdb list`")
+    return claim
+
+
+def get_or_create_claim(session: Session, text: str, field: str = "TEXT") -> tuple[Claim, bool]:
+    clean = require_text(text, field)
+    claim = find_claim(session, clean)
+    if claim is not None:
+        return claim, False
+    claim = Claim(text=clean, text_key=text_key(clean))
+    session.add(claim)
+    session.flush()
+    return claim, True
+
+
+def tag_claim(session: Session, claim: Claim, tags: list[str]) -> list[str]:
+    assert claim.id is not None
+    added = []
+    for tag in tags:
+        key = tag_key(tag)
+        if session.get(ClaimTag, (claim.id, key)) is None:
+            session.add(ClaimTag(claim_id=claim.id, tag=key))
+            added.append(key)
+    session.flush()
+    return added
+
+
+def link_sanctions(
+    session: Session, claim: Claim, names: list[str], field: str = "--violates"
+) -> None:
+    assert claim.id is not None
+    for name in names:
+        sanction = get_sanction(session, name, field)
+        assert sanction.id is not None
+        if session.get(ClaimSanction, (claim.id, sanction.id)) is None:
+            session.add(ClaimSanction(claim_id=claim.id, sanction_id=sanction.id))
+    session.flush()
+
+
+@dataclass
+class AddResult:
+    claim_id: int
+    claim_created: bool
+    actor_id: int
+    actor: str
+    actor_created: bool
+    source_id: int
+    source_created: bool
+    assertion_id: int
+    assertion_created: bool
+    date: str
+    hints: list[str] = field(default_factory=list)
+
+
+def _hint_for_new_actor(session: Session, name: str) -> str | None:
+    found = suggestions(session, name)
+    if not found:
+        return None
+    return f"new actor '{name}' — did you mean {describe_suggestions(found)}?"
+
+
+def add_assertion(
+    session: Session,
+    *,
+    by: str,
+    stance: Stance,
+    source_url: str,
+    text: str | None = None,
+    claim_id: int | None = None,
+    date: PartialDate | None = None,
+    quote: str | None = None,
+    via: list[str] | None = None,
+    tags: list[str] | None = None,
+    violates: list[str] | None = None,
+    outlet: str | None = None,
+    title: str | None = None,
+    published: PartialDate | None = None,
+) -> AddResult:
+    """Record one actor's stance on a claim, creating claim, actors and source when new.
+
+    The date defaults to the source's publication date; without either, it is an error,
+    since an undated assertion cannot take part in as-of views. Recording the same
+    assertion twice (same natural key) changes nothing and says so.
+    """
+    if (text is None) == (claim_id is None):
+        raise InvalidInput("TEXT", "give the claim's text or --claim ID, not both")
+    quote = clean_text(quote, "--quote", required=False)
+    hints: list[str] = []
+    # Hints are computed before anything is created, against the names known so far.
+    for name in [by, *(via or [])]:
+        if name.strip() and _is_new_actor(session, name):
+            hint = _hint_for_new_actor(session, name.strip())
+            if hint:
+                hints.append(hint)
+    if claim_id is not None:
+        claim, claim_created = get_claim(session, claim_id), False
+    else:
+        assert text is not None
+        claim, claim_created = get_or_create_claim(session, text)
+    source, source_created = get_or_create_source(
+        session, url=source_url, outlet=outlet, title=title, published=published
+    )
+    if date is None:
+        if source.published is None or source.published_precision is None:
+            raise InvalidInput(
+                "--date",
+                "is required: the source has no publication date (give --date or --published)",
+            )
+        date = PartialDate(source.published, source.published_precision)  # type: ignore[arg-type]
+    actor, actor_created = get_or_create_actor(session, by, "--by")
+    chain = [get_or_create_actor(session, name, "--via") for name in via or []]
+    tag_claim(session, claim, tags or [])
+    link_sanctions(session, claim, violates or [])
+    assert claim.id is not None and actor.id is not None and source.id is not None
+    existing = (
+        session.execute(
+            select(Assertion).where(
+                Assertion.claim_id == claim.id,  # type: ignore[arg-type]
+                Assertion.actor_id == actor.id,  # type: ignore[arg-type]
+                Assertion.stance == stance.value,  # type: ignore[arg-type]
+                Assertion.date == date.start,  # type: ignore[arg-type]
+                Assertion.date_precision == date.precision,  # type: ignore[arg-type]
+                Assertion.source_id == source.id,  # type: ignore[arg-type]
+            )
+        )
+        .scalars()
+        .first()
+    )
+    created = existing is None
+    if existing is None:
+        existing = Assertion(
+            claim_id=claim.id,
+            actor_id=actor.id,
+            stance=stance.value,
+            date=date.start,
+            date_precision=date.precision,
+            source_id=source.id,
+            quote=quote,
+        )
+        session.add(existing)
+        session.flush()
+        assert existing.id is not None
+        for position, (via_actor, _) in enumerate(chain, start=1):
+            assert via_actor.id is not None
+            session.add(
+                AssertionVia(assertion_id=existing.id, position=position, actor_id=via_actor.id)
+            )
+        session.flush()
+    assert existing.id is not None
+    return AddResult(
+        claim_id=claim.id,
+        claim_created=claim_created,
+        actor_id=actor.id,
+        actor=actor.name,
+        actor_created=actor_created,
+        source_id=source.id,
+        source_created=source_created,
+        assertion_id=existing.id,
+        assertion_created=created,
+        date=str(date),
+        hints=hints,
+    )
+
+
+def _is_new_actor(session: Session, name: str) -> bool:
+    from factdb.actors import find_actor
+
+    return find_actor(session, name) is None
+
+
+@dataclass
+class RetractResult:
+    assertion_id: int
+    claim_id: int
+    retracted_at: str
+    reason: str
+
+
+def retract(session: Session, *, assertion_id: int, reason: str) -> RetractResult:
+    """Flag an assertion as withdrawn or mistaken. It is kept, and excluded from sides."""
+    why = require_text(reason, "--reason")
+    assertion = session.get(Assertion, assertion_id)
+    if assertion is None:
+        raise NotFound("assertion", assertion_id, "assertion ids are shown by `factdb show`")
+    if assertion.retracted_at is not None:
+        raise Conflict(
+            f"assertion {assertion_id} was already retracted on "
+            f"{assertion.retracted_at:%Y-%m-%d}: {assertion.retraction_reason}"
+        )
+    assertion.retracted_at = utcnow()
+    assertion.retraction_reason = why
+    session.add(assertion)
+    session.flush()
+    return RetractResult(assertion_id, assertion.claim_id, assertion.retracted_at.isoformat(), why)

@@ -1,0 +1,1 @@
+"""The command line: typer commands that parse, call one domain function, and render."""

@@ -1,0 +1,185 @@
+"""``factdb actor …``: names, aliases, kinds and the part_of hierarchy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.text import Text
+
+from factdb.cli import render
+from factdb.cli.options import FormatOpt
+from factdb.cli.render import Format, safe_text
+from factdb.cli.state import State
+
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The actor's name.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="state, government, person, media, organization, other.")
+    ] = "other",
+    part_of: Annotated[
+        str | None, typer.Option("--part-of", help="The body this actor belongs to.")
+    ] = None,
+    alias: Annotated[
+        list[str] | None, typer.Option("--alias", help="Another name (repeat).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add an actor."""
+    from factdb.actors import add_actor
+    from factdb.queries import show_actor
+    from factdb.values import parse_kind
+
+    parsed = parse_kind(kind)
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        actor = add_actor(session, name=name, kind=parsed, part_of=part_of, aliases=alias or [])
+        data = show_actor(session, str(actor.id))
+    data.pop("assertions")
+    render.emit(data, fmt)
+
+
+@app.command("alias")
+def alias(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(help="The actor (name, alias or id).")],
+    aliases: Annotated[list[str], typer.Argument(help="The aliases to add.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Give an actor more names; "Pyongyang" then resolves to North Korea."""
+    from factdb.actors import add_aliases, aliases_of, get_actor
+
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        found = get_actor(session, actor)
+        added = add_aliases(session, actor=found, aliases=aliases)
+        assert found.id is not None
+        data = {
+            "id": found.id,
+            "name": found.name,
+            "added": added,
+            "aliases": aliases_of(session, found.id),
+        }
+    render.emit(data, fmt)
+
+
+@app.command("part-of")
+def part_of(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(help="The actor (name, alias or id).")],
+    parent: Annotated[
+        str | None, typer.Argument(help="The body it belongs to; omit to make it top-level.")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Set (or clear) the body an actor belongs to; its stances then count for that side."""
+    from factdb.actors import get_actor, set_part_of, side_of
+
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        found = get_actor(session, actor)
+        parent_actor = get_actor(session, parent, "PARENT") if parent else None
+        set_part_of(session, actor=found, parent=parent_actor)
+        data = {
+            "id": found.id,
+            "name": found.name,
+            "part_of": parent_actor.name if parent_actor else None,
+            "side": side_of(session, found).name,
+        }
+    render.emit(data, fmt)
+
+
+@app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Every actor with its kind, parent, side and aliases."""
+    from factdb.queries import list_actors
+
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        rows = list_actors(session)
+    render.emit(
+        rows,
+        fmt,
+        lambda data: render.records_table(
+            data,
+            [
+                ("id", "ID"),
+                ("name", "NAME"),
+                ("kind", "KIND"),
+                ("part_of", "PART OF"),
+                ("side", "SIDE"),
+                ("aliases", "ALIASES"),
+                ("assertions", "ASSERTIONS"),
+            ],
+            empty="no actors yet",
+        ),
+    )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(help="The actor (name, alias or id).")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One actor: its names, hierarchy, and every stance it took."""
+    from factdb.queries import show_actor
+
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        data = show_actor(session, actor)
+    render.emit(data, fmt, _show_table, csv_records=lambda d: d["assertions"])
+
+
+def _show_table(d: dict[str, Any]) -> list[Any]:
+    head = Text(
+        f"{safe_text(d['name'])} ({d['kind']}) · side: {safe_text(d['side'])}", style="bold"
+    )
+    lines: list[Any] = [head]
+    if d["part_of"]:
+        lines.append(Text(f"part of: {safe_text(d['part_of'])}"))
+    if d["aliases"]:
+        lines.append(Text("aliases: " + ", ".join(safe_text(a) for a in d["aliases"])))
+    if d["parts"]:
+        lines.append(Text("parts: " + ", ".join(safe_text(p) for p in d["parts"])))
+    lines += render.records_table(
+        d["assertions"],
+        [
+            ("id", "ID"),
+            ("claim_id", "CLAIM"),
+            ("claim", "TEXT"),
+            ("stance", "STANCE"),
+            ("date", "DATE"),
+            ("via", "VIA"),
+        ],
+        empty="no assertions",
+        max_width={"claim": 60},
+    )
+    return lines
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="FROM", help="The actor to fold away.")],
+    into: Annotated[str, typer.Argument(metavar="INTO", help="The actor that remains.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Merge FROM into INTO: assertions and aliases move; FROM's name becomes an alias."""
+    from factdb.actors import merge as do_merge
+
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        result = do_merge(session, source=source, into=into)
+        data = {
+            "into": result.into.name,
+            "into_id": result.into.id,
+            "assertions_moved": result.assertions_moved,
+            "aliases_added": result.aliases_moved,
+        }
+    render.emit(data, fmt)

@@ -1,0 +1,140 @@
+"""The ``factdb`` executable: the root app, its global options, and the one place where
+errors become exit codes (0 success, 1 failed operation, 2 usage; DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from factdb.errors import FactdbError
+
+HELP = (
+    "factdb: who took which stance on which claim, when, where it was reported and through "
+    "whom — side by side, as of any date."
+)
+
+
+class FactdbGroup(TyperGroup):
+    """Runs the command without click's standalone error printing, so that every error is
+    one line on stderr with the right exit code, also under typer's CliRunner."""
+
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,  # type: ignore[override]
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("FACTDB_DEBUG") == "1"
+        code = run_safely(
+            lambda: super(FactdbGroup, self).main(
+                args=argv,
+                prog_name=prog_name or "factdb",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            ),
+            debug,
+        )
+        sys.exit(code)
+
+
+def run_safely(call: Any, debug: bool) -> int:
+    from factdb.cli import render
+
+    try:
+        result = call()
+        return result if isinstance(result, int) else 0
+    except FactdbError as exc:
+        render.error(str(exc))
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        render.error("aborted")
+        return 1
+    except typer.TyperException as exc:  # click's UsageError and friends
+        code = int(getattr(exc, "exit_code", 2))
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        ctx = getattr(exc, "ctx", None)
+        command = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        render.error(f"{message}{command}")
+        return code
+    except BrokenPipeError:
+        # Quiet under `| head`: point stdout at devnull so the interpreter's final flush
+        # does not fail again (Python docs, "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        render.error("interrupted")
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        from factdb.cli.errors import describe_unexpected
+
+        message, code = describe_unexpected(exc)
+        render.error(message)
+        return code
+
+
+app = typer.Typer(
+    cls=FactdbGroup,
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database: a SQLite file path or a postgresql:// URL. Default: "
+            "$FACTDB_DATABASE_URL, else the embedded file shown by `factdb db info`.",
+            metavar="URL_OR_PATH",
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
+) -> None:
+    from factdb.cli.state import State
+
+    ctx.obj = State(db_option=db, debug=debug)
+
+
+def _register() -> None:
+    from factdb.cli import actors, claims, db, sanctions, sources
+
+    claims.register(app)
+    app.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")
+    app.add_typer(sources.app, name="source", help="Sources: where assertions were reported.")
+    app.add_typer(
+        sanctions.app, name="sanction", help="Sanctions and the claims alleging their violation."
+    )
+    app.add_typer(db.app, name="db", help="The database: schema, location, counts.")
+
+
+_register()
+
+
+def main() -> None:
+    typer.main.get_command(app).main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+"""The main job at the top level: add, list, show, retract, seed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from factdb.cli import render
+from factdb.cli.options import (
+    ActorFilter,
+    AsOfFilter,
+    ContestedFilter,
+    FormatOpt,
+    LimitFilter,
+    RetractedFilter,
+    ReversedFilter,
+    SanctionFilter,
+    SearchFilter,
+    SinceFilter,
+    StanceFilter,
+    TagFilter,
+    UntilFilter,
+    build_filters,
+)
+from factdb.cli.render import Format, cell, safe_text
+from factdb.cli.state import State
+
+GROUP_TITLES = {"for": "FOR", "neutral": "NEUTRAL", "against": "AGAINST"}
+GROUP_STYLES = {"for": "green", "neutral": "yellow", "against": "red"}
+
+
+def add(
+    ctx: typer.Context,
+    text: Annotated[str | None, typer.Argument(help="The claim, as a proposition.")] = None,
+    by: Annotated[str, typer.Option("--by", help="Who takes the stance (name or alias).")] = "",
+    stance: Annotated[
+        str, typer.Option("--stance", help="asserts, supports, neutral, disputes or denies.")
+    ] = "",
+    source: Annotated[str, typer.Option("--source", help="URL where it was reported.")] = "",
+    claim: Annotated[
+        int | None, typer.Option("--claim", help="Add to an existing claim instead of TEXT.")
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="When: YYYY, YYYY-MM or YYYY-MM-DD. Default: the source's publication date.",
+        ),
+    ] = None,
+    quote: Annotated[str | None, typer.Option("--quote", help="Verbatim quote.")] = None,
+    via: Annotated[
+        list[str] | None,
+        typer.Option("--via", help="Intermediary, repeat in order, nearest to the speaker first."),
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag the claim (repeat).")] = None,
+    violates: Annotated[
+        list[str] | None,
+        typer.Option("--violates", help="A sanction the claim alleges is violated (repeat)."),
+    ] = None,
+    outlet: Annotated[str | None, typer.Option("--outlet", help="The source's outlet.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The source's title.")] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", help="The source's publication date.")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record who took which stance on a claim, creating claim, actor and source when new."""
+    from factdb.claims import add_assertion
+    from factdb.errors import InvalidInput
+    from factdb.values import parse_date, parse_optional_date, parse_stance
+
+    for option, value in (("--by", by), ("--stance", stance), ("--source", source)):
+        if not value:
+            raise InvalidInput(option, "is required")
+    parsed_stance = parse_stance(stance)
+    parsed_date = parse_date(date) if date is not None else None
+    parsed_published = parse_optional_date(published, "--published")
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        result = add_assertion(
+            session,
+            text=text,
+            claim_id=claim,
+            by=by,
+            stance=parsed_stance,
+            source_url=source,
+            date=parsed_date,
+            quote=quote,
+            via=via or [],
+            tags=tag or [],
+            violates=violates or [],
+            outlet=outlet,
+            title=title,
+            published=parsed_published,
+        )
+    for hint in result.hints:
+        render.note(hint)
+    render.emit(asdict(result), fmt, _add_table)
+
+
+def _add_table(r: dict[str, Any]) -> list[Any]:
+    def new(flag: bool) -> str:
+        return "new" if flag else "existing"
+
+    verb = "recorded" if r["assertion_created"] else "already recorded"
+    return [
+        Text(
+            f"assertion {r['assertion_id']} {verb}: {safe_text(r['actor'])} ({new(r['actor_created'])} "
+            f"actor {r['actor_id']}) on claim {r['claim_id']} ({new(r['claim_created'])}), "
+            f"{r['date']}, source {r['source_id']} ({new(r['source_created'])})"
+        )
+    ]
+
+
+def list_(
+    ctx: typer.Context,
+    actor: ActorFilter = None,
+    stance: StanceFilter = None,
+    tag: TagFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    as_of: AsOfFilter = None,
+    contested: ContestedFilter = False,
+    reversed_: ReversedFilter = False,
+    search: SearchFilter = None,
+    sanction: SanctionFilter = None,
+    include_retracted: RetractedFilter = False,
+    limit: LimitFilter = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Claims with their sides at a glance."""
+    from factdb.queries import list_claims
+
+    filters = build_filters(
+        actor=actor,
+        stance=stance,
+        tag=tag,
+        since=since,
+        until=until,
+        as_of=as_of,
+        contested=contested,
+        reversed=reversed_,
+        search=search,
+        sanction=sanction,
+        include_retracted=include_retracted,
+        limit=limit,
+    )
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        rows = list_claims(session, filters)
+    render.emit(rows, fmt, lambda data: claims_table(data, as_of))
+
+
+def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[Any]:
+    if not rows:
+        return [Text("no claims match", style="dim")]
+    title = f"as of {as_of}" if as_of else None
+    width = render.console_width()
+    claim_width = max(20, width - 60)  # the rest: ID, FOR, AGAINST, LAST, STATUS
+    table = Table(title=title, header_style="bold", expand=False)
+    table.add_column("ID", justify="right", no_wrap=True, min_width=2)
+    table.add_column("CLAIM", overflow="ellipsis", no_wrap=True, max_width=claim_width)
+    table.add_column("FOR", overflow="fold", style="green", min_width=7)
+    table.add_column("AGAINST", overflow="fold", style="red", min_width=7)
+    table.add_column("LAST", no_wrap=True, min_width=7)
+    table.add_column("STATUS", overflow="fold", min_width=9)
+    for r in rows:
+        flags = []
+        if r["contested"]:
+            flags.append("CONTESTED")
+        if r["reversed"]:
+            flags.append("REVERSED")
+        claim = cell(r["claim"])
+
+        def sides(group: str, r: dict[str, Any] = r) -> Text:
+            marked = [safe_text(s) + ("*" if s in r["reversed_sides"] else "") for s in r[group]]
+            return Text(", ".join(marked))
+
+        table.add_row(
+            str(r["id"]),
+            claim,
+            sides("for"),
+            sides("against"),
+            cell(r["last_date"]),
+            Text(" ".join(flags), style="bold"),
+        )
+    return (
+        [table, Text("* a side that changed its stance", style="dim")]
+        if any(r["reversed"] for r in rows)
+        else [table]
+    )
+
+
+def show(
+    ctx: typer.Context,
+    claim_id: Annotated[int, typer.Argument(help="The claim's id (see `factdb list`).")],
+    as_of: AsOfFilter = None,
+    include_retracted: RetractedFilter = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """The side-by-side view of one claim: for | neutral | against."""
+    from factdb.queries import show_claim
+    from factdb.values import parse_optional_date
+
+    when = parse_optional_date(as_of, "--as-of")
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        data = show_claim(session, claim_id, as_of=when, include_retracted=include_retracted)
+    render.emit(data, fmt, show_table, csv_records=_show_csv)
+
+
+def _show_csv(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"claim_id": data["id"], "claim": data["claim"], **{k: v for k, v in a.items()}}
+        for a in data["assertions"]
+    ]
+
+
+def _assertion_block(a: dict[str, Any]) -> Text:
+    source = a["source"]
+    where = source["outlet"] or source["url"] or f"source {source['id']}"
+    if source["published"]:
+        where += f" ({source['published']})"
+    lines = Text()
+    lines.append(f"#{a['id']} ", style="dim")
+    lines.append(safe_text(a["actor"]), style="bold")
+    lines.append(f" — {a['stance']}, {a['date']}")
+    if a["retracted"]:
+        lines.append(" [retracted]", style="dim")
+    if a["via"]:
+        lines.append("\n  via " + " ← ".join(safe_text(v) for v in a["via"]), style="italic")
+    lines.append("\n  " + safe_text(where), style="dim")
+    if a["quote"]:
+        lines.append("\n  “" + safe_text(a["quote"]) + "”")
+    if a["retracted"]:
+        lines.append("\n  retracted: " + safe_text(a["retraction_reason"]), style="dim")
+    return lines
+
+
+def show_table(data: dict[str, Any]) -> list[Any]:
+    header = Text()
+    header.append(f"Claim {data['id']} · ", style="bold")
+    header.append(safe_text(data["claim"]), style="bold")
+    meta = []
+    if data["tags"]:
+        meta.append("tags: " + ", ".join(data["tags"]))
+    if data["violates"]:
+        meta.append("alleges violation of: " + ", ".join(data["violates"]))
+    status = "CONTESTED" if data["contested"] else "not contested"
+    if data["reversed"]:
+        status += " · REVERSED"
+    line = [status]
+    for group in ("for", "against"):
+        if data[group]:
+            line.append(f"{group}: " + ", ".join(data[group]))
+    if data["first_date"]:
+        line.append(f"{data['first_date']} … {data['last_date']}")
+    if data["as_of"]:
+        line.append(f"as of {data['as_of']}")
+    out: list[Any] = [header]
+    if meta:
+        out.append(Text(safe_text(" · ".join(meta)), style="dim"))
+    out.append(Text(safe_text(" · ".join(line)), style="bold red" if data["contested"] else ""))
+    for flip in data["reversals"]:
+        out.append(
+            Text(
+                safe_text(
+                    f"{flip['side']} — {flip['from_stance']}, {flip['from_date']} → "
+                    f"{flip['to_stance']}, {flip['to_date']} (REVERSED)"
+                ),
+                style="bold magenta",
+            )
+        )
+    table = Table(header_style="bold", expand=True, show_lines=False)
+    columns: dict[str, list[Any]] = {"for": [], "neutral": [], "against": []}
+    by_group_side: dict[str, dict[str, list[dict[str, Any]]]] = {g: {} for g in columns}
+    for a in data["assertions"]:
+        by_group_side[a["group"]].setdefault(a["side"], []).append(a)
+    for group, sides in by_group_side.items():
+        count = sum(len(v) for v in sides.values())
+        table.add_column(
+            f"{GROUP_TITLES[group]} ({count})",
+            ratio=1,
+            overflow="fold",
+            header_style=f"bold {GROUP_STYLES[group]}",
+        )
+        for side, items in sides.items():
+            mark = " (REVERSED)" if items[0]["side_reversed"] else ""
+            columns[group].append(Text(safe_text(side) + mark, style=f"bold {GROUP_STYLES[group]}"))
+            for a in items:
+                columns[group].append(_assertion_block(a))
+    table.add_row(*(Group(*columns[g]) if columns[g] else Text("") for g in columns))
+    out.append(table)
+    if not data["assertions"]:
+        out.append(
+            Text(
+                "no assertions counted" + (f" as of {data['as_of']}" if data["as_of"] else ""),
+                style="dim",
+            )
+        )
+    return out
+
+
+def retract(
+    ctx: typer.Context,
+    assertion_id: Annotated[int, typer.Argument(help="The assertion's id (shown by `show`).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")] = "",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Flag an assertion as withdrawn or mistaken; it is kept, and left out of sides."""
+    from factdb.claims import retract as do_retract
+
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        result = do_retract(session, assertion_id=assertion_id, reason=reason)
+    render.emit(
+        asdict(result),
+        fmt,
+        lambda r: [Text(f"assertion {r['assertion_id']} retracted: {safe_text(r['reason'])}")],
+    )
+
+
+def seed(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Load the claims of the seed article (seeds/); loading twice changes nothing."""
+    from factdb.seeds_loader import seed as do_seed
+
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        result = do_seed(session)
+    data = [{"type": k, "new": result.new[k], "existing": result.existing[k]} for k in result.new]
+    render.emit(
+        data,
+        fmt,
+        lambda rows: render.records_table(
+            rows, [("type", "RECORDS"), ("new", "NEW"), ("existing", "ALREADY THERE")]
+        ),
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("add")(add)
+    app.command("list")(list_)
+    app.command("show")(show)
+    app.command("retract")(retract)
+    app.command("seed")(seed)

@@ -1,0 +1,111 @@
+"""``factdb db …``: schema migrations (alembic), location and counts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+from rich.text import Text
+
+from factdb.cli import render
+from factdb.cli.options import FormatOpt
+from factdb.cli.render import Format
+from factdb.cli.state import State
+
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+
+
+@app.command("upgrade")
+def upgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the schema up to REVISION (default: head), in one transaction."""
+    from factdb import db
+
+    state: State = ctx.obj
+    target = state.target()
+    before = db.current_revision(db.get_engine(target))
+    db.upgrade(target, revision)
+    after = db.current_revision(db.get_engine(target))
+    render.note(f"{target.redacted}: {before or 'empty'} → {after}")
+
+
+@app.command("downgrade")
+def downgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision ('base' removes everything).")],
+) -> None:
+    """Migrate the schema down to REVISION."""
+    from factdb import db
+
+    state: State = ctx.obj
+    target = state.target()
+    before = db.current_revision(db.get_engine(target))
+    db.downgrade(target, revision)
+    after = db.current_revision(db.get_engine(target))
+    render.note(f"{target.redacted}: {before or 'empty'} → {after or 'base'}")
+
+
+@app.command("current")
+def current(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """The database's schema revision."""
+    from factdb import db
+
+    state: State = ctx.obj
+    target = state.target()
+    revision = db.current_revision(db.get_engine(target))
+    data = {"revision": revision, "head": db.SCHEMA_HEAD, "at_head": revision == db.SCHEMA_HEAD}
+    render.emit(
+        data,
+        fmt,
+        lambda d: [
+            Text(
+                f"{d['revision'] or 'none'}"
+                + (" (head)" if d["at_head"] else f" (head is {d['head']})")
+            )
+        ],
+    )
+
+
+@app.command("history")
+def history(fmt: FormatOpt = Format.table) -> None:
+    """The schema revisions this factdb ships, newest first."""
+    from factdb import db
+
+    rows = db.history()
+    render.emit(
+        rows,
+        fmt,
+        lambda d: render.records_table(
+            d, [("revision", "REVISION"), ("down_revision", "AFTER"), ("message", "MESSAGE")]
+        ),
+    )
+
+
+@app.command("info")
+def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Backend, location (password hidden), schema revision and row counts."""
+    from factdb import db
+
+    state: State = ctx.obj
+    data: dict[str, Any] = asdict(db.info(state.target()))
+    render.emit(data, fmt, _info_table)
+
+
+def _info_table(d: dict[str, Any]) -> list[Any]:
+    lines: list[Any] = [
+        Text(f"backend:  {d['backend']}"),
+        Text(f"database: {d['url']}  (from {d['origin']})"),
+        Text(
+            f"revision: {d['revision'] or 'none (empty database)'}"
+            + ("" if d["revision"] == d["head"] else f"  (head is {d['head']})")
+        ),
+    ]
+    if d["counts"]:
+        lines += render.records_table(
+            [{"table": k, "rows": v} for k, v in d["counts"].items()],
+            [("table", "TABLE"), ("rows", "ROWS")],
+        )
+    return lines

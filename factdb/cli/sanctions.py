@@ -1,0 +1,100 @@
+"""``factdb sanction …``: sanctions and the claims that allege their violation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from factdb.cli import render
+from factdb.cli.claims import claims_table
+from factdb.cli.options import FormatOpt
+from factdb.cli.render import Format, safe_text
+from factdb.cli.state import State
+
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+COLUMNS = [
+    ("id", "ID"),
+    ("name", "NAME"),
+    ("authority", "AUTHORITY"),
+    ("adopted", "ADOPTED"),
+    ("target", "TARGET"),
+    ("claims", "CLAIMS"),
+]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="E.g. 'UNSC Resolution 1718'.")],
+    authority: Annotated[str | None, typer.Option("--authority", help="Who imposed it.")] = None,
+    adopted: Annotated[
+        str | None, typer.Option("--adopted", help="YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    target: Annotated[str | None, typer.Option("--target", help="The sanctioned actor.")] = None,
+    measures: Annotated[str | None, typer.Option("--measures", help="What it imposes.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Where its text is.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record a sanction."""
+    from factdb.queries import show_sanction
+    from factdb.sanctions import add_sanction
+    from factdb.values import parse_optional_date
+
+    when = parse_optional_date(adopted, "--adopted")
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        sanction = add_sanction(
+            session,
+            name=name,
+            authority=authority,
+            adopted=when,
+            target=target,
+            measures=measures,
+            url=url,
+        )
+        data = show_sanction(session, str(sanction.id))
+    data.pop("claim_list")
+    render.emit(data, fmt)
+
+
+@app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Every sanction with how many claims allege its violation."""
+    from factdb.queries import list_sanctions
+
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        rows = list_sanctions(session)
+    render.emit(rows, fmt, lambda d: render.records_table(d, COLUMNS, empty="no sanctions yet"))
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    sanction: Annotated[str, typer.Argument(help="The sanction's name or id.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One sanction and the claims alleging its violation, with their sides."""
+    from factdb.queries import show_sanction
+
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        data = show_sanction(session, sanction)
+    render.emit(
+        data,
+        fmt,
+        lambda d: [
+            Text(f"{safe_text(d['name'])}", style="bold"),
+            Text(
+                safe_text(
+                    " · ".join(str(x) for x in (d["authority"], d["adopted"], d["target"]) if x)
+                )
+            ),
+            *([Text(safe_text(d["measures"]))] if d["measures"] else []),
+            Text("claims alleging its violation:", style="bold"),
+            *claims_table(d["claim_list"]),
+        ],
+        csv_records=lambda d: d["claim_list"],
+    )

@@ -1,0 +1,103 @@
+"""``factdb source …``: where assertions were reported."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from factdb.cli import render
+from factdb.cli.options import FormatOpt
+from factdb.cli.render import Format
+from factdb.cli.state import State
+
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+COLUMNS = [
+    ("id", "ID"),
+    ("outlet", "OUTLET"),
+    ("title", "TITLE"),
+    ("published", "PUBLISHED"),
+    ("url", "URL"),
+    ("assertions", "ASSERTIONS"),
+    ("claims", "CLAIMS"),
+]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="The http(s) URL.")],
+    outlet: Annotated[str | None, typer.Option("--outlet", help="Who published it.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Its title.")] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", help="YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    updated: Annotated[str | None, typer.Option("--updated", help="Last update date.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record a source."""
+    from factdb.queries import show_source
+    from factdb.sources import add_source
+    from factdb.values import parse_optional_date
+
+    pub = parse_optional_date(published, "--published")
+    upd = parse_optional_date(updated, "--updated")
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        source = add_source(
+            session, url=url, outlet=outlet, title=title, published=pub, updated=upd
+        )
+        data = show_source(session, str(source.id))
+    data.pop("assertion_list")
+    render.emit(data, fmt)
+
+
+@app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+    """Every source with how many assertions and claims it carries."""
+    from factdb.queries import list_sources
+
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        rows = list_sources(session)
+    render.emit(
+        rows,
+        fmt,
+        lambda d: render.records_table(d, COLUMNS, empty="no sources yet", max_width={"title": 50}),
+    )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The source's id or URL.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """One source and the assertions it reports."""
+    from factdb.queries import show_source
+
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        data = show_source(session, source)
+    render.emit(
+        data,
+        fmt,
+        lambda d: [
+            *render.records_table([d], COLUMNS),
+            *render.records_table(
+                d["assertion_list"],
+                [
+                    ("id", "ID"),
+                    ("claim_id", "CLAIM"),
+                    ("claim", "TEXT"),
+                    ("actor", "ACTOR"),
+                    ("stance", "STANCE"),
+                    ("date", "DATE"),
+                    ("via", "VIA"),
+                ],
+                empty="no assertions",
+                max_width={"claim": 60},
+            ),
+        ],
+        csv_records=lambda d: d["assertion_list"],
+    )

@@ -1,0 +1,515 @@
+"""Every read behind ``list``, ``show`` and the ``show``/``list`` of actors, sources and
+sanctions, built on the analytical views of the initial migration (``assertion_detail``,
+``actor_side``), so that the CLI, the reports and a user's SQL never disagree.
+
+All SQL for these reads lives here. Polarity is spelled through stance sets, the same scale
+as DESIGN.md: asserts +2, supports +1, neutral 0, disputes −1, denies −2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Date, bindparam, text
+from sqlmodel import Session
+
+from factdb.actors import aliases_of, descendant_ids, get_actor, side_of
+from factdb.claims import get_claim
+from factdb.dates import PartialDate
+from factdb.errors import InvalidInput
+from factdb.models import POLARITY, Actor, Stance
+from factdb.sanctions import get_sanction
+from factdb.sources import get_source
+
+POSITIVE = "('asserts', 'supports')"
+NEGATIVE = "('disputes', 'denies')"
+
+
+@dataclass
+class Filters:
+    """The filters shared by ``list``, ``report`` and ``export`` (DESIGN.md)."""
+
+    actor: str | None = None
+    stance: Stance | None = None
+    tag: str | None = None
+    since: PartialDate | None = None
+    until: PartialDate | None = None
+    as_of: PartialDate | None = None
+    contested: bool = False
+    reversed: bool = False
+    search: str | None = None
+    sanction: str | None = None
+    include_retracted: bool = False
+    limit: int | None = None
+
+    @property
+    def windowed(self) -> bool:
+        return any(d is not None for d in (self.since, self.until, self.as_of))
+
+
+@dataclass
+class _Sql:
+    where: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    dates: set[str] = field(default_factory=set)
+    expanding: set[str] = field(default_factory=set)
+
+    def statement(self, sql: str) -> Any:
+        stmt = text(sql)
+        binds = [bindparam(name, type_=Date) for name in self.dates]
+        binds += [bindparam(name, expanding=True) for name in self.expanding]
+        return stmt.bindparams(*binds) if binds else stmt
+
+
+def _counted(filters: Filters, alias: str, q: _Sql) -> str:
+    """SQL condition: assertion ``alias`` counts under these filters (retraction, dates)."""
+    parts = []
+    if not filters.include_retracted:
+        parts.append(f"{alias}.retracted_at IS NULL")
+    if filters.as_of is not None:
+        q.params["as_of_end"] = filters.as_of.end
+        q.dates.add("as_of_end")
+        parts.append(f"{alias}.date <= :as_of_end")
+    if filters.until is not None:
+        q.params["until_end"] = filters.until.end
+        q.dates.add("until_end")
+        parts.append(f"{alias}.date <= :until_end")
+    if filters.since is not None:
+        q.params["since_start"] = filters.since.start
+        q.dates.add("since_start")
+        parts.append(f"{alias}.date >= :since_start")
+    return " AND ".join(parts) if parts else "1 = 1"
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matching_claim_ids(session: Session, filters: Filters) -> list[int]:
+    """Ids of the claims that match ``filters``, in id order, at most ``limit``."""
+    q = _Sql()
+    counted = _counted(filters, "a", q)
+    exists = f"EXISTS (SELECT 1 FROM assertion AS a WHERE a.claim_id = c.id AND {counted}"
+    if filters.windowed:
+        q.where.append(exists + ")")
+    if filters.actor:
+        actor = get_actor(session, filters.actor, "--actor")
+        assert actor.id is not None
+        q.params["actor_ids"] = descendant_ids(session, actor.id)
+        q.expanding.add("actor_ids")
+        q.where.append(exists + " AND a.actor_id IN :actor_ids)")
+    if filters.stance is not None:
+        q.params["stance"] = filters.stance.value
+        q.where.append(exists + " AND a.stance = :stance)")
+    if filters.tag:
+        from factdb.keys import tag_key
+
+        q.params["tag"] = tag_key(filters.tag)
+        q.where.append(
+            "EXISTS (SELECT 1 FROM claim_tag AS t WHERE t.claim_id = c.id AND t.tag = :tag)"
+        )
+    if filters.sanction:
+        sanction = get_sanction(session, filters.sanction, "--sanction")
+        q.params["sanction_id"] = sanction.id
+        q.where.append(
+            "EXISTS (SELECT 1 FROM claim_sanction AS cs WHERE cs.claim_id = c.id "
+            "AND cs.sanction_id = :sanction_id)"
+        )
+    if filters.search:
+        term = filters.search.strip()
+        if not term:
+            raise InvalidInput("--search", "must not be empty")
+        q.params["pattern"] = _like_pattern(term)
+        q.where.append(
+            "(lower(c.text) LIKE :pattern ESCAPE '\\' OR "
+            + exists
+            + " AND lower(a.quote) LIKE :pattern ESCAPE '\\'))"
+        )
+    if filters.contested:
+        q.where.append(exists + f" AND a.stance IN {POSITIVE})")
+        q.where.append(exists + f" AND a.stance IN {NEGATIVE})")
+    if filters.reversed:
+        later = _counted(filters, "y", q)
+        q.where.append(
+            exists + " AND EXISTS (SELECT 1 FROM actor_side AS xs "
+            "JOIN actor_side AS ys ON ys.side_id = xs.side_id "
+            "JOIN assertion AS y ON y.actor_id = ys.actor_id AND y.claim_id = a.claim_id "
+            f"WHERE xs.actor_id = a.actor_id AND y.date > a.date AND {later} AND ("
+            f"(a.stance IN {POSITIVE} AND y.stance IN {NEGATIVE}) OR "
+            f"(a.stance IN {NEGATIVE} AND y.stance IN {POSITIVE}))))"
+        )
+    sql = "SELECT c.id FROM claim AS c"
+    if q.where:
+        sql += " WHERE " + " AND ".join(q.where)
+    sql += " ORDER BY c.id"
+    if filters.limit is not None:
+        if filters.limit < 0:
+            raise InvalidInput("--limit", "must be zero or more")
+        q.params["limit"] = filters.limit
+        sql += " LIMIT :limit"
+    return [int(r[0]) for r in session.execute(q.statement(sql), q.params)]
+
+
+DETAIL_COLUMNS = (
+    "assertion_id, claim_id, claim, actor_id, actor, actor_kind, side_id, side, stance, "
+    "polarity, date, date_start, date_precision, source_id, source_url, outlet, source_title, "
+    "source_published, via, quote, recorded_at, retracted_at, retraction_reason"
+)
+
+
+def assertion_rows(
+    session: Session, claim_ids: Sequence[int], filters: Filters, *, extra: str = ""
+) -> list[dict[str, Any]]:
+    """Rows of ``assertion_detail`` for these claims that count under ``filters``."""
+    if not claim_ids:
+        return []
+    q = _Sql()
+    counted = _counted(filters, "d", q)
+    q.params["claim_ids"] = list(claim_ids)
+    q.expanding.add("claim_ids")
+    sql = (
+        f"SELECT {DETAIL_COLUMNS} FROM assertion_detail AS d "
+        f"WHERE d.claim_id IN :claim_ids AND {counted} {extra} "
+        "ORDER BY d.claim_id, d.date_start, d.assertion_id"
+    )
+    return [_detail(dict(r._mapping)) for r in session.execute(q.statement(sql), q.params)]
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _detail(row: dict[str, Any]) -> dict[str, Any]:
+    """One assertion as data (UX.md "Machine output"): stable field names and order."""
+    return {
+        "id": row["assertion_id"],
+        "claim_id": row["claim_id"],
+        "claim": row["claim"],
+        "actor": row["actor"],
+        "actor_kind": row["actor_kind"],
+        "side": row["side"],
+        "stance": row["stance"],
+        "polarity": int(row["polarity"]),
+        "date": row["date"],
+        "date_start": _iso(row["date_start"]),
+        "date_precision": row["date_precision"],
+        "source": {
+            "id": row["source_id"],
+            "url": row["source_url"],
+            "outlet": row["outlet"],
+            "title": row["source_title"],
+            "published": row["source_published"],
+        },
+        "via": row["via"].split("; ") if row["via"] else [],
+        "quote": row["quote"],
+        "recorded_at": _iso(row["recorded_at"]),
+        "retracted": row["retracted_at"] is not None,
+        "retracted_at": _iso(row["retracted_at"]),
+        "retraction_reason": row["retraction_reason"],
+    }
+
+
+def _group(polarity: int) -> str:
+    return "for" if polarity > 0 else "against" if polarity < 0 else "neutral"
+
+
+def reversals(assertions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sides whose stance changed sign over time: the last flip of each, as data."""
+    by_side: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in assertions:
+        if not a["retracted"] and a["polarity"] != 0:
+            by_side[a["side"]].append(a)
+    found = []
+    for side, items in by_side.items():
+        items.sort(key=lambda a: (a["date_start"], a["id"]))
+        flip = None
+        for earlier, later in zip(items, items[1:], strict=False):
+            if (earlier["polarity"] > 0) != (later["polarity"] > 0) and (
+                earlier["date_start"] < later["date_start"]
+            ):
+                flip = (earlier, later)
+        if flip:
+            found.append(
+                {
+                    "side": side,
+                    "from_stance": flip[0]["stance"],
+                    "from_date": flip[0]["date"],
+                    "from_actor": flip[0]["actor"],
+                    "to_stance": flip[1]["stance"],
+                    "to_date": flip[1]["date"],
+                    "to_actor": flip[1]["actor"],
+                }
+            )
+    return sorted(found, key=lambda r: r["side"])
+
+
+def summarize(claim_id: int, claim: str, assertions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sides at a glance: counts, sides per group (most assertions first), dates, flags."""
+    counted = [a for a in assertions if not a["retracted"]]
+    sides: dict[str, dict[str, int]] = {"for": {}, "neutral": {}, "against": {}}
+    for a in counted:
+        group = sides[_group(a["polarity"])]
+        group[a["side"]] = group.get(a["side"], 0) + 1
+    ordered = {
+        g: [s for s, _ in sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))]
+        for g, d in sides.items()
+    }
+    dated = sorted(counted, key=lambda a: (a["date_start"], a["id"]))
+    flips = reversals(counted)
+    n = {g: sum(d.values()) for g, d in sides.items()}
+    return {
+        "id": claim_id,
+        "claim": claim,
+        "assertions": len(counted),
+        "n_for": n["for"],
+        "n_neutral": n["neutral"],
+        "n_against": n["against"],
+        "for": ordered["for"],
+        "neutral": ordered["neutral"],
+        "against": ordered["against"],
+        "first_date": dated[0]["date"] if dated else None,
+        "last_date": dated[-1]["date"] if dated else None,
+        "contested": n["for"] > 0 and n["against"] > 0,
+        "reversed": bool(flips),
+        "reversed_sides": [f["side"] for f in flips],
+    }
+
+
+def _tags(session: Session, claim_ids: Sequence[int]) -> dict[int, list[str]]:
+    if not claim_ids:
+        return {}
+    stmt = text(
+        "SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids ORDER BY claim_id, tag"
+    ).bindparams(bindparam("ids", expanding=True))
+    tags: dict[int, list[str]] = defaultdict(list)
+    for cid, tag in session.execute(stmt, {"ids": list(claim_ids)}):
+        tags[int(cid)].append(tag)
+    return tags
+
+
+def _sanctions(session: Session, claim_ids: Sequence[int]) -> dict[int, list[str]]:
+    if not claim_ids:
+        return {}
+    stmt = text(
+        "SELECT cs.claim_id, s.name FROM claim_sanction AS cs JOIN sanction AS s "
+        "ON s.id = cs.sanction_id WHERE cs.claim_id IN :ids ORDER BY cs.claim_id, s.name"
+    ).bindparams(bindparam("ids", expanding=True))
+    names: dict[int, list[str]] = defaultdict(list)
+    for cid, name in session.execute(stmt, {"ids": list(claim_ids)}):
+        names[int(cid)].append(name)
+    return names
+
+
+def list_claims(session: Session, filters: Filters) -> list[dict[str, Any]]:
+    """One row per matching claim with its sides at a glance."""
+    ids = matching_claim_ids(session, filters)
+    if not ids:
+        return []
+    rows = assertion_rows(session, ids, filters)
+    by_claim: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_claim[row["claim_id"]].append(row)
+    texts = {
+        int(cid): text_
+        for cid, text_ in session.execute(
+            text("SELECT id, text FROM claim WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": ids},
+        )
+    }
+    tags = _tags(session, ids)
+    sanctions = _sanctions(session, ids)
+    result = []
+    for cid in ids:
+        summary = summarize(cid, texts[cid], by_claim.get(cid, []))
+        summary["tags"] = tags.get(cid, [])
+        summary["violates"] = sanctions.get(cid, [])
+        result.append(summary)
+    return result
+
+
+def show_claim(
+    session: Session,
+    claim_id: int,
+    *,
+    as_of: PartialDate | None = None,
+    include_retracted: bool = False,
+) -> dict[str, Any]:
+    """The side-by-side view of one claim as data: the claim, its summary, its assertions."""
+    claim = get_claim(session, claim_id)
+    filters = Filters(as_of=as_of, include_retracted=include_retracted)
+    rows = assertion_rows(session, [claim_id], filters)
+    summary = summarize(claim_id, claim.text, rows)
+    flips = reversals(rows)
+    reversed_sides = {f["side"] for f in flips}
+    for row in rows:
+        row["group"] = _group(row["polarity"])
+        row["side_reversed"] = row["side"] in reversed_sides
+        del row["claim"], row["claim_id"]
+    return {
+        **summary,
+        "as_of": str(as_of) if as_of else None,
+        "tags": _tags(session, [claim_id]).get(claim_id, []),
+        "violates": _sanctions(session, [claim_id]).get(claim_id, []),
+        "reversals": flips,
+        "assertions": rows,
+        "assertion_count": summary["assertions"],
+    }
+
+
+# --- actors, sources, sanctions ------------------------------------------------------------
+
+
+def list_actors(session: Session) -> list[dict[str, Any]]:
+    sql = text(
+        "SELECT s.actor_id, s.actor, s.kind, s.part_of, s.side, "
+        "(SELECT count(*) FROM assertion AS a WHERE a.actor_id = s.actor_id) AS assertions "
+        "FROM actor_side AS s ORDER BY s.side, s.depth, s.actor"
+    )
+    alias_rows = session.execute(
+        text("SELECT actor_id, alias FROM actor_alias ORDER BY actor_id, alias")
+    )
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for aid, alias in alias_rows:
+        aliases[int(aid)].append(alias)
+    return [
+        {
+            "id": r.actor_id,
+            "name": r.actor,
+            "kind": r.kind,
+            "part_of": r.part_of,
+            "side": r.side,
+            "aliases": aliases.get(int(r.actor_id), []),
+            "assertions": int(r.assertions),
+        }
+        for r in session.execute(sql)
+    ]
+
+
+def show_actor(session: Session, ref: str) -> dict[str, Any]:
+    actor = get_actor(session, ref)
+    assert actor.id is not None
+    parent = session.get(Actor, actor.part_of_id) if actor.part_of_id else None
+    parts = (
+        session.execute(
+            text("SELECT name FROM actor WHERE part_of_id = :id ORDER BY name"), {"id": actor.id}
+        )
+        .scalars()
+        .all()
+    )
+    q = _Sql()
+    rows = session.execute(
+        text(
+            f"SELECT {DETAIL_COLUMNS} FROM assertion_detail WHERE actor_id = :id "
+            "ORDER BY date_start, assertion_id"
+        ),
+        {"id": actor.id},
+    )
+    del q
+    return {
+        "id": actor.id,
+        "name": actor.name,
+        "kind": actor.kind,
+        "part_of": parent.name if parent else None,
+        "side": side_of(session, actor).name,
+        "aliases": aliases_of(session, actor.id),
+        "parts": list(parts),
+        "assertions": [_detail(dict(r._mapping)) for r in rows],
+    }
+
+
+def list_sources(session: Session) -> list[dict[str, Any]]:
+    sql = text(
+        "SELECT s.id, s.url, s.outlet, s.title, s.published, s.published_precision, "
+        "(SELECT count(*) FROM assertion AS a WHERE a.source_id = s.id) AS assertions, "
+        "(SELECT count(DISTINCT a.claim_id) FROM assertion AS a WHERE a.source_id = s.id) "
+        "AS claims FROM source AS s ORDER BY s.id"
+    )
+    return [_source_row(dict(r._mapping)) for r in session.execute(sql)]
+
+
+def _source_row(r: dict[str, Any]) -> dict[str, Any]:
+    published = None
+    if r["published"] is not None:
+        start = r["published"]
+        if isinstance(start, str):
+            start = dt.date.fromisoformat(start)
+        published = str(PartialDate(start, r["published_precision"]))
+    return {
+        "id": r["id"],
+        "url": r["url"],
+        "outlet": r["outlet"],
+        "title": r["title"],
+        "published": published,
+        "assertions": int(r["assertions"]),
+        "claims": int(r["claims"]),
+    }
+
+
+def show_source(session: Session, ref: str) -> dict[str, Any]:
+    source = get_source(session, ref)
+    row = next(r for r in list_sources(session) if r["id"] == source.id)
+    rows = session.execute(
+        text(
+            f"SELECT {DETAIL_COLUMNS} FROM assertion_detail WHERE source_id = :id "
+            "ORDER BY claim_id, date_start, assertion_id"
+        ),
+        {"id": source.id},
+    )
+    return {**row, "assertion_list": [_detail(dict(r._mapping)) for r in rows]}
+
+
+def list_sanctions(session: Session) -> list[dict[str, Any]]:
+    sql = text(
+        "SELECT s.id, s.name, s.authority, s.adopted, s.adopted_precision, t.name AS target, "
+        "s.measures, s.url, (SELECT count(*) FROM claim_sanction AS cs "
+        "WHERE cs.sanction_id = s.id) AS claims "
+        "FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id ORDER BY s.name"
+    )
+    out = []
+    for r in session.execute(sql):
+        adopted = None
+        if r.adopted is not None:
+            start = (
+                r.adopted if isinstance(r.adopted, dt.date) else dt.date.fromisoformat(r.adopted)
+            )
+            adopted = str(PartialDate(start, r.adopted_precision))
+        out.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "authority": r.authority,
+                "adopted": adopted,
+                "target": r.target,
+                "measures": r.measures,
+                "url": r.url,
+                "claims": int(r.claims),
+            }
+        )
+    return out
+
+
+def show_sanction(session: Session, ref: str, filters: Filters | None = None) -> dict[str, Any]:
+    sanction = get_sanction(session, ref)
+    row = next(r for r in list_sanctions(session) if r["id"] == sanction.id)
+    base = filters or Filters()
+    base.sanction = sanction.name
+    return {**row, "claim_list": list_claims(session, base)}
+
+
+def stance_polarity(stance: str) -> int:
+    return POLARITY[Stance(stance)]

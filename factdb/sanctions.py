@@ -1,0 +1,63 @@
+"""Sanctions (UNSC Resolution 1718 …) and the claims alleging their violation."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from factdb.actors import get_actor
+from factdb.dates import PartialDate
+from factdb.errors import Conflict, InvalidInput, NotFound
+from factdb.keys import clean_text, name_key, normalize_url, require_text
+from factdb.models import Sanction
+
+
+def find_sanction(session: Session, name: str) -> Sanction | None:
+    return (
+        session.execute(  # type: ignore[no-any-return]
+            select(Sanction).where(Sanction.name_key == name_key(name))  # type: ignore[arg-type]
+        )
+        .scalars()
+        .first()
+    )
+
+
+def get_sanction(session: Session, ref: str, field: str = "sanction") -> Sanction:
+    sanction = find_sanction(session, ref)
+    if sanction is None and ref.strip().isdigit():
+        sanction = session.get(Sanction, int(ref))
+    if sanction is None:
+        raise NotFound("sanction", ref, "add it first with `factdb sanction add NAME`")
+    return sanction
+
+
+def add_sanction(
+    session: Session,
+    *,
+    name: str,
+    authority: str | None = None,
+    adopted: PartialDate | None = None,
+    target: str | None = None,
+    measures: str | None = None,
+    url: str | None = None,
+) -> Sanction:
+    text = require_text(name, "NAME", single_line=True)
+    if ";" in text:
+        raise InvalidInput("NAME", f"{text!r} contains ';', which separates sanctions in CSV")
+    existing = find_sanction(session, text)
+    if existing is not None:
+        raise Conflict(f"sanction '{existing.name}' already exists (id {existing.id})")
+    target_actor = get_actor(session, target, "--target") if target else None
+    sanction = Sanction(
+        name=text,
+        name_key=name_key(text),
+        authority=clean_text(authority, "--authority", required=False, single_line=True),
+        adopted=adopted.start if adopted else None,
+        adopted_precision=adopted.precision if adopted else None,
+        target_actor_id=target_actor.id if target_actor else None,
+        measures=clean_text(measures, "--measures", required=False),
+        url=normalize_url(url, "--url")[0] if url else None,
+    )
+    session.add(sanction)
+    session.flush()
+    return sanction

@@ -1,0 +1,103 @@
+"""Sources: where an assertion was reported, identified by their normalized URL."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from factdb.dates import PartialDate
+from factdb.errors import Conflict, InvalidInput, NotFound
+from factdb.keys import clean_text, normalize_url, source_key_without_url
+from factdb.models import Source
+
+
+def find_source(session: Session, url: str, field: str = "--source") -> Source | None:
+    _, key = normalize_url(url, field)
+    return session.execute(select(Source).where(Source.key == key)).scalars().first()  # type: ignore[arg-type]
+
+
+def get_source(session: Session, ref: str) -> Source:
+    """A source by id or URL."""
+    source: Source | None = None
+    if ref.strip().isdigit():
+        source = session.get(Source, int(ref))
+    elif "://" in ref:
+        source = find_source(session, ref, "SOURCE")
+    if source is None:
+        raise NotFound("source", ref, "give its id or URL; see `factdb source list`")
+    return source
+
+
+def get_or_create_source(
+    session: Session,
+    *,
+    url: str | None,
+    outlet: str | None = None,
+    title: str | None = None,
+    published: PartialDate | None = None,
+    updated: PartialDate | None = None,
+    field: str = "--source",
+) -> tuple[Source, bool]:
+    """Find a source by its natural key or create it. Details given for an existing source
+    fill its empty fields and never overwrite what is there."""
+    outlet = clean_text(outlet, "--outlet", required=False, single_line=True)
+    title = clean_text(title, "--title", required=False, single_line=True)
+    if url:
+        display, key = normalize_url(url, field)
+    else:
+        if not (outlet or title):
+            raise InvalidInput(field, "a source needs a URL, or an outlet and a title")
+        display = None
+        key = source_key_without_url(outlet, title, str(published) if published else None)
+    source = session.execute(select(Source).where(Source.key == key)).scalars().first()  # type: ignore[arg-type]
+    if source is not None:
+        changed = False
+        for attr, value in (("outlet", outlet), ("title", title)):
+            if value and not getattr(source, attr):
+                setattr(source, attr, value)
+                changed = True
+        for attr, pdate in (("published", published), ("updated", updated)):
+            if pdate is not None and getattr(source, attr) is None:
+                setattr(source, attr, pdate.start)
+                setattr(source, f"{attr}_precision", pdate.precision)
+                changed = True
+        if changed:
+            session.add(source)
+            session.flush()
+        return source, False
+    source = Source(
+        url=display,
+        key=key,
+        outlet=outlet,
+        title=title,
+        published=published.start if published else None,
+        published_precision=published.precision if published else None,
+        updated=updated.start if updated else None,
+        updated_precision=updated.precision if updated else None,
+    )
+    session.add(source)
+    session.flush()
+    return source, True
+
+
+def add_source(
+    session: Session,
+    *,
+    url: str | None,
+    outlet: str | None = None,
+    title: str | None = None,
+    published: PartialDate | None = None,
+    updated: PartialDate | None = None,
+) -> Source:
+    source, created = get_or_create_source(
+        session,
+        url=url,
+        outlet=outlet,
+        title=title,
+        published=published,
+        updated=updated,
+        field="URL",
+    )
+    if not created:
+        raise Conflict(f"source already recorded as id {source.id}")
+    return source

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Shared setup for scripts/test, scripts/demo and scripts/lint. Source it, do not run it:
+#
+#     source "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
+#
+# It leaves the caller in the repository root with a virtualenv in .venv that holds
+# `pip install -e '.[postgres,test]'`, pinned by requirements/constraints.txt. The install
+# runs only when pyproject.toml or the constraints changed since the last one (the stamp
+# .venv/.factdb-stamp holds their sha256), so a second run costs well under a second.
+# Quiet unless something fails.
+#
+# Environment: PYTHON (default python3) is the interpreter that creates .venv; it must be
+# Python 3.11 or newer.
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    echo "scripts/_bootstrap.sh is meant to be sourced by scripts/test, scripts/demo and scripts/lint" >&2
+    exit 2
+fi
+
+FACTDB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export FACTDB_ROOT
+cd "$FACTDB_ROOT" || return 1
+
+factdb_die() {
+    printf '%s: error: %s\n' "$(basename "$0")" "$*" >&2
+    exit 1
+}
+
+factdb_note() {
+    printf '%s: %s\n' "$(basename "$0")" "$*" >&2
+}
+
+# Install Debian packages (as root only). Non-interactive; `apt-get update` once per run.
+factdb_apt_install() {
+    if ! command -v apt-get >/dev/null 2>&1; then
+        factdb_die "need the system packages '$*' and there is no apt-get: install them by hand"
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        factdb_die "need the system packages '$*': run as root or install them by hand (apt-get install $*)"
+    fi
+    factdb_note "installing system packages: $*"
+    local log
+    log="$(mktemp)"
+    if [ -z "${_FACTDB_APT_UPDATED:-}" ]; then
+        if ! DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null >"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            factdb_die "apt-get update failed"
+        fi
+        _FACTDB_APT_UPDATED=1
+    fi
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+        </dev/null >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        factdb_die "apt-get install $* failed"
+    fi
+    rm -f "$log"
+}
+
+_factdb_sha256() {
+    # sha256 over the files that decide what gets installed (python: portable to macOS too).
+    "$1" - pyproject.toml requirements/constraints.txt <<'PY'
+import hashlib, sys
+h = hashlib.sha256()
+for name in sys.argv[1:]:
+    h.update(name.encode() + b"\0")
+    with open(name, "rb") as f:
+        h.update(f.read())
+    h.update(b"\0")
+print(h.hexdigest())
+PY
+}
+
+_factdb_bootstrap() {
+    local python="${PYTHON:-python3}"
+    local venv="$FACTDB_ROOT/.venv"
+    local stamp="$venv/.factdb-stamp"
+    local constraints="requirements/constraints.txt"
+
+    if ! command -v "$python" >/dev/null 2>&1; then
+        factdb_die "$python not found: factdb needs Python 3.11 or newer (set PYTHON=/path/to/python3.11)"
+    fi
+    if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        factdb_die "factdb needs Python 3.11 or newer, but $python is $("$python" -c 'import platform; print(platform.python_version())' 2>/dev/null || echo unknown) (set PYTHON=/path/to/python3.11)"
+    fi
+    [ -f pyproject.toml ] || factdb_die "no pyproject.toml in $FACTDB_ROOT"
+    [ -f "$constraints" ] || factdb_die "no $constraints in $FACTDB_ROOT"
+
+    # A .venv left broken (moved checkout, removed interpreter) or too old is rebuilt.
+    if [ -e "$venv" ] && ! "$venv/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+        >/dev/null 2>&1; then
+        factdb_note "rebuilding the broken or outdated .venv"
+        rm -rf "$venv"
+    fi
+    if [ ! -e "$venv" ]; then
+        local out
+        if ! out="$("$python" -m venv "$venv" 2>&1)"; then
+            printf '%s\n' "$out" >&2
+            rm -rf "$venv"
+            factdb_die "could not create .venv with '$python -m venv' (on Debian/Ubuntu: apt-get install python3-venv)"
+        fi
+    fi
+
+    local want
+    want="$(_factdb_sha256 "$venv/bin/python")" || factdb_die "could not hash pyproject.toml and $constraints"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        return 0
+    fi
+
+    # Concurrent runs (scripts/test beside scripts/demo) install one after the other.
+    if command -v flock >/dev/null 2>&1; then
+        exec {_factdb_lock_fd}>"$venv/.factdb-lock"
+        flock "$_factdb_lock_fd"
+        if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+            exec {_factdb_lock_fd}>&-
+            return 0
+        fi
+    fi
+
+    factdb_note "installing dependencies into .venv (pyproject.toml or $constraints changed)"
+    rm -f "$stamp"
+    local log
+    log="$(mktemp)"
+    if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+            -c "$constraints" pip setuptools wheel >"$log" 2>&1 \
+        || ! "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+            -c "$constraints" --build-constraint "$constraints" \
+            -e '.[postgres,test]' >>"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        factdb_die "pip install -e '.[postgres,test]' failed (output above)"
+    fi
+    rm -f "$log"
+    printf '%s\n' "$want" >"$stamp"
+    if [ -n "${_factdb_lock_fd:-}" ]; then
+        exec {_factdb_lock_fd}>&-
+    fi
+}
+
+_factdb_bootstrap

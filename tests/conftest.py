@@ -1,0 +1,199 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL, over real connections.
+
+``target`` is a fresh database at the schema head, one per test: on SQLite a copy of a
+template file migrated once per session; on PostgreSQL a database created from a migrated
+template database on the server named by ``FACTDB_TEST_POSTGRES_URL`` (scripts/test starts
+the server and sets it). Tests that ask for ``target`` (or ``cli``/``session``) are counted
+per backend; the counts go to ``.pytest-backends.json``, which scripts/test checks so that a
+run with zero PostgreSQL tests fails instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from factdb import db
+from factdb.config import DatabaseTarget, to_sqlalchemy_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ENV = "FACTDB_TEST_POSTGRES_URL"
+BACKENDS = ["sqlite", "postgresql"]
+_passed: Counter[str] = Counter()
+
+
+def pg_admin_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    return to_sqlalchemy_url(url) if url else None
+
+
+def _replace_db(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+def _pg_exec(url: str, *statements: str) -> None:
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    target = DatabaseTarget("sqlite:///" + str(path), "--db")
+    db.upgrade(target)
+    db.dispose_all()
+    with sqlite3.connect(path) as conn:  # fold the WAL into the file before copying it
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str | None]:
+    admin = pg_admin_url()
+    if admin is None:
+        yield None
+        return
+    name = f"factdb_tpl_{uuid.uuid4().hex[:8]}"
+    _pg_exec(admin, f"CREATE DATABASE {name}")
+    url = _replace_db(admin, name)
+    db.upgrade(DatabaseTarget(url, "--db"))
+    db.dispose_all()
+    yield name
+    db.dispose_all()
+    _pg_exec(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@dataclass
+class Backend:
+    name: str
+    make: Any
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    if name == "postgresql" and pg_admin_url() is None:
+        pytest.skip(f"{PG_ENV} is not set (scripts/test sets it)")
+    return name
+
+
+@pytest.fixture
+def empty_target(backend: str, tmp_path: Path) -> Iterator[DatabaseTarget]:
+    """A database with no schema at all, on each backend."""
+    if backend == "sqlite":
+        yield DatabaseTarget("sqlite:///" + str(tmp_path / "empty.sqlite3"), "--db")
+        db.dispose_all()
+        return
+    admin = pg_admin_url()
+    assert admin is not None
+    name = f"factdb_t_{uuid.uuid4().hex[:10]}"
+    _pg_exec(admin, f"CREATE DATABASE {name}")
+    yield DatabaseTarget(_replace_db(admin, name), "--db")
+    db.dispose_all()
+    _pg_exec(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def target(
+    backend: str, tmp_path: Path, sqlite_template: Path, request: pytest.FixtureRequest
+) -> Iterator[DatabaseTarget]:
+    """A fresh database at the schema head, on each backend."""
+    if backend == "sqlite":
+        path = tmp_path / "factdb.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        yield DatabaseTarget("sqlite:///" + str(path), "--db")
+        db.dispose_all()
+        return
+    template = request.getfixturevalue("pg_template")
+    admin = pg_admin_url()
+    assert admin is not None and template is not None
+    name = f"factdb_t_{uuid.uuid4().hex[:10]}"
+    _pg_exec(admin, f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield DatabaseTarget(_replace_db(admin, name), "--db")
+    db.dispose_all()
+    _pg_exec(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def session(target: DatabaseTarget) -> Iterator[Any]:
+    """A write session on ``target``, committed at the end of the test when it passes."""
+    with db.session_scope(target, write=True) as s:
+        yield s
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class Cli:
+    """Runs ``factdb --db <target> ARGS`` in-process with separate stdout and stderr."""
+
+    def __init__(self, target: DatabaseTarget) -> None:
+        self.target = target
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        from factdb.cli.app import app
+
+        result = self.runner.invoke(app, ["--db", self.target.url, *args], input=input)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    def ok(self, *args: str, input: str | None = None) -> Result:
+        result = self(*args, input=input)
+        assert result.exit_code == 0, (args, result.exit_code, result.stdout, result.stderr)
+        return result
+
+
+@pytest.fixture
+def cli(target: DatabaseTarget) -> Cli:
+    return Cli(target)
+
+
+@pytest.fixture
+def seeded_cli(cli: Cli) -> Cli:
+    cli.ok("seed")
+    return cli
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" or not report.passed:
+        return
+    for backend in BACKENDS:
+        if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid or (
+            f"-{backend}-" in report.nodeid
+        ):
+            _passed[backend] += 1
+            break
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    (ROOT / ".pytest-backends.json").write_text(
+        json.dumps({b: _passed[b] for b in BACKENDS}) + "\n", encoding="utf-8"
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    counts = ", ".join(f"{b} {_passed[b]}" for b in BACKENDS)
+    terminalreporter.write_line(f"database tests passed per backend: {counts}")
