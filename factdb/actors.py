@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import delete, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from factdb.errors import Conflict, InvalidInput, NotFound
 from factdb.keys import name_key, require_text
@@ -23,30 +24,29 @@ def _check_name(name: str, field: str) -> str:
 def find_actor(session: Session, name: str) -> Actor | None:
     """An actor by its name or one of its aliases, case-insensitively; None if unknown."""
     key = name_key(name)
-    actor = session.exec(select(Actor).where(Actor.name_key == key)).scalars().first()  # type: ignore[call-overload]
+    actor = session.execute(select(Actor).where(col(Actor.name_key) == key)).scalars().first()
     if actor is not None:
-        return actor  # type: ignore[no-any-return]
-    row = (
+        return cast(Actor, actor)
+    return (
         session.execute(
             select(Actor)
-            .join(ActorAlias, ActorAlias.actor_id == Actor.id)
-            .where(  # type: ignore[arg-type]
-                ActorAlias.alias_key == key
-            )
+            .join(ActorAlias, col(ActorAlias.actor_id) == Actor.id)
+            .where(col(ActorAlias.alias_key) == key)
         )
         .scalars()
         .first()
     )
-    return row
 
 
 def all_names(session: Session) -> list[tuple[str, str]]:
     """Every (name or alias, actor name) pair, for "did you mean" hints."""
-    names = [(a, a) for a in session.execute(select(Actor.name)).scalars()]
+    names = [(a, a) for a in session.execute(select(col(Actor.name))).scalars()]
     names += [
         (alias, actor)
         for alias, actor in session.execute(
-            select(ActorAlias.alias, Actor.name).join(Actor, Actor.id == ActorAlias.actor_id)  # type: ignore[arg-type]
+            select(col(ActorAlias.alias), col(Actor.name)).join(
+                Actor, col(Actor.id) == ActorAlias.actor_id
+            )
         ).tuples()
     ]
     return names
@@ -188,7 +188,7 @@ def add_aliases(session: Session, *, actor: Actor, aliases: list[str]) -> list[s
         if (
             key == actor.name_key
             or session.execute(
-                select(ActorAlias.id).where(ActorAlias.alias_key == key)  # type: ignore[arg-type]
+                select(col(ActorAlias.id)).where(col(ActorAlias.alias_key) == key)
             ).first()
         ):
             continue
@@ -201,9 +201,9 @@ def add_aliases(session: Session, *, actor: Actor, aliases: list[str]) -> list[s
 def aliases_of(session: Session, actor_id: int) -> list[str]:
     return list(
         session.execute(
-            select(ActorAlias.alias)
-            .where(ActorAlias.actor_id == actor_id)
-            .order_by(ActorAlias.alias)  # type: ignore[arg-type]
+            select(col(ActorAlias.alias))
+            .where(col(ActorAlias.actor_id) == actor_id)
+            .order_by(col(ActorAlias.alias))
         ).scalars()
     )
 
@@ -212,9 +212,9 @@ def descendant_ids(session: Session, actor_id: int) -> list[int]:
     """The actor and every actor that is part of it, at any depth."""
     children: dict[int, list[int]] = {}
     for child, parent in session.execute(
-        select(Actor.id, Actor.part_of_id).where(Actor.part_of_id.is_not(None))  # type: ignore[union-attr]
+        select(col(Actor.id), col(Actor.part_of_id)).where(col(Actor.part_of_id).is_not(None))
     ).tuples():
-        children.setdefault(int(parent), []).append(int(child))  # type: ignore[arg-type]
+        children.setdefault(int(parent), []).append(int(child))
     result, stack = [actor_id], [actor_id]
     seen = {actor_id}
     while stack:
@@ -250,20 +250,16 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
         session.flush()
     moved = 0
     for assertion in (
-        session.execute(
-            select(Assertion).where(Assertion.actor_id == old.id)  # type: ignore[arg-type]
-        )
-        .scalars()
-        .all()
+        session.execute(select(Assertion).where(col(Assertion.actor_id) == old.id)).scalars().all()
     ):
         twin = session.execute(
-            select(Assertion.id).where(
-                Assertion.claim_id == assertion.claim_id,  # type: ignore[arg-type]
-                Assertion.actor_id == new.id,  # type: ignore[arg-type]
-                Assertion.stance == assertion.stance,  # type: ignore[arg-type]
-                Assertion.date == assertion.date,  # type: ignore[arg-type]
-                Assertion.date_precision == assertion.date_precision,  # type: ignore[arg-type]
-                Assertion.source_id == assertion.source_id,  # type: ignore[arg-type]
+            select(col(Assertion.id)).where(
+                col(Assertion.claim_id) == assertion.claim_id,
+                col(Assertion.actor_id) == new.id,
+                col(Assertion.stance) == assertion.stance,
+                col(Assertion.date) == assertion.date,
+                col(Assertion.date_precision) == assertion.date_precision,
+                col(Assertion.source_id) == assertion.source_id,
             )
         ).first()
         if twin is not None:
@@ -274,16 +270,16 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
             moved += 1
     session.flush()
     session.execute(
-        update(AssertionVia).where(AssertionVia.actor_id == old.id).values(actor_id=new.id)  # type: ignore[arg-type]
+        update(AssertionVia).where(col(AssertionVia.actor_id) == old.id).values(actor_id=new.id)
     )
+    session.execute(update(Actor).where(col(Actor.part_of_id) == old.id).values(part_of_id=new.id))
     session.execute(
-        update(Actor).where(Actor.part_of_id == old.id).values(part_of_id=new.id)  # type: ignore[union-attr,arg-type]
-    )
-    session.execute(
-        update(Sanction).where(Sanction.target_actor_id == old.id).values(target_actor_id=new.id)  # type: ignore[arg-type]
+        update(Sanction)
+        .where(col(Sanction.target_actor_id) == old.id)
+        .values(target_actor_id=new.id)
     )
     aliases = aliases_of(session, old.id)
-    session.execute(delete(ActorAlias).where(ActorAlias.actor_id == old.id))  # type: ignore[arg-type]
+    session.execute(delete(ActorAlias).where(col(ActorAlias.actor_id) == old.id))
     old_name = old.name
     session.flush()
     session.delete(old)

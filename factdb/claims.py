@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from factdb.actors import describe_suggestions, get_or_create_actor, suggestions
-from factdb.dates import PartialDate
+from factdb.dates import PartialDate, Precision
 from factdb.errors import Conflict, InvalidInput, NotFound
 from factdb.keys import clean_text, require_text, tag_key, text_key
 from factdb.models import (
@@ -26,9 +27,7 @@ from factdb.sources import get_or_create_source
 
 def find_claim(session: Session, text: str) -> Claim | None:
     return (
-        session.execute(  # type: ignore[no-any-return]
-            select(Claim).where(Claim.text_key == text_key(text))  # type: ignore[arg-type]
-        )
+        session.execute(select(Claim).where(col(Claim.text_key) == text_key(text)))
         .scalars()
         .first()
     )
@@ -145,7 +144,7 @@ def add_assertion(
                 "--date",
                 "is required: the source has no publication date (give --date or --published)",
             )
-        date = PartialDate(source.published, source.published_precision)  # type: ignore[arg-type]
+        date = PartialDate(source.published, cast(Precision, source.published_precision))
     actor, actor_created = get_or_create_actor(session, by, "--by")
     chain = [get_or_create_actor(session, name, "--via") for name in via or []]
     tag_claim(session, claim, tags or [])
@@ -154,12 +153,12 @@ def add_assertion(
     existing = (
         session.execute(
             select(Assertion).where(
-                Assertion.claim_id == claim.id,  # type: ignore[arg-type]
-                Assertion.actor_id == actor.id,  # type: ignore[arg-type]
-                Assertion.stance == stance.value,  # type: ignore[arg-type]
-                Assertion.date == date.start,  # type: ignore[arg-type]
-                Assertion.date_precision == date.precision,  # type: ignore[arg-type]
-                Assertion.source_id == source.id,  # type: ignore[arg-type]
+                col(Assertion.claim_id) == claim.id,
+                col(Assertion.actor_id) == actor.id,
+                col(Assertion.stance) == stance.value,
+                col(Assertion.date) == date.start,
+                col(Assertion.date_precision) == date.precision,
+                col(Assertion.source_id) == source.id,
             )
         )
         .scalars()

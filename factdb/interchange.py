@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from factdb import actors as actors_mod
 from factdb.claims import add_assertion, get_or_create_claim, link_sanctions, tag_claim
@@ -154,9 +154,7 @@ def _load_record(
                     "retracted_at", f"{retracted_at!r} is not an ISO timestamp", path, number
                 ) from None
             assertion = (
-                session.execute(
-                    select(Assertion).where(Assertion.id == added.assertion_id)  # type: ignore[arg-type]
-                )
+                session.execute(select(Assertion).where(col(Assertion.id) == added.assertion_id))
                 .scalars()
                 .one()
             )

@@ -186,9 +186,9 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
-        return value.isoformat()
+        return str(value.isoformat())
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return str(value.isoformat())
     return str(value)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from factdb.actors import get_actor
 from factdb.dates import PartialDate
@@ -14,9 +14,7 @@ from factdb.models import Sanction
 
 def find_sanction(session: Session, name: str) -> Sanction | None:
     return (
-        session.execute(  # type: ignore[no-any-return]
-            select(Sanction).where(Sanction.name_key == name_key(name))  # type: ignore[arg-type]
-        )
+        session.execute(select(Sanction).where(col(Sanction.name_key) == name_key(name)))
         .scalars()
         .first()
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from factdb.dates import PartialDate
 from factdb.errors import Conflict, InvalidInput, NotFound
@@ -13,7 +13,7 @@ from factdb.models import Source
 
 def find_source(session: Session, url: str, field: str = "--source") -> Source | None:
     _, key = normalize_url(url, field)
-    return session.execute(select(Source).where(Source.key == key)).scalars().first()  # type: ignore[arg-type]
+    return session.execute(select(Source).where(col(Source.key) == key)).scalars().first()
 
 
 def get_source(session: Session, ref: str) -> Source:
@@ -49,7 +49,7 @@ def get_or_create_source(
             raise InvalidInput(field, "a source needs a URL, or an outlet and a title")
         display = None
         key = source_key_without_url(outlet, title, str(published) if published else None)
-    source = session.execute(select(Source).where(Source.key == key)).scalars().first()  # type: ignore[arg-type]
+    source = session.execute(select(Source).where(col(Source.key) == key)).scalars().first()
     if source is not None:
         changed = False
         for attr, value in (("outlet", outlet), ("title", title)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import typer
@@ -24,10 +25,11 @@ class FactdbGroup(TyperGroup):
 
     def main(
         self,
-        args: Any = None,
-        prog_name: str | None = None,  # type: ignore[override]
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
@@ -38,6 +40,7 @@ class FactdbGroup(TyperGroup):
                 prog_name=prog_name or "factdb",
                 complete_var=complete_var,
                 standalone_mode=False,
+                windows_expand_args=windows_expand_args,
                 **extra,
             ),
             debug,

@@ -110,8 +110,9 @@ def _add_table(r: dict[str, Any]) -> list[Any]:
     verb = "recorded" if r["assertion_created"] else "already recorded"
     return [
         Text(
-            f"assertion {r['assertion_id']} {verb}: {safe_text(r['actor'])} ({new(r['actor_created'])} "
-            f"actor {r['actor_id']}) on claim {r['claim_id']} ({new(r['claim_created'])}), "
+            f"assertion {r['assertion_id']} {verb}: {safe_text(r['actor'])} "
+            f"({new(r['actor_created'])} actor {r['actor_id']}) on claim {r['claim_id']} "
+            f"({new(r['claim_created'])}), "
             f"{r['date']}, source {r['source_id']} ({new(r['source_created'])})"
         )
     ]

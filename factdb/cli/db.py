@@ -88,9 +88,15 @@ def history(fmt: FormatOpt = Format.table) -> None:
 def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """Backend, location (password hidden), schema revision and row counts."""
     from factdb import db
+    from factdb.errors import SchemaError
 
     state: State = ctx.obj
-    data: dict[str, Any] = asdict(db.info(state.target()))
+    target = state.target()
+    try:
+        db.ensure_schema(target)  # creates a new embedded database at head, like any command
+    except SchemaError:
+        pass  # info reports the revision as it is: that is what the user asks for
+    data: dict[str, Any] = asdict(db.info(target))
     render.emit(data, fmt, _info_table)
 
 

@@ -131,8 +131,10 @@ def emit(
             sys.stdout.write(json.dumps(record, ensure_ascii=False, default=_json_default))
             sys.stdout.write("\n")
     elif fmt is Format.csv:
-        records = csv_records(data) if csv_records else (data if isinstance(data, list) else [data])
-        write_csv(records)
+        flat: Sequence[Mapping[str, Any]] = (
+            csv_records(data) if csv_records else (data if isinstance(data, list) else [data])
+        )
+        write_csv(flat)
     else:
         console = _stdout_console()
         if table is None:
