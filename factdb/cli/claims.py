@@ -161,13 +161,11 @@ def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[A
     if not rows:
         return [Text("no claims match", style="dim")]
     title = f"as of {as_of}" if as_of else None
-    width = render.console_width()
-    claim_width = max(20, width - 60)  # the rest: ID, FOR, AGAINST, LAST, STATUS
-    table = Table(title=title, header_style="bold", expand=False)
+    table = Table(title=title, header_style="bold", expand=True)
     table.add_column("ID", justify="right", no_wrap=True, min_width=2)
-    table.add_column("CLAIM", overflow="ellipsis", no_wrap=True, max_width=claim_width)
-    table.add_column("FOR", overflow="fold", style="green", min_width=7)
-    table.add_column("AGAINST", overflow="fold", style="red", min_width=7)
+    table.add_column("CLAIM", overflow="ellipsis", no_wrap=True, ratio=5, min_width=20)
+    table.add_column("FOR", overflow="fold", style="green", ratio=2, min_width=7)
+    table.add_column("AGAINST", overflow="fold", style="red", ratio=2, min_width=7)
     table.add_column("LAST", no_wrap=True, min_width=7)
     table.add_column("STATUS", overflow="fold", min_width=9)
     for r in rows:
