@@ -24,7 +24,7 @@ from factdb.config import DatabaseTarget
 from factdb.errors import DatabaseBusy, DatabaseUnavailable, SchemaError
 from factdb.models import TABLES
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 """The alembic head this code expects; a test checks it against ``migrations/``. Kept as a
 constant so that commands check the schema without importing alembic (start-up time)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +93,21 @@ def _like_pattern(term: str) -> str:
 def matching_claim_ids(session: Session, filters: Filters) -> list[int]:
     """Ids of the claims that match ``filters``, in id order, at most ``limit``."""
     q = _Sql()
+    _claim_conditions(session, filters, q)
+    sql = "SELECT c.id FROM claim AS c"
+    if q.where:
+        sql += " WHERE " + " AND ".join(q.where)
+    sql += " ORDER BY c.id"
+    if filters.limit is not None:
+        if filters.limit < 0:
+            raise InvalidInput("--limit", "must be zero or more")
+        q.params["limit"] = filters.limit
+        sql += " LIMIT :limit"
+    return [int(r[0]) for r in session.execute(q.statement(sql), q.params)]
+
+
+def _claim_conditions(session: Session, filters: Filters, q: _Sql) -> None:
+    """Add to ``q`` the conditions on claim ``c`` that ``filters`` (but not ``limit``) set."""
     counted = _counted(filters, "a", q)
     exists = f"EXISTS (SELECT 1 FROM assertion AS a WHERE a.claim_id = c.id AND {counted}"
     if filters.windowed:
@@ -143,16 +158,6 @@ def matching_claim_ids(session: Session, filters: Filters) -> list[int]:
             f"(a.stance IN {POSITIVE} AND y.stance IN {NEGATIVE}) OR "
             f"(a.stance IN {NEGATIVE} AND y.stance IN {POSITIVE}))))"
         )
-    sql = "SELECT c.id FROM claim AS c"
-    if q.where:
-        sql += " WHERE " + " AND ".join(q.where)
-    sql += " ORDER BY c.id"
-    if filters.limit is not None:
-        if filters.limit < 0:
-            raise InvalidInput("--limit", "must be zero or more")
-        q.params["limit"] = filters.limit
-        sql += " LIMIT :limit"
-    return [int(r[0]) for r in session.execute(q.statement(sql), q.params)]
 
 
 DETAIL_COLUMNS = (
@@ -160,6 +165,52 @@ DETAIL_COLUMNS = (
     "polarity, date, date_start, date_precision, source_id, source_url, outlet, source_title, "
     "source_published, via, quote, recorded_at, retracted_at, retraction_reason"
 )
+
+
+def timeline_chunks(
+    session: Session, filters: Filters, chunk_size: int = 50_000
+) -> Iterator[list[dict[str, Any]]]:
+    """Every counted assertion of the matching claims in date order, in bounded chunks
+    (keyset pagination on (date_start, assertion_id), so memory stays flat)."""
+    q = _Sql()
+    counted = _counted(filters, "d", q)
+    _claim_conditions(session, filters, q)
+    claim_filter = ""
+    if q.where:
+        claim_filter = (
+            " AND d.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
+        )
+    if filters.limit is not None:
+        limit_ids = matching_claim_ids(session, filters)
+        q.params["limit_ids"] = limit_ids
+        q.expanding.add("limit_ids")
+        claim_filter += " AND d.claim_id IN :limit_ids"
+    q.params["chunk"] = chunk_size
+    last: tuple[Any, int] | None = None
+    while True:
+        page = ""
+        if last is not None:
+            q.params["last_date"], q.params["last_id"] = last
+            q.dates.add("last_date")
+            page = (
+                " AND (d.date_start > :last_date OR "
+                "(d.date_start = :last_date AND d.assertion_id > :last_id))"
+            )
+        sql = (
+            f"SELECT {DETAIL_COLUMNS} FROM assertion_detail AS d WHERE {counted}{claim_filter}"
+            f"{page} ORDER BY d.date_start, d.assertion_id LIMIT :chunk"
+        )
+        rows = [dict(r._mapping) for r in session.execute(q.statement(sql), q.params)]
+        if not rows:
+            return
+        start = rows[-1]["date_start"]
+        last = (
+            start if isinstance(start, dt.date) else dt.date.fromisoformat(start),
+            int(rows[-1]["assertion_id"]),
+        )
+        yield [_detail(r) for r in rows]
+        if len(rows) < chunk_size:
+            return
 
 
 def assertion_rows(
@@ -192,6 +243,13 @@ def _iso(value: Any) -> str | None:
     return str(value)
 
 
+def _timestamp(value: Any) -> str | None:
+    """UTC timestamps as ISO 8601 with offset; SQLite hands them back as naive text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return _iso(value)
+
+
 def _detail(row: dict[str, Any]) -> dict[str, Any]:
     """One assertion as data (UX.md "Machine output"): stable field names and order."""
     return {
@@ -215,9 +273,9 @@ def _detail(row: dict[str, Any]) -> dict[str, Any]:
         },
         "via": row["via"].split("; ") if row["via"] else [],
         "quote": row["quote"],
-        "recorded_at": _iso(row["recorded_at"]),
+        "recorded_at": _timestamp(row["recorded_at"]),
         "retracted": row["retracted_at"] is not None,
-        "retracted_at": _iso(row["retracted_at"]),
+        "retracted_at": _timestamp(row["retracted_at"]),
         "retraction_reason": row["retraction_reason"],
     }
 

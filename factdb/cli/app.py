@@ -121,9 +121,11 @@ def root(
 
 
 def _register() -> None:
-    from factdb.cli import actors, claims, db, sanctions, sources
+    from factdb.cli import actors, analysis, claims, db, sanctions, sources
 
     claims.register(app)
+    app.command("report")(analysis.report)
+    app.command("sql")(analysis.sql)
     app.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")
     app.add_typer(sources.app, name="source", help="Sources: where assertions were reported.")
     app.add_typer(

@@ -19,6 +19,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from factdb.csvsafe import escape_formula
+
 
 class Format(StrEnum):
     table = "table"
@@ -30,9 +32,6 @@ class Format(StrEnum):
 # Control characters (other than TAB/LF) and bidirectional controls that could disguise text
 # on a terminal (RELIABILITY.md, test plan item 32).
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Cells that spreadsheets evaluate (OWASP CSV injection, RELIABILITY.md §2). The rule is
-# reversible: a leading apostrophe is added, and factdb's CSV import removes exactly one.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def safe_text(value: object) -> str:
@@ -44,12 +43,6 @@ def safe_text(value: object) -> str:
 
 def cell(value: object, style: str | None = None) -> Text:
     return Text(safe_text(value), style=style or "")
-
-
-def escape_formula(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _stdout_console() -> Console:

@@ -1,0 +1,152 @@
+"""``factdb report`` (CSV reports through pandas) and ``factdb sql`` (ad-hoc SQL)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from factdb.cli import render
+from factdb.cli.options import (
+    ActorFilter,
+    AsOfFilter,
+    ContestedFilter,
+    FormatOpt,
+    LimitFilter,
+    RetractedFilter,
+    ReversedFilter,
+    SanctionFilter,
+    SearchFilter,
+    SinceFilter,
+    StanceFilter,
+    TagFilter,
+    UntilFilter,
+    build_filters,
+)
+from factdb.cli.render import Format
+from factdb.cli.state import State
+
+
+def report(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="side-by-side, matrix, timeline or sources.")],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The CSV file to write; '-' for stdout.")
+    ] = "-",
+    actor: ActorFilter = None,
+    stance: StanceFilter = None,
+    tag: TagFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    as_of: AsOfFilter = None,
+    contested: ContestedFilter = False,
+    reversed_: ReversedFilter = False,
+    search: SearchFilter = None,
+    sanction: SanctionFilter = None,
+    include_retracted: RetractedFilter = False,
+    limit: LimitFilter = None,
+) -> None:
+    """Write a CSV report (formula-safe for spreadsheets), with the filters of `list`."""
+    from factdb.errors import InvalidInput
+    from factdb.reports import REPORTS, write_report
+
+    if name not in REPORTS:
+        raise InvalidInput("NAME", f"{name!r} is not a report; use one of {', '.join(REPORTS)}")
+    filters = build_filters(
+        actor=actor,
+        stance=stance,
+        tag=tag,
+        since=since,
+        until=until,
+        as_of=as_of,
+        contested=contested,
+        reversed=reversed_,
+        search=search,
+        sanction=sanction,
+        include_retracted=include_retracted,
+        limit=limit,
+    )
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        if output == "-":
+            rows = write_report(session, name, filters, sys.stdout)
+            sys.stdout.flush()
+        else:
+            path = Path(output)
+            partial = path.with_name(path.name + ".partial")
+            try:
+                with partial.open("w", encoding="utf-8", newline="") as handle:
+                    rows = write_report(session, name, filters, handle)
+                partial.replace(path)  # never leave a half-written report under its name
+            except OSError as exc:
+                partial.unlink(missing_ok=True)
+                raise InvalidInput("--output", f"cannot write {output}: {exc.strerror}") from None
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+            render.note(f"{name}: {rows} rows written to {output}")
+
+
+def sql(
+    ctx: typer.Context,
+    query: Annotated[
+        str | None, typer.Argument(help="The SQL; '-' reads it from stdin.", metavar="SQL")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read the SQL from this file.")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Bound parameter NAME=VALUE, used as :NAME (repeat)."),
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Allow changes (all statements in one transaction).")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Stop the query after this many seconds.")
+    ] = 5.0,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Return at most this many rows.", min=1)
+    ] = 100_000,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Run SQL on the database: read-only unless --write, time-limited, parameters bound."""
+    from factdb import db
+    from factdb.errors import InvalidInput
+    from factdb.sqlexec import parse_params, run_sql
+
+    if file is not None:
+        if query is not None:
+            raise InvalidInput("SQL", "give the SQL or --file, not both")
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput("--file", f"cannot read {file}: {exc}") from None
+    elif query == "-":
+        text = sys.stdin.read()
+    elif query is not None:
+        text = query
+    else:
+        raise InvalidInput("SQL", "is required (or --file, or '-' for stdin)")
+    params = parse_params(param or [])
+    state: State = ctx.obj
+    target = state.target()
+    db.ensure_schema(target)
+    result = run_sql(target, text, params, write=write, timeout=timeout, max_rows=max_rows)
+    if result.truncated:
+        render.note(f"only the first {max_rows} rows are shown; raise --max-rows for more")
+    if not result.columns:
+        render.note(
+            f"{result.statements} statement(s) run; {max(result.rowcount, 0)} rows changed"
+            if write
+            else "no rows"
+        )
+        return
+    records = result.records()
+    render.emit(
+        records,
+        fmt,
+        lambda rows: render.records_table(rows, [(c, c) for c in result.columns], empty="no rows"),
+    )

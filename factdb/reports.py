@@ -1,0 +1,240 @@
+"""``factdb report NAME``: CSV reports through pandas, built on the queries of ``list`` and
+``show`` (factdb.queries), streamed in chunks so memory stays bounded on large databases.
+
+pandas is imported inside the functions: the CLI must start without it (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
+
+from sqlmodel import Session
+
+from factdb.csvsafe import escape_formula
+from factdb.errors import InvalidInput
+from factdb.queries import (
+    Filters,
+    assertion_rows,
+    list_sources,
+    matching_claim_ids,
+    summarize,
+    timeline_chunks,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CLAIM_CHUNK = 2_000
+
+SIDE_BY_SIDE_COLUMNS = [
+    "claim_id",
+    "claim",
+    "contested",
+    "reversed",
+    "for",
+    "neutral",
+    "against",
+    "for_sides",
+    "against_sides",
+    "reversed_sides",
+    "first_date",
+    "last_date",
+    "assertions",
+    "sources",
+]
+TIMELINE_COLUMNS = [
+    "assertion_id",
+    "date",
+    "date_precision",
+    "claim_id",
+    "claim",
+    "actor",
+    "actor_kind",
+    "side",
+    "stance",
+    "polarity",
+    "via",
+    "quote",
+    "source_url",
+    "outlet",
+    "source_title",
+    "source_published",
+    "recorded_at",
+    "retracted",
+    "retracted_at",
+    "retraction_reason",
+]
+SOURCES_COLUMNS = ["source_id", "url", "outlet", "title", "published", "assertions", "claims"]
+
+
+def _claim_chunks(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+    """Assertion rows grouped by claim, a chunk of claims at a time, in claim id order."""
+    ids = matching_claim_ids(session, filters)
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        chunk = ids[start : start + CLAIM_CHUNK]
+        rows = assertion_rows(session, chunk, filters)
+        by_claim: dict[int, list[dict[str, Any]]] = {cid: [] for cid in chunk}
+        for row in rows:
+            by_claim[row["claim_id"]].append(row)
+        yield [{"claim_id": cid, "assertions": items} for cid, items in by_claim.items()]
+
+
+def _claim_texts(session: Session, ids: list[int]) -> dict[int, str]:
+    from sqlalchemy import bindparam, text
+
+    stmt = text("SELECT id, text FROM claim WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    return {int(i): t for i, t in session.execute(stmt, {"ids": ids})}
+
+
+def _who(items: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{a['actor']} ({a['stance']}, {a['date']})" for a in items)
+
+
+def side_by_side(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+    for chunk in _claim_chunks(session, filters):
+        texts = _claim_texts(session, [c["claim_id"] for c in chunk])
+        out = []
+        for entry in chunk:
+            cid, items = entry["claim_id"], entry["assertions"]
+            summary = summarize(cid, texts[cid], items)
+            counted = [a for a in items if not a["retracted"]]
+            out.append(
+                {
+                    "claim_id": cid,
+                    "claim": texts[cid],
+                    "contested": summary["contested"],
+                    "reversed": summary["reversed"],
+                    "for": _who([a for a in counted if a["polarity"] > 0]),
+                    "neutral": _who([a for a in counted if a["polarity"] == 0]),
+                    "against": _who([a for a in counted if a["polarity"] < 0]),
+                    "for_sides": "; ".join(summary["for"]),
+                    "against_sides": "; ".join(summary["against"]),
+                    "reversed_sides": "; ".join(summary["reversed_sides"]),
+                    "first_date": summary["first_date"],
+                    "last_date": summary["last_date"],
+                    "assertions": summary["assertions"],
+                    "sources": len({a["source"]["id"] for a in counted}),
+                }
+            )
+        yield out
+
+
+def matrix(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+    """Claims × sides: each cell the side's latest stance (as of ``--as-of``)."""
+    sides: set[str] = set()
+    # First pass: which sides appear at all, so every chunk has the same columns.
+    for chunk in _claim_chunks(session, filters):
+        for entry in chunk:
+            sides.update(a["side"] for a in entry["assertions"] if not a["retracted"])
+    ordered = sorted(sides)
+    for chunk in _claim_chunks(session, filters):
+        texts = _claim_texts(session, [c["claim_id"] for c in chunk])
+        out = []
+        for entry in chunk:
+            latest: dict[str, dict[str, Any]] = {}
+            for a in entry["assertions"]:
+                if a["retracted"]:
+                    continue
+                current = latest.get(a["side"])
+                if current is None or (a["date_start"], a["id"]) >= (
+                    current["date_start"],
+                    current["id"],
+                ):
+                    latest[a["side"]] = a
+            row: dict[str, Any] = {"claim_id": entry["claim_id"], "claim": texts[entry["claim_id"]]}
+            for side in ordered:
+                row[side] = latest[side]["stance"] if side in latest else ""
+            out.append(row)
+        yield out
+
+
+def timeline(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+    for chunk in timeline_chunks(session, filters):
+        yield [
+            {
+                "assertion_id": a["id"],
+                "date": a["date"],
+                "date_precision": a["date_precision"],
+                "claim_id": a["claim_id"],
+                "claim": a["claim"],
+                "actor": a["actor"],
+                "actor_kind": a["actor_kind"],
+                "side": a["side"],
+                "stance": a["stance"],
+                "polarity": a["polarity"],
+                "via": "; ".join(a["via"]),
+                "quote": a["quote"],
+                "source_url": a["source"]["url"],
+                "outlet": a["source"]["outlet"],
+                "source_title": a["source"]["title"],
+                "source_published": a["source"]["published"],
+                "recorded_at": a["recorded_at"],
+                "retracted": a["retracted"],
+                "retracted_at": a["retracted_at"],
+                "retraction_reason": a["retraction_reason"],
+            }
+            for a in chunk
+        ]
+
+
+def sources(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+    del filters  # sources are listed whole; their counts are over all assertions
+    yield [
+        {
+            "source_id": s["id"],
+            "url": s["url"],
+            "outlet": s["outlet"],
+            "title": s["title"],
+            "published": s["published"],
+            "assertions": s["assertions"],
+            "claims": s["claims"],
+        }
+        for s in list_sources(session)
+    ]
+
+
+REPORTS: dict[str, Callable[[Session, Filters], Iterator[list[dict[str, Any]]]]] = {
+    "side-by-side": side_by_side,
+    "matrix": matrix,
+    "timeline": timeline,
+    "sources": sources,
+}
+
+
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Escape formula-like text cells; numbers, booleans and dates are left alone."""
+    for column in frame.columns:
+        if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
+            frame[column] = frame[column].map(escape_formula)
+    return frame
+
+
+def write_report(session: Session, name: str, filters: Filters, out: TextIO) -> int:
+    """Write report ``name`` as CSV to ``out``; returns the number of data rows."""
+    import pandas as pd
+
+    build = REPORTS.get(name)
+    if build is None:
+        raise InvalidInput("NAME", f"{name!r} is not a report; use one of {', '.join(REPORTS)}")
+    columns = {
+        "side-by-side": SIDE_BY_SIDE_COLUMNS,
+        "timeline": TIMELINE_COLUMNS,
+        "sources": SOURCES_COLUMNS,
+    }.get(name)
+    total = 0
+    header_written = False
+    for records in build(session, filters):
+        frame = pd.DataFrame.from_records(records, columns=columns if records or columns else None)
+        if not records and header_written:
+            continue
+        escape_frame(frame).to_csv(
+            out, index=False, header=not header_written, lineterminator="\r\n"
+        )
+        header_written = True
+        total += len(frame)
+    if not header_written and columns is not None:
+        pd.DataFrame(columns=columns).to_csv(out, index=False, lineterminator="\r\n")
+    return total
