@@ -1,169 +1,1117 @@
-"""JSON Lines interchange: one record a line with a ``type`` field (DESIGN.md).
+"""Import and export: the CSV interchange format and JSON Lines (DESIGN.md).
 
-Record types, in dependency order: ``actor`` (name, kind, part_of, aliases), ``source`` (url,
-outlet, title, published, updated), ``sanction`` (name, authority, adopted, target, measures,
-url), ``claim`` (text, tags, violates) and ``assertion`` (claim, actor, stance, date,
-source_url, via, quote, retracted_at, retraction_reason). Loading is idempotent on natural
-keys and runs in the caller's single transaction: any error means nothing is written.
+CSV has one row per assertion with the header ``claim, actor, stance, date, source_url,
+outlet, title, quote, via, tags, violates`` (lists separated by ``;``, the via chain nearest
+to the speaker first). JSON Lines carries everything, one record a line with a ``type``:
+``actor`` (name, kind, part_of, aliases), ``source`` (url, outlet, title, published,
+updated), ``sanction`` (name, authority, adopted, target, measures, url), ``claim`` (text,
+tags, violates) and ``assertion`` (claim, actor, stance, date, source_url, outlet, title,
+source_published, via, quote, recorded_at, retracted_at, retraction_reason).
+
+Import validates every line before the first write and reports every error (up to a cap) as
+``FILE:LINE:COLUMN: field: reason``; then it writes in the caller's single transaction, in
+batches with cached look-ups rather than one ORM object per row (PERFORMANCE.md). It is
+idempotent on natural keys: rows already present are counted, not written again.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any, TextIO
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlmodel import Session
 
 from factdb import actors as actors_mod
-from factdb.claims import add_assertion, get_or_create_claim, link_sanctions, tag_claim
+from factdb.csvsafe import FORMULA_START, escape_formula
+from factdb.dates import PartialDate, format_partial
 from factdb.errors import FactdbError, InvalidInput
-from factdb.keys import require_text
-from factdb.models import Assertion
+from factdb.keys import (
+    clean_text,
+    name_key,
+    normalize_url,
+    require_text,
+    source_key_without_url,
+    tag_key,
+    text_key,
+)
+from factdb.models import (
+    Actor,
+    ActorKind,
+    Assertion,
+    AssertionVia,
+    Claim,
+    ClaimSanction,
+    ClaimTag,
+    Source,
+    Stance,
+    table_of,
+    utcnow,
+)
+from factdb.queries import Filters, _claim_conditions, _counted, _Sql
 from factdb.sanctions import add_sanction, find_sanction
 from factdb.sources import get_or_create_source
-from factdb.values import parse_kind, parse_optional_date, parse_stance
+from factdb.values import parse_date, parse_kind, parse_optional_date, parse_stance
 
+CSV_COLUMNS = [
+    "claim",
+    "actor",
+    "stance",
+    "date",
+    "source_url",
+    "outlet",
+    "title",
+    "quote",
+    "via",
+    "tags",
+    "violates",
+]
+REQUIRED_COLUMNS = ("claim", "actor", "stance", "date", "source_url")
 TYPES = ("actor", "source", "sanction", "claim", "assertion")
+MAX_ERRORS = 20
+BATCH = 5_000
+
+
+class ImportErrors(FactdbError):
+    """Every problem found in a file; nothing was written."""
+
+    def __init__(self, errors: list[InvalidInput], total: int) -> None:
+        super().__init__(errors, total)
+        self.errors = errors
+        self.total = total
+
+    def __str__(self) -> str:
+        lines = [str(e) for e in self.errors]
+        if self.total > len(self.errors):
+            lines.append(f"… and {self.total - len(self.errors)} more")
+        noun = "error" if self.total == 1 else "errors"
+        lines.append(f"{self.total} {noun}; nothing was imported")
+        return "\n".join(lines)
 
 
 @dataclass
 class ImportResult:
     new: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
     existing: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+    duplicates: int = 0
+    rows: int = 0
 
-    def count(self, kind: str, created: bool) -> None:
-        (self.new if created else self.existing)[kind] += 1
+    def count(self, kind: str, created: bool, n: int = 1) -> None:
+        (self.new if created else self.existing)[kind] += n
 
 
-def _str_list(record: dict[str, Any], key: str, where: InvalidInput) -> list[str]:
-    value = record.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        where.field, where.reason = key, "must be a list of strings"
-        raise where
+@dataclass
+class Row:
+    """One assertion, parsed and validated, not yet resolved against the database."""
+
+    line: int
+    claim: str
+    actor: str
+    stance: Stance
+    date: PartialDate | None
+    source_url: str | None
+    source_key: str
+    outlet: str | None = None
+    title: str | None = None
+    published: PartialDate | None = None
+    quote: str | None = None
+    via: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    violates: list[str] = field(default_factory=list)
+    recorded_at: dt.datetime | None = None
+    retracted_at: dt.datetime | None = None
+    retraction_reason: str | None = None
+
+
+class _Errors:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.items: list[InvalidInput] = []
+        self.total = 0
+
+    def add(self, exc: InvalidInput, line: int | None, column: int | None = None) -> None:
+        self.total += 1
+        if len(self.items) < MAX_ERRORS:
+            if exc.path is None:
+                exc.path = self.path
+            if exc.line is None:
+                exc.line = line
+            if exc.column is None:
+                exc.column = column
+            self.items.append(exc)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise ImportErrors(self.items, self.total)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def decode(data: bytes, path: str) -> str:
+    """UTF-8 with or without BOM; anything else is an error naming the line."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportErrors(
+            [InvalidInput("encoding", "the file is UTF-16; save it as UTF-8", path, 1)], 1
+        )
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise ImportErrors(
+            [InvalidInput("encoding", "contains a NUL byte (a binary file?)", path, line, column)],
+            1,
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        raise ImportErrors(
+            [
+                InvalidInput(
+                    "encoding",
+                    f"byte 0x{byte} is not UTF-8; save the file as UTF-8",
+                    path,
+                    line,
+                    column,
+                )
+            ],
+            1,
+        ) from None
+
+
+def _unescape(value: str) -> str:
+    """Undo factdb's formula escaping: one leading apostrophe before a trigger character."""
+    if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_START:
+        return value[1:]
     return value
 
 
-def _opt_str(record: dict[str, Any], key: str, where: InvalidInput) -> str | None:
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def parse_csv(text_data: str, path: str) -> list[Row]:
+    errors = _Errors(path)
+    reader = csv.reader(io.StringIO(text_data, newline=""), strict=True)
+    rows: list[Row] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportErrors([InvalidInput("header", "the file is empty", path, 1)], 1) from None
+    except csv.Error as exc:
+        raise ImportErrors([InvalidInput("csv", str(exc), path, 1)], 1) from None
+    names = [h.strip().lower() for h in header]
+    seen: set[str] = set()
+    for index, name in enumerate(names, start=1):
+        if name not in CSV_COLUMNS:
+            errors.add(
+                InvalidInput(
+                    "header", f"unknown column {name!r}; the columns are {', '.join(CSV_COLUMNS)}"
+                ),
+                1,
+                index,
+            )
+        elif name in seen:
+            errors.add(InvalidInput("header", f"column {name!r} appears twice"), 1, index)
+        seen.add(name)
+    for required in REQUIRED_COLUMNS:
+        if required not in seen:
+            errors.add(InvalidInput("header", f"missing column {required!r}"), 1)
+    errors.raise_if_any()
+    position = {name: i for i, name in enumerate(names)}
+    last_line = reader.line_num
+    while True:
+        start = last_line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.add(InvalidInput("csv", f"{exc} (an unterminated quote?)"), start)
+            break
+        last_line = reader.line_num
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue
+        if len(record) != len(names):
+            errors.add(
+                InvalidInput("row", f"has {len(record)} fields, the header has {len(names)}"), start
+            )
+            continue
+        try:
+            rows.append(_csv_row(record, position, start))
+        except InvalidInput as exc:
+            column = position.get(exc.field.lstrip("-"), None)
+            errors.add(exc, start, None if column is None else column + 1)
+    errors.raise_if_any()
+    return rows
+
+
+def _csv_row(record: list[str], position: dict[str, int], line: int) -> Row:
+    def get(name: str) -> str:
+        index = position.get(name)
+        return "" if index is None else _unescape(record[index])
+
+    claim = require_text(get("claim"), "claim")
+    actor = require_text(get("actor"), "actor", single_line=True)
+    stance = parse_stance(get("stance"), "stance")
+    date = parse_date(get("date").strip(), "date") if get("date").strip() else None
+    if date is None:
+        raise InvalidInput("date", "is required; use YYYY, YYYY-MM or YYYY-MM-DD")
+    outlet = clean_text(get("outlet"), "outlet", required=False, single_line=True)
+    title = clean_text(get("title"), "title", required=False, single_line=True)
+    url_text = get("source_url").strip()
+    source_url, key = _source_identity(url_text, outlet, title, None, "source_url")
+    via = [require_text(v, "via", single_line=True) for v in _split(get("via"))]
+    return Row(
+        line=line,
+        claim=claim,
+        actor=actor,
+        stance=stance,
+        date=date,
+        source_url=source_url,
+        source_key=key,
+        outlet=outlet,
+        title=title,
+        quote=clean_text(get("quote"), "quote", required=False),
+        via=via,
+        tags=[tag_key(t, "tags") for t in _split(get("tags"))],
+        violates=[require_text(v, "violates", single_line=True) for v in _split(get("violates"))],
+    )
+
+
+def _source_identity(
+    url: str | None,
+    outlet: str | None,
+    title: str | None,
+    published: PartialDate | None,
+    field_name: str,
+) -> tuple[str | None, str]:
+    if url:
+        display, key = normalize_url(url, field_name)
+        return display, key
+    if not (outlet or title):
+        raise InvalidInput(field_name, "a source needs a URL, or an outlet and a title")
+    return None, source_key_without_url(outlet, title, str(published) if published else None)
+
+
+def _opt_str(record: dict[str, Any], key: str) -> str | None:
     value = record.get(key)
     if value is not None and not isinstance(value, str):
-        where.field, where.reason = key, "must be a string or null"
-        raise where
+        raise InvalidInput(key, "must be a string or null")
     return value
 
 
-def load_jsonl(session: Session, lines: Iterable[str], path: str) -> ImportResult:
-    """Load JSON Lines records; errors name ``path:line``. Blank lines are skipped."""
-    result = ImportResult()
+def _str_list(record: dict[str, Any], key: str) -> list[str]:
+    value = record.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(key, "must be a list of strings")
+    return value
+
+
+def _timestamp(value: str | None, field_name: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(field_name, f"{value!r} is not an ISO 8601 timestamp") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+@dataclass
+class Parsed:
+    """A JSON Lines file, validated: records per type, with their line numbers."""
+
+    actors: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    sources: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    sanctions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    claims: list[Row] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+
+def parse_jsonl(lines: Iterable[str], path: str) -> Parsed:
+    errors = _Errors(path)
+    parsed = Parsed()
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
             record = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise InvalidInput("json", exc.msg, path, number, exc.colno) from None
+            errors.add(InvalidInput("json", exc.msg), number, exc.colno)
+            continue
         if not isinstance(record, dict):
-            raise InvalidInput("json", "each line must be a JSON object", path, number)
+            errors.add(InvalidInput("json", "each line must be a JSON object"), number)
+            continue
         try:
-            _load_record(session, record, result, path, number)
+            _jsonl_record(record, number, parsed)
         except InvalidInput as exc:
-            if exc.path is None:
-                exc.path, exc.line = path, number
-            raise
+            errors.add(exc, number)
+    errors.raise_if_any()
+    return parsed
+
+
+def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
+    kind = record.get("type")
+    if kind == "actor":
+        require_text(_opt_str(record, "name"), "name", single_line=True)
+        parse_kind(record.get("kind") or "other", "kind")
+        _str_list(record, "aliases")
+        _opt_str(record, "part_of")
+        parsed.actors.append((number, record))
+    elif kind == "source":
+        published = parse_optional_date(_opt_str(record, "published"), "published")
+        parse_optional_date(_opt_str(record, "updated"), "updated")
+        _source_identity(
+            _opt_str(record, "url"),
+            _opt_str(record, "outlet"),
+            _opt_str(record, "title"),
+            published,
+            "url",
+        )
+        parsed.sources.append((number, record))
+    elif kind == "sanction":
+        require_text(_opt_str(record, "name"), "name", single_line=True)
+        parse_optional_date(_opt_str(record, "adopted"), "adopted")
+        url = _opt_str(record, "url")
+        if url:
+            normalize_url(url, "url")
+        parsed.sanctions.append((number, record))
+    elif kind == "claim":
+        parsed.claims.append(
+            Row(
+                line=number,
+                claim=require_text(_opt_str(record, "text"), "text"),
+                actor="",
+                stance=Stance.neutral,
+                date=None,
+                source_url=None,
+                source_key="",
+                tags=[tag_key(t, "tags") for t in _str_list(record, "tags")],
+                violates=[
+                    require_text(v, "violates", single_line=True)
+                    for v in _str_list(record, "violates")
+                ],
+            )
+        )
+    elif kind == "assertion":
+        outlet = clean_text(_opt_str(record, "outlet"), "outlet", required=False, single_line=True)
+        title = clean_text(_opt_str(record, "title"), "title", required=False, single_line=True)
+        published = parse_optional_date(_opt_str(record, "source_published"), "source_published")
+        source_url, key = _source_identity(
+            _opt_str(record, "source_url"), outlet, title, published, "source_url"
+        )
+        retracted_at = _timestamp(_opt_str(record, "retracted_at"), "retracted_at")
+        reason = clean_text(
+            _opt_str(record, "retraction_reason"),
+            "retraction_reason",
+            required=retracted_at is not None,
+        )
+        parsed.rows.append(
+            Row(
+                line=number,
+                claim=require_text(_opt_str(record, "claim"), "claim"),
+                actor=require_text(_opt_str(record, "actor"), "actor", single_line=True),
+                stance=parse_stance(_opt_str(record, "stance") or "", "stance"),
+                date=parse_optional_date(_opt_str(record, "date"), "date"),
+                source_url=source_url,
+                source_key=key,
+                outlet=outlet,
+                title=title,
+                published=published,
+                quote=clean_text(_opt_str(record, "quote"), "quote", required=False),
+                via=[require_text(v, "via", single_line=True) for v in _str_list(record, "via")],
+                tags=[tag_key(t, "tags") for t in _str_list(record, "tags")],
+                violates=[
+                    require_text(v, "violates", single_line=True)
+                    for v in _str_list(record, "violates")
+                ],
+                recorded_at=_timestamp(_opt_str(record, "recorded_at"), "recorded_at"),
+                retracted_at=retracted_at,
+                retraction_reason=reason if retracted_at else None,
+            )
+        )
+    else:
+        raise InvalidInput("type", f"{kind!r} is not a record type; use one of {', '.join(TYPES)}")
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _returning_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows in batches and return their ids in order (insertmanyvalues RETURNING)."""
+    ids: list[int] = []
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        result = session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), batch
+        )
+        ids.extend(int(r[0]) for r in result)
+    return ids
+
+
+def _executemany(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), BATCH):
+        session.execute(statement, rows[start : start + BATCH])
+
+
+class Loader:
+    """Resolves rows against the database with caches and writes them in batches."""
+
+    def __init__(self, session: Session, path: str) -> None:
+        self.session = session
+        self.path = path
+        self.result = ImportResult()
+        self.actor_ids: dict[str, int] = {}
+        for actor_id, key in session.execute(
+            select(table_of(Actor).c.id, table_of(Actor).c.name_key)
+        ):
+            self.actor_ids[key] = int(actor_id)
+        for actor_id, key in session.execute(text("SELECT actor_id, alias_key FROM actor_alias")):
+            self.actor_ids[key] = int(actor_id)
+        self.new_claims: set[int] = set()
+        self.claim_keys: set[str] = set()
+        self.sanction_ids = {
+            key: int(i) for i, key in session.execute(text("SELECT id, name_key FROM sanction"))
+        }
+
+    def check_sanctions(self, rows: Iterable[Row]) -> None:
+        """Sanctions named in ``violates`` that the database lacks are created by name: the
+        CSV format cannot carry their details, and refusing would lose the link."""
+        for row in rows:
+            for name in row.violates:
+                key = name_key(name)
+                if key not in self.sanction_ids:
+                    sanction = add_sanction(self.session, name=name)
+                    assert sanction.id is not None
+                    self.sanction_ids[key] = sanction.id
+                    self.result.count("sanction", True)
+
+    def ensure_actors(self, names: Iterable[str], count: bool = True) -> None:
+        new: dict[str, str] = {}
+        known: set[str] = set()
+        for name in names:
+            key = name_key(name)
+            if key in self.actor_ids:
+                known.add(key)
+            elif key not in new:
+                new[key] = name
+        if count:
+            self.result.count("actor", False, len({self.actor_ids[k] for k in known}))
+        if not new:
+            return
+        rows = [
+            {"name": n, "name_key": k, "kind": ActorKind.other.value, "created_at": utcnow()}
+            for k, n in new.items()
+        ]
+        ids = _returning_insert(self.session, table_of(Actor), rows)
+        for key, actor_id in zip(new, ids, strict=True):
+            self.actor_ids[key] = actor_id
+        self.result.count("actor", True, len(new))
+
+    def ensure_claims(self, rows: list[Row]) -> dict[str, int]:
+        keys: dict[str, str] = {}
+        for row in rows:  # the first spelling of a claim wins, in file order
+            keys.setdefault(text_key(row.claim), row.claim)
+        known: dict[str, int] = {}
+        key_list = list(keys)
+        stmt = text("SELECT id, text_key FROM claim WHERE text_key IN :keys").bindparams(
+            bindparam("keys", expanding=True)
+        )
+        for start in range(0, len(key_list), BATCH):
+            for cid, key in self.session.execute(stmt, {"keys": key_list[start : start + BATCH]}):
+                known[key] = int(cid)
+        new = [k for k in key_list if k not in known]
+        now = utcnow()
+        created = _returning_insert(
+            self.session,
+            table_of(Claim),
+            [{"text": keys[k], "text_key": k, "created_at": now} for k in new],
+        )
+        known.update(zip(new, created, strict=True))
+        self.new_claims.update(created)
+        self.claim_keys.update(key_list)
+        return known
+
+    def count_claims(self) -> None:
+        self.result.new["claim"] = len(self.new_claims)
+        self.result.existing["claim"] = len(self.claim_keys) - len(self.new_claims)
+
+    def link_claims(self, rows: list[Row], claim_ids: dict[str, int]) -> None:
+        tags: set[tuple[int, str]] = set()
+        links: set[tuple[int, int]] = set()
+        for row in rows:
+            cid = claim_ids[text_key(row.claim)]
+            tags.update((cid, t) for t in row.tags)
+            links.update((cid, self.sanction_ids[name_key(v)]) for v in row.violates)
+        touched = sorted({c for c, _ in tags} | {c for c, _ in links})
+        existing_tags: set[tuple[int, str]] = set()
+        existing_links: set[tuple[int, int]] = set()
+        for start in range(0, len(touched), BATCH):
+            chunk = touched[start : start + BATCH]
+            if not (set(chunk) - self.new_claims):
+                continue
+            existing_tags.update(
+                (int(c), t)
+                for c, t in self.session.execute(
+                    text("SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": chunk},
+                )
+            )
+            existing_links.update(
+                (int(c), int(s))
+                for c, s in self.session.execute(
+                    text(
+                        "SELECT claim_id, sanction_id FROM claim_sanction WHERE claim_id IN :ids"
+                    ).bindparams(bindparam("ids", expanding=True)),
+                    {"ids": chunk},
+                )
+            )
+        _executemany(
+            self.session,
+            insert(table_of(ClaimTag)),
+            [{"claim_id": c, "tag": t} for c, t in sorted(tags - existing_tags)],
+        )
+        _executemany(
+            self.session,
+            insert(table_of(ClaimSanction)),
+            [{"claim_id": c, "sanction_id": s} for c, s in sorted(links - existing_links)],
+        )
+
+    def ensure_sources(self, rows: list[Row], count: bool = True) -> dict[str, int]:
+        first: dict[str, Row] = {}
+        for row in rows:
+            first.setdefault(row.source_key, row)
+        known: dict[str, int] = {}
+        key_list = list(first)
+        stmt = text("SELECT id, key FROM source WHERE key IN :keys").bindparams(
+            bindparam("keys", expanding=True)
+        )
+        for start in range(0, len(key_list), BATCH):
+            for sid, key in self.session.execute(stmt, {"keys": key_list[start : start + BATCH]}):
+                known[key] = int(sid)
+        if count:
+            self.result.count("source", False, len(known))
+        new = [k for k in key_list if k not in known]
+        now = utcnow()
+        records = []
+        for key in new:
+            row = first[key]
+            records.append(
+                {
+                    "url": row.source_url,
+                    "key": key,
+                    "outlet": row.outlet,
+                    "title": row.title,
+                    "published": row.published.start if row.published else None,
+                    "published_precision": row.published.precision if row.published else None,
+                    "created_at": now,
+                }
+            )
+        known.update(
+            zip(new, _returning_insert(self.session, table_of(Source), records), strict=True)
+        )
+        if count:
+            self.result.count("source", True, len(new))
+        return known
+
+    def source_dates(self, ids: Iterable[int]) -> dict[int, PartialDate]:
+        wanted = sorted(set(ids))
+        dates: dict[int, PartialDate] = {}
+        stmt = text(
+            "SELECT id, published, published_precision FROM source WHERE id IN :ids "
+            "AND published IS NOT NULL"
+        ).bindparams(bindparam("ids", expanding=True))
+        for start in range(0, len(wanted), BATCH):
+            for sid, published, precision in self.session.execute(
+                stmt, {"ids": wanted[start : start + BATCH]}
+            ):
+                day = (
+                    published
+                    if isinstance(published, dt.date)
+                    else dt.date.fromisoformat(published)
+                )
+                dates[int(sid)] = PartialDate(day, precision)
+        return dates
+
+    def load_assertions(self, rows: list[Row], count_sources: bool = True) -> None:
+        if not rows:
+            return
+        self.check_sanctions(rows)
+        self.ensure_actors(
+            [r.actor for r in rows] + [v for r in rows for v in r.via], count_sources
+        )
+        claim_ids = self.ensure_claims(rows)
+        self.link_claims(rows, claim_ids)
+        source_ids = self.ensure_sources(rows, count_sources)
+        undated = [r for r in rows if r.date is None]
+        if undated:
+            dates = self.source_dates(source_ids[r.source_key] for r in undated)
+            errors = _Errors(self.path)
+            for row in undated:
+                row.date = dates.get(source_ids[row.source_key])
+                if row.date is None:
+                    errors.add(
+                        InvalidInput("date", "is required: the source has no publication date"),
+                        row.line,
+                    )
+            errors.raise_if_any()
+        existing = self._existing_assertions(
+            {claim_ids[text_key(r.claim)] for r in rows} - self.new_claims
+        )
+        seen: set[tuple[Any, ...]] = set()
+        new_rows: list[dict[str, Any]] = []
+        vias: list[list[int]] = []
+        retract: list[dict[str, Any]] = []
+        now = utcnow()
+        for row in rows:
+            assert row.date is not None
+            key = (
+                claim_ids[text_key(row.claim)],
+                self.actor_ids[name_key(row.actor)],
+                row.stance.value,
+                row.date.start,
+                row.date.precision,
+                source_ids[row.source_key],
+            )
+            if key in seen:
+                self.result.duplicates += 1
+                continue
+            seen.add(key)
+            if key in existing:
+                self.result.count("assertion", False)
+                assertion_id, retracted = existing[key]
+                if row.retracted_at is not None and not retracted:
+                    retract.append(
+                        {
+                            "b_id": assertion_id,
+                            "b_at": row.retracted_at,
+                            "b_reason": row.retraction_reason,
+                        }
+                    )
+                continue
+            new_rows.append(
+                {
+                    "claim_id": key[0],
+                    "actor_id": key[1],
+                    "stance": key[2],
+                    "date": key[3],
+                    "date_precision": key[4],
+                    "source_id": key[5],
+                    "quote": row.quote,
+                    "recorded_at": row.recorded_at or now,
+                    "retracted_at": row.retracted_at,
+                    "retraction_reason": row.retraction_reason,
+                }
+            )
+            vias.append([self.actor_ids[name_key(v)] for v in row.via])
+        ids = _returning_insert(self.session, table_of(Assertion), new_rows)
+        self.result.count("assertion", True, len(ids))
+        via_rows = [
+            {"assertion_id": aid, "position": pos, "actor_id": actor}
+            for aid, chain in zip(ids, vias, strict=True)
+            for pos, actor in enumerate(chain, start=1)
+        ]
+        _executemany(self.session, insert(table_of(AssertionVia)), via_rows)
+        if retract:
+            table = table_of(Assertion)
+            _executemany(
+                self.session,
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(retracted_at=bindparam("b_at"), retraction_reason=bindparam("b_reason")),
+                retract,
+            )
+
+    def _existing_assertions(self, claim_ids: set[int]) -> dict[tuple[Any, ...], tuple[int, bool]]:
+        found: dict[tuple[Any, ...], tuple[int, bool]] = {}
+        ids = sorted(claim_ids)
+        table = table_of(Assertion)
+        for start in range(0, len(ids), BATCH):
+            stmt = select(
+                table.c.id,
+                table.c.claim_id,
+                table.c.actor_id,
+                table.c.stance,
+                table.c.date,
+                table.c.date_precision,
+                table.c.source_id,
+                table.c.retracted_at,
+            ).where(table.c.claim_id.in_(ids[start : start + BATCH]))
+            for r in self.session.execute(stmt):
+                found[(r.claim_id, r.actor_id, r.stance, r.date, r.date_precision, r.source_id)] = (
+                    int(r.id),
+                    r.retracted_at is not None,
+                )
+        return found
+
+
+def _apply_entities(session: Session, parsed: Parsed, result: ImportResult, path: str) -> None:
+    """Actors, sources and sanctions of a JSON Lines file, through the domain functions."""
+    for number, record in parsed.actors:
+        try:
+            name = record["name"]
+            existing = actors_mod.find_actor(session, name)
+            if existing is None:
+                actors_mod.add_actor(
+                    session,
+                    name=name,
+                    kind=parse_kind(record.get("kind") or "other", "kind"),
+                    part_of=record.get("part_of"),
+                    aliases=record.get("aliases") or [],
+                )
+                result.count("actor", True)
+            else:
+                actors_mod.add_aliases(session, actor=existing, aliases=record.get("aliases") or [])
+                result.count("actor", False)
         except FactdbError as exc:
-            raise InvalidInput(str(record.get("type")), str(exc), path, number) from None
+            raise _located(exc, path, number) from None
+    for number, record in parsed.sources:
+        try:
+            _, created = get_or_create_source(
+                session,
+                url=record.get("url"),
+                outlet=record.get("outlet"),
+                title=record.get("title"),
+                published=parse_optional_date(record.get("published"), "published"),
+                updated=parse_optional_date(record.get("updated"), "updated"),
+                field="url",
+            )
+            result.count("source", created)
+        except FactdbError as exc:
+            raise _located(exc, path, number) from None
+    for number, record in parsed.sanctions:
+        try:
+            if find_sanction(session, record["name"]) is not None:
+                result.count("sanction", False)
+                continue
+            add_sanction(
+                session,
+                name=record["name"],
+                authority=record.get("authority"),
+                adopted=parse_optional_date(record.get("adopted"), "adopted"),
+                target=record.get("target"),
+                measures=record.get("measures"),
+                url=record.get("url"),
+            )
+            result.count("sanction", True)
+        except FactdbError as exc:
+            raise _located(exc, path, number) from None
+
+
+def _located(exc: FactdbError, path: str, line: int) -> ImportErrors:
+    if isinstance(exc, InvalidInput):
+        exc.path, exc.line = exc.path or path, exc.line or line
+        return ImportErrors([exc], 1)
+    return ImportErrors([InvalidInput("record", str(exc), path, line)], 1)
+
+
+def load_jsonl(session: Session, lines: Iterable[str], path: str) -> ImportResult:
+    parsed = parse_jsonl(lines, path)
+    return apply_parsed(session, parsed, path)
+
+
+def apply_parsed(session: Session, parsed: Parsed, path: str) -> ImportResult:
+    result = ImportResult()
+    _apply_entities(session, parsed, result, path)
+    loader = Loader(session, path)
+    loader.result = result
+    if parsed.claims:
+        loader.check_sanctions(parsed.claims)
+        loader.link_claims(parsed.claims, loader.ensure_claims(parsed.claims))
+    loader.load_assertions(parsed.rows, count_sources=False)
+    loader.count_claims()
+    result.rows = len(parsed.rows)
     return result
 
 
-def _load_record(
-    session: Session, record: dict[str, Any], result: ImportResult, path: str, number: int
-) -> None:
-    kind = record.get("type")
-    here = InvalidInput("type", "", path, number)
-    if kind == "actor":
-        name = require_text(_opt_str(record, "name", here), "name", single_line=True)
-        existing = actors_mod.find_actor(session, name)
-        aliases = _str_list(record, "aliases", here)
-        if existing is None:
-            actors_mod.add_actor(
-                session,
-                name=name,
-                kind=parse_kind(record.get("kind") or "other", "kind"),
-                part_of=_opt_str(record, "part_of", here),
-                aliases=aliases,
-            )
-            result.count("actor", True)
-        else:
-            actors_mod.add_aliases(session, actor=existing, aliases=aliases)
-            result.count("actor", False)
-    elif kind == "source":
-        _, created = get_or_create_source(
-            session,
-            url=_opt_str(record, "url", here),
-            outlet=_opt_str(record, "outlet", here),
-            title=_opt_str(record, "title", here),
-            published=parse_optional_date(_opt_str(record, "published", here), "published"),
-            updated=parse_optional_date(_opt_str(record, "updated", here), "updated"),
-            field="url",
-        )
-        result.count("source", created)
-    elif kind == "sanction":
-        name = require_text(_opt_str(record, "name", here), "name", single_line=True)
-        if find_sanction(session, name) is not None:
-            result.count("sanction", False)
-            return
-        add_sanction(
-            session,
-            name=name,
-            authority=_opt_str(record, "authority", here),
-            adopted=parse_optional_date(_opt_str(record, "adopted", here), "adopted"),
-            target=_opt_str(record, "target", here),
-            measures=_opt_str(record, "measures", here),
-            url=_opt_str(record, "url", here),
-        )
-        result.count("sanction", True)
-    elif kind == "claim":
-        claim, created = get_or_create_claim(session, _opt_str(record, "text", here) or "", "text")
-        tag_claim(session, claim, _str_list(record, "tags", here))
-        link_sanctions(session, claim, _str_list(record, "violates", here), "violates")
-        result.count("claim", created)
-    elif kind == "assertion":
-        added = add_assertion(
-            session,
-            text=_opt_str(record, "claim", here) or "",
-            by=_opt_str(record, "actor", here) or "",
-            stance=parse_stance(_opt_str(record, "stance", here) or "", "stance"),
-            source_url=_opt_str(record, "source_url", here) or "",
-            date=parse_optional_date(_opt_str(record, "date", here), "date"),
-            quote=_opt_str(record, "quote", here),
-            via=_str_list(record, "via", here),
-            tags=_str_list(record, "tags", here),
-            violates=_str_list(record, "violates", here),
-        )
-        result.count("assertion", added.assertion_created)
-        retracted_at = _opt_str(record, "retracted_at", here)
-        if retracted_at and added.assertion_created:
-            reason = require_text(_opt_str(record, "retraction_reason", here), "retraction_reason")
-            try:
-                when = dt.datetime.fromisoformat(retracted_at)
-            except ValueError:
-                raise InvalidInput(
-                    "retracted_at", f"{retracted_at!r} is not an ISO timestamp", path, number
-                ) from None
-            assertion = (
-                session.execute(select(Assertion).where(col(Assertion.id) == added.assertion_id))
-                .scalars()
-                .one()
-            )
-            assertion.retracted_at = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-            assertion.retraction_reason = reason
-            session.add(assertion)
-            session.flush()
+def import_file(
+    session: Session, data: bytes, path: str, fmt: str, dry_run: bool = False
+) -> ImportResult:
+    """Import CSV or JSON Lines bytes. Validation first; any error writes nothing."""
+    text_data = decode(data, path)
+    if fmt == "csv":
+        rows = parse_csv(text_data, path)
+        loader = Loader(session, path)
+        loader.load_assertions(rows)
+        loader.count_claims()
+        result = loader.result
+        result.rows = len(rows)
     else:
-        allowed = ", ".join(TYPES)
-        raise InvalidInput(
-            "type", f"{kind!r} is not a record type; use one of {allowed}", path, number
+        result = load_jsonl(session, text_data.splitlines(), path)
+    if dry_run:
+        session.rollback()
+    return result
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+def _date_text(value: Any, precision: str | None) -> str | None:
+    if value is None or precision is None:
+        return None
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    return format_partial(day, precision)
+
+
+def _ts_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat()
+
+
+def _assertion_stream(session: Session, filters: Filters) -> Iterator[dict[str, Any]]:
+    """Assertions of the matching claims in id order, every name resolved, in chunks."""
+    q = _Sql()
+    counted = _counted(
+        Filters(
+            as_of=filters.as_of, since=filters.since, until=filters.until, include_retracted=True
+        ),
+        "a",
+        q,
+    )
+    _claim_conditions(session, filters, q)
+    where = counted
+    if q.where:
+        where += (
+            " AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
         )
+    last_id = 0
+    while True:
+        q.params["last_id"] = last_id
+        q.params["chunk"] = BATCH
+        sql = (
+            "SELECT a.id, c.text AS claim, ac.name AS actor, a.stance, a.date, "
+            "a.date_precision, s.url AS source_url, s.outlet, s.title, s.published, "
+            "s.published_precision, a.quote, a.recorded_at, a.retracted_at, "
+            "a.retraction_reason, a.claim_id "
+            "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
+            "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id "
+            f"WHERE {where} AND a.id > :last_id ORDER BY a.id LIMIT :chunk"
+        )
+        rows = [dict(r._mapping) for r in session.execute(q.statement(sql), q.params)]
+        if not rows:
+            return
+        ids = [r["id"] for r in rows]
+        via: dict[int, list[str]] = {}
+        for aid, name in session.execute(
+            text(
+                "SELECT v.assertion_id, ac.name FROM assertion_via AS v JOIN actor AS ac "
+                "ON ac.id = v.actor_id WHERE v.assertion_id IN :ids ORDER BY v.assertion_id, "
+                "v.position"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids},
+        ):
+            via.setdefault(int(aid), []).append(name)
+        claim_ids = sorted({r["claim_id"] for r in rows})
+        tags = _grouped(
+            session,
+            "SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids ORDER BY claim_id, tag",
+            claim_ids,
+        )
+        violates = _grouped(
+            session,
+            "SELECT cs.claim_id, s.name FROM claim_sanction AS cs "
+            "JOIN sanction AS s ON s.id = cs.sanction_id WHERE cs.claim_id IN "
+            ":ids ORDER BY cs.claim_id, s.name",
+            claim_ids,
+        )
+        for r in rows:
+            r["via"] = via.get(int(r["id"]), [])
+            r["tags"] = tags.get(int(r["claim_id"]), [])
+            r["violates"] = violates.get(int(r["claim_id"]), [])
+            yield r
+        last_id = ids[-1]
+
+
+def _grouped(session: Session, sql: str, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for key, value in session.execute(
+        text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": ids}
+    ):
+        out.setdefault(int(key), []).append(value)
+    return out
+
+
+def export_csv(session: Session, filters: Filters, out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for r in _assertion_stream(session, filters):
+        if r["retracted_at"] is not None and not filters.include_retracted:
+            continue  # the flat format has no retraction columns; JSON Lines carries them
+        writer.writerow(
+            [
+                escape_formula(v)
+                for v in (
+                    r["claim"],
+                    r["actor"],
+                    r["stance"],
+                    _date_text(r["date"], r["date_precision"]),
+                    r["source_url"] or "",
+                    r["outlet"] or "",
+                    r["title"] or "",
+                    r["quote"] or "",
+                    "; ".join(r["via"]),
+                    "; ".join(r["tags"]),
+                    "; ".join(r["violates"]),
+                )
+            ]
+        )
+        count += 1
+    return count
+
+
+def export_jsonl(session: Session, filters: Filters, out: TextIO) -> int:
+    def emit(record: dict[str, Any]) -> None:
+        out.write(json.dumps(record, ensure_ascii=False))
+        out.write("\n")
+
+    count = 0
+    actors = session.execute(
+        text(
+            "SELECT s.actor_id, s.actor, s.kind, s.part_of FROM actor_side AS s "
+            "ORDER BY s.depth, s.actor_id"
+        )
+    ).all()
+    aliases = _grouped(
+        session,
+        "SELECT actor_id, alias FROM actor_alias WHERE actor_id IN :ids ORDER BY actor_id, alias",
+        [int(a.actor_id) for a in actors] or [0],
+    )
+    for a in actors:
+        emit(
+            {
+                "type": "actor",
+                "name": a.actor,
+                "kind": a.kind,
+                "part_of": a.part_of,
+                "aliases": aliases.get(int(a.actor_id), []),
+            }
+        )
+        count += 1
+    for s in session.execute(
+        text(
+            "SELECT url, outlet, title, published, published_precision, updated, updated_precision "
+            "FROM source ORDER BY id"
+        )
+    ):
+        emit(
+            {
+                "type": "source",
+                "url": s.url,
+                "outlet": s.outlet,
+                "title": s.title,
+                "published": _date_text(s.published, s.published_precision),
+                "updated": _date_text(s.updated, s.updated_precision),
+            }
+        )
+        count += 1
+    for s in session.execute(
+        text(
+            "SELECT s.name, s.authority, s.adopted, s.adopted_precision, t.name AS target, "
+            "s.measures, s.url FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id "
+            "ORDER BY s.id"
+        )
+    ):
+        emit(
+            {
+                "type": "sanction",
+                "name": s.name,
+                "authority": s.authority,
+                "adopted": _date_text(s.adopted, s.adopted_precision),
+                "target": s.target,
+                "measures": s.measures,
+                "url": s.url,
+            }
+        )
+        count += 1
+    q = _Sql()
+    _claim_conditions(session, Filters(**{**filters.__dict__, "limit": None}), q)
+    where = (" WHERE " + " AND ".join(q.where)) if q.where else ""
+    last_id = 0
+    while True:
+        q.params["last_id"], q.params["chunk"] = last_id, BATCH
+        claims = session.execute(
+            q.statement(
+                f"SELECT c.id, c.text FROM claim AS c{where}{' AND' if where else ' WHERE'} "
+                "c.id > :last_id ORDER BY c.id LIMIT :chunk"
+            ),
+            q.params,
+        ).all()
+        if not claims:
+            break
+        ids = [int(c.id) for c in claims]
+        tags = _grouped(
+            session,
+            "SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids ORDER BY claim_id, tag",
+            ids,
+        )
+        violates = _grouped(
+            session,
+            "SELECT cs.claim_id, s.name FROM claim_sanction AS cs "
+            "JOIN sanction AS s ON s.id = cs.sanction_id WHERE cs.claim_id IN "
+            ":ids ORDER BY cs.claim_id, s.name",
+            ids,
+        )
+        for c in claims:
+            emit(
+                {
+                    "type": "claim",
+                    "text": c.text,
+                    "tags": tags.get(int(c.id), []),
+                    "violates": violates.get(int(c.id), []),
+                }
+            )
+            count += 1
+        last_id = ids[-1]
+    for r in _assertion_stream(
+        session, Filters(**{**filters.__dict__, "limit": None, "include_retracted": True})
+    ):
+        record: dict[str, Any] = {
+            "type": "assertion",
+            "claim": r["claim"],
+            "actor": r["actor"],
+            "stance": r["stance"],
+            "date": _date_text(r["date"], r["date_precision"]),
+            "source_url": r["source_url"],
+        }
+        if r["source_url"] is None:
+            record.update(
+                outlet=r["outlet"],
+                title=r["title"],
+                source_published=_date_text(r["published"], r["published_precision"]),
+            )
+        record.update(
+            via=r["via"],
+            quote=r["quote"],
+            recorded_at=_ts_text(r["recorded_at"]),
+            retracted_at=_ts_text(r["retracted_at"]),
+            retraction_reason=r["retraction_reason"],
+        )
+        emit(record)
+        count += 1
+    return count
+
+
+def read_input(source: str, stdin: IO[bytes]) -> bytes:
+    if source == "-":
+        return stdin.read()
+    try:
+        with open(source, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InvalidInput("FILE", f"cannot read {source}: {exc.strerror}") from None

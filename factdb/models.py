@@ -8,6 +8,7 @@ convention so that alembic's batch mode on SQLite can address them.
 
 import datetime as dt
 from enum import StrEnum
+from typing import cast
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -80,6 +82,11 @@ def _precision_check(column: str, name: str) -> CheckConstraint:
         f"({column} IS NOT NULL AND {_in(column + '_precision', PRECISION_VALUES)})",
         name=name,
     )
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model, typed (for bulk inserts without ORM objects)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def utcnow() -> dt.datetime:

@@ -121,11 +121,13 @@ def root(
 
 
 def _register() -> None:
-    from factdb.cli import actors, analysis, claims, db, sanctions, sources
+    from factdb.cli import actors, analysis, claims, db, interchange, sanctions, sources
 
     claims.register(app)
     app.command("report")(analysis.report)
     app.command("sql")(analysis.sql)
+    app.command("import")(interchange.import_)
+    app.command("export")(interchange.export)
     app.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")
     app.add_typer(sources.app, name="source", help="Sources: where assertions were reported.")
     app.add_typer(

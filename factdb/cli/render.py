@@ -54,7 +54,12 @@ def console_width() -> int:
 
 
 def error(message: str) -> None:
-    sys.stderr.write(f"error: {safe_text(message)}\n")
+    """One line ``error: …``; a report of several errors (an import) prints as it is."""
+    if "\n" in message:
+        lines = [safe_text(line) for line in message.splitlines()]
+        sys.stderr.write("\n".join(lines) + "\n")
+    else:
+        sys.stderr.write(f"error: {safe_text(message)}\n")
     sys.stderr.flush()
 
 

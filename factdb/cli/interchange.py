@@ -1,0 +1,144 @@
+"""``factdb import`` and ``factdb export``: CSV and JSON Lines."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from factdb.cli import render
+from factdb.cli.options import (
+    ActorFilter,
+    AsOfFilter,
+    ContestedFilter,
+    RetractedFilter,
+    ReversedFilter,
+    SanctionFilter,
+    SearchFilter,
+    SinceFilter,
+    StanceFilter,
+    TagFilter,
+    UntilFilter,
+    build_filters,
+)
+from factdb.cli.render import Format
+from factdb.cli.state import State
+
+FileFormat = Annotated[
+    str | None,
+    typer.Option("--format", help="csv or jsonl; by default from the file's extension."),
+]
+
+
+def _file_format(path: str, given: str | None) -> str:
+    from factdb.errors import InvalidInput
+
+    if given:
+        value = given.lower()
+    elif path.lower().endswith(".csv"):
+        value = "csv"
+    elif path.lower().endswith((".jsonl", ".ndjson")):
+        value = "jsonl"
+    else:
+        raise InvalidInput(
+            "--format", f"cannot tell the format of {path!r}; use --format csv or --format jsonl"
+        )
+    if value not in ("csv", "jsonl"):
+        raise InvalidInput("--format", f"{given!r} is not a file format; use csv or jsonl")
+    return value
+
+
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A .csv or .jsonl file; '-' reads stdin.")],
+    file_format: FileFormat = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and count, write nothing.")
+    ] = False,
+    fmt: Annotated[
+        Format, typer.Option("--output-format", help="How to print the counts.")
+    ] = Format.table,
+) -> None:
+    """Import assertions (CSV) or everything (JSON Lines): all or nothing, idempotent."""
+    from factdb.interchange import import_file, read_input
+
+    kind = _file_format(file, file_format)
+    data = read_input(file, sys.stdin.buffer)
+    name = "<stdin>" if file == "-" else file
+    state: State = ctx.obj
+    with state.session(write=not dry_run) as session:
+        result = import_file(session, data, name, kind, dry_run=dry_run)
+    rows = [
+        {"records": k, "new": result.new[k], "already_there": result.existing[k]}
+        for k in result.new
+    ]
+    render.emit(
+        rows,
+        fmt,
+        lambda r: render.records_table(
+            r, [("records", "RECORDS"), ("new", "NEW"), ("already_there", "ALREADY THERE")]
+        ),
+    )
+    if result.duplicates:
+        render.note(f"skipped {result.duplicates} duplicate rows within the file")
+    if dry_run:
+        render.note("dry run: nothing was written")
+
+
+def export(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A .csv or .jsonl file; '-' writes stdout.")],
+    file_format: FileFormat = None,
+    actor: ActorFilter = None,
+    stance: StanceFilter = None,
+    tag: TagFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    as_of: AsOfFilter = None,
+    contested: ContestedFilter = False,
+    reversed_: ReversedFilter = False,
+    search: SearchFilter = None,
+    sanction: SanctionFilter = None,
+    include_retracted: RetractedFilter = False,
+) -> None:
+    """Export: JSON Lines carries everything (lossless); CSV is the flat interchange format."""
+    from factdb.errors import InvalidInput
+    from factdb.interchange import export_csv, export_jsonl
+
+    kind = _file_format(file, file_format) if file != "-" or file_format else "jsonl"
+    filters = build_filters(
+        actor=actor,
+        stance=stance,
+        tag=tag,
+        since=since,
+        until=until,
+        as_of=as_of,
+        contested=contested,
+        reversed=reversed_,
+        search=search,
+        sanction=sanction,
+        include_retracted=include_retracted,
+    )
+    writer = export_csv if kind == "csv" else export_jsonl
+    state: State = ctx.obj
+    with state.session(write=False) as session:
+        if file == "-":
+            writer(session, filters, sys.stdout)
+            sys.stdout.flush()
+            return
+        path = Path(file)
+        partial = path.with_name(path.name + ".partial")
+        try:
+            newline = "" if kind == "csv" else "\n"
+            with partial.open("w", encoding="utf-8", newline=newline) as handle:
+                count = writer(session, filters, handle)
+            partial.replace(path)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise InvalidInput("FILE", f"cannot write {file}: {exc.strerror}") from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    render.note(f"{count} records written to {file}")
