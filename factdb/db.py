@@ -10,14 +10,14 @@ fails with "database is locked" under concurrency without waiting (RELIABILITY.m
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from factdb.config import DatabaseTarget
@@ -28,6 +28,7 @@ SCHEMA_HEAD = "0002"
 """The alembic head this code expects; a test checks it against ``migrations/``. Kept as a
 constant so that commands check the schema without importing alembic (start-up time)."""
 
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 _engines: dict[tuple[str, bool], Engine] = {}
 
@@ -112,6 +113,28 @@ def session_scope(target: DatabaseTarget, *, write: bool = True) -> Iterator[Ses
         if is_busy(exc):
             raise DatabaseBusy() from None
         raise
+
+
+def transact(target: DatabaseTarget, work: Callable[[Session], T], *, attempts: int = 3) -> T:
+    """Run ``work`` in one write transaction, retried when a concurrent writer won a race.
+
+    Get-or-create on PostgreSQL can collide on a natural key (two processes create the same
+    new actor at once); the loser's transaction is rolled back and run again, and then finds
+    the row. SQLite serializes writers with BEGIN IMMEDIATE, so it never needs the retry.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(target, write=True) as session:
+                return work(session)
+        except IntegrityError as exc:
+            if attempt == attempts or not _is_unique_violation(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
 
 
 # --- schema state --------------------------------------------------------------------------
@@ -262,3 +285,80 @@ def info(target: DatabaseTarget) -> DatabaseInfo:
     return DatabaseInfo(
         target.backend, target.redacted, target.origin, revision, SCHEMA_HEAD, counts
     )
+
+
+@dataclass
+class BackupResult:
+    path: str
+    method: str
+    bytes: int
+
+
+def backup(target: DatabaseTarget, destination: Path) -> BackupResult:
+    """A consistent copy made while other commands run.
+
+    SQLite: the online backup API, never a file copy (a copy taken mid-transaction can be
+    wrong or malformed, RELIABILITY.md §4); the copy is written beside the destination and
+    renamed into place when complete. PostgreSQL: ``pg_dump`` in its custom format.
+    """
+    import os
+    import shutil
+    import sqlite3
+    import subprocess
+    from urllib.parse import unquote, urlsplit
+
+    from factdb.errors import Conflict, InvalidInput
+
+    if destination.exists():
+        raise Conflict(f"{destination} exists; choose a new file name")
+    partial = destination.with_name(destination.name + ".partial")
+    if target.backend == "sqlite":
+        source_path = target.sqlite_path
+        if source_path is None or not source_path.exists():
+            raise DatabaseUnavailable(target.redacted, "no such database file")
+        try:
+            src = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)
+                check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+                dst.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dst.close()
+                src.close()
+        except (sqlite3.Error, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            raise InvalidInput("FILE", f"cannot write the backup: {exc}") from None
+        if check != "ok":
+            partial.unlink(missing_ok=True)
+            raise SchemaError(f"the copy failed its integrity check: {check}")
+        partial.replace(destination)
+        return BackupResult(str(destination), "sqlite backup API", destination.stat().st_size)
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        raise SchemaError(
+            "backing up PostgreSQL needs pg_dump on the PATH; run "
+            "`pg_dump --format=custom` against the server"
+        )
+    parts = urlsplit(target.url.replace("postgresql+psycopg://", "postgresql://"))
+    env = dict(os.environ)
+    if parts.password:
+        env["PGPASSWORD"] = unquote(parts.password)  # never on the command line
+    plain = parts._replace(
+        netloc=parts.netloc.rsplit("@", 1)[-1]
+        if parts.password is None
+        else f"{parts.username}@{parts.netloc.rsplit('@', 1)[-1]}"
+    )
+    completed = subprocess.run(
+        [pg_dump, "--format=custom", f"--file={partial}", plain.geturl()],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        partial.unlink(missing_ok=True)
+        first = (completed.stderr.strip().splitlines() or ["failed"])[0]
+        raise SchemaError(f"pg_dump: {first}")
+    partial.replace(destination)
+    return BackupResult(str(destination), "pg_dump --format=custom", destination.stat().st_size)

@@ -81,8 +81,8 @@ def add(
     parsed_date = parse_date(date) if date is not None else None
     parsed_published = parse_optional_date(published, "--published")
     state: State = ctx.obj
-    with state.session(write=True) as session:
-        result = add_assertion(
+    result = state.transact(
+        lambda session: add_assertion(
             session,
             text=text,
             claim_id=claim,
@@ -98,6 +98,7 @@ def add(
             title=title,
             published=parsed_published,
         )
+    )
     for hint in result.hints:
         render.note(hint)
     render.emit(asdict(result), fmt, _add_table)

@@ -115,3 +115,23 @@ def _info_table(d: dict[str, Any]) -> list[Any]:
             [("table", "TABLE"), ("rows", "ROWS")],
         )
     return lines
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="Where to write the copy (a new file).")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """A consistent copy while others use the database (SQLite backup API; pg_dump)."""
+    from pathlib import Path
+
+    from factdb import db
+
+    state: State = ctx.obj
+    result = db.backup(state.target(), Path(file))
+    render.emit(
+        asdict(result),
+        fmt,
+        lambda d: [Text(f"backup written to {d['path']} ({d['bytes']:,} bytes, {d['method']})")],
+    )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from factdb.config import DatabaseTarget, resolve
 
 if TYPE_CHECKING:
     from sqlmodel import Session
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -30,3 +32,11 @@ class State:
         db.ensure_schema(target)
         with db.session_scope(target, write=write) as session:
             yield session
+
+    def transact(self, work: Callable[[Session], T]) -> T:
+        """``work`` in one write transaction, retried if a concurrent writer won a race."""
+        from factdb import db
+
+        target = self.target()
+        db.ensure_schema(target)
+        return db.transact(target, work)
