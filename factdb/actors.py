@@ -42,12 +42,12 @@ def all_names(session: Session) -> list[tuple[str, str]]:
     """Every (name or alias, actor name) pair, for "did you mean" hints."""
     names = [(a, a) for a in session.execute(select(col(Actor.name))).scalars()]
     names += [
-        (alias, actor)
-        for alias, actor in session.execute(
+        (str(row[0]), str(row[1]))
+        for row in session.execute(
             select(col(ActorAlias.alias), col(Actor.name)).join(
                 Actor, col(Actor.id) == ActorAlias.actor_id
             )
-        ).tuples()
+        )
     ]
     return names
 

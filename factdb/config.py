@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from factdb.errors import InvalidInput
 
@@ -67,7 +67,7 @@ def to_sqlalchemy_url(value: str, field: str = "--db") -> str:
 
 def resolve(cli_value: str | None, environ: dict[str, str] | None = None) -> DatabaseTarget:
     env = os.environ if environ is None else environ
-    if cli_value:
+    if cli_value is not None:
         return DatabaseTarget(to_sqlalchemy_url(cli_value), "--db")
     from_env = env.get(ENV_VAR)
     if from_env:
@@ -76,10 +76,18 @@ def resolve(cli_value: str | None, environ: dict[str, str] | None = None) -> Dat
 
 
 def redact(url: str) -> str:
-    """Hide the password of a URL; it is never printed (STYLE.md, clig.dev)."""
+    """Hide the password of a URL, in its user part or its query string; it is never
+    printed (STYLE.md, clig.dev)."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
+    if parts.password is None and "pass" not in parts.query.lower():
+        return url  # nothing to hide; urlunsplit would also fold sqlite:////abs paths
+    if parts.password is not None:
+        host = parts.netloc.rsplit("@", 1)[-1]
+        parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
+    if parts.query:
+        pairs = [
+            (k, "***" if k.lower() in ("password", "pass", "passwd", "sslpassword") else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ]
+        parts = parts._replace(query="&".join(f"{k}={v}" for k, v in pairs))
+    return urlunsplit(parts)

@@ -24,7 +24,9 @@ from factdb.config import DatabaseTarget
 from factdb.errors import DatabaseBusy, DatabaseUnavailable, SchemaError
 from factdb.models import TABLES
 
-SCHEMA_HEAD = "0002"
+KNOWN_REVISIONS = ("0001", "0002")
+"""Every revision this factdb ships, oldest first; a test checks it against ``migrations/``."""
+SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 """The alembic head this code expects; a test checks it against ``migrations/``. Kept as a
 constant so that commands check the schema without importing alembic (start-up time)."""
 
@@ -190,10 +192,10 @@ def ensure_schema(target: DatabaseTarget) -> None:
         raise SchemaError(
             f"database {target.redacted} has no factdb schema; run `{hint}` to create it"
         )
-    if revision > SCHEMA_HEAD:
+    if revision not in KNOWN_REVISIONS:
         raise SchemaError(
-            f"database schema is at revision {revision}, newer than this factdb knows "
-            f"({SCHEMA_HEAD}); upgrade factdb"
+            f"database schema is at revision {revision}, which this factdb does not ship "
+            f"(it knows {', '.join(KNOWN_REVISIONS)}); use the factdb that created it"
         )
     raise SchemaError(
         f"database schema is at revision {revision}, behind {SCHEMA_HEAD}; run `{hint}`"
@@ -214,6 +216,7 @@ def alembic_config(target: DatabaseTarget) -> Any:
 
 def _run_alembic(target: DatabaseTarget, action: str, revision: str) -> None:
     from alembic import command
+    from alembic.util.exc import CommandError
 
     engine = get_engine(target, migrating=True)
     cfg = alembic_config(target)
@@ -229,6 +232,8 @@ def _run_alembic(target: DatabaseTarget, action: str, revision: str) -> None:
                     raise SchemaError(
                         f"{action} would break {len(problems)} foreign key(s); nothing changed"
                     )
+    except CommandError as exc:
+        raise SchemaError(f"cannot {action} to {revision!r}: {exc}") from None
     except OperationalError as exc:
         if is_busy(exc):
             raise DatabaseBusy() from None

@@ -151,6 +151,7 @@ def normalize_url(url: str, field: str = "--source") -> tuple[str, str]:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(field, f"{text!r} is not an http(s) URL")
+    text = scheme + text[len(parts.scheme) :]  # stored with a lower-case scheme
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -160,11 +161,11 @@ def normalize_url(url: str, field: str = "--source") -> tuple[str, str]:
     host = parts.netloc.lower()
     if host.startswith("www."):
         host = host[4:]
-    stripped = urlunsplit(("https", host, parts.path, urlencode(query), ""))
-    key = canonicalize_url(stripped, keep_fragments=False)
-    key = key.removeprefix("https://")
-    if key.endswith("/") and key.count("/") > 1:
-        key = key.rstrip("/")
+    path = parts.path.rstrip("/")  # /a/ and /a are one page
+    stripped = urlunsplit(("https", host, path, urlencode(query), ""))
+    key = canonicalize_url(stripped, keep_fragments=False).removeprefix("https://")
+    if key.endswith("/"):
+        key = key[:-1]
     return text, key
 
 

@@ -79,7 +79,8 @@ def _precision_check(column: str, name: str) -> CheckConstraint:
     """A date and its precision are set together, the precision from the closed set."""
     return CheckConstraint(
         f"({column} IS NULL AND {column}_precision IS NULL) OR "
-        f"({column} IS NOT NULL AND {_in(column + '_precision', PRECISION_VALUES)})",
+        f"({column} IS NOT NULL AND {column}_precision IS NOT NULL "
+        f"AND {_in(column + '_precision', PRECISION_VALUES)})",
         name=name,
     )
 
@@ -146,7 +147,8 @@ class Source(SQLModel, table=True):
     __tablename__ = "source"
     __table_args__ = (
         CheckConstraint(
-            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"
+            "url IS NULL OR substr(url, 1, 7) = 'http://' OR substr(url, 1, 8) = 'https://'",
+            name="url_http",
         ),
         _precision_check("published", "published_precision"),
         _precision_check("updated", "updated_precision"),
@@ -216,7 +218,8 @@ class Sanction(SQLModel, table=True):
     __table_args__ = (
         _precision_check("adopted", "adopted_precision"),
         CheckConstraint(
-            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'", name="url_http"
+            "url IS NULL OR substr(url, 1, 7) = 'http://' OR substr(url, 1, 8) = 'https://'",
+            name="url_http",
         ),
     )
 

@@ -31,11 +31,17 @@ def _configure(connection: Connection) -> None:
 
 
 def run_migrations_online() -> None:
-    connection = alembic_cfg.attributes.get("connection")
-    if connection is not None:
-        _configure(connection)
+    connectable = alembic_cfg.attributes.get("connection")
+    if isinstance(connectable, Connection):
+        _configure(connectable)
         with context.begin_transaction():
             context.run_migrations()
+        return
+    if connectable is not None:  # an Engine, as pytest-alembic hands over
+        with connectable.connect() as conn:
+            _configure(conn)
+            with context.begin_transaction():
+                context.run_migrations()
         return
     target = alembic_cfg.attributes.get("factdb_target")
     if target is None:

@@ -177,15 +177,19 @@ def seeded_cli(cli: Cli) -> Cli:
     return cli
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when != "call" or not report.passed:
-        return
-    for backend in BACKENDS:
-        if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid or (
-            f"-{backend}-" in report.nodeid
-        ):
-            _passed[backend] += 1
-            break
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    callspec = getattr(item, "callspec", None)
+    backend = callspec.params.get("backend") if callspec is not None else None
+    if (
+        backend in BACKENDS
+        and report.when == "call"
+        and report.passed
+        and type(report) is pytest.TestReport
+    ):
+        _passed[backend] += 1
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -274,15 +274,15 @@ def upgrade() -> None:
         sa.Column("updated_precision", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(published IS NULL AND published_precision IS NULL) OR (published IS NOT NULL AND published_precision IN ('year', 'month', 'day'))",
+            "(published IS NULL AND published_precision IS NULL) OR (published IS NOT NULL AND published_precision IS NOT NULL AND published_precision IN ('year', 'month', 'day'))",
             name=op.f("ck_source_published_precision"),
         ),
         sa.CheckConstraint(
-            "(updated IS NULL AND updated_precision IS NULL) OR (updated IS NOT NULL AND updated_precision IN ('year', 'month', 'day'))",
+            "(updated IS NULL AND updated_precision IS NULL) OR (updated IS NOT NULL AND updated_precision IS NOT NULL AND updated_precision IN ('year', 'month', 'day'))",
             name=op.f("ck_source_updated_precision"),
         ),
         sa.CheckConstraint(
-            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'",
+            "url IS NULL OR substr(url, 1, 7) = 'http://' OR substr(url, 1, 8) = 'https://'",
             name=op.f("ck_source_url_http"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_source")),
@@ -380,11 +380,11 @@ def upgrade() -> None:
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(adopted IS NULL AND adopted_precision IS NULL) OR (adopted IS NOT NULL AND adopted_precision IN ('year', 'month', 'day'))",
+            "(adopted IS NULL AND adopted_precision IS NULL) OR (adopted IS NOT NULL AND adopted_precision IS NOT NULL AND adopted_precision IN ('year', 'month', 'day'))",
             name=op.f("ck_sanction_adopted_precision"),
         ),
         sa.CheckConstraint(
-            "url IS NULL OR url LIKE 'http://%' OR url LIKE 'https://%'",
+            "url IS NULL OR substr(url, 1, 7) = 'http://' OR substr(url, 1, 8) = 'https://'",
             name=op.f("ck_sanction_url_http"),
         ),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,282 @@
+"""Engines and sessions (RELIABILITY.md §3, test plan item 13): SQLite connection settings, the
+write lock taken up front, rollback on error, and start-up imports (DESIGN.md, Architecture)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from factdb import db
+from factdb.config import DatabaseTarget
+from factdb.errors import DatabaseBusy
+from factdb.models import Claim
+
+only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+only_postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
+HEAVY = ("pandas", "numpy", "sqlalchemy", "sqlmodel", "alembic", "psycopg")
+
+
+def _pragmas(conn: object) -> tuple[str, int, int]:
+    execute = conn.exec_driver_sql  # type: ignore[attr-defined]
+    return (
+        str(execute("PRAGMA journal_mode").scalar()).lower(),
+        int(execute("PRAGMA foreign_keys").scalar()),
+        int(execute("PRAGMA busy_timeout").scalar()),
+    )
+
+
+def _claims(target: DatabaseTarget) -> int:
+    with db.session_scope(target, write=False) as s:
+        return int(s.exec(select(func.count()).select_from(Claim)).one()[0])  # type: ignore[call-overload]
+
+
+def _raw(target: DatabaseTarget) -> sqlite3.Connection:
+    """A second, independent connection, as another process would have: no waiting."""
+    assert target.sqlite_path is not None
+    return sqlite3.connect(target.sqlite_path, timeout=0, isolation_level=None)
+
+
+# --- SQLite connection settings -------------------------------------------------------------
+
+
+@only_sqlite
+def test_every_new_sqlite_connection_is_configured(target: DatabaseTarget) -> None:
+    engine = db.get_engine(target)
+    # Several connections open at once (each a new DBAPI connection), then fresh ones again.
+    for _round in range(2):
+        conns = [engine.connect() for _ in range(3)]
+        try:
+            for conn in conns:
+                assert _pragmas(conn) == ("wal", 1, 5000)
+                conn.rollback()
+        finally:
+            for conn in conns:
+                conn.close()
+        engine.dispose()
+
+
+@only_sqlite
+def test_sessions_get_the_same_settings(target: DatabaseTarget) -> None:
+    for write in (True, False):
+        with db.session_scope(target, write=write) as s:
+            assert _pragmas(s.connection()) == ("wal", 1, 5000)
+
+
+@only_sqlite
+def test_migrating_engine_has_foreign_keys_off(target: DatabaseTarget) -> None:
+    """Batch migrations copy and drop tables; foreign keys are off only while migrating."""
+    with db.get_engine(target, migrating=True).connect() as conn:
+        assert _pragmas(conn) == ("wal", 0, 5000)
+        conn.rollback()
+    with db.get_engine(target).connect() as conn:
+        assert _pragmas(conn)[1] == 1
+        conn.rollback()
+
+
+@only_sqlite
+def test_wal_is_persistent_in_the_file(target: DatabaseTarget) -> None:
+    with db.get_engine(target).connect() as conn:
+        conn.rollback()
+    raw = _raw(target)
+    try:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        raw.close()
+
+
+@only_postgresql
+def test_postgresql_connections_name_the_application(target: DatabaseTarget) -> None:
+    with db.get_engine(target).connect() as conn:
+        assert conn.execute(text("SHOW application_name")).scalar() == "factdb"
+        conn.rollback()
+
+
+# --- the write lock -------------------------------------------------------------------------
+
+
+@only_sqlite
+def test_write_session_holds_the_write_lock_from_begin(target: DatabaseTarget) -> None:
+    """BEGIN IMMEDIATE: a get-or-create that reads first already owns the lock, so it can
+    never fail to upgrade a read transaction (RELIABILITY.md §3, case D)."""
+    raw = _raw(target)
+    try:
+        with db.session_scope(target, write=True) as s:
+            s.execute(text("SELECT count(*) FROM claim"))  # a read: the transaction has begun
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                raw.execute("BEGIN IMMEDIATE")
+            # readers are never blocked (WAL)
+            assert raw.execute("SELECT count(*) FROM claim").fetchone() == (0,)
+            s.add(Claim(text="x", text_key="x"))
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("ROLLBACK")
+        assert raw.execute("SELECT count(*) FROM claim").fetchone() == (1,)
+    finally:
+        raw.close()
+
+
+@only_sqlite
+def test_read_session_does_not_take_the_write_lock(target: DatabaseTarget) -> None:
+    raw = _raw(target)
+    try:
+        with db.session_scope(target, write=False) as s:
+            s.execute(text("SELECT count(*) FROM claim"))
+            raw.execute("BEGIN IMMEDIATE")
+            raw.execute(
+                "INSERT INTO claim (text, text_key, created_at) VALUES ('y', 'y', '2024-01-01')"
+            )
+            raw.execute("COMMIT")
+            # the read session keeps its snapshot
+            assert s.execute(text("SELECT count(*) FROM claim")).scalar() == 0
+    finally:
+        raw.close()
+    assert _claims(target) == 1
+
+
+@only_sqlite
+def test_busy_database_raises_database_busy(
+    target: DatabaseTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the busy timeout a writer gets DatabaseBusy ("try again"), not a raw error;
+    a reader meanwhile answers at once."""
+    db.dispose_all()
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    raw = _raw(target)
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(DatabaseBusy):
+            with db.session_scope(target, write=True) as s:
+                s.execute(text("SELECT 1"))
+        waited = time.monotonic() - started
+        assert 0.15 <= waited < 3, waited
+        started = time.monotonic()
+        assert _claims(target) == 0
+        assert time.monotonic() - started < 1
+    finally:
+        raw.close()
+        db.dispose_all()
+
+
+# --- transactions ---------------------------------------------------------------------------
+
+
+def test_session_commits_on_success(target: DatabaseTarget) -> None:
+    with db.session_scope(target) as s:
+        s.add(Claim(text="North Korea shipped arms", text_key="north korea shipped arms"))
+    assert _claims(target) == 1
+
+
+def test_session_rolls_back_on_exception(target: DatabaseTarget) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        with db.session_scope(target) as s:
+            s.add(Claim(text="a", text_key="a"))
+            s.flush()
+            s.execute(
+                text(
+                    "INSERT INTO claim (text, text_key, created_at) "
+                    "VALUES ('b', 'b', CURRENT_TIMESTAMP)"
+                )
+            )
+            raise RuntimeError("boom")
+    assert _claims(target) == 0
+
+
+def test_session_rolls_back_everything_on_a_database_error(target: DatabaseTarget) -> None:
+    """One transaction per command: rows written before the failing one are gone too."""
+    with pytest.raises(IntegrityError):
+        with db.session_scope(target) as s:
+            s.add(Claim(text="a", text_key="a"))
+            s.flush()
+            s.add(Claim(text="A!", text_key="a"))
+            s.flush()
+    assert _claims(target) == 0
+    # and the database is usable afterwards
+    with db.session_scope(target) as s:
+        s.add(Claim(text="a", text_key="a"))
+    assert _claims(target) == 1
+
+
+def test_read_session_never_commits(target: DatabaseTarget) -> None:
+    with db.session_scope(target, write=False) as s:
+        s.add(Claim(text="a", text_key="a"))
+        s.flush()
+    assert _claims(target) == 0
+
+
+def test_interrupt_rolls_back(target: DatabaseTarget) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        with db.session_scope(target) as s:
+            s.add(Claim(text="a", text_key="a"))
+            s.flush()
+            raise KeyboardInterrupt
+    assert _claims(target) == 0
+
+
+# --- start-up imports -----------------------------------------------------------------------
+
+
+def _imported(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FACTDB_DATABASE_URL", "PYTHONPATH")}
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "factdb", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    modules = set()
+    other = []
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:"):
+            name = line.rsplit("|", 1)[-1].strip()
+            if name != "package":  # the header line
+                modules.add(name.split(".")[0])
+        else:
+            other.append(line)
+    result.stderr = "\n".join(other)
+    return result, modules
+
+
+@pytest.mark.parametrize("args", [["--help"], ["add", "--help"]], ids=["root", "add"])
+def test_help_imports_nothing_heavy(args: list[str], tmp_path: Path) -> None:
+    result, modules = _imported(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+    assert "factdb" in modules
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_add_does_not_import_pandas_or_alembic(target: DatabaseTarget, tmp_path: Path) -> None:
+    """`factdb add` on a database at head: no pandas (reports only), no alembic (the schema
+    check compares against db.SCHEMA_HEAD)."""
+    result, modules = _imported(
+        [
+            "--db",
+            target.url,
+            "add",
+            "North Korea shipped arms",
+            "--by",
+            "White House",
+            "--stance",
+            "asserts",
+            "--source",
+            "https://example.org/a",
+            "--date",
+            "2024-02",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "sqlalchemy" in modules
+    assert not modules & {"pandas", "numpy", "alembic", "mako"}, modules & {"pandas", "alembic"}
+    assert _claims(target) == 1
