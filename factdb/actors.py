@@ -59,13 +59,14 @@ def suggestions(session: Session, name: str, limit: int = 3) -> list[tuple[str, 
     pairs = all_names(session)
     if not pairs:
         return []
+    # fuzz.ratio, not WRatio: WRatio scores short substrings ("US" in "Russia") at 90.
     matches = process.extract(
         name,
         [p[0] for p in pairs],
-        scorer=fuzz.WRatio,
+        scorer=fuzz.ratio,
         processor=utils.default_process,
         limit=limit,
-        score_cutoff=85,
+        score_cutoff=80,
     )
     return [pairs[index] for _, _, index in matches]
 

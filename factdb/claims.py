@@ -165,6 +165,12 @@ def add_assertion(
         .first()
     )
     created = existing is None
+    if existing is not None and existing.retracted_at is not None:
+        hints.append(
+            f"assertion {existing.id} records this already and was retracted on "
+            f"{existing.retracted_at:%Y-%m-%d} ({existing.retraction_reason}); it stays "
+            "retracted: add it with another date or source if it was said again"
+        )
     if existing is None:
         existing = Assertion(
             claim_id=claim.id,

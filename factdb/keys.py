@@ -43,8 +43,10 @@ _TRACKING_NAMES = frozenset(
         "sref",
     }
 )
-# C0 controls other than TAB, LF and CR are refused; NUL cannot be stored by PostgreSQL.
-_BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# NUL is refused everywhere: PostgreSQL cannot store it (and SQLite would). Other control
+# characters (ESC …) are kept exactly and shown escaped in tables (issue 7, RELIABILITY.md
+# item 32), so an export imports back unchanged.
+_BAD_CONTROL = re.compile(r"\x00")
 
 
 def clean_text(
@@ -62,9 +64,7 @@ def clean_text(
         return None
     bad = _BAD_CONTROL.search(text)
     if bad:
-        code = ord(bad.group())
-        name = "NUL" if code == 0 else f"control character U+{code:04X}"
-        raise InvalidInput(field, f"contains a {name}, which factdb does not store")
+        raise InvalidInput(field, "contains a NUL character, which factdb does not store")
     if single_line and ("\n" in text or "\r" in text):
         raise InvalidInput(field, "must be a single line")
     if len(text) > MAX_TEXT:

@@ -65,23 +65,26 @@ class _Sql:
         return stmt.bindparams(*binds) if binds else stmt
 
 
-def _counted(filters: Filters, alias: str, q: _Sql) -> str:
-    """SQL condition: assertion ``alias`` counts under these filters (retraction, dates)."""
+def _counted(filters: Filters, alias: str, q: _Sql, date_column: str = "date") -> str:
+    """SQL condition: assertion ``alias`` counts under these filters (retraction, dates).
+
+    ``date_column`` is ``date`` on the assertion table and ``date_start`` on the
+    ``assertion_detail`` view, whose ``date`` is the text as given."""
     parts = []
     if not filters.include_retracted:
         parts.append(f"{alias}.retracted_at IS NULL")
     if filters.as_of is not None:
         q.params["as_of_end"] = filters.as_of.end
         q.dates.add("as_of_end")
-        parts.append(f"{alias}.date <= :as_of_end")
+        parts.append(f"{alias}.{date_column} <= :as_of_end")
     if filters.until is not None:
         q.params["until_end"] = filters.until.end
         q.dates.add("until_end")
-        parts.append(f"{alias}.date <= :until_end")
+        parts.append(f"{alias}.{date_column} <= :until_end")
     if filters.since is not None:
         q.params["since_start"] = filters.since.start
         q.dates.add("since_start")
-        parts.append(f"{alias}.date >= :since_start")
+        parts.append(f"{alias}.{date_column} >= :since_start")
     return " AND ".join(parts) if parts else "1 = 1"
 
 
@@ -173,7 +176,7 @@ def timeline_chunks(
     """Every counted assertion of the matching claims in date order, in bounded chunks
     (keyset pagination on (date_start, assertion_id), so memory stays flat)."""
     q = _Sql()
-    counted = _counted(filters, "d", q)
+    counted = _counted(filters, "d", q, "date_start")
     _claim_conditions(session, filters, q)
     claim_filter = ""
     if q.where:
@@ -220,7 +223,7 @@ def assertion_rows(
     if not claim_ids:
         return []
     q = _Sql()
-    counted = _counted(filters, "d", q)
+    counted = _counted(filters, "d", q, "date_start")
     q.params["claim_ids"] = list(claim_ids)
     q.expanding.add("claim_ids")
     sql = (
@@ -285,20 +288,30 @@ def _group(polarity: int) -> str:
 
 
 def reversals(assertions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sides whose stance changed sign over time: the last flip of each, as data."""
+    """Sides whose stance changed sign over time, as data: for each side the latest
+    assertion that contradicts one of the side's assertions on a strictly earlier date.
+
+    The same definition as the ``--reversed`` filter and the ``claim_summary`` view: a pair
+    of assertions of one side, one positive and one negative, the later one dated after the
+    earlier. The rows given are the counted ones (the caller filters retractions and dates).
+    """
     by_side: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in assertions:
-        if not a["retracted"] and a["polarity"] != 0:
+        if a["polarity"] != 0:
             by_side[a["side"]].append(a)
     found = []
     for side, items in by_side.items():
         items.sort(key=lambda a: (a["date_start"], a["id"]))
         flip = None
-        for earlier, later in zip(items, items[1:], strict=False):
-            if (earlier["polarity"] > 0) != (later["polarity"] > 0) and (
-                earlier["date_start"] < later["date_start"]
-            ):
-                flip = (earlier, later)
+        for later in items:
+            earlier = [
+                e
+                for e in items
+                if e["date_start"] < later["date_start"]
+                and (e["polarity"] > 0) != (later["polarity"] > 0)
+            ]
+            if earlier:
+                flip = (earlier[-1], later)
         if flip:
             found.append(
                 {
@@ -315,8 +328,12 @@ def reversals(assertions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def summarize(claim_id: int, claim: str, assertions: list[dict[str, Any]]) -> dict[str, Any]:
-    """Sides at a glance: counts, sides per group (most assertions first), dates, flags."""
-    counted = [a for a in assertions if not a["retracted"]]
+    """Sides at a glance: counts, sides per group (most assertions first), dates, flags.
+
+    ``assertions`` are the counted rows: without ``--include-retracted`` the queries leave
+    retracted ones out, with it they count like the others, in the filters and the flags.
+    """
+    counted = assertions
     sides: dict[str, dict[str, int]] = {"for": {}, "neutral": {}, "against": {}}
     for a in counted:
         group = sides[_group(a["polarity"])]

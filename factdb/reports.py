@@ -100,7 +100,7 @@ def side_by_side(session: Session, filters: Filters) -> Iterator[list[dict[str, 
         for entry in chunk:
             cid, items = entry["claim_id"], entry["assertions"]
             summary = summarize(cid, texts[cid], items)
-            counted = [a for a in items if not a["retracted"]]
+            counted = items  # the queries already left out what does not count
             out.append(
                 {
                     "claim_id": cid,
@@ -128,7 +128,7 @@ def matrix(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]
     # First pass: which sides appear at all, so every chunk has the same columns.
     for chunk in _claim_chunks(session, filters):
         for entry in chunk:
-            sides.update(a["side"] for a in entry["assertions"] if not a["retracted"])
+            sides.update(a["side"] for a in entry["assertions"])
     ordered = sorted(sides)
     for chunk in _claim_chunks(session, filters):
         texts = _claim_texts(session, [c["claim_id"] for c in chunk])
@@ -136,8 +136,6 @@ def matrix(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]
         for entry in chunk:
             latest: dict[str, dict[str, Any]] = {}
             for a in entry["assertions"]:
-                if a["retracted"]:
-                    continue
                 current = latest.get(a["side"])
                 if current is None or (a["date_start"], a["id"]) >= (
                     current["date_start"],

@@ -52,6 +52,21 @@ def _pg_exec(url: str, *statements: str) -> None:
             conn.execute(statement)  # type: ignore[arg-type]
 
 
+def _pg_drop(admin: str, name: str) -> None:
+    """Drop a test database; a moment later again if a server process (autovacuum) still
+    holds it, and never fail a test over the clean-up."""
+    import time
+
+    import psycopg
+
+    for attempt in range(3):
+        try:
+            _pg_exec(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            return
+        except psycopg.Error:
+            time.sleep(0.2 * (attempt + 1))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
@@ -76,7 +91,7 @@ def pg_template() -> Iterator[str | None]:
     db.dispose_all()
     yield name
     db.dispose_all()
-    _pg_exec(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _pg_drop(admin, name)
 
 
 @dataclass
@@ -106,7 +121,7 @@ def empty_target(backend: str, tmp_path: Path) -> Iterator[DatabaseTarget]:
     _pg_exec(admin, f"CREATE DATABASE {name}")
     yield DatabaseTarget(_replace_db(admin, name), "--db")
     db.dispose_all()
-    _pg_exec(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _pg_drop(admin, name)
 
 
 @pytest.fixture
@@ -127,7 +142,7 @@ def target(
     _pg_exec(admin, f"CREATE DATABASE {name} TEMPLATE {template}")
     yield DatabaseTarget(_replace_db(admin, name), "--db")
     db.dispose_all()
-    _pg_exec(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _pg_drop(admin, name)
 
 
 @pytest.fixture

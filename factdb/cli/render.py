@@ -155,14 +155,16 @@ def records_table(
     """A plain table of records: ``columns`` are (key, header) pairs."""
     if not records:
         return [Text(empty, style="dim")]
-    table = Table(title=title, show_lines=False, header_style="bold", expand=False)
+    table = Table(title=title, show_lines=False, header_style="bold", expand=True)
     for key, header in columns:
+        # Long text (a claim, a URL) takes the room and folds; short columns keep their
+        # header readable and never break a date or a stance in two.
         width = (max_width or {}).get(key)
         table.add_column(
             header,
-            max_width=width,
-            overflow="ellipsis" if width else "fold",
-            no_wrap=bool(width),
+            min_width=min(len(header), 12),
+            ratio=1 if width else None,
+            overflow="fold",
             justify="right" if key == "id" else "left",
         )
     for record in records:

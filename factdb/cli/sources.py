@@ -15,7 +15,6 @@ app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 COLUMNS = [
     ("id", "ID"),
     ("outlet", "OUTLET"),
-    ("title", "TITLE"),
     ("published", "PUBLISHED"),
     ("url", "URL"),
     ("assertions", "ASSERTIONS"),
@@ -63,7 +62,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     render.emit(
         rows,
         fmt,
-        lambda d: render.records_table(d, COLUMNS, empty="no sources yet", max_width={"title": 50}),
+        lambda d: render.records_table(d, COLUMNS, empty="no sources yet", max_width={"url": 60}),
     )
 
 

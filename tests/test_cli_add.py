@@ -1,0 +1,660 @@
+"""``factdb add``: recording a stance, natural keys, dates, and every way input is refused.
+
+Each test runs on SQLite and PostgreSQL (the ``cli`` fixture). Data is asserted through
+``--format json``; table output only for smoke checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+STANCES = ("asserts", "supports", "neutral", "disputes", "denies")
+CLAIM = "North Korea has shipped weapons to Russia"
+URL = "https://example.org/a"
+
+
+def fails(result: Any, code: int) -> str:
+    """The error contract: exit code, exactly one stderr line, no traceback, nothing on stdout."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == "", result.stdout
+    return lines[0]
+
+
+def add(cli: Any, *args: str) -> dict[str, Any]:
+    data: dict[str, Any] = cli.ok("add", *args, "--format", "json").json()
+    return data
+
+
+def claims(cli: Any, *args: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = cli.ok("list", *args, "--format", "json").json()
+    return rows
+
+
+# --- what is created ----------------------------------------------------------------------
+
+
+def test_add_creates_claim_actor_source(cli):  # type: ignore[no-untyped-def]
+    r = add(
+        cli,
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-26",
+    )
+    assert r["claim_created"] and r["actor_created"] and r["source_created"]
+    assert r["assertion_created"] is True
+    assert r["actor"] == "White House"
+    assert r["date"] == "2023-07-26"
+    shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
+    assert shown["claim"] == CLAIM
+    [a] = shown["assertions"]
+    assert a["id"] == r["assertion_id"]
+    assert a["actor"] == "White House"
+    assert a["stance"] == "asserts"
+    assert a["polarity"] == 2
+    assert a["source"]["url"] == URL
+    assert a["via"] == []
+    assert a["retracted"] is False
+
+
+def test_add_table_output_smoke(cli):  # type: ignore[no-untyped-def]
+    result = cli.ok(
+        "add",
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-26",
+    )
+    assert "recorded" in result.stdout
+    assert "White House" in result.stdout
+
+
+def test_same_add_twice_is_one_assertion(cli):  # type: ignore[no-untyped-def]
+    args = (
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-26",
+    )
+    first = add(cli, *args)
+    second = add(cli, *args)
+    assert first["assertion_created"] is True
+    assert second["assertion_created"] is False
+    assert second["claim_created"] is False
+    assert second["actor_created"] is False
+    assert second["source_created"] is False
+    assert second["assertion_id"] == first["assertion_id"]
+    shown = cli.ok("show", str(first["claim_id"]), "--format", "json").json()
+    assert len(shown["assertions"]) == 1
+    assert shown["assertion_count"] == 1
+
+
+def test_claim_matched_by_normalized_text(cli):  # type: ignore[no-untyped-def]
+    first = add(
+        cli,
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-26",
+    )
+    second = add(
+        cli,
+        "  north korea HAS shipped weapons, to Russia!  ",
+        "--by",
+        "North Korea",
+        "--stance",
+        "denies",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-27",
+    )
+    assert second["claim_id"] == first["claim_id"]
+    assert second["claim_created"] is False
+    rows = claims(cli)
+    assert len(rows) == 1
+    assert rows[0]["claim"] == CLAIM  # the first wording is kept
+
+
+def test_source_matched_by_normalized_url(cli):  # type: ignore[no-untyped-def]
+    first = add(
+        cli,
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        "https://example.org/a?id=7",
+        "--date",
+        "2023-07-26",
+    )
+    second = add(
+        cli,
+        CLAIM,
+        "--by",
+        "North Korea",
+        "--stance",
+        "denies",
+        "--source",
+        "https://EXAMPLE.org/a?id=7&utm_source=twitter#section-2",
+        "--date",
+        "2023-07-27",
+    )
+    assert second["source_id"] == first["source_id"]
+    assert second["source_created"] is False
+    sources = cli.ok("source", "list", "--format", "json").json()
+    assert len(sources) == 1
+
+
+def test_different_query_is_a_different_source(cli):  # type: ignore[no-untyped-def]
+    first = add(
+        cli,
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        "https://example.org/a?id=7",
+        "--date",
+        "2023-07-26",
+    )
+    second = add(
+        cli,
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        "https://example.org/a?id=8",
+        "--date",
+        "2023-07-26",
+    )
+    assert second["source_id"] != first["source_id"]
+    assert second["assertion_created"] is True
+
+
+def test_via_chain_keeps_order(cli):  # type: ignore[no-untyped-def]
+    r = add(
+        cli,
+        "Sergei Shoigu's visit deepened relations",
+        "--by",
+        "Kim Jong Un",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-27",
+        "--via",
+        "KCNA",
+        "--via",
+        "Yonhap",
+    )
+    shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
+    assert shown["assertions"][0]["via"] == ["KCNA", "Yonhap"]
+    # the reverse chain is another order, kept as given
+    r2 = add(
+        cli,
+        "Another claim",
+        "--by",
+        "Kim Jong Un",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-27",
+        "--via",
+        "Yonhap",
+        "--via",
+        "KCNA",
+    )
+    shown2 = cli.ok("show", str(r2["claim_id"]), "--format", "json").json()
+    assert shown2["assertions"][0]["via"] == ["Yonhap", "KCNA"]
+
+
+def test_via_actors_become_actors(cli):  # type: ignore[no-untyped-def]
+    add(
+        cli,
+        CLAIM,
+        "--by",
+        "Kim Jong Un",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-27",
+        "--via",
+        "KCNA",
+    )
+    names = {a["name"] for a in cli.ok("actor", "list", "--format", "json").json()}
+    assert {"Kim Jong Un", "KCNA"} <= names
+
+
+@pytest.mark.parametrize(
+    ("given", "precision"), [("2024", "year"), ("2024-02", "month"), ("2024-02-27", "day")]
+)
+def test_partial_dates_printed_back_as_given(cli, given, precision):  # type: ignore[no-untyped-def]
+    r = add(cli, CLAIM, "--by", "Russia", "--stance", "denies", "--source", URL, "--date", given)
+    assert r["date"] == given
+    shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
+    [a] = shown["assertions"]
+    assert a["date"] == given
+    assert a["date_precision"] == precision
+    assert shown["first_date"] == given
+    [row] = claims(cli)
+    assert row["last_date"] == given
+    assert given in cli.ok("show", str(r["claim_id"])).stdout
+
+
+def test_date_defaults_to_source_publication(cli):  # type: ignore[no-untyped-def]
+    cli.ok("source", "add", URL, "--outlet", "The National", "--published", "2023-07-27")
+    r = add(cli, CLAIM, "--by", "White House", "--stance", "asserts", "--source", URL)
+    assert r["date"] == "2023-07-27"
+    assert r["source_created"] is False
+
+
+def test_date_defaults_to_published_option(cli):  # type: ignore[no-untyped-def]
+    r = add(
+        cli,
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--outlet",
+        "The National",
+        "--published",
+        "2023-07",
+    )
+    assert r["date"] == "2023-07"
+    shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
+    assert shown["assertions"][0]["source"]["outlet"] == "The National"
+
+
+def test_tags_and_violates(cli):  # type: ignore[no-untyped-def]
+    cli.ok("sanction", "add", "UNSC Resolution 1718")
+    r = add(
+        cli,
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-26",
+        "--tag",
+        "arms-transfer",
+        "--tag",
+        "Ukraine War",
+        "--violates",
+        "unsc resolution 1718",
+    )
+    shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
+    assert sorted(shown["tags"]) == ["arms-transfer", "ukraine-war"]
+    assert shown["violates"] == ["UNSC Resolution 1718"]
+
+
+def test_add_to_existing_claim_by_id(cli):  # type: ignore[no-untyped-def]
+    first = add(
+        cli,
+        CLAIM,
+        "--by",
+        "White House",
+        "--stance",
+        "asserts",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-26",
+    )
+    second = add(
+        cli,
+        "--claim",
+        str(first["claim_id"]),
+        "--by",
+        "Russia",
+        "--stance",
+        "denies",
+        "--source",
+        URL,
+        "--date",
+        "2023-07-27",
+    )
+    assert second["claim_id"] == first["claim_id"]
+    assert second["claim_created"] is False
+    shown = cli.ok("show", str(first["claim_id"]), "--format", "json").json()
+    assert shown["contested"] is True
+
+
+def test_stance_is_case_insensitive(cli):  # type: ignore[no-untyped-def]
+    r = add(cli, CLAIM, "--by", "Russia", "--stance", "DENIES", "--source", URL, "--date", "2024")
+    shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
+    assert shown["assertions"][0]["stance"] == "denies"
+
+
+@pytest.mark.parametrize(("stance", "polarity"), list(zip(STANCES, (2, 1, 0, -1, -2), strict=True)))
+def test_every_stance_has_its_polarity(cli, stance, polarity):  # type: ignore[no-untyped-def]
+    r = add(cli, CLAIM, "--by", "Russia", "--stance", stance, "--source", URL, "--date", "2024")
+    shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
+    [a] = shown["assertions"]
+    assert a["polarity"] == polarity
+    group = "for" if polarity > 0 else "against" if polarity < 0 else "neutral"
+    assert shown[group] == ["Russia"]
+
+
+# --- did you mean -------------------------------------------------------------------------
+
+
+def test_did_you_mean_for_a_near_alias(cli):  # type: ignore[no-untyped-def]
+    cli.ok("actor", "add", "North Korea", "--kind", "state", "--alias", "Pyongyang")
+    result = cli.ok(
+        "add", CLAIM, "--by", "Pyongang", "--stance", "denies", "--source", URL, "--date", "2023-07"
+    )
+    hints = [line for line in result.stderr.splitlines() if "did you mean" in line]
+    assert len(hints) == 1, result.stderr
+    assert "Pyongyang" in hints[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_no_hint_for_a_known_alias(cli):  # type: ignore[no-untyped-def]
+    cli.ok("actor", "add", "North Korea", "--kind", "state", "--alias", "Pyongyang")
+    result = cli.ok(
+        "add",
+        CLAIM,
+        "--by",
+        "pyongyang",
+        "--stance",
+        "denies",
+        "--source",
+        URL,
+        "--date",
+        "2023-07",
+        "--format",
+        "json",
+    )
+    assert "did you mean" not in result.stderr
+    data = result.json()
+    assert data["actor"] == "North Korea"
+    assert data["actor_created"] is False
+
+
+# --- refused input: exit 2, one line ------------------------------------------------------
+
+
+def test_bad_date_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
+    for bad in ("27/02/2024", "2024-02-30", "20240227", "2024-W09-2", "2024-2", " 2024", "45349"):
+        line = fails(
+            cli(
+                "add", CLAIM, "--by", "Russia", "--stance", "denies", "--source", URL, "--date", bad
+            ),
+            2,
+        )
+        assert "--date" in line, bad
+        assert "YYYY, YYYY-MM or YYYY-MM-DD" in line, bad
+    assert claims(cli) == []
+
+
+def test_unknown_stance_lists_the_five(cli):  # type: ignore[no-untyped-def]
+    line = fails(
+        cli(
+            "add",
+            CLAIM,
+            "--by",
+            "White House",
+            "--stance",
+            "alleged",
+            "--source",
+            URL,
+            "--date",
+            "2023-07-26",
+        ),
+        2,
+    )
+    assert "--stance" in line
+    assert "alleged" in line
+    for stance in STANCES:
+        assert stance in line
+    assert claims(cli) == []
+
+
+def test_non_http_source_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
+    for bad in ("ftp://x", "notaurl", "mailto:a@example.org", "https://"):
+        line = fails(
+            cli(
+                "add",
+                CLAIM,
+                "--by",
+                "Russia",
+                "--stance",
+                "denies",
+                "--source",
+                bad,
+                "--date",
+                "2024",
+            ),
+            2,
+        )
+        assert "--source" in line, bad
+    assert claims(cli) == []
+
+
+def test_missing_required_option(cli):  # type: ignore[no-untyped-def]
+    given = {"--by": "Russia", "--stance": "denies", "--source": URL}
+    for missing in given:
+        args = [CLAIM, "--date", "2024"]
+        for option, value in given.items():
+            if option != missing:
+                args += [option, value]
+        line = fails(cli("add", *args), 2)
+        assert missing in line, missing
+    assert claims(cli) == []
+
+
+def test_neither_text_nor_claim(cli):  # type: ignore[no-untyped-def]
+    fails(cli("add", "--by", "Russia", "--stance", "denies", "--source", URL, "--date", "2024"), 2)
+
+
+def test_text_and_claim_together(cli):  # type: ignore[no-untyped-def]
+    r = add(cli, CLAIM, "--by", "Russia", "--stance", "denies", "--source", URL, "--date", "2024")
+    fails(
+        cli(
+            "add",
+            "Other text",
+            "--claim",
+            str(r["claim_id"]),
+            "--by",
+            "Russia",
+            "--stance",
+            "denies",
+            "--source",
+            URL,
+            "--date",
+            "2024",
+        ),
+        2,
+    )
+
+
+def test_unknown_claim_id_fails(cli):  # type: ignore[no-untyped-def]
+    line = fails(
+        cli(
+            "add",
+            "--claim",
+            "999",
+            "--by",
+            "Russia",
+            "--stance",
+            "denies",
+            "--source",
+            URL,
+            "--date",
+            "2024",
+        ),
+        1,
+    )
+    assert "999" in line
+    # nothing was created on the way
+    assert cli.ok("actor", "list", "--format", "json").json() == []
+    assert cli.ok("source", "list", "--format", "json").json() == []
+
+
+def test_unknown_sanction_fails_and_writes_nothing(cli):  # type: ignore[no-untyped-def]
+    line = fails(
+        cli(
+            "add",
+            CLAIM,
+            "--by",
+            "White House",
+            "--stance",
+            "asserts",
+            "--source",
+            URL,
+            "--date",
+            "2023-07-26",
+            "--violates",
+            "UNSC Resolution 9999",
+        ),
+        1,
+    )
+    assert "UNSC Resolution 9999" in line
+    assert claims(cli) == []
+    assert cli.ok("actor", "list", "--format", "json").json() == []
+    assert cli.ok("source", "list", "--format", "json").json() == []
+
+
+def test_no_date_and_undated_source(cli):  # type: ignore[no-untyped-def]
+    line = fails(
+        cli("add", CLAIM, "--by", "White House", "--stance", "asserts", "--source", URL), 2
+    )
+    assert "--date" in line
+    assert claims(cli) == []
+    assert cli.ok("source", "list", "--format", "json").json() == []
+
+
+def test_empty_claim_text(cli):  # type: ignore[no-untyped-def]
+    for text in ("", "   "):
+        fails(
+            cli(
+                "add",
+                text,
+                "--by",
+                "Russia",
+                "--stance",
+                "denies",
+                "--source",
+                URL,
+                "--date",
+                "2024",
+            ),
+            2,
+        )
+    assert claims(cli) == []
+
+
+def test_empty_actor_name(cli):  # type: ignore[no-untyped-def]
+    fails(
+        cli("add", CLAIM, "--by", "   ", "--stance", "denies", "--source", URL, "--date", "2024"), 2
+    )
+    assert claims(cli) == []
+
+
+def test_nul_in_quote_is_refused(cli):  # type: ignore[no-untyped-def]
+    line = fails(
+        cli(
+            "add",
+            CLAIM,
+            "--by",
+            "Russia",
+            "--stance",
+            "denies",
+            "--source",
+            URL,
+            "--date",
+            "2024",
+            "--quote",
+            "before\x00after",
+        ),
+        2,
+    )
+    assert "--quote" in line
+    assert claims(cli) == []
+
+
+def test_nul_in_claim_text_is_refused(cli):  # type: ignore[no-untyped-def]
+    fails(
+        cli(
+            "add",
+            "North\x00Korea",
+            "--by",
+            "Russia",
+            "--stance",
+            "denies",
+            "--source",
+            URL,
+            "--date",
+            "2024",
+        ),
+        2,
+    )
+    assert claims(cli) == []
+
+
+def test_unknown_option_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
+    line = fails(cli("add", CLAIM, "--bogus"), 2)
+    assert "--bogus" in line
+
+
+def test_bad_format_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
+    line = fails(
+        cli(
+            "add",
+            CLAIM,
+            "--by",
+            "Russia",
+            "--stance",
+            "denies",
+            "--source",
+            URL,
+            "--date",
+            "2024",
+            "--format",
+            "xml",
+        ),
+        2,
+    )
+    assert "--format" in line
+    assert claims(cli) == []
