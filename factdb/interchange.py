@@ -22,6 +22,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, TextIO
 
 from sqlalchemy import bindparam, insert, select, text, update
@@ -836,19 +837,17 @@ def apply_parsed(session: Session, parsed: Parsed, path: str) -> ImportResult:
 
 
 def import_file(
-    session: Session, data: bytes, path: str, fmt: str, dry_run: bool = False
+    session: Session, path: Path, label: str, fmt: str, dry_run: bool = False
 ) -> ImportResult:
-    """Import CSV or JSON Lines bytes. Validation first; any error writes nothing."""
-    text_data = decode(data, path)
+    """Import a CSV or JSON Lines file. Validation first; any error writes nothing."""
     if fmt == "csv":
-        rows = parse_csv(text_data, path)
-        loader = Loader(session, path)
-        loader.load_assertions(rows)
-        loader.count_claims()
-        result = loader.result
-        result.rows = len(rows)
+        from factdb.csvimport import import_csv
+
+        result = import_csv(session, path, label)
     else:
-        result = load_jsonl(session, text_data.splitlines(), path)
+        with path.open("rb") as handle:
+            data = handle.read()
+        result = load_jsonl(session, decode(data, label).splitlines(), label)
     if dry_run:
         session.rollback()
     return result
@@ -1107,11 +1106,14 @@ def export_jsonl(session: Session, filters: Filters, out: TextIO) -> int:
     return count
 
 
-def read_input(source: str, stdin: IO[bytes]) -> bytes:
-    if source == "-":
-        return stdin.read()
-    try:
-        with open(source, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise InvalidInput("FILE", f"cannot read {source}: {exc.strerror}") from None
+def spool(stdin: IO[bytes], directory: str | None = None) -> Path:
+    """Standard input to a temporary file: the CSV import reads its input twice."""
+    import shutil
+    import tempfile
+
+    handle = tempfile.NamedTemporaryFile(
+        prefix="factdb-import-", suffix=".tmp", delete=False, dir=directory
+    )
+    with handle:
+        shutil.copyfileobj(stdin, handle)
+    return Path(handle.name)

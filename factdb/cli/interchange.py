@@ -62,14 +62,23 @@ def import_(
     ] = Format.table,
 ) -> None:
     """Import assertions (CSV) or everything (JSON Lines): all or nothing, idempotent."""
-    from factdb.interchange import import_file, read_input
+    from factdb.errors import InvalidInput
+    from factdb.interchange import import_file, spool
 
     kind = _file_format(file, file_format)
-    data = read_input(file, sys.stdin.buffer)
-    name = "<stdin>" if file == "-" else file
+    if file == "-":
+        path, name = spool(sys.stdin.buffer), "<stdin>"
+    else:
+        path, name = Path(file), file
+        if not path.is_file():
+            raise InvalidInput("FILE", f"{file}: no such file")
     state: State = ctx.obj
-    with state.session(write=not dry_run) as session:
-        result = import_file(session, data, name, kind, dry_run=dry_run)
+    try:
+        with state.session(write=not dry_run, bulk=True) as session:
+            result = import_file(session, path, name, kind, dry_run=dry_run)
+    finally:
+        if file == "-":
+            path.unlink(missing_ok=True)
     rows = [
         {"records": k, "new": result.new[k], "already_there": result.existing[k]}
         for k in result.new

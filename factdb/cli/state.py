@@ -24,13 +24,13 @@ class State:
         return resolve(self.db_option)
 
     @contextmanager
-    def session(self, *, write: bool) -> Iterator[Session]:
+    def session(self, *, write: bool, bulk: bool = False) -> Iterator[Session]:
         """A session on a database at the expected schema; one transaction per command."""
         from factdb import db
 
         target = self.target()
         db.ensure_schema(target)
-        with db.session_scope(target, write=write) as session:
+        with db.session_scope(target, write=write, bulk=bulk) as session:
             yield session
 
     def transact(self, work: Callable[[Session], T]) -> T:
