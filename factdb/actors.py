@@ -212,10 +212,10 @@ def aliases_of(session: Session, actor_id: int) -> list[str]:
 def descendant_ids(session: Session, actor_id: int) -> list[int]:
     """The actor and every actor that is part of it, at any depth."""
     children: dict[int, list[int]] = {}
-    for child, parent in session.execute(
+    for row in session.execute(
         select(col(Actor.id), col(Actor.part_of_id)).where(col(Actor.part_of_id).is_not(None))
-    ).tuples():
-        children.setdefault(int(parent), []).append(int(child))
+    ):
+        children.setdefault(int(row[1]), []).append(int(row[0]))
     result, stack = [actor_id], [actor_id]
     seen = {actor_id}
     while stack:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlmodel import Session
 
 from factdb import actors as actors_mod
-from factdb.csvsafe import FORMULA_START, escape_formula
+from factdb.csvsafe import escape_formula
 from factdb.dates import PartialDate, format_partial
 from factdb.errors import FactdbError, InvalidInput
 from factdb.keys import (
@@ -57,7 +56,7 @@ from factdb.models import (
 from factdb.queries import Filters, _claim_conditions, _counted, _Sql
 from factdb.sanctions import add_sanction, find_sanction
 from factdb.sources import get_or_create_source
-from factdb.values import parse_date, parse_kind, parse_optional_date, parse_stance
+from factdb.values import parse_kind, parse_optional_date, parse_stance
 
 CSV_COLUMNS = [
     "claim",
@@ -186,106 +185,6 @@ def decode(data: bytes, path: str) -> str:
             ],
             1,
         ) from None
-
-
-def _unescape(value: str) -> str:
-    """Undo factdb's formula escaping: one leading apostrophe before a trigger character."""
-    if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_START:
-        return value[1:]
-    return value
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(";") if part.strip()]
-
-
-def parse_csv(text_data: str, path: str) -> list[Row]:
-    errors = _Errors(path)
-    reader = csv.reader(io.StringIO(text_data, newline=""), strict=True)
-    rows: list[Row] = []
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportErrors([InvalidInput("header", "the file is empty", path, 1)], 1) from None
-    except csv.Error as exc:
-        raise ImportErrors([InvalidInput("csv", str(exc), path, 1)], 1) from None
-    names = [h.strip().lower() for h in header]
-    seen: set[str] = set()
-    for index, name in enumerate(names, start=1):
-        if name not in CSV_COLUMNS:
-            errors.add(
-                InvalidInput(
-                    "header", f"unknown column {name!r}; the columns are {', '.join(CSV_COLUMNS)}"
-                ),
-                1,
-                index,
-            )
-        elif name in seen:
-            errors.add(InvalidInput("header", f"column {name!r} appears twice"), 1, index)
-        seen.add(name)
-    for required in REQUIRED_COLUMNS:
-        if required not in seen:
-            errors.add(InvalidInput("header", f"missing column {required!r}"), 1)
-    errors.raise_if_any()
-    position = {name: i for i, name in enumerate(names)}
-    last_line = reader.line_num
-    while True:
-        start = last_line + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.add(InvalidInput("csv", f"{exc} (an unterminated quote?)"), start)
-            break
-        last_line = reader.line_num
-        if not record or (len(record) == 1 and not record[0].strip()):
-            continue
-        if len(record) != len(names):
-            errors.add(
-                InvalidInput("row", f"has {len(record)} fields, the header has {len(names)}"), start
-            )
-            continue
-        try:
-            rows.append(_csv_row(record, position, start))
-        except InvalidInput as exc:
-            column = position.get(exc.field.lstrip("-"), None)
-            errors.add(exc, start, None if column is None else column + 1)
-    errors.raise_if_any()
-    return rows
-
-
-def _csv_row(record: list[str], position: dict[str, int], line: int) -> Row:
-    def get(name: str) -> str:
-        index = position.get(name)
-        return "" if index is None else _unescape(record[index])
-
-    claim = require_text(get("claim"), "claim")
-    actor = require_text(get("actor"), "actor", single_line=True)
-    stance = parse_stance(get("stance"), "stance")
-    date = parse_date(get("date").strip(), "date") if get("date").strip() else None
-    if date is None:
-        raise InvalidInput("date", "is required; use YYYY, YYYY-MM or YYYY-MM-DD")
-    outlet = clean_text(get("outlet"), "outlet", required=False, single_line=True)
-    title = clean_text(get("title"), "title", required=False, single_line=True)
-    url_text = get("source_url").strip()
-    source_url, key = _source_identity(url_text, outlet, title, None, "source_url")
-    via = [require_text(v, "via", single_line=True) for v in _split(get("via"))]
-    return Row(
-        line=line,
-        claim=claim,
-        actor=actor,
-        stance=stance,
-        date=date,
-        source_url=source_url,
-        source_key=key,
-        outlet=outlet,
-        title=title,
-        quote=clean_text(get("quote"), "quote", required=False),
-        via=via,
-        tags=[tag_key(t, "tags") for t in _split(get("tags"))],
-        violates=[require_text(v, "violates", single_line=True) for v in _split(get("violates"))],
-    )
 
 
 def _source_identity(

@@ -109,6 +109,16 @@ def matching_claim_ids(session: Session, filters: Filters) -> list[int]:
     return [int(r[0]) for r in session.execute(q.statement(sql), q.params)]
 
 
+def count_claims(session: Session, filters: Filters) -> int:
+    """How many claims match ``filters`` (``limit`` ignored)."""
+    q = _Sql()
+    _claim_conditions(session, filters, q)
+    sql = "SELECT count(*) FROM claim AS c"
+    if q.where:
+        sql += " WHERE " + " AND ".join(q.where)
+    return int(session.execute(q.statement(sql), q.params).scalar_one())
+
+
 def _claim_conditions(session: Session, filters: Filters, q: _Sql) -> None:
     """Add to ``q`` the conditions on claim ``c`` that ``filters`` (but not ``limit``) set."""
     counted = _counted(filters, "a", q)

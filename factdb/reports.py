@@ -228,6 +228,7 @@ def write_report(session: Session, name: str, filters: Filters, out: TextIO) -> 
         frame = pd.DataFrame.from_records(records, columns=columns if records or columns else None)
         if not records and header_written:
             continue
+        frame.columns = [str(escape_formula(c)) for c in frame.columns]  # side names too
         escape_frame(frame).to_csv(
             out, index=False, header=not header_written, lineterminator="\r\n"
         )

@@ -184,6 +184,10 @@ def _authorizer(write: bool) -> Any:
             return sqlite3.SQLITE_OK
         if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_RECURSIVE):
             return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_UPDATE and (arg1 or "").lower() == "sqlite_master":
+            # Table-valued pragmas (pragma_table_info) announce an internal update of the
+            # schema table; the connection is mode=ro and query_only, so nothing is written.
+            return sqlite3.SQLITE_OK
         return sqlite3.SQLITE_DENY
 
     return authorize
@@ -237,7 +241,10 @@ def _run_sqlite(
         message = str(exc)
         if "interrupted" in message:
             raise QueryTimeout(timeout) from None
-        if "not authorized" in message or "readonly" in message or "read-only" in message:
+        if any(
+            word in message
+            for word in ("not authorized", "authorization denied", "readonly", "read-only")
+        ):
             raise QueryRefused(f"{READ_ONLY_HINT} ({message})") from None
         if "locked" in message or "busy" in message:
             raise QueryFailed(

@@ -1,0 +1,544 @@
+"""factdb's benchmark: every figure side by side with a baseline measured in the same run.
+
+    scripts/bench                   # 1,000,000 assertions (and 100,000 for growth)
+    scripts/bench --rows 100000     # one size
+    scripts/bench --quick           # a few thousand rows: proves the benchmark runs (CI)
+    scripts/bench --markdown FILE   # also write the table as markdown
+
+Machines here are shared and noisy (absolute times drift 1.1–1.6× between runs), so each
+figure is a ratio to a baseline timed in the same run: raw sqlite3 executemany of the same
+pre-parsed rows, `sqlite-utils insert --csv` of the same file, hand-written SQL through the
+sqlite3 module, the sqlite3 shell's `-csv` export, psycopg COPY into PostgreSQL.
+sqlite-utils is installed into a separate virtualenv under the work directory, never into
+factdb's own environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from bench_data import generate  # noqa: E402
+
+PYTHON = sys.executable
+FACTDB = [PYTHON, "-m", "factdb"]
+SQLITE_UTILS_VERSION = "4.2.1"
+
+
+@dataclass
+class Figure:
+    what: str
+    factdb: float
+    baseline: float
+    unit: str
+    target: str
+    limit: float | None
+    note: str = ""
+    smaller_is_better: bool = True
+
+    @property
+    def ratio(self) -> float:
+        return self.factdb / self.baseline if self.baseline else float("nan")
+
+    @property
+    def met(self) -> str:
+        if self.limit is None:
+            return "—"
+        return "yes" if self.ratio <= self.limit else "NO"
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run_measured(cmd: list[str], **kwargs: Any) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of a whole process."""
+    rss_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-rss-{os.getpid()}"
+    full = (
+        ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), *cmd]
+        if Path("/usr/bin/time").exists()
+        else cmd
+    )
+    start = time.perf_counter()
+    subprocess.run(full, check=True, stdout=subprocess.DEVNULL, **kwargs)
+    elapsed = time.perf_counter() - start
+    rss = int(rss_file.read_text().split()[-1]) if rss_file.exists() else 0
+    rss_file.unlink(missing_ok=True)
+    return elapsed, rss
+
+
+def median_of(fn: Callable[[], Any], rounds: int) -> tuple[float, float]:
+    times = sorted(timed(fn) for _ in range(rounds))
+    p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+    return statistics.median(times), p95
+
+
+def sqlite_utils(workdir: Path) -> Path | None:
+    venv = workdir / "bench-venv"
+    exe = venv / "bin" / "sqlite-utils"
+    if exe.exists():
+        return exe
+    try:
+        subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", f"sqlite-utils=={SQLITE_UTILS_VERSION}"],
+            check=True,
+        )
+    except subprocess.CalledProcessError:
+        print("sqlite-utils could not be installed; its baselines are skipped", file=sys.stderr)
+        return None
+    return exe
+
+
+def parsed_rows(csv_path: Path) -> list[tuple[str, ...]]:
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        return [tuple(r) for r in reader]
+
+
+def raw_executemany(rows: list[tuple[str, ...]], path: Path) -> float:
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE flat (claim TEXT, actor TEXT, stance TEXT, date TEXT, "
+        "source_url TEXT, outlet TEXT, title TEXT, quote TEXT, via TEXT, tags TEXT, "
+        "violates TEXT)"
+    )
+
+    def load() -> None:
+        with conn:
+            conn.executemany("INSERT INTO flat VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    elapsed = timed(load)
+    conn.close()
+    return elapsed
+
+
+def pg_admin() -> str | None:
+    return os.environ.get("FACTDB_TEST_POSTGRES_URL")
+
+
+def pg_database(admin: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_copy(rows: list[tuple[str, ...]], url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "CREATE TABLE flat (claim TEXT, actor TEXT, stance TEXT, date TEXT, "
+            "source_url TEXT, outlet TEXT, title TEXT, quote TEXT, via TEXT, "
+            "tags TEXT, violates TEXT)"
+        )
+        conn.commit()
+
+        def load() -> None:
+            with conn.cursor() as cur, cur.copy("COPY flat FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            conn.commit()
+
+        return timed(load)
+
+
+SHOW_SQL = (
+    "SELECT a.id, ac.name, a.stance, a.date, a.date_precision, s.url, s.outlet, a.quote "
+    "FROM assertion AS a JOIN actor AS ac ON ac.id = a.actor_id "
+    "JOIN source AS s ON s.id = a.source_id WHERE a.claim_id = ? ORDER BY a.date, a.id"
+)
+CONTESTED_SQL = (
+    "SELECT c.id, c.text FROM claim AS c WHERE EXISTS (SELECT 1 FROM assertion AS a "
+    "WHERE a.claim_id = c.id AND a.retracted_at IS NULL AND a.stance IN ('asserts', "
+    "'supports')) AND EXISTS (SELECT 1 FROM assertion AS a WHERE a.claim_id = c.id AND "
+    "a.retracted_at IS NULL AND a.stance IN ('disputes', 'denies')) ORDER BY c.id LIMIT 50"
+)
+COUNT_CONTESTED_SQL = CONTESTED_SQL.replace("SELECT c.id, c.text", "SELECT count(*)").replace(
+    " ORDER BY c.id LIMIT 50", ""
+)
+ACTOR_SQL = (
+    "WITH RECURSIVE parts(id) AS (SELECT id FROM actor WHERE name = ? UNION ALL "
+    "SELECT a.id FROM actor AS a JOIN parts ON a.part_of_id = parts.id) "
+    "SELECT c.id, c.text FROM claim AS c WHERE EXISTS (SELECT 1 FROM assertion AS a "
+    "WHERE a.claim_id = c.id AND a.retracted_at IS NULL AND a.actor_id IN (SELECT id FROM "
+    "parts)) ORDER BY c.id LIMIT 50"
+)
+SEARCH_SQL = (
+    "SELECT c.id, c.text FROM claim AS c WHERE lower(c.text) LIKE ? OR EXISTS (SELECT 1 FROM "
+    "assertion AS a WHERE a.claim_id = c.id AND lower(a.quote) LIKE ?) ORDER BY c.id LIMIT 50"
+)
+EXPORT_SQL = (
+    "SELECT c.text, ac.name, a.stance, a.date, s.url, s.outlet, s.title, a.quote "
+    "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id JOIN actor AS ac ON "
+    "ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id ORDER BY a.id"
+)
+
+
+def queries(
+    db_path: Path, rounds: int, figures: list[Figure], label: str, pg_url: str | None
+) -> dict[str, float]:
+    from factdb import db
+    from factdb.config import DatabaseTarget
+    from factdb.queries import Filters, count_claims, list_claims, show_claim
+
+    target = DatabaseTarget("sqlite:///" + str(db_path), "--db")
+    raw = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    n_claims = raw.execute("SELECT max(id) FROM claim").fetchone()[0]
+    rng = random.Random(7)
+    ids = [rng.randint(1, n_claims) for _ in range(rounds)]
+    out: dict[str, float] = {}
+    with db.session_scope(target, write=False) as session:
+        show_claim(session, ids[0])  # warm
+        raw.execute(SHOW_SQL, (ids[0],)).fetchall()
+        times = []
+        base = []
+        for cid in ids:
+            times.append(timed(lambda cid=cid: show_claim(session, cid)))
+            base.append(timed(lambda cid=cid: raw.execute(SHOW_SQL, (cid,)).fetchall()))
+        times.sort()
+        p95 = times[int(len(times) * 0.95) - 1] * 1000
+        figures.append(
+            Figure(
+                f"show one claim, domain function {label}",
+                statistics.median(times) * 1000,
+                statistics.median(base) * 1000,
+                "ms",
+                "≤ 3×",
+                3.0,
+                f"p95 {p95:.2f} ms",
+            )
+        )
+        out["show"] = statistics.median(times)
+        cases: list[tuple[str, Filters, str, tuple[Any, ...]]] = [
+            ("list --contested --limit 50", Filters(contested=True, limit=50), CONTESTED_SQL, ()),
+            (
+                "list --actor 'State 0' --limit 50",
+                Filters(actor="State 0", limit=50),
+                ACTOR_SQL,
+                ("State 0",),
+            ),
+            (
+                "list --search tanker --limit 50",
+                Filters(search="tanker", limit=50),
+                SEARCH_SQL,
+                ("%tanker%", "%tanker%"),
+            ),
+        ]
+        for name, filters, sql, params in cases:
+            fact, _ = median_of(lambda f=filters: list_claims(session, f), max(3, rounds // 20))
+            hand, _ = median_of(
+                lambda s=sql, p=params: raw.execute(s, p).fetchall(), max(3, rounds // 20)
+            )
+            figures.append(Figure(f"{name} {label}", fact * 1000, hand * 1000, "ms", "≤ 3×", 3.0))
+            out[name] = fact
+        fact, _ = median_of(lambda: count_claims(session, Filters(contested=True)), 3)
+        hand, _ = median_of(lambda: raw.execute(COUNT_CONTESTED_SQL).fetchall(), 3)
+        figures.append(
+            Figure(
+                f"count of contested claims {label}", fact * 1000, hand * 1000, "ms", "≤ 3×", 3.0
+            )
+        )
+        out["count"] = fact
+    raw.close()
+    db.dispose_all()
+    if pg_url:
+        from factdb.queries import show_claim as pg_show
+
+        pg_target = DatabaseTarget(pg_url.replace("postgresql://", "postgresql+psycopg://"), "--db")
+        with db.session_scope(pg_target, write=False) as session:
+            pg_show(session, ids[0])
+            pg_times = sorted(timed(lambda cid=cid: pg_show(session, cid)) for cid in ids)
+        med = statistics.median(pg_times) * 1000
+        figures.append(
+            Figure(
+                f"PostgreSQL show one claim (median) {label}",
+                med,
+                1.0,
+                "ms",
+                "≤ 1 ms",
+                1.0,
+                "baseline column is the 1 ms target",
+            )
+        )
+        db.dispose_all()
+    return out
+
+
+def run(
+    rows: int, workdir: Path, figures: list[Figure], su: Path | None, use_pg: bool, rounds: int
+) -> dict[str, float]:
+    label = f"({rows:,})"
+    data = workdir / f"data-{rows}"
+    files = generate(data, rows)
+    out: dict[str, float] = {}
+    tuples = parsed_rows(files["csv"])
+    raw_time = raw_executemany(tuples, data / "raw.db")
+    db_path = data / "factdb.sqlite3"
+    for p in data.glob("factdb.sqlite3*"):
+        p.unlink()
+    subprocess.run(
+        [*FACTDB, "--db", str(db_path), "import", str(files["actors"])],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    fact_time, fact_rss = run_measured([*FACTDB, "--db", str(db_path), "import", str(files["csv"])])
+    out["import"] = fact_time
+    figures.append(
+        Figure(
+            f"import CSV into SQLite {label}",
+            fact_time,
+            raw_time,
+            "s",
+            "≤ 6×",
+            6.0,
+            f"peak RSS {fact_rss / 1024:.0f} MiB (≤ 400)",
+        )
+    )
+    if su is not None:
+        su_db = data / "su.db"
+        su_db.unlink(missing_ok=True)
+        su_time, _ = run_measured([str(su), "insert", str(su_db), "t", str(files["csv"]), "--csv"])
+        figures.append(
+            Figure(
+                f"import vs sqlite-utils insert --csv {label}",
+                fact_time,
+                su_time,
+                "s",
+                "≤ 0.25×",
+                0.25,
+            )
+        )
+    pg_url = None
+    admin = pg_admin()
+    if use_pg and admin:
+        pg_url = pg_database(
+            admin.replace("postgresql+psycopg://", "postgresql://"), f"factdb_bench_{rows}"
+        )
+        subprocess.run(
+            [*FACTDB, "--db", pg_url, "db", "upgrade"], check=True, stderr=subprocess.DEVNULL
+        )
+        subprocess.run(
+            [*FACTDB, "--db", pg_url, "import", str(files["actors"])],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        pg_time, _ = run_measured([*FACTDB, "--db", pg_url, "import", str(files["csv"])])
+        copy_url = pg_database(
+            admin.replace("postgresql+psycopg://", "postgresql://"), f"factdb_bench_copy_{rows}"
+        )
+        copy_time = pg_copy(tuples, copy_url)
+        figures.append(
+            Figure(f"import CSV into PostgreSQL {label}", pg_time, copy_time, "s", "≤ 3×", 3.0)
+        )
+    del tuples
+    out.update(queries(db_path, rounds, figures, label, pg_url))
+    # Whole processes against the same database.
+    claim_id = 1 + rows // 20
+    if su is not None:
+        fact_show = median_of(
+            lambda: subprocess.run(
+                [*FACTDB, "--db", str(db_path), "show", str(claim_id)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            ),
+            5,
+        )[0]
+        su_show = median_of(
+            lambda: subprocess.run(
+                [str(su), "query", str(db_path), SHOW_SQL.replace("?", str(claim_id))],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            ),
+            5,
+        )[0]
+        figures.append(
+            Figure(
+                f"`factdb show ID`, whole process {label}",
+                fact_show,
+                su_show,
+                "s",
+                "≤ 1.0× sqlite-utils query",
+                1.0,
+            )
+        )
+        fact_list = median_of(
+            lambda: subprocess.run(
+                [*FACTDB, "--db", str(db_path), "list", "--limit", "20"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            ),
+            5,
+        )[0]
+        su_list = median_of(
+            lambda: subprocess.run(
+                [str(su), "query", str(db_path), "SELECT * FROM claim_summary LIMIT 20"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            ),
+            5,
+        )[0]
+        figures.append(
+            Figure(
+                f"`factdb list --limit 20`, whole process {label}",
+                fact_list,
+                su_list,
+                "s",
+                "≤ 1.0× sqlite-utils query",
+                1.0,
+            )
+        )
+    export_path = data / "export.csv"
+    fact_export, export_rss = run_measured(
+        [*FACTDB, "--db", str(db_path), "export", str(export_path)]
+    )
+    shell_export, _ = run_measured(["sqlite3", "-csv", str(db_path), EXPORT_SQL])
+    figures.append(
+        Figure(
+            f"export flat CSV {label}",
+            fact_export,
+            shell_export,
+            "s",
+            "≤ 2×",
+            2.0,
+            f"peak RSS {export_rss / 1024:.0f} MiB (≤ 100)",
+        )
+    )
+    timeline_path = data / "timeline.csv"
+    fact_timeline, timeline_rss = run_measured(
+        [*FACTDB, "--db", str(db_path), "report", "timeline", "-o", str(timeline_path)]
+    )
+    figures.append(
+        Figure(
+            f"report timeline (pandas) {label}",
+            fact_timeline,
+            shell_export,
+            "s",
+            "≤ 3.5×",
+            3.5,
+            f"peak RSS {timeline_rss / 1024:.0f} MiB (≤ 400)",
+        )
+    )
+    return out
+
+
+def startup(figures: list[Figure], su: Path | None) -> None:
+    exe = shutil.which("factdb", path=str(Path(PYTHON).parent)) or "factdb"
+    fact = median_of(
+        lambda: subprocess.run([exe, "--help"], check=True, stdout=subprocess.DEVNULL), 7
+    )[0]
+    if su is not None:
+        base = median_of(
+            lambda: subprocess.run([str(su), "--version"], check=True, stdout=subprocess.DEVNULL), 7
+        )[0]
+        figures.append(
+            Figure(
+                "`factdb --help`, whole process",
+                fact,
+                base,
+                "s",
+                "≤ 0.3× sqlite-utils --version",
+                0.3,
+            )
+        )
+
+
+def table(figures: list[Figure], growth: list[Figure]) -> str:
+    lines = [
+        "| what | factdb | baseline | ratio | target | met | note |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- |",
+    ]
+    for f in [*figures, *growth]:
+        lines.append(
+            f"| {f.what} | {f.factdb:.3g} {f.unit} | {f.baseline:.3g} {f.unit} | "
+            f"{f.ratio:.2f}× | {f.target} | {f.met} | {f.note} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--growth-from",
+        type=int,
+        default=100_000,
+        help="also run this smaller size and report growth (0: skip)",
+    )
+    parser.add_argument("--quick", action="store_true", help="a few thousand rows, for CI")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/factdb-bench"))
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite-utils", action="store_true")
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args()
+    if args.quick:
+        args.rows, args.growth_from = 3_000, 1_000
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    su = None if args.no_sqlite_utils else sqlite_utils(args.workdir)
+    figures: list[Figure] = []
+    growth: list[Figure] = []
+    rounds = 30 if args.quick else 200
+    startup(figures, su)
+    big = run(args.rows, args.workdir, figures, su, not args.no_postgres, rounds)
+    if args.growth_from:
+        small_figures: list[Figure] = []
+        small = run(args.growth_from, args.workdir, small_figures, None, False, rounds)
+        factor = args.rows / args.growth_from
+        growth.append(
+            Figure(
+                f"import time per row, {args.rows:,} vs {args.growth_from:,}",
+                big["import"] / args.rows * 1e6,
+                small["import"] / args.growth_from * 1e6,
+                "µs",
+                "≤ 1.3×",
+                1.3,
+            )
+        )
+        for key in (
+            "show",
+            "list --contested --limit 50",
+            "list --actor 'State 0' --limit 50",
+            "list --search tanker --limit 50",
+        ):
+            growth.append(
+                Figure(
+                    f"growth of {key}, ×{factor:g} data",
+                    big[key] * 1000,
+                    small[key] * 1000,
+                    "ms",
+                    "≤ 2×",
+                    2.0,
+                )
+            )
+    text = table(figures, growth)
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text + "\n", encoding="utf-8")
+    if args.quick:
+        return 0  # CI proves the benchmark runs; speed is judged on full runs only
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
