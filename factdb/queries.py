@@ -1,6 +1,8 @@
-"""Every read behind ``list``, ``show`` and the ``show``/``list`` of actors, sources and
-sanctions, built on the analytical views of the initial migration (``assertion_detail``,
-``actor_side``), so that the CLI, the reports and a user's SQL never disagree.
+"""Every read behind ``list``, ``show``, the reports and the ``show``/``list`` of actors,
+sources and sanctions. The rows are those of the analytical views of the migrations
+(``assertion_detail``, ``actor_side``, ``claim_summary``), so the CLI, the reports and a
+user's SQL never disagree; the hot paths read the tables directly with the same meaning
+(tests/test_queries.py holds them to it).
 
 All SQL for these reads lives here. Polarity is spelled through stance sets, the same scale
 as DESIGN.md: asserts +2, supports +1, neutral 0, disputes −1, denies −2.
@@ -19,7 +21,7 @@ from sqlmodel import Session
 
 from factdb.actors import aliases_of, descendant_ids, get_actor, side_of
 from factdb.claims import get_claim
-from factdb.dates import PartialDate
+from factdb.dates import PartialDate, format_partial
 from factdb.errors import InvalidInput
 from factdb.models import POLARITY, Actor, Stance
 from factdb.sanctions import get_sanction
@@ -178,26 +180,110 @@ DETAIL_COLUMNS = (
     "polarity, date, date_start, date_precision, source_id, source_url, outlet, source_title, "
     "source_published, via, quote, recorded_at, retracted_at, retraction_reason"
 )
+"""The columns of the ``assertion_detail`` view, which the rows below reproduce."""
+
+# The rows of ``assertion_detail``, read from the tables directly: the view resolves every
+# actor's side with a recursive walk over the whole hierarchy on each query, while here only
+# the actors at hand are walked up (``sides_of``), which keeps ``show`` and ``list`` fast at a
+# million assertions (issue 6). tests/test_queries.py checks that both give the same rows.
+_BASE_SELECT = (
+    "SELECT a.id AS assertion_id, a.claim_id, c.text AS claim, a.actor_id, ac.name AS actor, "
+    "ac.kind AS actor_kind, a.stance, a.date AS date_start, a.date_precision, a.source_id, "
+    "s.url AS source_url, s.outlet, s.title AS source_title, s.published, "
+    "s.published_precision, a.quote, a.recorded_at, a.retracted_at, a.retraction_reason "
+    "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
+    "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id"
+)
+
+
+def sides_of(session: Session, actor_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """Each actor's side (top-level ``part_of`` ancestor): {actor id: (side id, side name)}.
+
+    Walks up from the given actors only; a hierarchy deeper than 64 levels (or a cycle
+    written behind factdb's back) stops there, as the view's walk would never reach it."""
+    wanted = sorted(set(actor_ids))
+    if not wanted:
+        return {}
+    stmt = text(
+        "WITH RECURSIVE up(actor_id, node, parent, depth) AS ("
+        " SELECT id, id, part_of_id, 0 FROM actor WHERE id IN :ids"
+        " UNION ALL"
+        " SELECT up.actor_id, a.id, a.part_of_id, up.depth + 1 FROM up"
+        " JOIN actor AS a ON a.id = up.parent WHERE up.depth < 64)"
+        " SELECT up.actor_id, up.node, a.name, up.parent FROM up"
+        " JOIN actor AS a ON a.id = up.node ORDER BY up.actor_id, up.depth"
+    ).bindparams(bindparam("ids", expanding=True))
+    found: dict[int, tuple[int, str]] = {}
+    for actor_id, node, name, parent in session.execute(stmt, {"ids": wanted}):
+        if parent is None or int(actor_id) not in found:
+            found[int(actor_id)] = (int(node), name)
+    return found
+
+
+def _vias(session: Session, assertion_ids: list[int]) -> dict[int, list[str]]:
+    vias: dict[int, list[str]] = {}
+    if not assertion_ids:
+        return vias
+    stmt = text(
+        "SELECT v.assertion_id, ac.name FROM assertion_via AS v JOIN actor AS ac "
+        "ON ac.id = v.actor_id WHERE v.assertion_id IN :ids ORDER BY v.assertion_id, v.position"
+    ).bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(assertion_ids), 20_000):
+        for aid, name in session.execute(stmt, {"ids": assertion_ids[start : start + 20_000]}):
+            vias.setdefault(int(aid), []).append(name)
+    return vias
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _resolve(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Complete base rows into ``assertion_detail`` rows, then into data (``_detail``)."""
+    if not rows:
+        return []
+    sides = sides_of(session, (r["actor_id"] for r in rows))
+    vias = _vias(session, [int(r["assertion_id"]) for r in rows])
+    out = []
+    for r in rows:
+        start = _as_date(r["date_start"])
+        side_id, side = sides.get(int(r["actor_id"]), (r["actor_id"], r["actor"]))
+        published = r["published"]
+        r.update(
+            side_id=side_id,
+            side=side,
+            polarity=POLARITY[Stance(r["stance"])],
+            date=format_partial(start, r["date_precision"]),
+            date_start=start,
+            source_published=(
+                format_partial(_as_date(published), r["published_precision"])
+                if published is not None
+                else None
+            ),
+            via="; ".join(vias.get(int(r["assertion_id"]), [])) or None,
+        )
+        out.append(_detail(r))
+    return out
 
 
 def timeline_chunks(
-    session: Session, filters: Filters, chunk_size: int = 50_000
+    session: Session, filters: Filters, chunk_size: int = 20_000
 ) -> Iterator[list[dict[str, Any]]]:
     """Every counted assertion of the matching claims in date order, in bounded chunks
-    (keyset pagination on (date_start, assertion_id), so memory stays flat)."""
+    (keyset pagination on (date, id), so memory stays flat)."""
     q = _Sql()
-    counted = _counted(filters, "d", q, "date_start")
+    counted = _counted(filters, "a", q)
     _claim_conditions(session, filters, q)
     claim_filter = ""
     if q.where:
         claim_filter = (
-            " AND d.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
+            " AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
         )
     if filters.limit is not None:
         limit_ids = matching_claim_ids(session, filters)
         q.params["limit_ids"] = limit_ids
         q.expanding.add("limit_ids")
-        claim_filter += " AND d.claim_id IN :limit_ids"
+        claim_filter += " AND a.claim_id IN :limit_ids"
     q.params["chunk"] = chunk_size
     last: tuple[Any, int] | None = None
     while True:
@@ -205,43 +291,36 @@ def timeline_chunks(
         if last is not None:
             q.params["last_date"], q.params["last_id"] = last
             q.dates.add("last_date")
-            page = (
-                " AND (d.date_start > :last_date OR "
-                "(d.date_start = :last_date AND d.assertion_id > :last_id))"
-            )
+            page = " AND (a.date > :last_date OR (a.date = :last_date AND a.id > :last_id))"
         sql = (
-            f"SELECT {DETAIL_COLUMNS} FROM assertion_detail AS d WHERE {counted}{claim_filter}"
-            f"{page} ORDER BY d.date_start, d.assertion_id LIMIT :chunk"
+            f"{_BASE_SELECT} WHERE {counted}{claim_filter}{page} ORDER BY a.date, a.id LIMIT :chunk"
         )
         rows = [dict(r._mapping) for r in session.execute(q.statement(sql), q.params)]
         if not rows:
             return
-        start = rows[-1]["date_start"]
-        last = (
-            start if isinstance(start, dt.date) else dt.date.fromisoformat(start),
-            int(rows[-1]["assertion_id"]),
-        )
-        yield [_detail(r) for r in rows]
+        last = (_as_date(rows[-1]["date_start"]), int(rows[-1]["assertion_id"]))
+        yield _resolve(session, rows)
         if len(rows) < chunk_size:
             return
 
 
 def assertion_rows(
-    session: Session, claim_ids: Sequence[int], filters: Filters, *, extra: str = ""
+    session: Session, claim_ids: Sequence[int], filters: Filters
 ) -> list[dict[str, Any]]:
-    """Rows of ``assertion_detail`` for these claims that count under ``filters``."""
+    """The ``assertion_detail`` rows of these claims that count under ``filters``."""
     if not claim_ids:
         return []
     q = _Sql()
-    counted = _counted(filters, "d", q, "date_start")
+    counted = _counted(filters, "a", q)
     q.params["claim_ids"] = list(claim_ids)
     q.expanding.add("claim_ids")
     sql = (
-        f"SELECT {DETAIL_COLUMNS} FROM assertion_detail AS d "
-        f"WHERE d.claim_id IN :claim_ids AND {counted} {extra} "
-        "ORDER BY d.claim_id, d.date_start, d.assertion_id"
+        f"{_BASE_SELECT} WHERE a.claim_id IN :claim_ids AND {counted} "
+        "ORDER BY a.claim_id, a.date, a.id"
     )
-    return [_detail(dict(r._mapping)) for r in session.execute(q.statement(sql), q.params)]
+    return _resolve(
+        session, [dict(r._mapping) for r in session.execute(q.statement(sql), q.params)]
+    )
 
 
 def _iso(value: Any) -> str | None:
