@@ -24,7 +24,7 @@ from factdb.config import DatabaseTarget
 from factdb.errors import DatabaseBusy, DatabaseUnavailable, SchemaError
 from factdb.models import TABLES
 
-KNOWN_REVISIONS = ("0001", "0002")
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 """Every revision this factdb ships, oldest first; a test checks it against ``migrations/``."""
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 """The alembic head this code expects; a test checks it against ``migrations/``. Kept as a
@@ -214,6 +214,18 @@ def ensure_schema(target: DatabaseTarget) -> None:
 
 
 # --- alembic -------------------------------------------------------------------------------
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """For alembic's autogenerate: skip what migrations create by hand, outside the models
+    (SQLite's FTS5 tables and their shadow tables, PostgreSQL's full-text indexes)."""
+    if name is None:
+        return True
+    if type_ == "table" and "_fts" in name:
+        return False
+    return not (type_ == "index" and name.endswith("_fts"))
 
 
 def alembic_config(target: DatabaseTarget) -> Any:

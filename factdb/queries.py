@@ -11,6 +11,7 @@ as DESIGN.md: asserts +2, supports +1, neutral 0, disputes −1, denies −2.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -90,11 +91,6 @@ def _counted(filters: Filters, alias: str, q: _Sql, date_column: str = "date") -
     return " AND ".join(parts) if parts else "1 = 1"
 
 
-def _like_pattern(term: str) -> str:
-    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def matching_claim_ids(session: Session, filters: Filters) -> list[int]:
     """Ids of the claims that match ``filters``, in id order, at most ``limit``."""
     q = _Sql()
@@ -151,15 +147,26 @@ def _claim_conditions(session: Session, filters: Filters, q: _Sql) -> None:
             "AND cs.sanction_id = :sanction_id)"
         )
     if filters.search:
-        term = filters.search.strip()
-        if not term:
-            raise InvalidInput("--search", "must not be empty")
-        q.params["pattern"] = _like_pattern(term)
-        q.where.append(
-            "(lower(c.text) LIKE :pattern ESCAPE '\\' OR "
-            + exists
-            + " AND lower(a.quote) LIKE :pattern ESCAPE '\\'))"
-        )
+        # Every word of the search, as a prefix, in the claim's text or in one of its counted
+        # quotes, through the full-text indexes of migration 0003 (FTS5 / tsvector + GIN).
+        words = re.findall(r"\w+", filters.search)
+        if not words:
+            raise InvalidInput("--search", "needs at least one word")
+        quoted = counted.replace("a.", "qa.")
+        if session.get_bind().dialect.name == "postgresql":
+            q.params["fts"] = " & ".join(f"{w.lower()}:*" for w in words)
+            q.where.append(
+                "(to_tsvector('simple', c.text) @@ to_tsquery('simple', :fts) OR c.id IN "
+                "(SELECT qa.claim_id FROM assertion AS qa WHERE to_tsvector('simple', "
+                f"coalesce(qa.quote, '')) @@ to_tsquery('simple', :fts) AND {quoted}))"
+            )
+        else:
+            q.params["fts"] = " ".join(f'"{w}"*' for w in words)
+            q.where.append(
+                "(c.id IN (SELECT rowid FROM claim_fts WHERE claim_fts MATCH :fts) OR c.id IN "
+                "(SELECT qa.claim_id FROM assertion AS qa WHERE qa.id IN (SELECT rowid FROM "
+                f"quote_fts WHERE quote_fts MATCH :fts) AND {quoted}))"
+            )
     if filters.contested:
         q.where.append(exists + f" AND a.stance IN {POSITIVE})")
         q.where.append(exists + f" AND a.stance IN {NEGATIVE})")

@@ -22,6 +22,7 @@ def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=factdb_db.include_object,
         # SQLite lacks most ALTER: batch mode copies and moves tables (RELIABILITY.md §5).
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
