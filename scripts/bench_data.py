@@ -21,8 +21,19 @@ WORDS = (
 ).split()
 STANCES = ["asserts", "asserts", "supports", "neutral", "disputes", "denies", "denies"]
 TAGS = [f"tag-{i}" for i in range(50)]
-HEADER = ["claim", "actor", "stance", "date", "source_url", "outlet", "title", "quote", "via",
-          "tags", "violates"]
+HEADER = [
+    "claim",
+    "actor",
+    "stance",
+    "date",
+    "source_url",
+    "outlet",
+    "title",
+    "quote",
+    "via",
+    "tags",
+    "violates",
+]
 
 
 def actor_names(n_actors: int) -> list[tuple[str, str, str | None, list[str]]]:
@@ -51,8 +62,18 @@ def generate(directory: Path, n_rows: int, seed: int = 1718) -> dict[str, Path]:
     actors_path = directory / "actors.jsonl"
     with actors_path.open("w", encoding="utf-8") as handle:
         for name, kind, parent, aliases in actors:
-            handle.write(json.dumps({"type": "actor", "name": name, "kind": kind,
-                                     "part_of": parent, "aliases": aliases}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "type": "actor",
+                        "name": name,
+                        "kind": kind,
+                        "part_of": parent,
+                        "aliases": aliases,
+                    }
+                )
+                + "\n"
+            )
     names = [a[0] for a in actors]
     csv_path = directory / "assertions.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as handle:
@@ -76,12 +97,21 @@ def generate(directory: Path, n_rows: int, seed: int = 1718) -> dict[str, Path]:
                     date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
                 source = rng.randrange(n_sources)
                 via = "; ".join(rng.sample(names, rng.choice((0, 0, 0, 1, 2))))
-                writer.writerow([
-                    claim, speakers[k], rng.choice(STANCES), date,
-                    f"https://news{source % 40}.example/{year}/story-{source}",
-                    f"Outlet {source % 40}", f"Story {source}",
-                    " ".join(rng.choice(WORDS) for _ in range(6)), via, tags, "",
-                ])
+                writer.writerow(
+                    [
+                        claim,
+                        speakers[k],
+                        rng.choice(STANCES),
+                        date,
+                        f"https://news{source % 40}.example/{year}/story-{source}",
+                        f"Outlet {source % 40}",
+                        f"Story {source}",
+                        " ".join(rng.choice(WORDS) for _ in range(6)),
+                        via,
+                        tags,
+                        "",
+                    ]
+                )
     return {"actors": actors_path, "csv": csv_path}
 
 
