@@ -54,7 +54,7 @@ def _sqlite_engine(url: str, *, migrating: bool, bulk: bool = False) -> Engine:
         # million rows (PERFORMANCE.md). They also get a larger page cache for the indexes.
         cur.execute(f"PRAGMA foreign_keys={'OFF' if migrating or bulk else 'ON'}")
         if bulk:
-            cur.execute("PRAGMA cache_size=-131072")
+            cur.execute("PRAGMA cache_size=-65536")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
