@@ -10,6 +10,7 @@ SQLite's write lock from its first statement (BEGIN IMMEDIATE) — and PostgreSQ
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -53,6 +54,14 @@ def sqlite_value(value: Any) -> Any:
     return value
 
 
+def _wrapped(statement: str, exc: Exception, base: type[Exception]) -> Exception:
+    """The driver's error as SQLAlchemy's (OperationalError, IntegrityError …), as every other
+    database error reaches the domain: the busy mapping and the CLI's messages know those."""
+    from sqlalchemy.exc import DBAPIError
+
+    return DBAPIError.instance(statement, None, exc, base)
+
+
 def insert_rows(
     session: Session,
     table: str,
@@ -68,23 +77,30 @@ def insert_rows(
     count = 0
     raw = _raw(session)
     if dialect(session) == "postgresql":
-        with raw.cursor() as cursor:
-            statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            with cursor.copy(statement) as copy:
+        import psycopg
+
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        try:
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
+        except psycopg.Error as exc:
+            raise _wrapped(statement, exc, psycopg.Error) from exc
         return count
     placeholders = ", ".join("?" for _ in columns)
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     batch: list[tuple[Any, ...]] = []
-    for row in rows:
-        batch.append(tuple(sqlite_value(v) for v in row) if convert else tuple(row))
-        if len(batch) >= 20_000:
+    try:
+        for row in rows:
+            batch.append(tuple(sqlite_value(v) for v in row) if convert else tuple(row))
+            if len(batch) >= 20_000:
+                raw.executemany(statement, batch)
+                count += len(batch)
+                batch = []
+        if batch:
             raw.executemany(statement, batch)
             count += len(batch)
-            batch = []
-    if batch:
-        raw.executemany(statement, batch)
-        count += len(batch)
+    except sqlite3.Error as exc:
+        raise _wrapped(statement, exc, sqlite3.Error) from exc
     return count

@@ -128,7 +128,9 @@ def session_scope(
         raise
 
 
-def transact(target: DatabaseTarget, work: Callable[[Session], T], *, attempts: int = 3) -> T:
+def transact(
+    target: DatabaseTarget, work: Callable[[Session], T], *, attempts: int = 3, bulk: bool = False
+) -> T:
     """Run ``work`` in one write transaction, retried when a concurrent writer won a race.
 
     Get-or-create on PostgreSQL can collide on a natural key (two processes create the same
@@ -137,17 +139,22 @@ def transact(target: DatabaseTarget, work: Callable[[Session], T], *, attempts: 
     """
     for attempt in range(1, attempts + 1):
         try:
-            with session_scope(target, write=True) as session:
+            with session_scope(target, write=True, bulk=bulk) as session:
                 return work(session)
-        except IntegrityError as exc:
-            if attempt == attempts or not _is_unique_violation(exc):
+        except Exception as exc:
+            if attempt == attempts or not is_unique_violation(exc):
                 raise
     raise AssertionError("unreachable")
 
 
-def _is_unique_violation(exc: IntegrityError) -> bool:
-    code = getattr(exc.orig, "sqlstate", None)
-    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+def is_unique_violation(exc: BaseException) -> bool:
+    """A unique-key conflict, whether SQLAlchemy wrapped the driver's error or a bulk write
+    through the raw driver connection raised it directly."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlstate", None)
+    return code == "23505" or (
+        isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(orig)
+    )
 
 
 # --- schema state --------------------------------------------------------------------------

@@ -74,8 +74,13 @@ def import_(
             raise InvalidInput("FILE", f"{file}: no such file")
     state: State = ctx.obj
     try:
-        with state.session(write=not dry_run, bulk=True) as session:
-            result = import_file(session, path, name, kind, dry_run=dry_run)
+        if dry_run:
+            with state.session(write=False, bulk=True) as session:
+                result = import_file(session, path, name, kind, dry_run=True)
+        else:
+            result = state.transact(
+                lambda session: import_file(session, path, name, kind), bulk=True
+            )
     finally:
         if file == "-":
             path.unlink(missing_ok=True)

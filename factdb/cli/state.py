@@ -33,10 +33,10 @@ class State:
         with db.session_scope(target, write=write, bulk=bulk) as session:
             yield session
 
-    def transact(self, work: Callable[[Session], T]) -> T:
+    def transact(self, work: Callable[[Session], T], *, bulk: bool = False) -> T:
         """``work`` in one write transaction, retried if a concurrent writer won a race."""
         from factdb import db
 
         target = self.target()
         db.ensure_schema(target)
-        return db.transact(target, work)
+        return db.transact(target, work, bulk=bulk)
