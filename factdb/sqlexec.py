@@ -46,6 +46,7 @@ _ALLOWED_PRAGMAS = frozenset(
         "pragma_list",
         "database_list",
         "compile_options",
+        "data_version",  # read by FTS5 on its own (full-text search tables, migration 0003)
     }
 )
 _DENIED_FUNCTIONS = frozenset(
@@ -172,7 +173,10 @@ def _authorizer(write: bool) -> Any:
             return sqlite3.SQLITE_DENY
         if action == sqlite3.SQLITE_PRAGMA:
             name = (arg1 or "").lower()
-            ok = name in _ALLOWED_PRAGMAS and (arg2 is None or name != "database_list")
+            # Only reading: a value (arg2) would set it; data_version takes none.
+            ok = name in _ALLOWED_PRAGMAS and (
+                arg2 is None or name not in ("database_list", "data_version")
+            )
             return sqlite3.SQLITE_OK if ok else sqlite3.SQLITE_DENY
         if action == sqlite3.SQLITE_FUNCTION:
             return (
