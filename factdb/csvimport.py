@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ from factdb.sanctions import add_sanction
 from factdb.values import parse_date
 
 BATCH = 20_000
+Progress = Callable[[str, int], None]
+"""Told ("checked" | "written", rows so far) as a large import advances; the CLI shows it
+on stderr when stderr is a terminal. The domain layer itself never prints."""
 STANCES = {s.value: s.value for s in Stance}
 """Accepted spellings of a stance -> the stored value (case and spaces forgiven)."""
 STANCE_CODES = {s.value: i for i, s in enumerate(Stance)}
@@ -109,6 +112,7 @@ class CsvImport:
         self.path = path
         self.label = label
         self.result = ImportResult()
+        self.progress: Progress | None = None
         self.position: dict[str, int] = {}
         self.width = 0
         # Distinct values seen in pass 1, each validated once.
@@ -192,6 +196,8 @@ class CsvImport:
                 continue
             rows += 1
             self._validate_row(record, line, errors)
+            if self.progress is not None and rows % 100_000 == 0:
+                self.progress("checked", rows)
         errors.raise_if_any()
         return rows
 
@@ -632,6 +638,8 @@ class CsvImport:
             new += 1
             if len(pending) >= BATCH:
                 flush()
+                if self.progress is not None:
+                    self.progress("written", new)
         if pending:
             flush()
         self.result.count("assertion", True, new)
@@ -685,5 +693,9 @@ def _pack(claim: int, actor: int, stance: int, ordinal: int, precision: int, sou
     return ((((claim << 24 | actor) << 3 | stance) << 22 | ordinal) << 2 | precision) << 32 | source
 
 
-def import_csv(session: Session, path: Path, label: str) -> ImportResult:
-    return CsvImport(session, path, label).run()
+def import_csv(
+    session: Session, path: Path, label: str, progress: Progress | None = None
+) -> ImportResult:
+    importer = CsvImport(session, path, label)
+    importer.progress = progress
+    return importer.run()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -736,13 +736,18 @@ def apply_parsed(session: Session, parsed: Parsed, path: str) -> ImportResult:
 
 
 def import_file(
-    session: Session, path: Path, label: str, fmt: str, dry_run: bool = False
+    session: Session,
+    path: Path,
+    label: str,
+    fmt: str,
+    dry_run: bool = False,
+    progress: Callable[[str, int], None] | None = None,
 ) -> ImportResult:
     """Import a CSV or JSON Lines file. Validation first; any error writes nothing."""
     if fmt == "csv":
         from factdb.csvimport import import_csv
 
-        result = import_csv(session, path, label)
+        result = import_csv(session, path, label, progress)
     else:
         with path.open("rb") as handle:
             data = handle.read()

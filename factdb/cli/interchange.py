@@ -50,6 +50,12 @@ def _file_format(path: str, given: str | None) -> str:
     return value
 
 
+def _progress(stage: str, rows: int) -> None:
+    """One self-overwriting line on a terminal's stderr; nothing when piped."""
+    sys.stderr.write(f"\r{stage} {rows:,} rows…")
+    sys.stderr.flush()
+
+
 def import_(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="A .csv or .jsonl file; '-' reads stdin.")],
@@ -74,13 +80,17 @@ def import_(
             raise InvalidInput("FILE", f"{file}: no such file")
     state: State = ctx.obj
     try:
+        progress = _progress if sys.stderr.isatty() else None
         if dry_run:
             with state.session(write=False, bulk=True) as session:
-                result = import_file(session, path, name, kind, dry_run=True)
+                result = import_file(session, path, name, kind, dry_run=True, progress=progress)
         else:
             result = state.transact(
-                lambda session: import_file(session, path, name, kind), bulk=True
+                lambda session: import_file(session, path, name, kind, progress=progress),
+                bulk=True,
             )
+        if progress is not None:
+            sys.stderr.write("\r\033[K")
     finally:
         if file == "-":
             path.unlink(missing_ok=True)
