@@ -12,19 +12,11 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import add, fails
+
 KINDS = ("state", "government", "person", "media", "organization", "other")
 URL = "https://example.org/a"
 CLAIM = "North Korea has shipped weapons to Russia"
-
-
-def fails(result: Any, code: int) -> str:
-    """The error contract: exit code, exactly one stderr line, no traceback, nothing on stdout."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == "", result.stdout
-    return lines[0]
 
 
 def actor(cli: Any, *args: str) -> dict[str, Any]:
@@ -34,11 +26,6 @@ def actor(cli: Any, *args: str) -> dict[str, Any]:
 
 def actors(cli: Any) -> dict[str, dict[str, Any]]:
     return {a["name"]: a for a in cli.ok("actor", "list", "--format", "json").json()}
-
-
-def add(cli: Any, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = cli.ok("add", *args, "--format", "json").json()
-    return data
 
 
 @pytest.fixture

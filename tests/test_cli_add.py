@@ -6,33 +6,13 @@ Each test runs on SQLite and PostgreSQL (the ``cli`` fixture). Data is asserted 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+
+from tests.helpers import add, fails, listed
 
 STANCES = ("asserts", "supports", "neutral", "disputes", "denies")
 CLAIM = "North Korea has shipped weapons to Russia"
 URL = "https://example.org/a"
-
-
-def fails(result: Any, code: int) -> str:
-    """The error contract: exit code, exactly one stderr line, no traceback, nothing on stdout."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == "", result.stdout
-    return lines[0]
-
-
-def add(cli: Any, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = cli.ok("add", *args, "--format", "json").json()
-    return data
-
-
-def claims(cli: Any, *args: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = cli.ok("list", *args, "--format", "json").json()
-    return rows
 
 
 # --- what is created ----------------------------------------------------------------------
@@ -136,7 +116,7 @@ def test_claim_matched_by_normalized_text(cli):  # type: ignore[no-untyped-def]
     )
     assert second["claim_id"] == first["claim_id"]
     assert second["claim_created"] is False
-    rows = claims(cli)
+    rows = listed(cli)
     assert len(rows) == 1
     assert rows[0]["claim"] == CLAIM  # the first wording is kept
 
@@ -271,7 +251,7 @@ def test_partial_dates_printed_back_as_given(cli, given, precision):  # type: ig
     assert a["date"] == given
     assert a["date_precision"] == precision
     assert shown["first_date"] == given
-    [row] = claims(cli)
+    [row] = listed(cli)
     assert row["last_date"] == given
     assert given in cli.ok("show", str(r["claim_id"])).stdout
 
@@ -425,7 +405,7 @@ def test_bad_date_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
         )
         assert "--date" in line, bad
         assert "YYYY, YYYY-MM or YYYY-MM-DD" in line, bad
-    assert claims(cli) == []
+    assert listed(cli) == []
 
 
 def test_unknown_stance_lists_the_five(cli):  # type: ignore[no-untyped-def]
@@ -448,7 +428,7 @@ def test_unknown_stance_lists_the_five(cli):  # type: ignore[no-untyped-def]
     assert "alleged" in line
     for stance in STANCES:
         assert stance in line
-    assert claims(cli) == []
+    assert listed(cli) == []
 
 
 def test_non_http_source_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
@@ -469,7 +449,7 @@ def test_non_http_source_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
             2,
         )
         assert "--source" in line, bad
-    assert claims(cli) == []
+    assert listed(cli) == []
 
 
 def test_missing_required_option(cli):  # type: ignore[no-untyped-def]
@@ -481,7 +461,7 @@ def test_missing_required_option(cli):  # type: ignore[no-untyped-def]
                 args += [option, value]
         line = fails(cli("add", *args), 2)
         assert missing in line, missing
-    assert claims(cli) == []
+    assert listed(cli) == []
 
 
 def test_neither_text_nor_claim(cli):  # type: ignore[no-untyped-def]
@@ -551,7 +531,7 @@ def test_unknown_sanction_fails_and_writes_nothing(cli):  # type: ignore[no-unty
         1,
     )
     assert "UNSC Resolution 9999" in line
-    assert claims(cli) == []
+    assert listed(cli) == []
     assert cli.ok("actor", "list", "--format", "json").json() == []
     assert cli.ok("source", "list", "--format", "json").json() == []
 
@@ -561,7 +541,7 @@ def test_no_date_and_undated_source(cli):  # type: ignore[no-untyped-def]
         cli("add", CLAIM, "--by", "White House", "--stance", "asserts", "--source", URL), 2
     )
     assert "--date" in line
-    assert claims(cli) == []
+    assert listed(cli) == []
     assert cli.ok("source", "list", "--format", "json").json() == []
 
 
@@ -582,14 +562,14 @@ def test_empty_claim_text(cli):  # type: ignore[no-untyped-def]
             ),
             2,
         )
-    assert claims(cli) == []
+    assert listed(cli) == []
 
 
 def test_empty_actor_name(cli):  # type: ignore[no-untyped-def]
     fails(
         cli("add", CLAIM, "--by", "   ", "--stance", "denies", "--source", URL, "--date", "2024"), 2
     )
-    assert claims(cli) == []
+    assert listed(cli) == []
 
 
 def test_nul_in_quote_is_refused(cli):  # type: ignore[no-untyped-def]
@@ -611,7 +591,7 @@ def test_nul_in_quote_is_refused(cli):  # type: ignore[no-untyped-def]
         2,
     )
     assert "--quote" in line
-    assert claims(cli) == []
+    assert listed(cli) == []
 
 
 def test_nul_in_claim_text_is_refused(cli):  # type: ignore[no-untyped-def]
@@ -630,7 +610,7 @@ def test_nul_in_claim_text_is_refused(cli):  # type: ignore[no-untyped-def]
         ),
         2,
     )
-    assert claims(cli) == []
+    assert listed(cli) == []
 
 
 def test_unknown_option_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
@@ -657,4 +637,4 @@ def test_bad_format_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
         2,
     )
     assert "--format" in line
-    assert claims(cli) == []
+    assert listed(cli) == []

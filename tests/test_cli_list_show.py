@@ -6,12 +6,12 @@ Each test runs on SQLite and PostgreSQL (the ``cli`` fixture).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 import pytest
+
+from tests.helpers import add, fails, listed, parse_csv, show
 
 CLAIM = "North Korea has shipped weapons to Russia"
 TROOPS = "North Korean troops are deployed to Russia"
@@ -19,31 +19,6 @@ OUTREACH = "Russia has reached out to North Korea for help"
 URL_A = "https://example.org/a"
 URL_B = "https://example.org/b"
 URL_C = "https://example.org/c"
-
-
-def fails(result: Any, code: int) -> str:
-    """The error contract: exit code, exactly one stderr line, no traceback, nothing on stdout."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == "", result.stdout
-    return lines[0]
-
-
-def add(cli: Any, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = cli.ok("add", *args, "--format", "json").json()
-    return data
-
-
-def show(cli: Any, claim_id: int, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = cli.ok("show", str(claim_id), *args, "--format", "json").json()
-    return data
-
-
-def listed(cli: Any, *args: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = cli.ok("list", *args, "--format", "json").json()
-    return rows
 
 
 def ids(rows: list[dict[str, Any]]) -> list[int]:
@@ -507,10 +482,6 @@ def test_show_non_numeric_id(cli):  # type: ignore[no-untyped-def]
 
 
 # --- formats --------------------------------------------------------------------------------
-
-
-def parse_csv(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
 
 
 def test_list_formats(reversal):  # type: ignore[no-untyped-def]

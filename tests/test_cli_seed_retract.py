@@ -12,34 +12,11 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import add, fails, listed, show
+
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "the-national-2023-07-27.jsonl"
 CLAIM = "North Korea has shipped weapons to Russia"
 URL = "https://example.org/a"
-
-
-def fails(result: Any, code: int) -> str:
-    """The error contract: exit code, exactly one stderr line, no traceback, nothing on stdout."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == "", result.stdout
-    return lines[0]
-
-
-def add(cli: Any, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = cli.ok("add", *args, "--format", "json").json()
-    return data
-
-
-def show(cli: Any, claim_id: int, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = cli.ok("show", str(claim_id), *args, "--format", "json").json()
-    return data
-
-
-def listed(cli: Any, *args: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = cli.ok("list", *args, "--format", "json").json()
-    return rows
 
 
 def seed_records() -> dict[str, list[dict[str, Any]]]:

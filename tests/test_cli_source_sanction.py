@@ -5,39 +5,20 @@ Each test runs on SQLite and PostgreSQL (the ``cli`` fixture).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 import pytest
+
+from tests.helpers import add, fails, parse_csv
 
 URL = "https://www.thenationalnews.com/world/asia/2023/07/27/kim-missile-tour/"
 CLAIM = "North Korea has shipped weapons to Russia"
 TROOPS = "North Korean troops are deployed to Russia"
 
 
-def fails(result: Any, code: int) -> str:
-    """The error contract: exit code, exactly one stderr line, no traceback, nothing on stdout."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert result.stdout == "", result.stdout
-    return lines[0]
-
-
 def as_json(cli: Any, *args: str) -> Any:
     return cli.ok(*args, "--format", "json").json()
-
-
-def parse_csv(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
-
-
-def add(cli: Any, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = cli.ok("add", *args, "--format", "json").json()
-    return data
 
 
 # --- sources --------------------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""Helpers shared by the CLI tests: the error contract and JSON shortcuts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+
+def fails(result: Any, code: int) -> str:
+    """The error contract: exit code, exactly one stderr line, no traceback, nothing on stdout."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == "", result.stdout
+    return lines[0]
+
+
+def add(cli: Any, *args: str) -> dict[str, Any]:
+    data: dict[str, Any] = cli.ok("add", *args, "--format", "json").json()
+    return data
+
+
+def show(cli: Any, claim_id: int, *args: str) -> dict[str, Any]:
+    data: dict[str, Any] = cli.ok("show", str(claim_id), *args, "--format", "json").json()
+    return data
+
+
+def listed(cli: Any, *args: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = cli.ok("list", *args, "--format", "json").json()
+    return rows
+
+
+def parse_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
