@@ -45,3 +45,38 @@ def test_progress_is_reported_per_batch(target: DatabaseTarget, tmp_path: Path, 
     assert seen == [("written", 20_000), ("written", 40_000)]
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_secondary_indexes_are_back_after_a_bulk_load(cli, target, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Into an empty table the importer builds the assertion indexes after loading (SQLite);
+    they must exist afterwards, on every backend, whether the import succeeded or not."""
+    from sqlalchemy import inspect
+
+    good = tmp_path / "good.csv"
+    bad = tmp_path / "bad.csv"
+    for path, date in ((bad, "2024-13"), (good, "2024")):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(CSV_COLUMNS)
+            writer.writerow(
+                [
+                    "A claim",
+                    "An actor",
+                    "asserts",
+                    date,
+                    "https://example.org/a",
+                    "",
+                    "",
+                    "",
+                    "Via",
+                    "",
+                    "",
+                ]
+            )
+    assert cli("import", str(bad)).exit_code == 1
+    cli.ok("import", str(good))
+    with db.get_engine(target).connect() as conn:
+        names = {i["name"] for i in inspect(conn).get_indexes("assertion")}
+        via_names = {i["name"] for i in inspect(conn).get_indexes("assertion_via")}
+    assert {"ix_assertion_actor_id", "ix_assertion_source_id"} <= names
+    assert "ix_assertion_via_actor_id" in via_names
