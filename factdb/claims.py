@@ -8,7 +8,7 @@ from typing import cast
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from factdb.actors import describe_suggestions, get_or_create_actor, suggestions
+from factdb.actors import describe_suggestions, find_actor, get_or_create_actor, suggestions
 from factdb.dates import PartialDate, Precision
 from factdb.errors import Conflict, InvalidInput, NotFound
 from factdb.keys import clean_text, require_text, tag_key, text_key
@@ -126,7 +126,7 @@ def add_assertion(
     hints: list[str] = []
     # Hints are computed before anything is created, against the names known so far.
     for name in [by, *(via or [])]:
-        if name.strip() and _is_new_actor(session, name):
+        if name.strip() and find_actor(session, name) is None:
             hint = _hint_for_new_actor(session, name.strip())
             if hint:
                 hints.append(hint)
@@ -204,12 +204,6 @@ def add_assertion(
         date=str(date),
         hints=hints,
     )
-
-
-def _is_new_actor(session: Session, name: str) -> bool:
-    from factdb.actors import find_actor
-
-    return find_actor(session, name) is None
 
 
 @dataclass

@@ -367,14 +367,6 @@ class CsvImport:
         else:
             self._fail(errors, line, "source_url", "a source needs a URL, or an outlet and a title")
 
-    def _source_of(self, record: list[str]) -> str:
-        url = self._get(record, "source_url").strip()
-        if url:
-            return self.url_key[url]
-        outlet = self._get(record, "outlet").strip()
-        title = self._get(record, "title").strip()
-        return self.url_key["\x00" + outlet + "\x00" + title]
-
     # -- writing --------------------------------------------------------------------------
 
     def _lookup(self, table: str, column: str, keys: list[str]) -> dict[str, int]:

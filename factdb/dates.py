@@ -69,3 +69,12 @@ def format_partial(start: date, precision: str) -> str:
     if precision == "month":
         return f"{start.year:04d}-{start.month:02d}"
     return start.isoformat()
+
+
+def stored_text(value: date | str | None, precision: str | None) -> str | None:
+    """A partial date as read back from either backend (a date, or ISO text on SQLite), printed
+    as it was given; None when there is none."""
+    if value is None or precision is None:
+        return None
+    day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return format_partial(day, precision)

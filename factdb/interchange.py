@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from factdb import actors as actors_mod
 from factdb.csvsafe import escape_formula
-from factdb.dates import PartialDate, format_partial
+from factdb.dates import PartialDate, stored_text
 from factdb.errors import FactdbError, InvalidInput
 from factdb.keys import (
     clean_text,
@@ -760,13 +760,6 @@ def import_file(
 # --- export --------------------------------------------------------------------------------
 
 
-def _date_text(value: Any, precision: str | None) -> str | None:
-    if value is None or precision is None:
-        return None
-    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-    return format_partial(day, precision)
-
-
 def _ts_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -863,7 +856,7 @@ def export_csv(session: Session, filters: Filters, out: TextIO) -> int:
                     r["claim"],
                     r["actor"],
                     r["stance"],
-                    _date_text(r["date"], r["date_precision"]),
+                    stored_text(r["date"], r["date_precision"]),
                     r["source_url"] or "",
                     r["outlet"] or "",
                     r["title"] or "",
@@ -918,8 +911,8 @@ def export_jsonl(session: Session, filters: Filters, out: TextIO) -> int:
                 "url": s.url,
                 "outlet": s.outlet,
                 "title": s.title,
-                "published": _date_text(s.published, s.published_precision),
-                "updated": _date_text(s.updated, s.updated_precision),
+                "published": stored_text(s.published, s.published_precision),
+                "updated": stored_text(s.updated, s.updated_precision),
             }
         )
         count += 1
@@ -935,7 +928,7 @@ def export_jsonl(session: Session, filters: Filters, out: TextIO) -> int:
                 "type": "sanction",
                 "name": s.name,
                 "authority": s.authority,
-                "adopted": _date_text(s.adopted, s.adopted_precision),
+                "adopted": stored_text(s.adopted, s.adopted_precision),
                 "target": s.target,
                 "measures": s.measures,
                 "url": s.url,
@@ -989,14 +982,14 @@ def export_jsonl(session: Session, filters: Filters, out: TextIO) -> int:
             "claim": r["claim"],
             "actor": r["actor"],
             "stance": r["stance"],
-            "date": _date_text(r["date"], r["date_precision"]),
+            "date": stored_text(r["date"], r["date_precision"]),
             "source_url": r["source_url"],
         }
         if r["source_url"] is None:
             record.update(
                 outlet=r["outlet"],
                 title=r["title"],
-                source_published=_date_text(r["published"], r["published_precision"]),
+                source_published=stored_text(r["published"], r["published_precision"]),
             )
         record.update(
             via=r["via"],

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from factdb.actors import aliases_of, descendant_ids, get_actor, side_of
 from factdb.claims import get_claim
-from factdb.dates import PartialDate, format_partial
+from factdb.dates import PartialDate, format_partial, stored_text
 from factdb.errors import InvalidInput
 from factdb.models import POLARITY, Actor, Stance
 from factdb.sanctions import get_sanction
@@ -68,26 +68,24 @@ class _Sql:
         return stmt.bindparams(*binds) if binds else stmt
 
 
-def _counted(filters: Filters, alias: str, q: _Sql, date_column: str = "date") -> str:
-    """SQL condition: assertion ``alias`` counts under these filters (retraction, dates).
-
-    ``date_column`` is ``date`` on the assertion table and ``date_start`` on the
-    ``assertion_detail`` view, whose ``date`` is the text as given."""
+def _counted(filters: Filters, alias: str, q: _Sql) -> str:
+    """SQL condition: assertion ``alias`` (of the assertion table) counts under these filters
+    (retraction, dates)."""
     parts = []
     if not filters.include_retracted:
         parts.append(f"{alias}.retracted_at IS NULL")
     if filters.as_of is not None:
         q.params["as_of_end"] = filters.as_of.end
         q.dates.add("as_of_end")
-        parts.append(f"{alias}.{date_column} <= :as_of_end")
+        parts.append(f"{alias}.date <= :as_of_end")
     if filters.until is not None:
         q.params["until_end"] = filters.until.end
         q.dates.add("until_end")
-        parts.append(f"{alias}.{date_column} <= :until_end")
+        parts.append(f"{alias}.date <= :until_end")
     if filters.since is not None:
         q.params["since_start"] = filters.since.start
         q.dates.add("since_start")
-        parts.append(f"{alias}.{date_column} >= :since_start")
+        parts.append(f"{alias}.date >= :since_start")
     return " AND ".join(parts) if parts else "1 = 1"
 
 
@@ -262,15 +260,40 @@ def _resolve(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any
             polarity=POLARITY[Stance(r["stance"])],
             date=format_partial(start, r["date_precision"]),
             date_start=start,
-            source_published=(
-                format_partial(_as_date(published), r["published_precision"])
-                if published is not None
-                else None
-            ),
+            source_published=stored_text(published, r["published_precision"]),
             via="; ".join(vias.get(int(r["assertion_id"]), [])) or None,
         )
         out.append(_detail(r))
     return out
+
+
+def _assertion_scope(session: Session, filters: Filters) -> tuple[_Sql, str]:
+    """The condition on assertion ``a`` selecting the counted assertions of the claims that
+    match ``filters`` (``limit`` included): shared by the timeline and ``sides_in``."""
+    q = _Sql()
+    scope = _counted(filters, "a", q)
+    _claim_conditions(session, filters, q)
+    if q.where:
+        scope += (
+            " AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
+        )
+    if filters.limit is not None:
+        q.params["limit_ids"] = matching_claim_ids(session, filters)
+        q.expanding.add("limit_ids")
+        scope += " AND a.claim_id IN :limit_ids"
+    return q, scope
+
+
+def sides_in(session: Session, filters: Filters) -> list[str]:
+    """The sides that took a counted stance on the matching claims, by name."""
+    q, scope = _assertion_scope(session, filters)
+    actor_ids = [
+        int(r[0])
+        for r in session.execute(
+            q.statement(f"SELECT DISTINCT a.actor_id FROM assertion AS a WHERE {scope}"), q.params
+        )
+    ]
+    return sorted({side for _, side in sides_of(session, actor_ids).values()})
 
 
 def timeline_chunks(
@@ -278,19 +301,7 @@ def timeline_chunks(
 ) -> Iterator[list[dict[str, Any]]]:
     """Every counted assertion of the matching claims in date order, in bounded chunks
     (keyset pagination on (date, id), so memory stays flat)."""
-    q = _Sql()
-    counted = _counted(filters, "a", q)
-    _claim_conditions(session, filters, q)
-    claim_filter = ""
-    if q.where:
-        claim_filter = (
-            " AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
-        )
-    if filters.limit is not None:
-        limit_ids = matching_claim_ids(session, filters)
-        q.params["limit_ids"] = limit_ids
-        q.expanding.add("limit_ids")
-        claim_filter += " AND a.claim_id IN :limit_ids"
+    q, scope = _assertion_scope(session, filters)
     q.params["chunk"] = chunk_size
     last: tuple[Any, int] | None = None
     while True:
@@ -299,9 +310,7 @@ def timeline_chunks(
             q.params["last_date"], q.params["last_id"] = last
             q.dates.add("last_date")
             page = " AND (a.date > :last_date OR (a.date = :last_date AND a.id > :last_id))"
-        sql = (
-            f"{_BASE_SELECT} WHERE {counted}{claim_filter}{page} ORDER BY a.date, a.id LIMIT :chunk"
-        )
+        sql = f"{_BASE_SELECT} WHERE {scope}{page} ORDER BY a.date, a.id LIMIT :chunk"
         rows = [dict(r._mapping) for r in session.execute(q.statement(sql), q.params)]
         if not rows:
             return
@@ -309,6 +318,14 @@ def timeline_chunks(
         yield _resolve(session, rows)
         if len(rows) < chunk_size:
             return
+
+
+def _assertions_where(
+    session: Session, condition: str, params: dict[str, Any], order: str
+) -> list[dict[str, Any]]:
+    """Assertion rows (as in ``assertion_detail``) under a condition on assertion ``a``."""
+    rows = session.execute(text(f"{_BASE_SELECT} WHERE {condition} ORDER BY {order}"), params)
+    return _resolve(session, [dict(r._mapping) for r in rows])
 
 
 def assertion_rows(
@@ -429,7 +446,13 @@ def summarize(claim_id: int, claim: str, assertions: list[dict[str, Any]]) -> di
     ``assertions`` are the counted rows: without ``--include-retracted`` the queries leave
     retracted ones out, with it they count like the others, in the filters and the flags.
     """
-    counted = assertions
+    return _summarize(claim_id, claim, assertions)[0]
+
+
+def _summarize(
+    claim_id: int, claim: str, counted: list[dict[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The summary and the reversals it was computed from (``show`` lists them too)."""
     sides: dict[str, dict[str, int]] = {"for": {}, "neutral": {}, "against": {}}
     for a in counted:
         group = sides[_group(a["polarity"])]
@@ -441,7 +464,7 @@ def summarize(claim_id: int, claim: str, assertions: list[dict[str, Any]]) -> di
     dated = sorted(counted, key=lambda a: (a["date_start"], a["id"]))
     flips = reversals(counted)
     n = {g: sum(d.values()) for g, d in sides.items()}
-    return {
+    summary = {
         "id": claim_id,
         "claim": claim,
         "assertions": len(counted),
@@ -457,6 +480,7 @@ def summarize(claim_id: int, claim: str, assertions: list[dict[str, Any]]) -> di
         "reversed": bool(flips),
         "reversed_sides": [f["side"] for f in flips],
     }
+    return summary, flips
 
 
 def _tags(session: Session, claim_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -484,29 +508,34 @@ def _sanctions(session: Session, claim_ids: Sequence[int]) -> dict[int, list[str
     return names
 
 
+def claim_texts(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
+    if not claim_ids:
+        return {}
+    stmt = text("SELECT id, text FROM claim WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    return {int(cid): text_ for cid, text_ in session.execute(stmt, {"ids": list(claim_ids)})}
+
+
+def claims_with_rows(
+    session: Session, claim_ids: Sequence[int], filters: Filters
+) -> list[tuple[int, str, list[dict[str, Any]]]]:
+    """(id, text, counted assertion rows) for each claim, in the order given."""
+    by_claim: dict[int, list[dict[str, Any]]] = {cid: [] for cid in claim_ids}
+    for row in assertion_rows(session, claim_ids, filters):
+        by_claim[row["claim_id"]].append(row)
+    texts = claim_texts(session, claim_ids)
+    return [(cid, texts[cid], rows) for cid, rows in by_claim.items()]
+
+
 def list_claims(session: Session, filters: Filters) -> list[dict[str, Any]]:
     """One row per matching claim with its sides at a glance."""
     ids = matching_claim_ids(session, filters)
-    if not ids:
-        return []
-    rows = assertion_rows(session, ids, filters)
-    by_claim: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_claim[row["claim_id"]].append(row)
-    texts = {
-        int(cid): text_
-        for cid, text_ in session.execute(
-            text("SELECT id, text FROM claim WHERE id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"ids": ids},
-        )
-    }
     tags = _tags(session, ids)
     sanctions = _sanctions(session, ids)
     result = []
-    for cid in ids:
-        summary = summarize(cid, texts[cid], by_claim.get(cid, []))
+    for cid, claim, rows in claims_with_rows(session, ids, filters):
+        summary = summarize(cid, claim, rows)
         summary["tags"] = tags.get(cid, [])
         summary["violates"] = sanctions.get(cid, [])
         result.append(summary)
@@ -524,9 +553,8 @@ def show_claim(
     claim = get_claim(session, claim_id)
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
     rows = assertion_rows(session, [claim_id], filters)
-    summary = summarize(claim_id, claim.text, rows)
-    flips = reversals(rows)
-    reversed_sides = {f["side"] for f in flips}
+    summary, flips = _summarize(claim_id, claim.text, rows)
+    reversed_sides = set(summary["reversed_sides"])
     for row in rows:
         row["group"] = _group(row["polarity"])
         row["side_reversed"] = row["side"] in reversed_sides
@@ -582,15 +610,7 @@ def show_actor(session: Session, ref: str) -> dict[str, Any]:
         .scalars()
         .all()
     )
-    q = _Sql()
-    rows = session.execute(
-        text(
-            f"SELECT {DETAIL_COLUMNS} FROM assertion_detail WHERE actor_id = :id "
-            "ORDER BY date_start, assertion_id"
-        ),
-        {"id": actor.id},
-    )
-    del q
+    assertions = _assertions_where(session, "a.actor_id = :id", {"id": actor.id}, "a.date, a.id")
     return {
         "id": actor.id,
         "name": actor.name,
@@ -599,33 +619,29 @@ def show_actor(session: Session, ref: str) -> dict[str, Any]:
         "side": side_of(session, actor).name,
         "aliases": aliases_of(session, actor.id),
         "parts": list(parts),
-        "assertions": [_detail(dict(r._mapping)) for r in rows],
+        "assertions": assertions,
     }
 
 
-def list_sources(session: Session) -> list[dict[str, Any]]:
+def list_sources(session: Session, source_id: int | None = None) -> list[dict[str, Any]]:
+    """Every source (or one) with how many assertions and claims it carries."""
+    where = "" if source_id is None else " WHERE s.id = :id"
     sql = text(
         "SELECT s.id, s.url, s.outlet, s.title, s.published, s.published_precision, "
         "(SELECT count(*) FROM assertion AS a WHERE a.source_id = s.id) AS assertions, "
         "(SELECT count(DISTINCT a.claim_id) FROM assertion AS a WHERE a.source_id = s.id) "
-        "AS claims FROM source AS s ORDER BY s.id"
+        f"AS claims FROM source AS s{where} ORDER BY s.id"
     )
-    return [_source_row(dict(r._mapping)) for r in session.execute(sql)]
+    return [_source_row(dict(r._mapping)) for r in session.execute(sql, {"id": source_id})]
 
 
 def _source_row(r: dict[str, Any]) -> dict[str, Any]:
-    published = None
-    if r["published"] is not None:
-        start = r["published"]
-        if isinstance(start, str):
-            start = dt.date.fromisoformat(start)
-        published = str(PartialDate(start, r["published_precision"]))
     return {
         "id": r["id"],
         "url": r["url"],
         "outlet": r["outlet"],
         "title": r["title"],
-        "published": published,
+        "published": stored_text(r["published"], r["published_precision"]),
         "assertions": int(r["assertions"]),
         "claims": int(r["claims"]),
     }
@@ -633,32 +649,26 @@ def _source_row(r: dict[str, Any]) -> dict[str, Any]:
 
 def show_source(session: Session, ref: str) -> dict[str, Any]:
     source = get_source(session, ref)
-    row = next(r for r in list_sources(session) if r["id"] == source.id)
-    rows = session.execute(
-        text(
-            f"SELECT {DETAIL_COLUMNS} FROM assertion_detail WHERE source_id = :id "
-            "ORDER BY claim_id, date_start, assertion_id"
-        ),
-        {"id": source.id},
+    [row] = list_sources(session, source.id)
+    assertions = _assertions_where(
+        session, "a.source_id = :id", {"id": source.id}, "a.claim_id, a.date, a.id"
     )
-    return {**row, "assertion_list": [_detail(dict(r._mapping)) for r in rows]}
+    return {**row, "assertion_list": assertions}
 
 
-def list_sanctions(session: Session) -> list[dict[str, Any]]:
+def list_sanctions(session: Session, sanction_id: int | None = None) -> list[dict[str, Any]]:
+    """Every sanction (or one) with how many claims allege its violation."""
+    where = "" if sanction_id is None else " WHERE s.id = :id"
     sql = text(
         "SELECT s.id, s.name, s.authority, s.adopted, s.adopted_precision, t.name AS target, "
         "s.measures, s.url, (SELECT count(*) FROM claim_sanction AS cs "
         "WHERE cs.sanction_id = s.id) AS claims "
-        "FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id ORDER BY s.name"
+        f"FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id{where} "
+        "ORDER BY s.name"
     )
     out = []
-    for r in session.execute(sql):
-        adopted = None
-        if r.adopted is not None:
-            start = (
-                r.adopted if isinstance(r.adopted, dt.date) else dt.date.fromisoformat(r.adopted)
-            )
-            adopted = str(PartialDate(start, r.adopted_precision))
+    for r in session.execute(sql, {"id": sanction_id}):
+        adopted = stored_text(r.adopted, r.adopted_precision)
         out.append(
             {
                 "id": r.id,
@@ -676,11 +686,7 @@ def list_sanctions(session: Session) -> list[dict[str, Any]]:
 
 def show_sanction(session: Session, ref: str, filters: Filters | None = None) -> dict[str, Any]:
     sanction = get_sanction(session, ref)
-    row = next(r for r in list_sanctions(session) if r["id"] == sanction.id)
+    [row] = list_sanctions(session, sanction.id)
     base = filters or Filters()
     base.sanction = sanction.name
     return {**row, "claim_list": list_claims(session, base)}
-
-
-def stance_polarity(stance: str) -> int:
-    return POLARITY[Stance(stance)]

@@ -15,9 +15,10 @@ from factdb.csvsafe import escape_formula
 from factdb.errors import InvalidInput
 from factdb.queries import (
     Filters,
-    assertion_rows,
+    claims_with_rows,
     list_sources,
     matching_claim_ids,
+    sides_in,
     summarize,
     timeline_chunks,
 )
@@ -68,25 +69,13 @@ TIMELINE_COLUMNS = [
 SOURCES_COLUMNS = ["source_id", "url", "outlet", "title", "published", "assertions", "claims"]
 
 
-def _claim_chunks(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
-    """Assertion rows grouped by claim, a chunk of claims at a time, in claim id order."""
+def _claim_chunks(
+    session: Session, filters: Filters
+) -> Iterator[list[tuple[int, str, list[dict[str, Any]]]]]:
+    """(id, text, counted assertion rows) of the matching claims, a chunk at a time."""
     ids = matching_claim_ids(session, filters)
     for start in range(0, len(ids), CLAIM_CHUNK):
-        chunk = ids[start : start + CLAIM_CHUNK]
-        rows = assertion_rows(session, chunk, filters)
-        by_claim: dict[int, list[dict[str, Any]]] = {cid: [] for cid in chunk}
-        for row in rows:
-            by_claim[row["claim_id"]].append(row)
-        yield [{"claim_id": cid, "assertions": items} for cid, items in by_claim.items()]
-
-
-def _claim_texts(session: Session, ids: list[int]) -> dict[int, str]:
-    from sqlalchemy import bindparam, text
-
-    stmt = text("SELECT id, text FROM claim WHERE id IN :ids").bindparams(
-        bindparam("ids", expanding=True)
-    )
-    return {int(i): t for i, t in session.execute(stmt, {"ids": ids})}
+        yield claims_with_rows(session, ids[start : start + CLAIM_CHUNK], filters)
 
 
 def _who(items: list[dict[str, Any]]) -> str:
@@ -95,16 +84,13 @@ def _who(items: list[dict[str, Any]]) -> str:
 
 def side_by_side(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
     for chunk in _claim_chunks(session, filters):
-        texts = _claim_texts(session, [c["claim_id"] for c in chunk])
         out = []
-        for entry in chunk:
-            cid, items = entry["claim_id"], entry["assertions"]
-            summary = summarize(cid, texts[cid], items)
-            counted = items  # the queries already left out what does not count
+        for cid, claim, counted in chunk:  # the queries already left out what does not count
+            summary = summarize(cid, claim, counted)
             out.append(
                 {
                     "claim_id": cid,
-                    "claim": texts[cid],
+                    "claim": claim,
                     "contested": summary["contested"],
                     "reversed": summary["reversed"],
                     "for": _who([a for a in counted if a["polarity"] > 0]),
@@ -124,25 +110,19 @@ def side_by_side(session: Session, filters: Filters) -> Iterator[list[dict[str, 
 
 def matrix(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
     """Claims × sides: each cell the side's latest stance (as of ``--as-of``)."""
-    sides: set[str] = set()
-    # First pass: which sides appear at all, so every chunk has the same columns.
+    ordered = sides_in(session, filters)  # every chunk gets the same columns
     for chunk in _claim_chunks(session, filters):
-        for entry in chunk:
-            sides.update(a["side"] for a in entry["assertions"])
-    ordered = sorted(sides)
-    for chunk in _claim_chunks(session, filters):
-        texts = _claim_texts(session, [c["claim_id"] for c in chunk])
         out = []
-        for entry in chunk:
+        for cid, claim, counted in chunk:
             latest: dict[str, dict[str, Any]] = {}
-            for a in entry["assertions"]:
+            for a in counted:
                 current = latest.get(a["side"])
                 if current is None or (a["date_start"], a["id"]) >= (
                     current["date_start"],
                     current["id"],
                 ):
                     latest[a["side"]] = a
-            row: dict[str, Any] = {"claim_id": entry["claim_id"], "claim": texts[entry["claim_id"]]}
+            row: dict[str, Any] = {"claim_id": cid, "claim": claim}
             for side in ordered:
                 row[side] = latest[side]["stance"] if side in latest else ""
             out.append(row)

@@ -54,38 +54,15 @@ def report(
 
     if name not in REPORTS:
         raise InvalidInput("NAME", f"{name!r} is not a report; use one of {', '.join(REPORTS)}")
-    filters = build_filters(
-        actor=actor,
-        stance=stance,
-        tag=tag,
-        since=since,
-        until=until,
-        as_of=as_of,
-        contested=contested,
-        reversed=reversed_,
-        search=search,
-        sanction=sanction,
-        include_retracted=include_retracted,
-        limit=limit,
-    )
+    filters = build_filters(ctx.params)
     state: State = ctx.obj
     with state.session(write=False) as session:
         if output == "-":
             rows = write_report(session, name, filters, sys.stdout)
             sys.stdout.flush()
         else:
-            path = Path(output)
-            partial = path.with_name(path.name + ".partial")
-            try:
-                with partial.open("w", encoding="utf-8", newline="") as handle:
-                    rows = write_report(session, name, filters, handle)
-                partial.replace(path)  # never leave a half-written report under its name
-            except OSError as exc:
-                partial.unlink(missing_ok=True)
-                raise InvalidInput("--output", f"cannot write {output}: {exc.strerror}") from None
-            except BaseException:
-                partial.unlink(missing_ok=True)
-                raise
+            with render.output_file(output, "--output") as handle:
+                rows = write_report(session, name, filters, handle)
             render.note(f"{name}: {rows} rows written to {output}")
 
 

@@ -138,20 +138,7 @@ def list_(
     """Claims with their sides at a glance."""
     from factdb.queries import list_claims
 
-    filters = build_filters(
-        actor=actor,
-        stance=stance,
-        tag=tag,
-        since=since,
-        until=until,
-        as_of=as_of,
-        contested=contested,
-        reversed=reversed_,
-        search=search,
-        sanction=sanction,
-        include_retracted=include_retracted,
-        limit=limit,
-    )
+    filters = build_filters(ctx.params)
     state: State = ctx.obj
     with state.session(write=False) as session:
         rows = list_claims(session, filters)

@@ -17,17 +17,4 @@ def describe_unexpected(exc: Exception) -> tuple[str, int]:
     if isinstance(exc, IntegrityError):
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         return f"refused by the database: {first}", 1
-    # Bulk writes go through the driver's own connection (factdb.bulk), so its errors can
-    # arrive unwrapped: a full disk, a lock, a constraint.
-    import sqlite3
-
-    first = (str(exc).strip().splitlines() or [""])[0]
-    if isinstance(exc, sqlite3.Error):
-        if is_busy(exc):
-            return "database is busy (another factdb holds the write lock); try again", 1
-        return f"database error: {first}", 1
-    if type(exc).__module__.startswith("psycopg"):
-        if getattr(exc, "sqlstate", "") and str(getattr(exc, "sqlstate", "")).startswith("23"):
-            return f"refused by the database: {first}", 1
-        return f"database error: {first}", 1
     return f"internal error: {type(exc).__name__}: {first} (rerun with --debug for details)", 1

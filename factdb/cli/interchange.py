@@ -128,23 +128,10 @@ def export(
     include_retracted: RetractedFilter = False,
 ) -> None:
     """Export: JSON Lines carries everything (lossless); CSV is the flat interchange format."""
-    from factdb.errors import InvalidInput
     from factdb.interchange import export_csv, export_jsonl
 
     kind = _file_format(file, file_format) if file != "-" or file_format else "jsonl"
-    filters = build_filters(
-        actor=actor,
-        stance=stance,
-        tag=tag,
-        since=since,
-        until=until,
-        as_of=as_of,
-        contested=contested,
-        reversed=reversed_,
-        search=search,
-        sanction=sanction,
-        include_retracted=include_retracted,
-    )
+    filters = build_filters(ctx.params)
     writer = export_csv if kind == "csv" else export_jsonl
     state: State = ctx.obj
     with state.session(write=False) as session:
@@ -152,17 +139,6 @@ def export(
             writer(session, filters, sys.stdout)
             sys.stdout.flush()
             return
-        path = Path(file)
-        partial = path.with_name(path.name + ".partial")
-        try:
-            newline = "" if kind == "csv" else "\n"
-            with partial.open("w", encoding="utf-8", newline=newline) as handle:
-                count = writer(session, filters, handle)
-            partial.replace(path)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise InvalidInput("FILE", f"cannot write {file}: {exc.strerror}") from None
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        with render.output_file(file, "FILE", newline="" if kind == "csv" else "\n") as handle:
+            count = writer(session, filters, handle)
     render.note(f"{count} records written to {file}")

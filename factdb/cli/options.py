@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
@@ -56,8 +57,9 @@ RetractedFilter = Annotated[
 LimitFilter = Annotated[int | None, typer.Option("--limit", help="At most N claims.", min=0)]
 
 
-def build_filters(**values: Any) -> Any:
-    """Turn the raw filter options into ``factdb.queries.Filters``, validating each value."""
+def build_filters(values: Mapping[str, Any]) -> Any:
+    """Turn the raw filter options of a command (its ``ctx.params``: the options above, by
+    their parameter names) into ``factdb.queries.Filters``, validating each value."""
     from factdb.queries import Filters
     from factdb.values import parse_optional_date, parse_stance
 
@@ -69,7 +71,7 @@ def build_filters(**values: Any) -> Any:
         until=parse_optional_date(values.get("until"), "--until"),
         as_of=parse_optional_date(values.get("as_of"), "--as-of"),
         contested=bool(values.get("contested")),
-        reversed=bool(values.get("reversed")),
+        reversed=bool(values.get("reversed_")),
         search=values.get("search"),
         sanction=values.get("sanction"),
         include_retracted=bool(values.get("include_retracted")),

@@ -11,8 +11,10 @@ import csv
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -47,6 +49,26 @@ def cell(value: object, style: str | None = None) -> Text:
 
 def _stdout_console() -> Console:
     return Console(soft_wrap=False, highlight=False, markup=False, emoji=False)
+
+
+@contextmanager
+def output_file(name: str, field: str, *, newline: str = "") -> Iterator[TextIO]:
+    """A file to write data to, under its name only once complete: it is written beside it
+    and renamed at the end, and removed on any error (never a half-written report)."""
+    from factdb.errors import InvalidInput
+
+    path = Path(name)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline=newline) as handle:
+            yield handle
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InvalidInput(field, f"cannot write {name}: {exc.strerror}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def console_width() -> int:
