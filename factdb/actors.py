@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
 from factdb.errors import Conflict, InvalidInput, NotFound
+from factdb.hints import closest_names, describe_suggestions
 from factdb.keys import name_key, require_text
 from factdb.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
 
@@ -54,25 +55,7 @@ def all_names(session: Session) -> list[tuple[str, str]]:
 
 def suggestions(session: Session, name: str, limit: int = 3) -> list[tuple[str, str]]:
     """Known names or aliases close to ``name``: [(the name, the actor it belongs to)]."""
-    from rapidfuzz import fuzz, process, utils
-
-    pairs = all_names(session)
-    if not pairs:
-        return []
-    # fuzz.ratio, not WRatio: WRatio scores short substrings ("US" in "Russia") at 90.
-    matches = process.extract(
-        name,
-        [p[0] for p in pairs],
-        scorer=fuzz.ratio,
-        processor=utils.default_process,
-        limit=limit,
-        score_cutoff=80,
-    )
-    return [pairs[index] for _, _, index in matches]
-
-
-def describe_suggestions(found: list[tuple[str, str]]) -> str:
-    return ", ".join(f"'{n}'" if n == a else f"'{n}' ({a})" for n, a in found)
+    return closest_names(name, all_names(session), limit)
 
 
 def get_actor(session: Session, ref: str, field: str = "actor") -> Actor:

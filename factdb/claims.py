@@ -8,9 +8,10 @@ from typing import cast
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from factdb.actors import describe_suggestions, find_actor, get_or_create_actor, suggestions
+from factdb.actors import find_actor, get_or_create_actor, suggestions
 from factdb.dates import PartialDate, Precision
 from factdb.errors import Conflict, InvalidInput, NotFound
+from factdb.hints import describe_suggestions
 from factdb.keys import clean_text, require_text, tag_key, text_key
 from factdb.models import (
     Assertion,

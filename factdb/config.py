@@ -14,6 +14,14 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from factdb.errors import InvalidInput
 
+KNOWN_REVISIONS = ("0001", "0002", "0003")
+"""Every revision this factdb ships, oldest first; a test checks it against ``migrations/``."""
+SCHEMA_HEAD = KNOWN_REVISIONS[-1]
+"""The alembic head this code expects; a test checks it against ``migrations/``. Kept as a
+constant so that commands check the schema without importing alembic (start-up time)."""
+BUSY_TIMEOUT_MS = 5000
+"""How long a command waits for another one's write lock before saying the database is busy."""
+
 ENV_VAR = "FACTDB_DATABASE_URL"
 DEFAULT_FILENAME = "factdb.sqlite3"
 

@@ -20,18 +20,14 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
+from factdb.config import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
+from factdb.config import KNOWN_REVISIONS as KNOWN_REVISIONS
+from factdb.config import SCHEMA_HEAD as SCHEMA_HEAD
 from factdb.config import DatabaseTarget
 from factdb.errors import DatabaseBusy, DatabaseUnavailable, SchemaError
 from factdb.models import TABLES
 
-KNOWN_REVISIONS = ("0001", "0002", "0003")
-"""Every revision this factdb ships, oldest first; a test checks it against ``migrations/``."""
-SCHEMA_HEAD = KNOWN_REVISIONS[-1]
-"""The alembic head this code expects; a test checks it against ``migrations/``. Kept as a
-constant so that commands check the schema without importing alembic (start-up time)."""
-
 T = TypeVar("T")
-BUSY_TIMEOUT_MS = 5000
 _engines: dict[tuple[str, bool, bool], Engine] = {}
 
 

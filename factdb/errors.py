@@ -54,6 +54,17 @@ class DatabaseBusy(FactdbError):
         return "database is busy (another factdb holds the write lock); try again"
 
 
+class DatabaseError(FactdbError):
+    """The database refused a read (the driver's first line of explanation)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"database error: {self.reason}"
+
+
 class DatabaseUnavailable(FactdbError):
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(url, reason)

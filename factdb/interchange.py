@@ -53,7 +53,7 @@ from factdb.models import (
     table_of,
     utcnow,
 )
-from factdb.queries import Filters, _claim_conditions, _counted, _Sql
+from factdb.queries import Filters, export_assertions, export_claims
 from factdb.sanctions import add_sanction, find_sanction
 from factdb.sources import get_or_create_source
 from factdb.values import parse_kind, parse_optional_date, parse_stance
@@ -771,66 +771,8 @@ def _ts_text(value: Any) -> str | None:
 
 def _assertion_stream(session: Session, filters: Filters) -> Iterator[dict[str, Any]]:
     """Assertions of the matching claims in id order, every name resolved, in chunks."""
-    q = _Sql()
-    counted = _counted(
-        Filters(
-            as_of=filters.as_of, since=filters.since, until=filters.until, include_retracted=True
-        ),
-        "a",
-        q,
-    )
-    _claim_conditions(session, filters, q)
-    where = counted
-    if q.where:
-        where += (
-            " AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
-        )
-    last_id = 0
-    while True:
-        q.params["last_id"] = last_id
-        q.params["chunk"] = BATCH
-        sql = (
-            "SELECT a.id, c.text AS claim, ac.name AS actor, a.stance, a.date, "
-            "a.date_precision, s.url AS source_url, s.outlet, s.title, s.published, "
-            "s.published_precision, a.quote, a.recorded_at, a.retracted_at, "
-            "a.retraction_reason, a.claim_id "
-            "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
-            "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id "
-            f"WHERE {where} AND a.id > :last_id ORDER BY a.id LIMIT :chunk"
-        )
-        rows = [dict(r._mapping) for r in session.execute(q.statement(sql), q.params)]
-        if not rows:
-            return
-        ids = [r["id"] for r in rows]
-        via: dict[int, list[str]] = {}
-        for aid, name in session.execute(
-            text(
-                "SELECT v.assertion_id, ac.name FROM assertion_via AS v JOIN actor AS ac "
-                "ON ac.id = v.actor_id WHERE v.assertion_id IN :ids ORDER BY v.assertion_id, "
-                "v.position"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": ids},
-        ):
-            via.setdefault(int(aid), []).append(name)
-        claim_ids = sorted({r["claim_id"] for r in rows})
-        tags = _grouped(
-            session,
-            "SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids ORDER BY claim_id, tag",
-            claim_ids,
-        )
-        violates = _grouped(
-            session,
-            "SELECT cs.claim_id, s.name FROM claim_sanction AS cs "
-            "JOIN sanction AS s ON s.id = cs.sanction_id WHERE cs.claim_id IN "
-            ":ids ORDER BY cs.claim_id, s.name",
-            claim_ids,
-        )
-        for r in rows:
-            r["via"] = via.get(int(r["id"]), [])
-            r["tags"] = tags.get(int(r["claim_id"]), [])
-            r["violates"] = violates.get(int(r["claim_id"]), [])
-            yield r
-        last_id = ids[-1]
+    for chunk in export_assertions(session, filters, BATCH):
+        yield from chunk
 
 
 def _grouped(session: Session, sql: str, ids: list[int]) -> dict[int, list[str]]:
@@ -935,45 +877,10 @@ def export_jsonl(session: Session, filters: Filters, out: TextIO) -> int:
             }
         )
         count += 1
-    q = _Sql()
-    _claim_conditions(session, Filters(**{**filters.__dict__, "limit": None}), q)
-    where = (" WHERE " + " AND ".join(q.where)) if q.where else ""
-    last_id = 0
-    while True:
-        q.params["last_id"], q.params["chunk"] = last_id, BATCH
-        claims = session.execute(
-            q.statement(
-                f"SELECT c.id, c.text FROM claim AS c{where}{' AND' if where else ' WHERE'} "
-                "c.id > :last_id ORDER BY c.id LIMIT :chunk"
-            ),
-            q.params,
-        ).all()
-        if not claims:
-            break
-        ids = [int(c.id) for c in claims]
-        tags = _grouped(
-            session,
-            "SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids ORDER BY claim_id, tag",
-            ids,
-        )
-        violates = _grouped(
-            session,
-            "SELECT cs.claim_id, s.name FROM claim_sanction AS cs "
-            "JOIN sanction AS s ON s.id = cs.sanction_id WHERE cs.claim_id IN "
-            ":ids ORDER BY cs.claim_id, s.name",
-            ids,
-        )
-        for c in claims:
-            emit(
-                {
-                    "type": "claim",
-                    "text": c.text,
-                    "tags": tags.get(int(c.id), []),
-                    "violates": violates.get(int(c.id), []),
-                }
-            )
+    for chunk in export_claims(session, Filters(**{**filters.__dict__, "limit": None}), BATCH):
+        for _, claim, tags, violates in chunk:
+            emit({"type": "claim", "text": claim, "tags": tags, "violates": violates})
             count += 1
-        last_id = ids[-1]
     for r in _assertion_stream(
         session, Filters(**{**filters.__dict__, "limit": None, "include_retracted": True})
     ):

@@ -7,7 +7,6 @@ convention so that alembic's batch mode on SQLite can address them.
 """
 
 import datetime as dt
-from enum import StrEnum
 from typing import cast
 
 from sqlalchemy import (
@@ -25,6 +24,10 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from factdb.vocabulary import POLARITY as POLARITY
+from factdb.vocabulary import ActorKind as ActorKind
+from factdb.vocabulary import Stance as Stance
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -34,38 +37,6 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata = MetaData(naming_convention=NAMING_CONVENTION)
 metadata = SQLModel.metadata
-
-
-class Stance(StrEnum):
-    """The ordered stance scale of DESIGN.md; ``polarity`` rolls stances up into sides."""
-
-    asserts = "asserts"
-    supports = "supports"
-    neutral = "neutral"
-    disputes = "disputes"
-    denies = "denies"
-
-    @property
-    def polarity(self) -> int:
-        return POLARITY[self]
-
-
-POLARITY: dict[Stance, int] = {
-    Stance.asserts: 2,
-    Stance.supports: 1,
-    Stance.neutral: 0,
-    Stance.disputes: -1,
-    Stance.denies: -2,
-}
-
-
-class ActorKind(StrEnum):
-    state = "state"
-    government = "government"
-    person = "person"
-    media = "media"
-    organization = "organization"
-    other = "other"
 
 
 PRECISION_VALUES = ("year", "month", "day")

@@ -1,11 +1,14 @@
-"""Every read behind ``list``, ``show``, the reports and the ``show``/``list`` of actors,
-sources and sanctions. The rows are those of the analytical views of the migrations
+"""Every read behind ``list``, ``show``, the reports, the export and the ``show``/``list`` of
+actors, sources and sanctions. The rows are those of the analytical views of the migrations
 (``assertion_detail``, ``actor_side``, ``claim_summary``), so the CLI, the reports and a
 user's SQL never disagree; the hot paths read the tables directly with the same meaning
 (tests/test_queries.py holds them to it).
 
-All SQL for these reads lives here. Polarity is spelled through stance sets, the same scale
-as DESIGN.md: asserts +2, supports +1, neutral 0, disputes −1, denies −2.
+All SQL for these reads lives here, run through ``factdb.reader.Reader`` on the driver's
+connection: a function takes either a session (the reports, the tests) or a reader (the fast
+path of ``show`` and ``list``, which never imports SQLAlchemy). Polarity is spelled through
+stance sets, the same scale as DESIGN.md: asserts +2, supports +1, neutral 0, disputes −1,
+denies −2.
 """
 
 from __future__ import annotations
@@ -15,18 +18,21 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sqlalchemy import Date, bindparam, text
-from sqlmodel import Session
-
-from factdb.actors import aliases_of, descendant_ids, get_actor, side_of
-from factdb.claims import get_claim
 from factdb.dates import PartialDate, format_partial, stored_text
-from factdb.errors import InvalidInput
-from factdb.models import POLARITY, Actor, Stance
-from factdb.sanctions import get_sanction
-from factdb.sources import get_source
+from factdb.errors import InvalidInput, NotFound
+from factdb.hints import closest_names, describe_suggestions
+from factdb.keys import name_key
+from factdb.reader import Reader
+from factdb.vocabulary import POLARITY, Stance
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+Conn: TypeAlias = "Session | Reader"
+"""What every read takes: a session (its connection and transaction) or a reader."""
 
 POSITIVE = "('asserts', 'supports')"
 NEGATIVE = "('disputes', 'denies')"
@@ -56,16 +62,80 @@ class Filters:
 
 @dataclass
 class _Sql:
+    """Conditions and their parameters, built up for one statement on reader ``r``."""
+
+    r: Reader
     where: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
-    dates: set[str] = field(default_factory=set)
-    expanding: set[str] = field(default_factory=set)
 
-    def statement(self, sql: str) -> Any:
-        stmt = text(sql)
-        binds = [bindparam(name, type_=Date) for name in self.dates]
-        binds += [bindparam(name, expanding=True) for name in self.expanding]
-        return stmt.bindparams(*binds) if binds else stmt
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.r.rows(sql, self.params)
+
+
+# --- look-ups by what a user types -----------------------------------------------------------
+
+
+def claim_text(conn: Conn, claim_id: int) -> str:
+    """A claim's text; ``NotFound`` if there is no such claim."""
+    found = Reader.of(conn).scalar("SELECT text FROM claim WHERE id = :id", {"id": claim_id})
+    if found is None:
+        raise NotFound("claim", claim_id, "see `factdb list`")
+    return str(found)
+
+
+def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
+    """(id, name) of an actor by name, alias or numeric id, as ``actors.get_actor`` finds it;
+    ``NotFound`` with a did-you-mean hint."""
+    r = Reader.of(conn)
+    key = name_key(ref)
+    row = r.first("SELECT id, name FROM actor WHERE name_key = :key", {"key": key}) or r.first(
+        "SELECT a.id, a.name FROM actor_alias AS x JOIN actor AS a ON a.id = x.actor_id "
+        "WHERE x.alias_key = :key",
+        {"key": key},
+    )
+    if row is None and ref.strip().isdigit():
+        row = r.first("SELECT id, name FROM actor WHERE id = :id", {"id": int(ref)})
+    if row is None:
+        pairs = [(str(n), str(n)) for (n,) in r.rows("SELECT name FROM actor")]
+        pairs += [
+            (str(alias), str(n))
+            for alias, n in r.rows(
+                "SELECT x.alias, a.name FROM actor_alias AS x JOIN actor AS a ON a.id = x.actor_id"
+            )
+        ]
+        found = closest_names(ref, pairs)
+        raise NotFound(
+            "actor", ref, f"did you mean {describe_suggestions(found)}?" if found else None
+        )
+    return int(row[0]), str(row[1])
+
+
+def sanction_ref(conn: Conn, ref: str) -> tuple[int, str]:
+    """(id, name) of a sanction by name or numeric id, as ``sanctions.get_sanction`` finds it."""
+    r = Reader.of(conn)
+    row = r.first("SELECT id, name FROM sanction WHERE name_key = :key", {"key": name_key(ref)})
+    if row is None and ref.strip().isdigit():
+        row = r.first("SELECT id, name FROM sanction WHERE id = :id", {"id": int(ref)})
+    if row is None:
+        raise NotFound("sanction", ref, "add it first with `factdb sanction add NAME`")
+    return int(row[0]), str(row[1])
+
+
+def descendant_ids(conn: Conn, actor_id: int) -> list[int]:
+    """The actor and every actor that is part of it, at any depth (``UNION`` stops at a cycle
+    written behind factdb's back)."""
+    return [
+        int(row[0])
+        for row in Reader.of(conn).rows(
+            "WITH RECURSIVE parts(id) AS (SELECT id FROM actor WHERE id = :id UNION "
+            "SELECT a.id FROM actor AS a JOIN parts ON a.part_of_id = parts.id) "
+            "SELECT id FROM parts",
+            {"id": actor_id},
+        )
+    ]
+
+
+# --- which claims ----------------------------------------------------------------------------
 
 
 def _counted(filters: Filters, alias: str, q: _Sql) -> str:
@@ -76,23 +146,20 @@ def _counted(filters: Filters, alias: str, q: _Sql) -> str:
         parts.append(f"{alias}.retracted_at IS NULL")
     if filters.as_of is not None:
         q.params["as_of_end"] = filters.as_of.end
-        q.dates.add("as_of_end")
         parts.append(f"{alias}.date <= :as_of_end")
     if filters.until is not None:
         q.params["until_end"] = filters.until.end
-        q.dates.add("until_end")
         parts.append(f"{alias}.date <= :until_end")
     if filters.since is not None:
         q.params["since_start"] = filters.since.start
-        q.dates.add("since_start")
         parts.append(f"{alias}.date >= :since_start")
     return " AND ".join(parts) if parts else "1 = 1"
 
 
-def matching_claim_ids(session: Session, filters: Filters) -> list[int]:
+def matching_claim_ids(conn: Conn, filters: Filters) -> list[int]:
     """Ids of the claims that match ``filters``, in id order, at most ``limit``."""
-    q = _Sql()
-    _claim_conditions(session, filters, q)
+    q = _Sql(Reader.of(conn))
+    _claim_conditions(filters, q)
     sql = "SELECT c.id FROM claim AS c"
     if q.where:
         sql += " WHERE " + " AND ".join(q.where)
@@ -102,31 +169,38 @@ def matching_claim_ids(session: Session, filters: Filters) -> list[int]:
             raise InvalidInput("--limit", "must be zero or more")
         q.params["limit"] = filters.limit
         sql += " LIMIT :limit"
-    return [int(r[0]) for r in session.execute(q.statement(sql), q.params)]
+    return [int(row[0]) for row in q.rows(sql)]
 
 
-def count_claims(session: Session, filters: Filters) -> int:
+def count_claims(conn: Conn, filters: Filters) -> int:
     """How many claims match ``filters`` (``limit`` ignored)."""
-    q = _Sql()
-    _claim_conditions(session, filters, q)
+    q = _Sql(Reader.of(conn))
+    _claim_conditions(filters, q)
     sql = "SELECT count(*) FROM claim AS c"
     if q.where:
         sql += " WHERE " + " AND ".join(q.where)
-    return int(session.execute(q.statement(sql), q.params).scalar_one())
+    return int(q.rows(sql)[0][0])
 
 
-def _claim_conditions(session: Session, filters: Filters, q: _Sql) -> None:
+def claim_scope(conn: Conn, filters: Filters) -> _Sql:
+    """The conditions on claim ``c`` that ``filters`` (but not ``limit``) set, with their
+    parameters, for a statement of the caller's (the export)."""
+    q = _Sql(Reader.of(conn))
+    _claim_conditions(filters, q)
+    return q
+
+
+def _claim_conditions(filters: Filters, q: _Sql) -> None:
     """Add to ``q`` the conditions on claim ``c`` that ``filters`` (but not ``limit``) set."""
+    r = q.r
     counted = _counted(filters, "a", q)
     exists = f"EXISTS (SELECT 1 FROM assertion AS a WHERE a.claim_id = c.id AND {counted}"
     if filters.windowed:
         q.where.append(exists + ")")
     if filters.actor:
-        actor = get_actor(session, filters.actor, "--actor")
-        assert actor.id is not None
-        q.params["actor_ids"] = descendant_ids(session, actor.id)
-        q.expanding.add("actor_ids")
-        q.where.append(exists + " AND a.actor_id IN :actor_ids)")
+        actor_id, _ = actor_ref(r, filters.actor)
+        q.params["actor_ids"] = descendant_ids(r, actor_id)
+        q.where.append(exists + " AND " + r.member("a.actor_id", "actor_ids") + ")")
     if filters.stance is not None:
         q.params["stance"] = filters.stance.value
         q.where.append(exists + " AND a.stance = :stance)")
@@ -138,33 +212,13 @@ def _claim_conditions(session: Session, filters: Filters, q: _Sql) -> None:
             "EXISTS (SELECT 1 FROM claim_tag AS t WHERE t.claim_id = c.id AND t.tag = :tag)"
         )
     if filters.sanction:
-        sanction = get_sanction(session, filters.sanction, "--sanction")
-        q.params["sanction_id"] = sanction.id
+        q.params["sanction_id"], _ = sanction_ref(r, filters.sanction)
         q.where.append(
             "EXISTS (SELECT 1 FROM claim_sanction AS cs WHERE cs.claim_id = c.id "
             "AND cs.sanction_id = :sanction_id)"
         )
     if filters.search:
-        # Every word of the search, as a prefix, in the claim's text or in one of its counted
-        # quotes, through the full-text indexes of migration 0003 (FTS5 / tsvector + GIN).
-        words = re.findall(r"\w+", filters.search)
-        if not words:
-            raise InvalidInput("--search", "needs at least one word")
-        quoted = counted.replace("a.", "qa.")
-        if session.get_bind().dialect.name == "postgresql":
-            q.params["fts"] = " & ".join(f"{w.lower()}:*" for w in words)
-            q.where.append(
-                "(to_tsvector('simple', c.text) @@ to_tsquery('simple', :fts) OR c.id IN "
-                "(SELECT qa.claim_id FROM assertion AS qa WHERE to_tsvector('simple', "
-                f"coalesce(qa.quote, '')) @@ to_tsquery('simple', :fts) AND {quoted}))"
-            )
-        else:
-            q.params["fts"] = " ".join(f'"{w}"*' for w in words)
-            q.where.append(
-                "(c.id IN (SELECT rowid FROM claim_fts WHERE claim_fts MATCH :fts) OR c.id IN "
-                "(SELECT qa.claim_id FROM assertion AS qa WHERE qa.id IN (SELECT rowid FROM "
-                f"quote_fts WHERE quote_fts MATCH :fts) AND {quoted}))"
-            )
+        _search(filters, q, counted)
     if filters.contested:
         q.where.append(exists + f" AND a.stance IN {POSITIVE})")
         q.where.append(exists + f" AND a.stance IN {NEGATIVE})")
@@ -180,6 +234,32 @@ def _claim_conditions(session: Session, filters: Filters, q: _Sql) -> None:
         )
 
 
+def _search(filters: Filters, q: _Sql, counted: str) -> None:
+    """Every word of the search, as a prefix, in the claim's text or in one of its counted
+    quotes, through the full-text indexes of migration 0003 (FTS5 / tsvector + GIN)."""
+    assert filters.search is not None
+    words = re.findall(r"\w+", filters.search)
+    if not words:
+        raise InvalidInput("--search", "needs at least one word")
+    quoted = counted.replace("a.", "qa.")
+    if q.r.postgresql:
+        q.params["fts"] = " & ".join(f"{w.lower()}:*" for w in words)
+        q.where.append(
+            "(to_tsvector('simple', c.text) @@ to_tsquery('simple', :fts) OR c.id IN "
+            "(SELECT qa.claim_id FROM assertion AS qa WHERE to_tsvector('simple', "
+            f"coalesce(qa.quote, '')) @@ to_tsquery('simple', :fts) AND {quoted}))"
+        )
+    else:
+        q.params["fts"] = " ".join(f'"{w}"*' for w in words)
+        q.where.append(
+            "(c.id IN (SELECT rowid FROM claim_fts WHERE claim_fts MATCH :fts) OR c.id IN "
+            "(SELECT qa.claim_id FROM assertion AS qa WHERE qa.id IN (SELECT rowid FROM "
+            f"quote_fts WHERE quote_fts MATCH :fts) AND {quoted}))"
+        )
+
+
+# --- assertions ------------------------------------------------------------------------------
+
 DETAIL_COLUMNS = (
     "assertion_id, claim_id, claim, actor_id, actor, actor_kind, side_id, side, stance, "
     "polarity, date, date_start, date_precision, source_id, source_url, outlet, source_title, "
@@ -191,17 +271,37 @@ DETAIL_COLUMNS = (
 # actor's side with a recursive walk over the whole hierarchy on each query, while here only
 # the actors at hand are walked up (``sides_of``), which keeps ``show`` and ``list`` fast at a
 # million assertions (issue 6). tests/test_queries.py checks that both give the same rows.
+_BASE_NAMES = (
+    "assertion_id",
+    "claim_id",
+    "claim",
+    "actor_id",
+    "actor",
+    "actor_kind",
+    "stance",
+    "date_start",
+    "date_precision",
+    "source_id",
+    "source_url",
+    "outlet",
+    "source_title",
+    "published",
+    "published_precision",
+    "quote",
+    "recorded_at",
+    "retracted_at",
+    "retraction_reason",
+)
 _BASE_SELECT = (
-    "SELECT a.id AS assertion_id, a.claim_id, c.text AS claim, a.actor_id, ac.name AS actor, "
-    "ac.kind AS actor_kind, a.stance, a.date AS date_start, a.date_precision, a.source_id, "
-    "s.url AS source_url, s.outlet, s.title AS source_title, s.published, "
+    "SELECT a.id, a.claim_id, c.text, a.actor_id, ac.name, ac.kind, a.stance, a.date, "
+    "a.date_precision, a.source_id, s.url, s.outlet, s.title, s.published, "
     "s.published_precision, a.quote, a.recorded_at, a.retracted_at, a.retraction_reason "
     "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
     "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id"
 )
 
 
-def sides_of(session: Session, actor_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+def sides_of(conn: Conn, actor_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
     """Each actor's side (top-level ``part_of`` ancestor): {actor id: (side id, side name)}.
 
     Walks up from the given actors only; a hierarchy deeper than 64 levels (or a cycle
@@ -209,32 +309,32 @@ def sides_of(session: Session, actor_ids: Iterable[int]) -> dict[int, tuple[int,
     wanted = sorted(set(actor_ids))
     if not wanted:
         return {}
-    stmt = text(
+    r = Reader.of(conn)
+    found: dict[int, tuple[int, str]] = {}
+    for actor_id, node, name, parent in r.rows(
         "WITH RECURSIVE up(actor_id, node, parent, depth) AS ("
-        " SELECT id, id, part_of_id, 0 FROM actor WHERE id IN :ids"
-        " UNION ALL"
+        " SELECT id, id, part_of_id, 0 FROM actor WHERE " + r.member("id", "ids") + " UNION ALL"
         " SELECT up.actor_id, a.id, a.part_of_id, up.depth + 1 FROM up"
         " JOIN actor AS a ON a.id = up.parent WHERE up.depth < 64)"
         " SELECT up.actor_id, up.node, a.name, up.parent FROM up"
-        " JOIN actor AS a ON a.id = up.node ORDER BY up.actor_id, up.depth"
-    ).bindparams(bindparam("ids", expanding=True))
-    found: dict[int, tuple[int, str]] = {}
-    for actor_id, node, name, parent in session.execute(stmt, {"ids": wanted}):
+        " JOIN actor AS a ON a.id = up.node ORDER BY up.actor_id, up.depth",
+        {"ids": wanted},
+    ):
         if parent is None or int(actor_id) not in found:
             found[int(actor_id)] = (int(node), name)
     return found
 
 
-def _vias(session: Session, assertion_ids: list[int]) -> dict[int, list[str]]:
+def _vias(r: Reader, assertion_ids: list[int]) -> dict[int, list[str]]:
     vias: dict[int, list[str]] = {}
-    if not assertion_ids:
-        return vias
-    stmt = text(
+    sql = (
         "SELECT v.assertion_id, ac.name FROM assertion_via AS v JOIN actor AS ac "
-        "ON ac.id = v.actor_id WHERE v.assertion_id IN :ids ORDER BY v.assertion_id, v.position"
-    ).bindparams(bindparam("ids", expanding=True))
+        "ON ac.id = v.actor_id WHERE "
+        + r.member("v.assertion_id", "ids")
+        + " ORDER BY v.assertion_id, v.position"
+    )
     for start in range(0, len(assertion_ids), 20_000):
-        for aid, name in session.execute(stmt, {"ids": assertion_ids[start : start + 20_000]}):
+        for aid, name in r.rows(sql, {"ids": assertion_ids[start : start + 20_000]}):
             vias.setdefault(int(aid), []).append(name)
     return vias
 
@@ -243,108 +343,106 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def _resolve(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@lru_cache(maxsize=4096)
+def _date_text(value: Any, precision: str) -> tuple[dt.date, str]:
+    """A stored date as (first day, text as given); dates repeat, so this is cached."""
+    start = _as_date(value)
+    return start, format_partial(start, precision)
+
+
+def _resolve(r: Reader, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """Complete base rows into ``assertion_detail`` rows, then into data (``_detail``)."""
     if not rows:
         return []
-    sides = sides_of(session, (r["actor_id"] for r in rows))
-    vias = _vias(session, [int(r["assertion_id"]) for r in rows])
+    sides = sides_of(r, (row[3] for row in rows))
+    vias = _vias(r, [int(row[0]) for row in rows])
     out = []
-    for r in rows:
-        start = _as_date(r["date_start"])
-        side_id, side = sides.get(int(r["actor_id"]), (r["actor_id"], r["actor"]))
-        published = r["published"]
-        r.update(
+    for row in rows:
+        d = dict(zip(_BASE_NAMES, row, strict=True))
+        start, date = _date_text(d["date_start"], d["date_precision"])
+        side_id, side = sides.get(int(d["actor_id"]), (d["actor_id"], d["actor"]))
+        d.update(
             side_id=side_id,
             side=side,
-            polarity=POLARITY[Stance(r["stance"])],
-            date=format_partial(start, r["date_precision"]),
+            polarity=POLARITY[Stance(d["stance"])],
+            date=date,
             date_start=start,
-            source_published=stored_text(published, r["published_precision"]),
-            via="; ".join(vias.get(int(r["assertion_id"]), [])) or None,
+            source_published=stored_text(d["published"], d["published_precision"]),
+            via="; ".join(vias.get(int(d["assertion_id"]), [])) or None,
         )
-        out.append(_detail(r))
+        out.append(_detail(d))
     return out
 
 
-def _assertion_scope(session: Session, filters: Filters) -> tuple[_Sql, str]:
+def _assertion_scope(conn: Conn, filters: Filters) -> tuple[_Sql, str]:
     """The condition on assertion ``a`` selecting the counted assertions of the claims that
     match ``filters`` (``limit`` included): shared by the timeline and ``sides_in``."""
-    q = _Sql()
+    r = Reader.of(conn)
+    q = _Sql(r)
     scope = _counted(filters, "a", q)
-    _claim_conditions(session, filters, q)
+    _claim_conditions(filters, q)
     if q.where:
         scope += (
             " AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
         )
     if filters.limit is not None:
-        q.params["limit_ids"] = matching_claim_ids(session, filters)
-        q.expanding.add("limit_ids")
-        scope += " AND a.claim_id IN :limit_ids"
+        q.params["limit_ids"] = matching_claim_ids(r, filters)
+        scope += " AND " + r.member("a.claim_id", "limit_ids")
     return q, scope
 
 
-def sides_in(session: Session, filters: Filters) -> list[str]:
+def sides_in(conn: Conn, filters: Filters) -> list[str]:
     """The sides that took a counted stance on the matching claims, by name."""
-    q, scope = _assertion_scope(session, filters)
+    q, scope = _assertion_scope(conn, filters)
     actor_ids = [
-        int(r[0])
-        for r in session.execute(
-            q.statement(f"SELECT DISTINCT a.actor_id FROM assertion AS a WHERE {scope}"), q.params
-        )
+        int(row[0])
+        for row in q.rows(f"SELECT DISTINCT a.actor_id FROM assertion AS a WHERE {scope}")
     ]
-    return sorted({side for _, side in sides_of(session, actor_ids).values()})
+    return sorted({side for _, side in sides_of(q.r, actor_ids).values()})
 
 
 def timeline_chunks(
-    session: Session, filters: Filters, chunk_size: int = 20_000
+    conn: Conn, filters: Filters, chunk_size: int = 20_000
 ) -> Iterator[list[dict[str, Any]]]:
     """Every counted assertion of the matching claims in date order, in bounded chunks
     (keyset pagination on (date, id), so memory stays flat)."""
-    q, scope = _assertion_scope(session, filters)
+    q, scope = _assertion_scope(conn, filters)
     q.params["chunk"] = chunk_size
     last: tuple[Any, int] | None = None
     while True:
         page = ""
         if last is not None:
             q.params["last_date"], q.params["last_id"] = last
-            q.dates.add("last_date")
             page = " AND (a.date > :last_date OR (a.date = :last_date AND a.id > :last_id))"
-        sql = f"{_BASE_SELECT} WHERE {scope}{page} ORDER BY a.date, a.id LIMIT :chunk"
-        rows = [dict(r._mapping) for r in session.execute(q.statement(sql), q.params)]
+        rows = q.rows(f"{_BASE_SELECT} WHERE {scope}{page} ORDER BY a.date, a.id LIMIT :chunk")
         if not rows:
             return
-        last = (_as_date(rows[-1]["date_start"]), int(rows[-1]["assertion_id"]))
-        yield _resolve(session, rows)
+        last = (_as_date(rows[-1][7]), int(rows[-1][0]))
+        yield _resolve(q.r, rows)
         if len(rows) < chunk_size:
             return
 
 
 def _assertions_where(
-    session: Session, condition: str, params: dict[str, Any], order: str
+    conn: Conn, condition: str, params: dict[str, Any], order: str
 ) -> list[dict[str, Any]]:
     """Assertion rows (as in ``assertion_detail``) under a condition on assertion ``a``."""
-    rows = session.execute(text(f"{_BASE_SELECT} WHERE {condition} ORDER BY {order}"), params)
-    return _resolve(session, [dict(r._mapping) for r in rows])
+    r = Reader.of(conn)
+    return _resolve(r, r.rows(f"{_BASE_SELECT} WHERE {condition} ORDER BY {order}", params))
 
 
-def assertion_rows(
-    session: Session, claim_ids: Sequence[int], filters: Filters
-) -> list[dict[str, Any]]:
+def assertion_rows(conn: Conn, claim_ids: Sequence[int], filters: Filters) -> list[dict[str, Any]]:
     """The ``assertion_detail`` rows of these claims that count under ``filters``."""
     if not claim_ids:
         return []
-    q = _Sql()
+    q = _Sql(Reader.of(conn))
     counted = _counted(filters, "a", q)
     q.params["claim_ids"] = list(claim_ids)
-    q.expanding.add("claim_ids")
     sql = (
-        f"{_BASE_SELECT} WHERE a.claim_id IN :claim_ids AND {counted} "
+        f"{_BASE_SELECT} WHERE {q.r.member('a.claim_id', 'claim_ids')} AND {counted} "
         "ORDER BY a.claim_id, a.date, a.id"
     )
-    return _resolve(
-        session, [dict(r._mapping) for r in session.execute(q.statement(sql), q.params)]
-    )
+    return _resolve(q.r, q.rows(sql))
 
 
 def _iso(value: Any) -> str | None:
@@ -483,59 +581,108 @@ def _summarize(
     return summary, flips
 
 
-def _tags(session: Session, claim_ids: Sequence[int]) -> dict[int, list[str]]:
-    if not claim_ids:
-        return {}
-    stmt = text(
-        "SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids ORDER BY claim_id, tag"
-    ).bindparams(bindparam("ids", expanding=True))
-    tags: dict[int, list[str]] = defaultdict(list)
-    for cid, tag in session.execute(stmt, {"ids": list(claim_ids)}):
-        tags[int(cid)].append(tag)
-    return tags
+def _grouped(r: Reader, sql: str, ids: Sequence[int]) -> dict[int, list[str]]:
+    """{id: [values]} of a two-column query over list parameter ``ids``."""
+    out: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for key, value in r.rows(sql, {"ids": list(ids)}):
+            out[int(key)].append(value)
+    return out
 
 
-def _sanctions(session: Session, claim_ids: Sequence[int]) -> dict[int, list[str]]:
-    if not claim_ids:
-        return {}
-    stmt = text(
-        "SELECT cs.claim_id, s.name FROM claim_sanction AS cs JOIN sanction AS s "
-        "ON s.id = cs.sanction_id WHERE cs.claim_id IN :ids ORDER BY cs.claim_id, s.name"
-    ).bindparams(bindparam("ids", expanding=True))
-    names: dict[int, list[str]] = defaultdict(list)
-    for cid, name in session.execute(stmt, {"ids": list(claim_ids)}):
-        names[int(cid)].append(name)
-    return names
-
-
-def claim_texts(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
-    if not claim_ids:
-        return {}
-    stmt = text("SELECT id, text FROM claim WHERE id IN :ids").bindparams(
-        bindparam("ids", expanding=True)
+def claim_tags(conn: Conn, claim_ids: Sequence[int]) -> dict[int, list[str]]:
+    """{claim id: its tags, sorted}."""
+    r = Reader.of(conn)
+    return _grouped(
+        r,
+        "SELECT claim_id, tag FROM claim_tag WHERE "
+        + r.member("claim_id", "ids")
+        + " ORDER BY claim_id, tag",
+        claim_ids,
     )
-    return {int(cid): text_ for cid, text_ in session.execute(stmt, {"ids": list(claim_ids)})}
+
+
+def claim_violations(conn: Conn, claim_ids: Sequence[int]) -> dict[int, list[str]]:
+    """{claim id: the names of the sanctions it alleges are violated, sorted}."""
+    r = Reader.of(conn)
+    return _grouped(
+        r,
+        "SELECT cs.claim_id, s.name FROM claim_sanction AS cs JOIN sanction AS s "
+        "ON s.id = cs.sanction_id WHERE "
+        + r.member("cs.claim_id", "ids")
+        + " ORDER BY cs.claim_id, s.name",
+        claim_ids,
+    )
+
+
+def claim_texts(conn: Conn, claim_ids: Sequence[int]) -> dict[int, str]:
+    if not claim_ids:
+        return {}
+    r = Reader.of(conn)
+    return {
+        int(cid): text_
+        for cid, text_ in r.rows(
+            "SELECT id, text FROM claim WHERE " + r.member("id", "ids"), {"ids": list(claim_ids)}
+        )
+    }
 
 
 def claims_with_rows(
-    session: Session, claim_ids: Sequence[int], filters: Filters
+    conn: Conn, claim_ids: Sequence[int], filters: Filters
 ) -> list[tuple[int, str, list[dict[str, Any]]]]:
     """(id, text, counted assertion rows) for each claim, in the order given."""
+    r = Reader.of(conn)
     by_claim: dict[int, list[dict[str, Any]]] = {cid: [] for cid in claim_ids}
-    for row in assertion_rows(session, claim_ids, filters):
+    for row in assertion_rows(r, claim_ids, filters):
         by_claim[row["claim_id"]].append(row)
-    texts = claim_texts(session, claim_ids)
+    texts = claim_texts(r, claim_ids)
     return [(cid, texts[cid], rows) for cid, rows in by_claim.items()]
 
 
-def list_claims(session: Session, filters: Filters) -> list[dict[str, Any]]:
+def _summary_rows(
+    r: Reader, claim_ids: list[int], filters: Filters
+) -> dict[int, list[dict[str, Any]]]:
+    """The counted assertions of these claims with just what a summary reads (side, stance,
+    polarity, dates, actor): ``list`` needs no sources, quotes or via chains."""
+    q = _Sql(r)
+    counted = _counted(filters, "a", q)
+    q.params["claim_ids"] = claim_ids
+    rows = q.rows(
+        "SELECT a.claim_id, a.id, a.actor_id, ac.name, a.stance, a.date, a.date_precision "
+        "FROM assertion AS a JOIN actor AS ac ON ac.id = a.actor_id "
+        f"WHERE {r.member('a.claim_id', 'claim_ids')} AND {counted} "
+        "ORDER BY a.claim_id, a.date, a.id"
+    )
+    sides = sides_of(r, (row[2] for row in rows))
+    by_claim: dict[int, list[dict[str, Any]]] = {cid: [] for cid in claim_ids}
+    for claim_id, aid, actor_id, actor, stance, date, precision in rows:
+        start, text_ = _date_text(date, precision)
+        by_claim[claim_id].append(
+            {
+                "id": aid,
+                "actor": actor,
+                "side": sides.get(actor_id, (actor_id, actor))[1],
+                "stance": stance,
+                "polarity": POLARITY[Stance(stance)],
+                "date": text_,
+                "date_start": start,
+            }
+        )
+    return by_claim
+
+
+def list_claims(conn: Conn, filters: Filters) -> list[dict[str, Any]]:
     """One row per matching claim with its sides at a glance."""
-    ids = matching_claim_ids(session, filters)
-    tags = _tags(session, ids)
-    sanctions = _sanctions(session, ids)
+    r = Reader.of(conn)
+    ids = matching_claim_ids(r, filters)
+    if not ids:
+        return []
+    texts = claim_texts(r, ids)
+    tags = claim_tags(r, ids)
+    sanctions = claim_violations(r, ids)
     result = []
-    for cid, claim, rows in claims_with_rows(session, ids, filters):
-        summary = summarize(cid, claim, rows)
+    for cid, rows in _summary_rows(r, ids, filters).items():
+        summary = summarize(cid, texts[cid], rows)
         summary["tags"] = tags.get(cid, [])
         summary["violates"] = sanctions.get(cid, [])
         result.append(summary)
@@ -543,17 +690,18 @@ def list_claims(session: Session, filters: Filters) -> list[dict[str, Any]]:
 
 
 def show_claim(
-    session: Session,
+    conn: Conn,
     claim_id: int,
     *,
     as_of: PartialDate | None = None,
     include_retracted: bool = False,
 ) -> dict[str, Any]:
     """The side-by-side view of one claim as data: the claim, its summary, its assertions."""
-    claim = get_claim(session, claim_id)
+    r = Reader.of(conn)
+    text_ = claim_text(r, claim_id)
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
-    rows = assertion_rows(session, [claim_id], filters)
-    summary, flips = _summarize(claim_id, claim.text, rows)
+    rows = assertion_rows(r, [claim_id], filters)
+    summary, flips = _summarize(claim_id, text_, rows)
     reversed_sides = set(summary["reversed_sides"])
     for row in rows:
         row["group"] = _group(row["polarity"])
@@ -562,131 +710,231 @@ def show_claim(
     return {
         **summary,
         "as_of": str(as_of) if as_of else None,
-        "tags": _tags(session, [claim_id]).get(claim_id, []),
-        "violates": _sanctions(session, [claim_id]).get(claim_id, []),
+        "tags": claim_tags(r, [claim_id]).get(claim_id, []),
+        "violates": claim_violations(r, [claim_id]).get(claim_id, []),
         "reversals": flips,
         "assertions": rows,
         "assertion_count": summary["assertions"],
     }
 
 
+# --- the export ------------------------------------------------------------------------------
+
+
+def export_assertions(
+    conn: Conn, filters: Filters, chunk_size: int = 20_000
+) -> Iterator[list[dict[str, Any]]]:
+    """Every assertion of the matching claims, retracted ones included (the caller decides),
+    in id order and bounded chunks, with names, via chains, tags and sanctions resolved."""
+    r = Reader.of(conn)
+    q = _Sql(r)
+    where = _counted(
+        Filters(
+            as_of=filters.as_of, since=filters.since, until=filters.until, include_retracted=True
+        ),
+        "a",
+        q,
+    )
+    _claim_conditions(Filters(**{**filters.__dict__, "limit": None}), q)
+    if q.where:
+        where += (
+            " AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
+        )
+    names = (
+        "id, claim, actor, stance, date, date_precision, source_url, outlet, title, published, "
+        "published_precision, quote, recorded_at, retracted_at, retraction_reason, claim_id"
+    ).split(", ")
+    q.params["last_id"], q.params["chunk"] = 0, chunk_size
+    while True:
+        rows = q.rows(
+            "SELECT a.id, c.text, ac.name, a.stance, a.date, a.date_precision, s.url, s.outlet, "
+            "s.title, s.published, s.published_precision, a.quote, a.recorded_at, "
+            "a.retracted_at, a.retraction_reason, a.claim_id "
+            "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
+            "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id "
+            f"WHERE {where} AND a.id > :last_id ORDER BY a.id LIMIT :chunk"
+        )
+        if not rows:
+            return
+        ids = [int(row[0]) for row in rows]
+        vias = _vias(r, ids)
+        claim_ids = sorted({int(row[-1]) for row in rows})
+        tags = claim_tags(r, claim_ids)
+        violates = claim_violations(r, claim_ids)
+        chunk = []
+        for row in rows:
+            d = dict(zip(names, row, strict=True))
+            d["via"] = vias.get(int(d["id"]), [])
+            d["tags"] = tags.get(int(d["claim_id"]), [])
+            d["violates"] = violates.get(int(d["claim_id"]), [])
+            chunk.append(d)
+        yield chunk
+        q.params["last_id"] = ids[-1]
+
+
+def export_claims(
+    conn: Conn, filters: Filters, chunk_size: int = 20_000
+) -> Iterator[list[tuple[int, str, list[str], list[str]]]]:
+    """(id, text, tags, sanctions) of every matching claim, in id order and bounded chunks."""
+    r = Reader.of(conn)
+    q = _Sql(r)
+    _claim_conditions(filters, q)
+    where = " AND ".join([*q.where, "c.id > :last_id"])
+    q.params["last_id"], q.params["chunk"] = 0, chunk_size
+    while True:
+        claims = q.rows(
+            f"SELECT c.id, c.text FROM claim AS c WHERE {where} ORDER BY c.id LIMIT :chunk"
+        )
+        if not claims:
+            return
+        ids = [int(c[0]) for c in claims]
+        tags = claim_tags(r, ids)
+        violates = claim_violations(r, ids)
+        yield [(cid, text_, tags.get(cid, []), violates.get(cid, [])) for cid, text_ in claims]
+        q.params["last_id"] = ids[-1]
+
+
 # --- actors, sources, sanctions ------------------------------------------------------------
 
 
-def list_actors(session: Session) -> list[dict[str, Any]]:
-    sql = text(
-        "SELECT s.actor_id, s.actor, s.kind, s.part_of, s.side, "
-        "(SELECT count(*) FROM assertion AS a WHERE a.actor_id = s.actor_id) AS assertions "
-        "FROM actor_side AS s ORDER BY s.side, s.depth, s.actor"
-    )
-    alias_rows = session.execute(
-        text("SELECT actor_id, alias FROM actor_alias ORDER BY actor_id, alias")
-    )
+def list_actors(conn: Conn) -> list[dict[str, Any]]:
+    r = Reader.of(conn)
     aliases: dict[int, list[str]] = defaultdict(list)
-    for aid, alias in alias_rows:
+    for aid, alias in r.rows("SELECT actor_id, alias FROM actor_alias ORDER BY actor_id, alias"):
         aliases[int(aid)].append(alias)
     return [
         {
-            "id": r.actor_id,
-            "name": r.actor,
-            "kind": r.kind,
-            "part_of": r.part_of,
-            "side": r.side,
-            "aliases": aliases.get(int(r.actor_id), []),
-            "assertions": int(r.assertions),
+            "id": actor_id,
+            "name": actor,
+            "kind": kind,
+            "part_of": part_of,
+            "side": side,
+            "aliases": aliases.get(int(actor_id), []),
+            "assertions": int(assertions),
         }
-        for r in session.execute(sql)
+        for actor_id, actor, kind, part_of, side, assertions in r.rows(
+            "SELECT s.actor_id, s.actor, s.kind, s.part_of, s.side, "
+            "(SELECT count(*) FROM assertion AS a WHERE a.actor_id = s.actor_id) "
+            "FROM actor_side AS s ORDER BY s.side, s.depth, s.actor"
+        )
     ]
 
 
-def show_actor(session: Session, ref: str) -> dict[str, Any]:
-    actor = get_actor(session, ref)
-    assert actor.id is not None
-    parent = session.get(Actor, actor.part_of_id) if actor.part_of_id else None
-    parts = (
-        session.execute(
-            text("SELECT name FROM actor WHERE part_of_id = :id ORDER BY name"), {"id": actor.id}
-        )
-        .scalars()
-        .all()
+def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
+    r = Reader.of(conn)
+    actor_id, _ = actor_ref(r, ref)
+    row = r.first(
+        "SELECT a.name, a.kind, p.name FROM actor AS a LEFT JOIN actor AS p "
+        "ON p.id = a.part_of_id WHERE a.id = :id",
+        {"id": actor_id},
     )
-    assertions = _assertions_where(session, "a.actor_id = :id", {"id": actor.id}, "a.date, a.id")
+    assert row is not None
+    name, kind, parent = row
+    parts = [
+        n
+        for (n,) in r.rows(
+            "SELECT name FROM actor WHERE part_of_id = :id ORDER BY name", {"id": actor_id}
+        )
+    ]
+    aliases = [
+        a
+        for (a,) in r.rows(
+            "SELECT alias FROM actor_alias WHERE actor_id = :id ORDER BY alias", {"id": actor_id}
+        )
+    ]
+    assertions = _assertions_where(r, "a.actor_id = :id", {"id": actor_id}, "a.date, a.id")
     return {
-        "id": actor.id,
-        "name": actor.name,
-        "kind": actor.kind,
-        "part_of": parent.name if parent else None,
-        "side": side_of(session, actor).name,
-        "aliases": aliases_of(session, actor.id),
-        "parts": list(parts),
+        "id": actor_id,
+        "name": name,
+        "kind": kind,
+        "part_of": parent,
+        "side": sides_of(r, [actor_id])[actor_id][1],
+        "aliases": aliases,
+        "parts": parts,
         "assertions": assertions,
     }
 
 
-def list_sources(session: Session, source_id: int | None = None) -> list[dict[str, Any]]:
+def list_sources(conn: Conn, source_id: int | None = None) -> list[dict[str, Any]]:
     """Every source (or one) with how many assertions and claims it carries."""
     where = "" if source_id is None else " WHERE s.id = :id"
-    sql = text(
+    rows = Reader.of(conn).rows(
         "SELECT s.id, s.url, s.outlet, s.title, s.published, s.published_precision, "
-        "(SELECT count(*) FROM assertion AS a WHERE a.source_id = s.id) AS assertions, "
+        "(SELECT count(*) FROM assertion AS a WHERE a.source_id = s.id), "
         "(SELECT count(DISTINCT a.claim_id) FROM assertion AS a WHERE a.source_id = s.id) "
-        f"AS claims FROM source AS s{where} ORDER BY s.id"
+        f"FROM source AS s{where} ORDER BY s.id",
+        {} if source_id is None else {"id": source_id},
     )
-    return [_source_row(dict(r._mapping)) for r in session.execute(sql, {"id": source_id})]
+    return [
+        {
+            "id": sid,
+            "url": url,
+            "outlet": outlet,
+            "title": title,
+            "published": stored_text(published, precision),
+            "assertions": int(assertions),
+            "claims": int(claims),
+        }
+        for sid, url, outlet, title, published, precision, assertions, claims in rows
+    ]
 
 
-def _source_row(r: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": r["id"],
-        "url": r["url"],
-        "outlet": r["outlet"],
-        "title": r["title"],
-        "published": stored_text(r["published"], r["published_precision"]),
-        "assertions": int(r["assertions"]),
-        "claims": int(r["claims"]),
-    }
+def source_ref(conn: Conn, ref: str) -> int:
+    """A source's id by id or URL, as ``sources.get_source`` finds it."""
+    r = Reader.of(conn)
+    found = None
+    if ref.strip().isdigit():
+        found = r.scalar("SELECT id FROM source WHERE id = :id", {"id": int(ref)})
+    elif "://" in ref:
+        from factdb.keys import normalize_url
+
+        _, key = normalize_url(ref, "SOURCE")
+        found = r.scalar("SELECT id FROM source WHERE key = :key", {"key": key})
+    if found is None:
+        raise NotFound("source", ref, "give its id or URL; see `factdb source list`")
+    return int(found)
 
 
-def show_source(session: Session, ref: str) -> dict[str, Any]:
-    source = get_source(session, ref)
-    [row] = list_sources(session, source.id)
+def show_source(conn: Conn, ref: str) -> dict[str, Any]:
+    r = Reader.of(conn)
+    source_id = source_ref(r, ref)
+    [row] = list_sources(r, source_id)
     assertions = _assertions_where(
-        session, "a.source_id = :id", {"id": source.id}, "a.claim_id, a.date, a.id"
+        r, "a.source_id = :id", {"id": source_id}, "a.claim_id, a.date, a.id"
     )
     return {**row, "assertion_list": assertions}
 
 
-def list_sanctions(session: Session, sanction_id: int | None = None) -> list[dict[str, Any]]:
+def list_sanctions(conn: Conn, sanction_id: int | None = None) -> list[dict[str, Any]]:
     """Every sanction (or one) with how many claims allege its violation."""
     where = "" if sanction_id is None else " WHERE s.id = :id"
-    sql = text(
-        "SELECT s.id, s.name, s.authority, s.adopted, s.adopted_precision, t.name AS target, "
+    rows = Reader.of(conn).rows(
+        "SELECT s.id, s.name, s.authority, s.adopted, s.adopted_precision, t.name, "
         "s.measures, s.url, (SELECT count(*) FROM claim_sanction AS cs "
-        "WHERE cs.sanction_id = s.id) AS claims "
+        "WHERE cs.sanction_id = s.id) "
         f"FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id{where} "
-        "ORDER BY s.name"
+        "ORDER BY s.name",
+        {} if sanction_id is None else {"id": sanction_id},
     )
-    out = []
-    for r in session.execute(sql, {"id": sanction_id}):
-        adopted = stored_text(r.adopted, r.adopted_precision)
-        out.append(
-            {
-                "id": r.id,
-                "name": r.name,
-                "authority": r.authority,
-                "adopted": adopted,
-                "target": r.target,
-                "measures": r.measures,
-                "url": r.url,
-                "claims": int(r.claims),
-            }
-        )
-    return out
+    return [
+        {
+            "id": sid,
+            "name": name,
+            "authority": authority,
+            "adopted": stored_text(adopted, precision),
+            "target": target,
+            "measures": measures,
+            "url": url,
+            "claims": int(claims),
+        }
+        for sid, name, authority, adopted, precision, target, measures, url, claims in rows
+    ]
 
 
-def show_sanction(session: Session, ref: str, filters: Filters | None = None) -> dict[str, Any]:
-    sanction = get_sanction(session, ref)
-    [row] = list_sanctions(session, sanction.id)
+def show_sanction(conn: Conn, ref: str, filters: Filters | None = None) -> dict[str, Any]:
+    r = Reader.of(conn)
+    sanction_id, name = sanction_ref(r, ref)
+    [row] = list_sanctions(r, sanction_id)
     base = filters or Filters()
-    base.sanction = sanction.name
-    return {**row, "claim_list": list_claims(session, base)}
+    base.sanction = name
+    return {**row, "claim_list": list_claims(r, base)}

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from sqlmodel import Session
-
 from factdb.csvsafe import escape_formula
 from factdb.errors import InvalidInput
 from factdb.queries import (
+    Conn,
     Filters,
     claims_with_rows,
     list_sources,
@@ -70,7 +69,7 @@ SOURCES_COLUMNS = ["source_id", "url", "outlet", "title", "published", "assertio
 
 
 def _claim_chunks(
-    session: Session, filters: Filters
+    session: Conn, filters: Filters
 ) -> Iterator[list[tuple[int, str, list[dict[str, Any]]]]]:
     """(id, text, counted assertion rows) of the matching claims, a chunk at a time."""
     ids = matching_claim_ids(session, filters)
@@ -82,7 +81,7 @@ def _who(items: list[dict[str, Any]]) -> str:
     return "; ".join(f"{a['actor']} ({a['stance']}, {a['date']})" for a in items)
 
 
-def side_by_side(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+def side_by_side(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
     for chunk in _claim_chunks(session, filters):
         out = []
         for cid, claim, counted in chunk:  # the queries already left out what does not count
@@ -108,7 +107,7 @@ def side_by_side(session: Session, filters: Filters) -> Iterator[list[dict[str, 
         yield out
 
 
-def matrix(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+def matrix(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
     """Claims × sides: each cell the side's latest stance (as of ``--as-of``)."""
     ordered = sides_in(session, filters)  # every chunk gets the same columns
     for chunk in _claim_chunks(session, filters):
@@ -129,7 +128,7 @@ def matrix(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]
         yield out
 
 
-def timeline(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+def timeline(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
     for chunk in timeline_chunks(session, filters):
         yield [
             {
@@ -158,7 +157,7 @@ def timeline(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]
         ]
 
 
-def sources(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
     del filters  # sources are listed whole; their counts are over all assertions
     yield [
         {
@@ -174,7 +173,7 @@ def sources(session: Session, filters: Filters) -> Iterator[list[dict[str, Any]]
     ]
 
 
-REPORTS: dict[str, Callable[[Session, Filters], Iterator[list[dict[str, Any]]]]] = {
+REPORTS: dict[str, Callable[[Conn, Filters], Iterator[list[dict[str, Any]]]]] = {
     "side-by-side": side_by_side,
     "matrix": matrix,
     "timeline": timeline,
@@ -190,7 +189,7 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def write_report(session: Session, name: str, filters: Filters, out: TextIO) -> int:
+def write_report(session: Conn, name: str, filters: Filters, out: TextIO) -> int:
     """Write report ``name`` as CSV to ``out``; returns the number of data rows."""
     import pandas as pd
 

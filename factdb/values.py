@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from factdb.dates import DateFormatError, PartialDate, parse_partial
 from factdb.errors import InvalidInput
-from factdb.models import ActorKind, Stance
+from factdb.vocabulary import ActorKind, Stance
 
 E = TypeVar("E", bound=StrEnum)
 

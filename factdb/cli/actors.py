@@ -100,7 +100,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from factdb.queries import list_actors
 
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         rows = list_actors(session)
     render.emit(
         rows,
@@ -131,7 +131,7 @@ def show(
     from factdb.queries import show_actor
 
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         data = show_actor(session, actor)
     render.emit(data, fmt, _show_table, csv_records=lambda d: d["assertions"])
 

@@ -56,7 +56,7 @@ def report(
         raise InvalidInput("NAME", f"{name!r} is not a report; use one of {', '.join(REPORTS)}")
     filters = build_filters(ctx.params)
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         if output == "-":
             rows = write_report(session, name, filters, sys.stdout)
             sys.stdout.flush()

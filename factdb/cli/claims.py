@@ -140,7 +140,7 @@ def list_(
 
     filters = build_filters(ctx.params)
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         rows = list_claims(session, filters)
     render.emit(rows, fmt, lambda data: claims_table(data, as_of))
 
@@ -196,7 +196,7 @@ def show(
 
     when = parse_optional_date(as_of, "--as-of")
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         data = show_claim(session, claim_id, as_of=when, include_retracted=include_retracted)
     render.emit(data, fmt, show_table, csv_records=_show_csv)
 

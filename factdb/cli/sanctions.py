@@ -65,7 +65,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from factdb.queries import list_sanctions
 
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         rows = list_sanctions(session)
     render.emit(rows, fmt, lambda d: render.records_table(d, COLUMNS, empty="no sanctions yet"))
 
@@ -80,7 +80,7 @@ def show(
     from factdb.queries import show_sanction
 
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         data = show_sanction(session, sanction)
     render.emit(
         data,

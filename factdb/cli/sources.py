@@ -57,7 +57,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from factdb.queries import list_sources
 
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         rows = list_sources(session)
     render.emit(
         rows,
@@ -76,7 +76,7 @@ def show(
     from factdb.queries import show_source
 
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         data = show_source(session, source)
     render.emit(
         data,

@@ -12,6 +12,8 @@ from factdb.config import DatabaseTarget, resolve
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from factdb.reader import Reader
+
 T = TypeVar("T")
 
 
@@ -31,6 +33,21 @@ class State:
         target = self.target()
         db.ensure_schema(target)
         with db.session_scope(target, write=write, bulk=bulk) as session:
+            yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Session | Reader]:
+        """For reads: straight on the driver when the database is there at the expected schema
+        (no SQLAlchemy to import: ``show`` and ``list`` start fast), otherwise a read session,
+        which creates a new SQLite database at head or says what is wrong, as every command
+        does."""
+        from factdb.reader import open_reader
+
+        with open_reader(self.target()) as reader:
+            if reader is not None:
+                yield reader
+                return
+        with self.session(write=False) as session:
             yield session
 
     def transact(self, work: Callable[[Session], T], *, bulk: bool = False) -> T:

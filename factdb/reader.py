@@ -1,0 +1,175 @@
+"""Read-only SQL on the driver's own connection, for ``factdb.queries``.
+
+``show`` and ``list`` are what users run most, and a whole ``factdb show`` process used to
+spend three quarters of its time importing SQLAlchemy and SQLModel (issue 6). So the reads run
+on a ``Reader``: a DB-API connection (``sqlite3`` or ``psycopg``) with one spelling of SQL for
+both backends:
+
+- parameters are written ``:name`` (``%(name)s`` for psycopg is derived once per statement);
+- a list of ids is matched with ``reader.member(column, name)``: ``json_each`` on SQLite,
+  ``= ANY(array)`` on PostgreSQL, so a statement's text does not change with the list's length
+  (each backend then reuses its prepared statement);
+- dates are passed as ``datetime.date`` and sent as ISO text to SQLite.
+
+A ``Reader`` comes either from a session (``Reader.of(session)``: the same connection and
+transaction, for the reports, the export and the tests) or from ``open_reader`` (the fast path
+of the CLI: no SQLAlchemy at all, a read-only transaction on a database already at the
+expected schema; anything else falls back to the full path, which creates, explains or
+refuses exactly as before).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from factdb.config import BUSY_TIMEOUT_MS, SCHEMA_HEAD, DatabaseTarget
+from factdb.errors import DatabaseBusy, DatabaseError, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class Reader:
+    """Read-only queries on one DB-API connection, in the caller's transaction."""
+
+    def __init__(self, conn: Any, dialect: str) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self._sql: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, source: Session | Reader) -> Reader:
+        """The reader of a session (its connection, its transaction), or the reader itself."""
+        if isinstance(source, Reader):
+            return source
+        conn = source.connection()
+        return cls(conn.connection.driver_connection, conn.dialect.name)
+
+    @property
+    def postgresql(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def member(self, column: str, name: str) -> str:
+        """SQL: ``column`` is one of the ids in list parameter ``name``."""
+        if self.postgresql:
+            return f"{column} = ANY(:{name})"
+        return f"{column} IN (SELECT value FROM json_each(:{name}))"
+
+    def _prepare(self, sql: str) -> str:
+        prepared = self._sql.get(sql)
+        if prepared is None:
+            prepared = _PARAM.sub(r"%(\1)s", sql.replace("%", "%%")) if self.postgresql else sql
+            self._sql[sql] = prepared
+        return prepared
+
+    def _params(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.postgresql:
+            return params
+        out = {}
+        for key, value in params.items():
+            if isinstance(value, list | tuple):
+                value = json.dumps(list(value))
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            out[key] = value
+        return out
+
+    def rows(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Every row of a query, as tuples."""
+        cur = self.conn.cursor()
+        try:
+            cur.execute(self._prepare(sql), self._params(params or {}))
+            return list(cur.fetchall())
+        except Exception as exc:
+            raise _driver_error(exc) from None
+        finally:
+            cur.close()
+
+    def first(self, sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        row = self.first(sql, params)
+        return None if row is None else row[0]
+
+
+def _driver_error(exc: Exception) -> Exception:
+    """A driver error as the one line the CLI prints; anything else unchanged."""
+    module = type(exc).__module__
+    if not (module.startswith("sqlite3") or module.startswith("psycopg")):
+        return exc
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if "database is locked" in first.lower() or "database is busy" in first.lower():
+        return DatabaseBusy()
+    return DatabaseError(first)
+
+
+@contextmanager
+def open_reader(target: DatabaseTarget) -> Iterator[Reader | None]:
+    """A reader straight on the driver, in a read-only transaction, when the database is
+    there and at the expected schema; ``None`` otherwise (the caller takes the full path)."""
+    if target.backend == "sqlite":
+        conn = _sqlite(target)
+        dialect = "sqlite"
+    else:
+        conn = _postgresql(target)
+        dialect = "postgresql"
+    if conn is None:
+        yield None
+        return
+    try:
+        reader = Reader(conn, dialect)
+        try:
+            revision = reader.scalar("SELECT version_num FROM alembic_version")
+        except (DatabaseError, DatabaseBusy):
+            revision = None
+        if revision != SCHEMA_HEAD:
+            conn.rollback()
+            yield None
+            return
+        yield reader
+        conn.rollback()
+    finally:
+        conn.close()
+
+
+def _sqlite(target: DatabaseTarget) -> Any:
+    import sqlite3
+
+    path = target.sqlite_path
+    if path is None or not path.is_file():
+        return None
+    try:
+        # mode=rw: never creates a file; query_only: never writes, whatever the SQL.
+        conn = sqlite3.connect(
+            f"file:{path}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        )
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("BEGIN DEFERRED")  # one snapshot for every query of the command
+    except sqlite3.Error:
+        return None
+    return conn
+
+
+def _postgresql(target: DatabaseTarget) -> Any:
+    import psycopg
+
+    try:
+        conn = psycopg.connect(
+            target.url.replace("postgresql+psycopg://", "postgresql://", 1),
+            connect_timeout=10,
+            application_name="factdb",
+        )
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or ["cannot connect"])[0]
+        raise DatabaseUnavailable(target.redacted, first) from None
+    conn.read_only = True
+    return conn

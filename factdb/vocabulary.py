@@ -1,0 +1,42 @@
+"""The closed sets of the domain (DESIGN.md): the stance scale and its polarity, actor kinds.
+
+Kept apart from ``factdb.models`` so that the read path of ``show`` and ``list`` can use them
+without importing SQLAlchemy and SQLModel (start-up time, issue 6); ``factdb.models``
+re-exports them for the tables' CHECK constraints.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Stance(StrEnum):
+    """The ordered stance scale of DESIGN.md; ``polarity`` rolls stances up into sides."""
+
+    asserts = "asserts"
+    supports = "supports"
+    neutral = "neutral"
+    disputes = "disputes"
+    denies = "denies"
+
+    @property
+    def polarity(self) -> int:
+        return POLARITY[self]
+
+
+POLARITY: dict[Stance, int] = {
+    Stance.asserts: 2,
+    Stance.supports: 1,
+    Stance.neutral: 0,
+    Stance.disputes: -1,
+    Stance.denies: -2,
+}
+
+
+class ActorKind(StrEnum):
+    state = "state"
+    government = "government"
+    person = "person"
+    media = "media"
+    organization = "organization"
+    other = "other"
