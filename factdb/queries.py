@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 Conn: TypeAlias = "Session | Reader"
 """What every read takes: a session (its connection and transaction) or a reader."""
 
+COMMON_QUOTE_HITS = 1000
+"""From this many matching quotes on, a word is common: ``list --search`` with a limit then
+walks the claims in order instead of resolving every match (``_search``)."""
 POSITIVE = "('asserts', 'supports')"
 NEGATIVE = "('disputes', 'denies')"
 
@@ -249,13 +252,26 @@ def _search(filters: Filters, q: _Sql, counted: str) -> None:
             "(SELECT qa.claim_id FROM assertion AS qa WHERE to_tsvector('simple', "
             f"coalesce(qa.quote, '')) @@ to_tsquery('simple', :fts) AND {quoted}))"
         )
+        return
+    q.params["fts"] = " ".join(f'"{w}"*' for w in words)
+    quote_hits = "SELECT rowid FROM quote_fts WHERE quote_fts MATCH :fts"
+    common = filters.limit is not None and (
+        q.r.scalar(f"SELECT count(*) FROM ({quote_hits} LIMIT {COMMON_QUOTE_HITS})", q.params)
+        == COMMON_QUOTE_HITS
+    )
+    if common:
+        # A common word with a limit: walk the claims in id order and stop at the limit,
+        # checking each claim's quotes against the matching quote ids (measured at 1M
+        # assertions: 13 ms instead of 78 ms for a word in 15% of the claims).
+        quotes = f"EXISTS (SELECT 1 FROM assertion AS qa WHERE qa.claim_id = c.id AND {quoted} "
+        quotes += f"AND qa.id IN ({quote_hits}))"
     else:
-        q.params["fts"] = " ".join(f'"{w}"*' for w in words)
-        q.where.append(
-            "(c.id IN (SELECT rowid FROM claim_fts WHERE claim_fts MATCH :fts) OR c.id IN "
-            "(SELECT qa.claim_id FROM assertion AS qa WHERE qa.id IN (SELECT rowid FROM "
-            f"quote_fts WHERE quote_fts MATCH :fts) AND {quoted}))"
-        )
+        # A rare word (or every match wanted): from the few matching quotes to their claims.
+        quotes = f"c.id IN (SELECT qa.claim_id FROM assertion AS qa WHERE qa.id IN ({quote_hits})"
+        quotes += f" AND {quoted})"
+    q.where.append(
+        f"(c.id IN (SELECT rowid FROM claim_fts WHERE claim_fts MATCH :fts) OR {quotes})"
+    )
 
 
 # --- assertions ------------------------------------------------------------------------------
@@ -310,18 +326,27 @@ def sides_of(conn: Conn, actor_ids: Iterable[int]) -> dict[int, tuple[int, str]]
     if not wanted:
         return {}
     r = Reader.of(conn)
-    found: dict[int, tuple[int, str]] = {}
-    for actor_id, node, name, parent in r.rows(
-        "WITH RECURSIVE up(actor_id, node, parent, depth) AS ("
-        " SELECT id, id, part_of_id, 0 FROM actor WHERE " + r.member("id", "ids") + " UNION ALL"
-        " SELECT up.actor_id, a.id, a.part_of_id, up.depth + 1 FROM up"
-        " JOIN actor AS a ON a.id = up.parent WHERE up.depth < 64)"
-        " SELECT up.actor_id, up.node, a.name, up.parent FROM up"
-        " JOIN actor AS a ON a.id = up.node ORDER BY up.actor_id, up.depth",
-        {"ids": wanted},
-    ):
-        if parent is None or int(actor_id) not in found:
-            found[int(actor_id)] = (int(node), name)
+    # Only the top of each walk comes back; an actor whose walk found no top (a cycle, or
+    # deeper than 64) is its own side, as in the view.
+    found = {
+        int(actor_id): (int(node), name)
+        for actor_id, node, name in r.rows(
+            "WITH RECURSIVE up(actor_id, node, parent, depth) AS ("
+            " SELECT id, id, part_of_id, 0 FROM actor WHERE " + r.member("id", "ids") + " UNION ALL"
+            " SELECT up.actor_id, a.id, a.part_of_id, up.depth + 1 FROM up"
+            " JOIN actor AS a ON a.id = up.parent WHERE up.depth < 64)"
+            " SELECT up.actor_id, up.node, a.name FROM up"
+            " JOIN actor AS a ON a.id = up.node WHERE up.parent IS NULL",
+            {"ids": wanted},
+        )
+    }
+    if len(found) < len(wanted):
+        names = dict(
+            r.rows("SELECT id, name FROM actor WHERE " + r.member("id", "ids"), {"ids": wanted})
+        )
+        for actor_id in wanted:
+            if actor_id not in found and actor_id in names:
+                found[actor_id] = (actor_id, names[actor_id])
     return found
 
 
@@ -364,7 +389,7 @@ def _resolve(r: Reader, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
         d.update(
             side_id=side_id,
             side=side,
-            polarity=POLARITY[Stance(d["stance"])],
+            polarity=POLARITY[d["stance"]],
             date=date,
             date_start=start,
             source_published=stored_text(d["published"], d["published_precision"]),
@@ -663,7 +688,7 @@ def _summary_rows(
                 "actor": actor,
                 "side": sides.get(actor_id, (actor_id, actor))[1],
                 "stance": stance,
-                "polarity": POLARITY[Stance(stance)],
+                "polarity": POLARITY[stance],
                 "date": text_,
                 "date_start": start,
             }
