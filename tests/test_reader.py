@@ -35,7 +35,8 @@ def test_one_spelling_of_parameters_lists_and_dates(seeded_cli, target) -> None:
             "SELECT count(*) FROM assertion WHERE date <= :d", {"d": dt.date(2023, 7, 31)}
         )
         assert dated == r.scalar("SELECT count(*) FROM assertion")
-        with pytest.raises(DatabaseError, match="^database error: (no such table|relation .* does not exist)"):
+        missing = "^database error: (no such table|relation .* does not exist)"
+        with pytest.raises(DatabaseError, match=missing):
             r.rows("SELECT * FROM no_such_table")
 
 
@@ -53,7 +54,12 @@ def test_reader_of_a_session_shares_its_transaction(target) -> None:  # type: ig
     with db.session_scope(target, write=True) as session:
         from sqlalchemy import text
 
-        session.execute(text("INSERT INTO claim (text, text_key, created_at) VALUES ('uncommitted', 'u', CURRENT_TIMESTAMP)"))
+        session.execute(
+            text(
+                "INSERT INTO claim (text, text_key, created_at) "
+                "VALUES ('uncommitted', 'u', CURRENT_TIMESTAMP)"
+            )
+        )
         assert Reader.of(session).scalar("SELECT text FROM claim") == "uncommitted"
         session.rollback()
 
