@@ -26,6 +26,7 @@ from factdb.config import SCHEMA_HEAD as SCHEMA_HEAD
 from factdb.config import DatabaseTarget
 from factdb.errors import DatabaseBusy, DatabaseUnavailable, SchemaError
 from factdb.models import TABLES
+from factdb.reader import PG_OPTIONS
 
 T = TypeVar("T")
 _engines: dict[tuple[str, bool, bool], Engine] = {}
@@ -77,7 +78,11 @@ def get_engine(target: DatabaseTarget, *, migrating: bool = False, bulk: bool = 
         else:
             engine = create_engine(
                 target.url,
-                connect_args={"connect_timeout": 10, "application_name": "factdb"},
+                connect_args={
+                    "connect_timeout": 10,
+                    "application_name": "factdb",
+                    "options": PG_OPTIONS,
+                },
                 pool_pre_ping=False,
             )
         _engines[key] = engine

@@ -33,6 +33,12 @@ from factdb.errors import DatabaseBusy, DatabaseError, DatabaseUnavailable
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+PG_OPTIONS = "-c plan_cache_mode=force_custom_plan -c jit=off"
+"""psycopg prepares a statement run five times; PostgreSQL then plans it once for any
+parameters, which for ``list`` (a list of ids, a limit) chose plans 10× slower than planning
+with the values at hand (measured on the benchmark database): planning each time costs less.
+JIT compilation took 9 ms for a side walk that runs in 1.5 ms: off."""
+
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -91,6 +97,22 @@ class Reader:
             raise _driver_error(exc) from None
         finally:
             cur.close()
+
+    def batch(self, statements: list[tuple[str, dict[str, Any]]]) -> list[list[tuple[Any, ...]]]:
+        """The rows of several independent queries, in order. PostgreSQL gets them in one
+        round trip (pipeline mode), which is most of the cost of a small read there."""
+        if not self.postgresql or len(statements) < 2:
+            return [self.rows(sql, params) for sql, params in statements]
+        try:
+            with self.conn.pipeline():
+                cursors = []
+                for sql, params in statements:
+                    cur = self.conn.cursor()
+                    cur.execute(self._prepare(sql), params)
+                    cursors.append(cur)
+                return [list(cur.fetchall()) for cur in cursors]
+        except Exception as exc:
+            raise _driver_error(exc) from None
 
     def first(self, sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
         found = self.rows(sql, params)
@@ -167,6 +189,7 @@ def _postgresql(target: DatabaseTarget) -> Any:
             target.url.replace("postgresql+psycopg://", "postgresql://", 1),
             connect_timeout=10,
             application_name="factdb",
+            options=PG_OPTIONS,
         )
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or ["cannot connect"])[0]
