@@ -294,27 +294,6 @@ DETAIL_COLUMNS = (
 # actor's side with a recursive walk over the whole hierarchy on each query, while here only
 # the actors at hand are walked up (``sides_of``), which keeps ``show`` and ``list`` fast at a
 # million assertions (issue 6). tests/test_queries.py checks that both give the same rows.
-_BASE_NAMES = (
-    "assertion_id",
-    "claim_id",
-    "claim",
-    "actor_id",
-    "actor",
-    "actor_kind",
-    "stance",
-    "date_start",
-    "date_precision",
-    "source_id",
-    "source_url",
-    "outlet",
-    "source_title",
-    "published",
-    "published_precision",
-    "quote",
-    "recorded_at",
-    "retracted_at",
-    "retraction_reason",
-)
 _BASE_SELECT = (
     "SELECT a.id, a.claim_id, c.text, a.actor_id, ac.name, ac.kind, a.stance, a.date, "
     "a.date_precision, a.source_id, s.url, s.outlet, s.title, s.published, "
@@ -409,22 +388,61 @@ def _resolve(
     sides: dict[int, tuple[int, str]],
     vias: dict[int, list[str]],
 ) -> list[dict[str, Any]]:
-    """Complete base rows into ``assertion_detail`` rows, then into data (``_detail``)."""
+    """Base rows (``_BASE_SELECT``) with their sides and via chains, as the data of
+    ``_detail``: the ``assertion_detail`` rows, built here in one step (this is the inner
+    loop of ``show`` and the reports; tests/test_queries.py holds both to the view)."""
     out = []
-    for row in rows:
-        d = dict(zip(_BASE_NAMES, row, strict=True))
-        start, date = _date_text(d["date_start"], d["date_precision"])
-        side_id, side = sides.get(int(d["actor_id"]), (d["actor_id"], d["actor"]))
-        d.update(
-            side_id=side_id,
-            side=side,
-            polarity=POLARITY[d["stance"]],
-            date=date,
-            date_start=start,
-            source_published=stored_text(d["published"], d["published_precision"]),
-            via="; ".join(vias.get(int(d["assertion_id"]), [])) or None,
+    for (
+        aid,
+        claim_id,
+        claim,
+        actor_id,
+        actor,
+        kind,
+        stance,
+        date,
+        precision,
+        source_id,
+        url,
+        outlet,
+        title,
+        published,
+        published_precision,
+        quote,
+        recorded_at,
+        retracted_at,
+        reason,
+    ) in rows:
+        start, text_ = _date_text(date, precision)
+        side = sides.get(actor_id)
+        out.append(
+            {
+                "id": aid,
+                "claim_id": claim_id,
+                "claim": claim,
+                "actor": actor,
+                "actor_kind": kind,
+                "side": actor if side is None else side[1],
+                "stance": stance,
+                "polarity": POLARITY[stance],
+                "date": text_,
+                "date_start": start.isoformat(),
+                "date_precision": precision,
+                "source": {
+                    "id": source_id,
+                    "url": url,
+                    "outlet": outlet,
+                    "title": title,
+                    "published": stored_text(published, published_precision),
+                },
+                "via": vias.get(aid, []),
+                "quote": quote,
+                "recorded_at": _timestamp(recorded_at),
+                "retracted": retracted_at is not None,
+                "retracted_at": _timestamp(retracted_at),
+                "retraction_reason": reason,
+            }
         )
-        out.append(_detail(d))
     return out
 
 
@@ -540,10 +558,16 @@ def _iso(value: Any) -> str | None:
 
 
 def _timestamp(value: Any) -> str | None:
-    """UTC timestamps as ISO 8601 with offset; SQLite hands them back as naive text."""
+    """UTC timestamps as ISO 8601 with offset; SQLite hands them back as naive text (an
+    import stamps every row alike, so the text form is cached)."""
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
+        return _timestamp_text(value)
     return _iso(value)
+
+
+@lru_cache(maxsize=1024)
+def _timestamp_text(value: str) -> str | None:
+    return _iso(dt.datetime.fromisoformat(value))
 
 
 def _detail(row: dict[str, Any]) -> dict[str, Any]:
