@@ -28,7 +28,6 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlmodel import Session
 
 from factdb import actors as actors_mod
-from factdb.csvsafe import escape_formula
 from factdb.dates import PartialDate, stored_text
 from factdb.errors import FactdbError, InvalidInput
 from factdb.keys import (
@@ -53,7 +52,7 @@ from factdb.models import (
     table_of,
     utcnow,
 )
-from factdb.queries import Filters, export_assertions, export_claims
+from factdb.queries import Conn, Filters, export_assertions, export_claims, export_flat
 from factdb.sanctions import add_sanction, find_sanction
 from factdb.sources import get_or_create_source
 from factdb.values import parse_kind, parse_optional_date, parse_stance
@@ -784,32 +783,13 @@ def _grouped(session: Session, sql: str, ids: list[int]) -> dict[int, list[str]]
     return out
 
 
-def export_csv(session: Session, filters: Filters, out: TextIO) -> int:
+def export_csv(session: Conn, filters: Filters, out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     count = 0
-    for r in _assertion_stream(session, filters):
-        if r["retracted_at"] is not None and not filters.include_retracted:
-            continue  # the flat format has no retraction columns; JSON Lines carries them
-        writer.writerow(
-            [
-                escape_formula(v)
-                for v in (
-                    r["claim"],
-                    r["actor"],
-                    r["stance"],
-                    stored_text(r["date"], r["date_precision"]),
-                    r["source_url"] or "",
-                    r["outlet"] or "",
-                    r["title"] or "",
-                    r["quote"] or "",
-                    "; ".join(r["via"]),
-                    "; ".join(r["tags"]),
-                    "; ".join(r["violates"]),
-                )
-            ]
-        )
-        count += 1
+    for chunk in export_flat(session, filters, BATCH):
+        writer.writerows(chunk)
+        count += len(chunk)
     return count
 
 

@@ -891,6 +891,78 @@ def export_assertions(
         q.params["last_id"] = ids[-1]
 
 
+def _csv_text(expr: str) -> str:
+    """SQL: text ``expr`` as ``csvsafe.escape_formula`` writes it into CSV (NULL as empty),
+    so the flat export does no per-cell work in Python."""
+    from factdb.csvsafe import FORMULA_START
+
+    starts = ", ".join("'" + c.replace("'", "''") + "'" for c in FORMULA_START)
+    return (
+        f"CASE WHEN substr({expr}, 1, 1) IN ({starts}) THEN '''' || {expr} "
+        f"ELSE coalesce({expr}, '') END"
+    )
+
+
+def export_flat(
+    conn: Conn, filters: Filters, chunk_size: int = 20_000
+) -> Iterator[list[tuple[str, ...]]]:
+    """The rows of the flat CSV interchange format (``interchange.CSV_COLUMNS``) for the
+    matching claims, formula-escaped, in assertion id order and bounded chunks. Retracted
+    assertions only with ``include_retracted`` (the flat format has no retraction columns)."""
+    from factdb.csvsafe import escape_formula
+
+    r = Reader.of(conn)
+    q = _Sql(r)
+    where = _counted(
+        Filters(
+            as_of=filters.as_of,
+            since=filters.since,
+            until=filters.until,
+            include_retracted=filters.include_retracted,
+        ),
+        "a",
+        q,
+    )
+    _claim_conditions(Filters(**{**filters.__dict__, "limit": None}), q)
+    if q.where:
+        claims = " AND ".join(q.where)
+        where += f" AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE {claims})"
+    q.params["last_id"], q.params["chunk"] = 0, chunk_size
+    sql = (
+        f"SELECT a.id, a.claim_id, {_csv_text('c.text')}, {_csv_text('ac.name')}, a.stance, "
+        f"{_csv_text('s.url')}, {_csv_text('s.outlet')}, {_csv_text('s.title')}, "
+        f"{_csv_text('a.quote')}, a.date, a.date_precision "
+        "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
+        "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id "
+        f"WHERE {where} AND a.id > :last_id ORDER BY a.id LIMIT :chunk"
+    )
+
+    def joined(lists: dict[int, list[str]]) -> dict[int, str]:
+        return {key: str(escape_formula("; ".join(values))) for key, values in lists.items()}
+
+    while True:
+        rows = q.rows(sql)
+        if not rows:
+            return
+        ids = [row[0] for row in rows]
+        claim_ids = sorted({row[1] for row in rows})
+        vias = joined(_vias_of(r, ids))
+        tags = joined(claim_tags(r, claim_ids))
+        violates = joined(claim_violations(r, claim_ids))
+        yield [
+            (
+                *texts[:3],
+                _date_text(date, precision)[1],
+                *texts[3:],
+                vias.get(aid, ""),
+                tags.get(claim_id, ""),
+                violates.get(claim_id, ""),
+            )
+            for aid, claim_id, *texts, date, precision in rows
+        ]
+        q.params["last_id"] = ids[-1]
+
+
 def export_claims(
     conn: Conn, filters: Filters, chunk_size: int = 20_000
 ) -> Iterator[list[tuple[int, str, list[str], list[str]]]]:
