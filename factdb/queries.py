@@ -483,26 +483,43 @@ def sides_in(conn: Conn, filters: Filters) -> list[str]:
     return sorted({side for _, side in sides_of(q.r, actor_ids).values()})
 
 
+TIMELINE_COLUMNS = (
+    "assertion_id, claim_id, claim, actor_id, actor, actor_kind, stance, date, date_precision, "
+    "source_id, source_url, outlet, source_title, published, published_precision, quote, "
+    "recorded_at, retracted_at, retraction_reason"
+).split(", ")
+"""The columns of the rows of ``timeline_chunks`` (those of ``_BASE_SELECT``)."""
+
+
+@dataclass
+class TimelineChunk:
+    rows: list[tuple[Any, ...]]
+    """Base rows, columns as in ``TIMELINE_COLUMNS``."""
+    sides: dict[int, tuple[int, str]]
+    """{actor id: (side id, side name)} for the actors of these rows."""
+    vias: dict[int, list[str]]
+    """{assertion id: via chain} for the rows that have one."""
+
+
 def timeline_chunks(
     conn: Conn, filters: Filters, chunk_size: int = 20_000
-) -> Iterator[list[dict[str, Any]]]:
-    """Every counted assertion of the matching claims in date order, in bounded chunks
-    (keyset pagination on (date, id), so memory stays flat)."""
+) -> Iterator[TimelineChunk]:
+    """Every counted assertion of the matching claims in date order, text formula-escaped
+    for CSV (``_csv_text``), in bounded chunks read from one ordered query as they are
+    consumed (no index orders assertions by date, so paging by (date, id) sorted the whole
+    table once per page: 80 s at a million rows)."""
     q, scope = _assertion_scope(conn, filters)
-    q.params["chunk"] = chunk_size
-    last: tuple[Any, int] | None = None
-    while True:
-        page = ""
-        if last is not None:
-            q.params["last_date"], q.params["last_id"] = last
-            page = " AND (a.date > :last_date OR (a.date = :last_date AND a.id > :last_id))"
-        rows = q.rows(f"{_BASE_SELECT} WHERE {scope}{page} ORDER BY a.date, a.id LIMIT :chunk")
-        if not rows:
-            return
-        last = (_as_date(rows[-1][7]), int(rows[-1][0]))
-        yield _resolve_rows(q.r, rows)
-        if len(rows) < chunk_size:
-            return
+    select = _BASE_SELECT
+    for column in ("c.text", "ac.name", "s.url", "s.outlet", "s.title", "a.quote"):
+        select = select.replace(f" {column},", f" {_csv_text(column)},", 1)
+    select = select.replace(" a.retraction_reason ", f" {_csv_text('a.retraction_reason')} ", 1)
+    sql = f"{select} WHERE {scope} ORDER BY a.date, a.id"
+    for rows in q.r.stream(sql, q.params, chunk_size):
+        yield TimelineChunk(
+            rows,
+            sides_of(q.r, (row[3] for row in rows)),
+            _vias_of(q.r, [int(row[0]) for row in rows]),
+        )
 
 
 def _assertions_where(

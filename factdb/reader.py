@@ -49,6 +49,7 @@ class Reader:
         self.conn = conn
         self.dialect = dialect
         self._sql: dict[str, str] = {}
+        self._streams = 0
 
     @classmethod
     def of(cls, source: Session | Reader) -> Reader:
@@ -93,6 +94,29 @@ class Reader:
         try:
             cur.execute(self._prepare(sql), self._params(params or {}))
             return list(cur.fetchall())
+        except Exception as exc:
+            raise _driver_error(exc) from None
+        finally:
+            cur.close()
+
+    def stream(
+        self, sql: str, params: dict[str, Any] | None = None, size: int = 20_000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of one query in chunks of ``size``, read as they are consumed: one sort
+        for an ordered report instead of one per page (PostgreSQL: a server-side cursor)."""
+        if self.postgresql:
+            self._streams += 1
+            cur = self.conn.cursor(name=f"factdb_stream_{self._streams}")
+            cur.itersize = size
+        else:
+            cur = self.conn.cursor()
+        try:
+            cur.execute(self._prepare(sql), self._params(params or {}))
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    return
+                yield list(rows)
         except Exception as exc:
             raise _driver_error(exc) from None
         finally:

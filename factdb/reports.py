@@ -7,13 +7,17 @@ pandas is imported inside the functions: the CLI must start without it (DESIGN.m
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
-from factdb.csvsafe import escape_formula
+from factdb.csvsafe import FORMULA_START, escape_formula
 from factdb.errors import InvalidInput
+from factdb.queries import (
+    TIMELINE_COLUMNS as TIMELINE_RAW_COLUMNS,
+)
 from factdb.queries import (
     Conn,
     Filters,
+    _timestamp,
     claims_with_rows,
     list_sources,
     matching_claim_ids,
@@ -128,33 +132,67 @@ def matrix(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
         yield out
 
 
-def timeline(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+def timeline(session: Conn, filters: Filters) -> Iterator[pd.DataFrame]:
+    """Every counted assertion in date order, built column by column (a million rows: no
+    Python loop per row or per cell)."""
+    import pandas as pd
+
+    from factdb.vocabulary import POLARITY
+
+    polarity = {stance.value: value for stance, value in POLARITY.items()}
     for chunk in timeline_chunks(session, filters):
-        yield [
+        raw = pd.DataFrame(chunk.rows, columns=TIMELINE_RAW_COLUMNS, dtype=object)
+        side = raw["actor_id"].map({k: escape_formula(v[1]) for k, v in chunk.sides.items()})
+        frame = pd.DataFrame(
             {
-                "assertion_id": a["id"],
-                "date": a["date"],
-                "date_precision": a["date_precision"],
-                "claim_id": a["claim_id"],
-                "claim": a["claim"],
-                "actor": a["actor"],
-                "actor_kind": a["actor_kind"],
-                "side": a["side"],
-                "stance": a["stance"],
-                "polarity": a["polarity"],
-                "via": "; ".join(a["via"]),
-                "quote": a["quote"],
-                "source_url": a["source"]["url"],
-                "outlet": a["source"]["outlet"],
-                "source_title": a["source"]["title"],
-                "source_published": a["source"]["published"],
-                "recorded_at": a["recorded_at"],
-                "retracted": a["retracted"],
-                "retracted_at": a["retracted_at"],
-                "retraction_reason": a["retraction_reason"],
-            }
-            for a in chunk
-        ]
+                "assertion_id": raw["assertion_id"].astype("int64"),
+                "date": _partial_dates(raw["date"], raw["date_precision"]),
+                "date_precision": raw["date_precision"],
+                "claim_id": raw["claim_id"].astype("int64"),
+                "claim": raw["claim"],
+                "actor": raw["actor"],
+                "actor_kind": raw["actor_kind"],
+                "side": side.where(side.notna(), raw["actor"]),
+                "stance": raw["stance"],
+                "polarity": raw["stance"].map(polarity),
+                "via": raw["assertion_id"]
+                .map({k: escape_formula("; ".join(v)) for k, v in chunk.vias.items()})
+                .astype(object)
+                .fillna(""),
+                "quote": raw["quote"],
+                "source_url": raw["source_url"],
+                "outlet": raw["outlet"],
+                "source_title": raw["source_title"],
+                "source_published": _partial_dates(raw["published"], raw["published_precision"]),
+                "recorded_at": _timestamps(raw["recorded_at"]),
+                "retracted": raw["retracted_at"].notna(),
+                "retracted_at": _timestamps(raw["retracted_at"]),
+                "retraction_reason": raw["retraction_reason"],
+            },
+            columns=TIMELINE_COLUMNS,
+        )
+        frame.attrs["escaped"] = True  # text escaped by the query, names above
+        yield frame
+
+
+def _partial_dates(dates: pd.Series, precisions: pd.Series) -> pd.Series:
+    """Stored dates printed as given (``dates.format_partial``), column-wise; SQLite hands
+    back ISO text, PostgreSQL dates, so both become ISO text first."""
+    import pandas as pd
+
+    text = dates.map(_iso_text, na_action="ignore")
+    cut = precisions.map(_PRECISION_LENGTH)
+    return pd.Series(
+        [t[: int(n)] if isinstance(t, str) else None for t, n in zip(text, cut, strict=True)],
+        index=dates.index,
+        dtype=object,
+    )
+
+
+def _timestamps(values: pd.Series) -> pd.Series:
+    """UTC timestamps as ISO 8601 with offset, each distinct value converted once."""
+    distinct = {v: _timestamp(v) for v in values.dropna().unique()}
+    return values.map(distinct, na_action="ignore")
 
 
 def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
@@ -173,7 +211,15 @@ def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
     ]
 
 
-REPORTS: dict[str, Callable[[Conn, Filters], Iterator[list[dict[str, Any]]]]] = {
+_PRECISION_LENGTH = {"year": 4, "month": 7, "day": 10}
+
+
+def _iso_text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value.isoformat())
+
+
+Records: TypeAlias = "list[dict[str, Any]] | pd.DataFrame"
+REPORTS: dict[str, Callable[[Conn, Filters], Iterator[Records]]] = {
     "side-by-side": side_by_side,
     "matrix": matrix,
     "timeline": timeline,
@@ -182,10 +228,21 @@ REPORTS: dict[str, Callable[[Conn, Filters], Iterator[list[dict[str, Any]]]]] = 
 
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Escape formula-like text cells; numbers, booleans and dates are left alone."""
+    """Escape formula-like text cells, column-wise; numbers, booleans and dates are left
+    alone (``csvsafe.escape_formula``)."""
+    from pandas.api.types import infer_dtype
+
     for column in frame.columns:
-        if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
-            frame[column] = frame[column].map(escape_formula)
+        values = frame[column]
+        if not (values.dtype == object or str(values.dtype).startswith("str")):
+            continue
+        kind = infer_dtype(values, skipna=True)
+        if kind == "string":
+            risky = values.str.startswith(FORMULA_START).fillna(False).astype(bool)
+            if risky.any():
+                frame[column] = values.where(~risky, "'" + values.astype(object).where(risky, ""))
+        elif kind not in ("empty", "integer", "floating", "boolean"):
+            frame[column] = values.map(escape_formula)
     return frame
 
 
@@ -204,13 +261,18 @@ def write_report(session: Conn, name: str, filters: Filters, out: TextIO) -> int
     total = 0
     header_written = False
     for records in build(session, filters):
-        frame = pd.DataFrame.from_records(records, columns=columns if records or columns else None)
-        if not records and header_written:
+        if isinstance(records, pd.DataFrame):
+            frame = records
+        else:
+            frame = pd.DataFrame.from_records(
+                records, columns=columns if records or columns else None
+            )
+        if frame.empty and header_written:
             continue
+        if not frame.attrs.get("escaped"):
+            frame = escape_frame(frame)
         frame.columns = [str(escape_formula(c)) for c in frame.columns]  # side names too
-        escape_frame(frame).to_csv(
-            out, index=False, header=not header_written, lineterminator="\r\n"
-        )
+        frame.to_csv(out, index=False, header=not header_written, lineterminator="\r\n")
         header_written = True
         total += len(frame)
     if not header_written and columns is not None:

@@ -17,4 +17,5 @@ def describe_unexpected(exc: Exception) -> tuple[str, int]:
     if isinstance(exc, IntegrityError):
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         return f"refused by the database: {first}", 1
+    first = (str(exc).strip().splitlines() or [""])[0]
     return f"internal error: {type(exc).__name__}: {first} (rerun with --debug for details)", 1
