@@ -372,6 +372,18 @@ def _vias_of(r: Reader, assertion_ids: list[int]) -> dict[int, list[str]]:
     return _vias(rows)
 
 
+def _vias_between(r: Reader, first: int, last: int) -> dict[int, list[str]]:
+    """Via chains of the assertions with ids from ``first`` to ``last``: the export reads in
+    id order, and a range walks the index where a 20,000-id list made SQLite scan the table."""
+    return _vias(
+        r.rows(
+            f"{_VIAS_SELECT} WHERE v.assertion_id BETWEEN :first AND :last "
+            "ORDER BY v.assertion_id, v.position",
+            {"first": first, "last": last},
+        )
+    )
+
+
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
@@ -893,7 +905,7 @@ def export_assertions(
         if not rows:
             return
         ids = [int(row[0]) for row in rows]
-        vias = _vias_of(r, ids)
+        vias = _vias_between(r, ids[0], ids[-1])
         claim_ids = sorted({int(row[-1]) for row in rows})
         tags = claim_tags(r, claim_ids)
         violates = claim_violations(r, claim_ids)
@@ -963,7 +975,7 @@ def export_flat(
             return
         ids = [row[0] for row in rows]
         claim_ids = sorted({row[1] for row in rows})
-        vias = joined(_vias_of(r, ids))
+        vias = joined(_vias_between(r, ids[0], ids[-1]))
         tags = joined(claim_tags(r, claim_ids))
         violates = joined(claim_violations(r, claim_ids))
         yield [
