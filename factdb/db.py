@@ -158,6 +158,18 @@ def is_unique_violation(exc: BaseException) -> bool:
     )
 
 
+def analyze(target: DatabaseTarget) -> None:
+    """Refresh the query planner's statistics after a large import, in its own short
+    transaction once the import has committed. PostgreSQL planned ``show`` at 24 ms and
+    ``list --contested`` at 770 ms right after a million-row import, until autovacuum got to
+    the tables (0.9 ms and 4 ms after ``ANALYZE``). SQLite plans without statistics here."""
+    if target.backend != "postgresql":
+        return
+    with get_engine(target).connect() as conn:
+        conn.exec_driver_sql("ANALYZE " + ", ".join(TABLES))
+        conn.commit()
+
+
 # --- schema state --------------------------------------------------------------------------
 
 

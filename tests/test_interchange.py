@@ -546,3 +546,27 @@ def test_import_team_members_export(cli, target, other_target, tmp_path):  # typ
     again = import_counts(a, str(path))
     assert all(v["new"] == 0 for v in again.values())
     assert snapshot(a.target) == before
+
+
+def test_a_large_import_refreshes_the_planner_statistics(cli, target, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    # PostgreSQL planned show at 24 ms right after a million-row import until ANALYZE ran.
+    from factdb.cli import interchange as cli_interchange
+
+    monkeypatch.setattr(cli_interchange, "ANALYZE_AFTER", 3)
+    path = tmp_path / "few.csv"
+    path.write_text(
+        "claim,actor,stance,date,source_url\r\n"
+        "A claim,Someone,asserts,2024,https://example.org/a\r\n",
+        encoding="utf-8",
+    )
+    cli.ok("import", str(path))
+    if target.backend == "postgresql":
+        import psycopg
+
+        url = target.url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(url) as conn:
+            analyzed = conn.execute(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'assertion' "
+                "AND last_analyze IS NOT NULL"
+            ).fetchone()
+        assert analyzed == (1,)

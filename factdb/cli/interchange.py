@@ -56,6 +56,10 @@ def _progress(stage: str, rows: int) -> None:
     sys.stderr.flush()
 
 
+ANALYZE_AFTER = 10_000
+"""From this many new records on, an import refreshes the planner's statistics."""
+
+
 def import_(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="A .csv or .jsonl file; '-' reads stdin.")],
@@ -89,6 +93,10 @@ def import_(
                 lambda session: import_file(session, path, name, kind, progress=progress),
                 bulk=True,
             )
+            if sum(result.new.values()) >= ANALYZE_AFTER:
+                from factdb import db
+
+                db.analyze(state.target())
         if progress is not None:
             sys.stderr.write("\r\033[K")
     finally:
