@@ -270,9 +270,12 @@ def _search(filters: Filters, q: _Sql, counted: str) -> None:
         == COMMON_QUOTE_HITS
     )
     if common:
+        # PostgreSQL turns an EXISTS under OR into a hash of every match (81 ms at 1M);
+        # OFFSET 0 keeps it a per-claim check (1.9 ms). SQLite walks as written.
+        fence = " OFFSET 0" if q.r.postgresql else ""
         q.where.append(
             f"({text_match('c')} OR EXISTS (SELECT 1 FROM assertion AS qa WHERE "
-            f"qa.claim_id = c.id AND {quoted} AND {quote_match('qa')}))"
+            f"qa.claim_id = c.id AND {quoted} AND {quote_match('qa')}{fence}))"
         )
     else:
         q.where.append(
