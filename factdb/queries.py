@@ -661,16 +661,22 @@ def reversals(assertions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     found = []
     for side, items in by_side.items():
         items.sort(key=lambda a: (a["date_start"], a["id"]))
+        # One pass in date order: ``before`` holds, per sign, the latest assertion dated
+        # strictly before the current date; the last contradiction found is the reversal.
         flip = None
+        before: dict[bool, dict[str, Any]] = {}
+        group: dict[bool, dict[str, Any]] = {}
+        day = None
         for later in items:
-            earlier = [
-                e
-                for e in items
-                if e["date_start"] < later["date_start"]
-                and (e["polarity"] > 0) != (later["polarity"] > 0)
-            ]
-            if earlier:
-                flip = (earlier[-1], later)
+            if later["date_start"] != day:
+                before.update(group)
+                group = {}
+                day = later["date_start"]
+            positive = later["polarity"] > 0
+            earlier = before.get(not positive)
+            if earlier is not None:
+                flip = (earlier, later)
+            group[positive] = later
         if flip:
             found.append(
                 {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from factdb import db
@@ -78,3 +80,66 @@ def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:  # type
         mine = [r for r in rows if r["claim_id"] == claim_id]
         assert bool(reversals(mine)) == bool(reversed_flag), claim_id
     assert summary[1][1] == 1
+
+
+def _reversals_by_definition(assertions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The definition, quadratic and plain: for each side, the last assertion that has an
+    opposite-sign assertion of the same side on a strictly earlier date, paired with the
+    latest such earlier one."""
+    found = []
+    for side in sorted({a["side"] for a in assertions}):
+        items = sorted(
+            (a for a in assertions if a["side"] == side and a["polarity"] != 0),
+            key=lambda a: (a["date_start"], a["id"]),
+        )
+        flip = None
+        for later in items:
+            earlier = [
+                e
+                for e in items
+                if e["date_start"] < later["date_start"]
+                and (e["polarity"] > 0) != (later["polarity"] > 0)
+            ]
+            if earlier:
+                flip = (earlier[-1], later)
+        if flip:
+            found.append((side, flip[0]["id"], flip[1]["id"]))
+    return found
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.sampled_from([2, 1, 0, -1, -2]),
+            st.integers(min_value=0, max_value=6),
+        ),
+        max_size=25,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_reversals_in_one_pass_agree_with_the_definition(spec: list[tuple[str, int, int]]) -> None:
+    import datetime as dt
+
+    assertions = [
+        {
+            "id": i + 1,
+            "side": side,
+            "polarity": polarity,
+            "date_start": dt.date(2024, 1, 1) + dt.timedelta(days=day),
+            "stance": str(polarity),
+            "date": str(day),
+            "actor": side.lower(),
+        }
+        for i, (side, polarity, day) in enumerate(spec)
+    ]
+    fast = [(r["side"], r["from_stance"], r["to_stance"]) for r in reversals(assertions)]
+    slow = _reversals_by_definition(assertions)
+    by_id = {a["id"]: a for a in assertions}
+    assert fast == [(side, by_id[e]["stance"], by_id[later]["stance"]) for side, e, later in slow]
+    fast_ids = [
+        (r["side"], r["from_date"], r["to_date"], r["from_actor"]) for r in reversals(assertions)
+    ]
+    assert fast_ids == [
+        (side, by_id[e]["date"], by_id[later]["date"], by_id[e]["actor"]) for side, e, later in slow
+    ]
