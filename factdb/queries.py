@@ -558,13 +558,14 @@ join fewer to plan (PostgreSQL spent 0.22 of show's 0.34 ms planning the four-wa
 
 
 def _detail_statements(r: Reader, claim_ids: Sequence[int], filters: Filters) -> list[Statement]:
-    """The four independent reads behind the ``assertion_detail`` rows of these claims (their
-    texts, the rows, their actors' sides, their via chains), for one ``Reader.batch``."""
+    """The four independent reads behind the ``assertion_detail`` rows of these claims (the
+    claims' texts, tags and sanctions, the rows, their actors' sides, their via chains), for
+    one ``Reader.batch``."""
     q = _Sql(r)
     scope = f"{r.member('a.claim_id', 'claim_ids')} AND {_counted(filters, 'a', q)}"
     q.params["claim_ids"] = list(claim_ids)
     return [
-        _claim_statements(r, claim_ids)[0],
+        _claims_statement(r, claim_ids),
         (f"{_CLAIMS_BASE_SELECT} WHERE {scope} ORDER BY a.claim_id, a.date, a.id", q.params),
         (
             _sides_sql(_ACTORS_OF_ASSERTIONS + scope),
@@ -583,8 +584,8 @@ def assertion_rows(conn: Conn, claim_ids: Sequence[int], filters: Filters) -> li
     if not claim_ids:
         return []
     r = Reader.of(conn)
-    texts, rows, sides, vias = r.batch(_detail_statements(r, claim_ids, filters))
-    return _resolve(rows, _sides(sides), _vias(vias), dict(texts))
+    claims, rows, sides, vias = r.batch(_detail_statements(r, claim_ids, filters))
+    return _resolve(rows, _sides(sides), _vias(vias), _claim_parts(claims)[0])
 
 
 def _iso(value: Any) -> str | None:
@@ -735,50 +736,44 @@ def _summarize(
     return summary, flips
 
 
-def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[str]]:
-    """{id: [values]} of two-column rows."""
-    out: dict[int, list[str]] = defaultdict(list)
-    for key, value in rows:
-        out[int(key)].append(value)
-    return out
+def _claims_statement(r: Reader, claim_ids: Sequence[int]) -> Statement:
+    """One read of the claims themselves: rows (0, id, text), (1, id, tag) and
+    (2, id, sanction name), tags and names sorted (``_claim_parts`` splits them)."""
+    return (
+        f"SELECT 0, c.id, c.text FROM claim AS c WHERE {r.member('c.id', 'ids')} "
+        f"UNION ALL SELECT 1, t.claim_id, t.tag FROM claim_tag AS t "
+        f"WHERE {r.member('t.claim_id', 'ids')} "
+        "UNION ALL SELECT 2, cs.claim_id, s.name FROM claim_sanction AS cs "
+        f"JOIN sanction AS s ON s.id = cs.sanction_id WHERE {r.member('cs.claim_id', 'ids')} "
+        "ORDER BY 1, 2, 3",
+        {"ids": list(claim_ids)},
+    )
 
 
-def _claim_statements(r: Reader, claim_ids: Sequence[int]) -> list[Statement]:
-    """The reads of the claims themselves: (id, text), (id, tag), (id, sanction name)."""
-    params = {"ids": list(claim_ids)}
-    return [
-        ("SELECT id, text FROM claim WHERE " + r.member("id", "ids"), params),
-        (
-            "SELECT claim_id, tag FROM claim_tag WHERE "
-            + r.member("claim_id", "ids")
-            + " ORDER BY claim_id, tag",
-            params,
-        ),
-        (
-            "SELECT cs.claim_id, s.name FROM claim_sanction AS cs JOIN sanction AS s "
-            "ON s.id = cs.sanction_id WHERE "
-            + r.member("cs.claim_id", "ids")
-            + " ORDER BY cs.claim_id, s.name",
-            params,
-        ),
-    ]
+ClaimParts = tuple[dict[int, str], dict[int, list[str]], dict[int, list[str]]]
 
 
-def claim_tags(conn: Conn, claim_ids: Sequence[int]) -> dict[int, list[str]]:
-    """{claim id: its tags, sorted}."""
+def _claim_parts(rows: Iterable[tuple[Any, ...]]) -> ClaimParts:
+    """({id: text}, {id: tags}, {id: sanction names}) from ``_claims_statement`` rows."""
+    texts: dict[int, str] = {}
+    lists: tuple[dict[int, list[str]], dict[int, list[str]]] = (
+        defaultdict(list),
+        defaultdict(list),
+    )
+    for kind, claim_id, value in rows:
+        if kind == 0:
+            texts[int(claim_id)] = value
+        else:
+            lists[kind - 1][int(claim_id)].append(value)
+    return texts, lists[0], lists[1]
+
+
+def claim_parts(conn: Conn, claim_ids: Sequence[int]) -> ClaimParts:
+    """The texts, tags and sanction names of these claims (``_claim_parts``)."""
+    if not claim_ids:
+        return {}, {}, {}
     r = Reader.of(conn)
-    return _grouped(r.rows(*_claim_statements(r, claim_ids)[1])) if claim_ids else {}
-
-
-def claim_violations(conn: Conn, claim_ids: Sequence[int]) -> dict[int, list[str]]:
-    """{claim id: the names of the sanctions it alleges are violated, sorted}."""
-    r = Reader.of(conn)
-    return _grouped(r.rows(*_claim_statements(r, claim_ids)[2])) if claim_ids else {}
-
-
-def claim_texts(conn: Conn, claim_ids: Sequence[int]) -> dict[int, str]:
-    r = Reader.of(conn)
-    return dict(r.rows(*_claim_statements(r, claim_ids)[0])) if claim_ids else {}
+    return _claim_parts(r.rows(*_claims_statement(r, claim_ids)))
 
 
 def claims_with_rows(
@@ -788,8 +783,8 @@ def claims_with_rows(
     if not claim_ids:
         return []
     r = Reader.of(conn)
-    texts, rows, sides, vias = r.batch(_detail_statements(r, claim_ids, filters))
-    text_of = dict(texts)
+    claims, rows, sides, vias = r.batch(_detail_statements(r, claim_ids, filters))
+    text_of = _claim_parts(claims)[0]
     by_claim: dict[int, list[dict[str, Any]]] = {cid: [] for cid in claim_ids}
     for row in _resolve(rows, _sides(sides), _vias(vias), text_of):
         by_claim[row["claim_id"]].append(row)
@@ -809,9 +804,9 @@ def list_claims(conn: Conn, filters: Filters) -> list[dict[str, Any]]:
     q = _Sql(r)
     scope = f"{r.member('a.claim_id', 'claim_ids')} AND {_counted(filters, 'a', q)}"
     q.params["claim_ids"] = ids
-    texts, tags, sanctions, rows, side_rows = r.batch(
+    claims, rows, side_rows = r.batch(
         [
-            *_claim_statements(r, ids),
+            _claims_statement(r, ids),
             (
                 "SELECT a.claim_id, a.id, a.actor_id, ac.name, a.stance, a.date, "
                 "a.date_precision FROM assertion AS a JOIN actor AS ac ON ac.id = a.actor_id "
@@ -839,7 +834,7 @@ def list_claims(conn: Conn, filters: Filters) -> list[dict[str, Any]]:
                 "date_start": start,
             }
         )
-    text_of, tags_of, sanctions_of = dict(texts), _grouped(tags), _grouped(sanctions)
+    text_of, tags_of, sanctions_of = _claim_parts(claims)
     result = []
     for cid, counted in by_claim.items():
         summary = summarize(cid, text_of[cid], counted)
@@ -857,16 +852,15 @@ def show_claim(
     include_retracted: bool = False,
 ) -> dict[str, Any]:
     """The side-by-side view of one claim as data: the claim, its summary, its assertions.
-    Six independent reads, in one round trip to PostgreSQL."""
+    Four independent reads, in one round trip to PostgreSQL."""
     r = Reader.of(conn)
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
-    texts, base, side_rows, via_rows, tags, sanctions = r.batch(
-        [*_detail_statements(r, [claim_id], filters), *_claim_statements(r, [claim_id])[1:]]
-    )
-    if not texts:
+    claims, base, side_rows, via_rows = r.batch(_detail_statements(r, [claim_id], filters))
+    texts, tags, sanctions = _claim_parts(claims)
+    if claim_id not in texts:
         raise NotFound("claim", claim_id, "see `factdb list`")
-    rows = _resolve(base, _sides(side_rows), _vias(via_rows), dict(texts))
-    summary, flips = _summarize(claim_id, texts[0][1], rows)
+    rows = _resolve(base, _sides(side_rows), _vias(via_rows), texts)
+    summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])
     for row in rows:
         row["group"] = _group(row["polarity"])
@@ -875,8 +869,8 @@ def show_claim(
     return {
         **summary,
         "as_of": str(as_of) if as_of else None,
-        "tags": [tag for _, tag in tags],
-        "violates": [name for _, name in sanctions],
+        "tags": tags.get(claim_id, []),
+        "violates": sanctions.get(claim_id, []),
         "reversals": flips,
         "assertions": rows,
         "assertion_count": summary["assertions"],
@@ -924,8 +918,7 @@ def export_assertions(
         ids = [int(row[0]) for row in rows]
         vias = _vias_between(r, ids[0], ids[-1])
         claim_ids = sorted({int(row[-1]) for row in rows})
-        tags = claim_tags(r, claim_ids)
-        violates = claim_violations(r, claim_ids)
+        _, tags, violates = claim_parts(r, claim_ids)
         chunk = []
         for row in rows:
             d = dict(zip(names, row, strict=True))
@@ -993,8 +986,8 @@ def export_flat(
         ids = [row[0] for row in rows]
         claim_ids = sorted({row[1] for row in rows})
         vias = joined(_vias_between(r, ids[0], ids[-1]))
-        tags = joined(claim_tags(r, claim_ids))
-        violates = joined(claim_violations(r, claim_ids))
+        _, tag_lists, violate_lists = claim_parts(r, claim_ids)
+        tags, violates = joined(tag_lists), joined(violate_lists)
         yield [
             (
                 *texts[:3],
@@ -1025,8 +1018,7 @@ def export_claims(
         if not claims:
             return
         ids = [int(c[0]) for c in claims]
-        tags = claim_tags(r, ids)
-        violates = claim_violations(r, ids)
+        _, tags, violates = claim_parts(r, ids)
         yield [(cid, text_, tags.get(cid, []), violates.get(cid, [])) for cid, text_ in claims]
         q.params["last_id"] = ids[-1]
 
