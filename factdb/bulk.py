@@ -22,8 +22,12 @@ def dialect(session: Session) -> str:
     return str(session.get_bind().dialect.name)
 
 
-def _raw(session: Session) -> Any:
+def raw_connection(session: Session) -> Any:
+    """The driver's connection under the session's transaction."""
     return session.connection().connection.dbapi_connection
+
+
+_raw = raw_connection
 
 
 def reserve_ids(session: Session, table: str, count: int) -> list[int]:
@@ -62,6 +66,14 @@ def _wrapped(statement: str, exc: Exception, base: type[Exception]) -> Exception
     return DBAPIError.instance(statement, None, exc, base)
 
 
+def check_failed(statement: str, what: str) -> Exception:
+    """A CHECK constraint broken by rows written in bulk, as the IntegrityError the database
+    itself would have raised."""
+    return _wrapped(
+        statement, sqlite3.IntegrityError(f"CHECK constraint failed: {what}"), sqlite3.Error
+    )
+
+
 def insert_rows(
     session: Session,
     table: str,
@@ -92,6 +104,11 @@ def insert_rows(
     statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     batch: list[tuple[Any, ...]] = []
     try:
+        if not convert and isinstance(rows, list):
+            # Already tuples in the backend's form: straight to the driver, no copy.
+            if rows:
+                raw.executemany(statement, rows)
+            return len(rows)
         for row in rows:
             batch.append(tuple(sqlite_value(v) for v in row) if convert else tuple(row))
             if len(batch) >= 20_000:
