@@ -81,16 +81,20 @@ def insert_rows(
     rows: Iterable[Sequence[Any]],
     *,
     convert: bool = True,
+    or_ignore: bool = False,
 ) -> int:
     """Write rows (tuples in ``columns`` order) to ``table``; returns how many.
 
     ``convert=False`` promises that dates and timestamps are already in the backend's form
-    (see ``sqlite_value``), which saves a call per value on the hot path of an import."""
+    (see ``sqlite_value``), which saves a call per value on the hot path of an import.
+    ``or_ignore`` (SQLite only) skips rows that a unique index refuses; the count is then of
+    the rows given, not of the rows written."""
     count = 0
     raw = _raw(session)
     if dialect(session) == "postgresql":
         import psycopg
 
+        assert not or_ignore, "COPY cannot skip rows"
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         try:
             with raw.cursor() as cursor, cursor.copy(statement) as copy:
@@ -101,7 +105,8 @@ def insert_rows(
             raise _wrapped(statement, exc, psycopg.Error) from exc
         return count
     placeholders = ", ".join("?" for _ in columns)
-    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    statement = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     batch: list[tuple[Any, ...]] = []
     try:
         if not convert and isinstance(rows, list):

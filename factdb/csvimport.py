@@ -156,6 +156,21 @@ def _unescape(value: str) -> str:
     return value
 
 
+ASSERTION_COLUMNS = [
+    "claim_id",
+    "actor_id",
+    "stance",
+    "date",
+    "date_precision",
+    "source_id",
+    "quote",
+    "recorded_at",
+]
+NATURAL_KEY_LOOKUP = (
+    "SELECT id FROM assertion WHERE claim_id = ? AND actor_id = ? AND stance = ? AND date = ? "
+    "AND date_precision = ? AND source_id = ?"
+)
+"""An assertion's id by its natural key (the unique index), in ``ASSERTION_COLUMNS`` order."""
 Staged = tuple[str, str, str, str, str, str, str]
 """One valid row, by natural keys: claim, actor, stance, raw date, source, quote, raw via."""
 
@@ -590,33 +605,39 @@ class CsvImport:
         return display, key, outlet, title
 
     def _assertions(self) -> None:
-        """The staged rows as assertions, minus those already there or seen before."""
+        """The staged rows as assertions, minus those already there or seen before.
+
+        Rows matching an assertion that was there before the import are counted and skipped
+        here (``existing`` holds the natural keys of the claims found in the database).
+        Repeats within the file: on PostgreSQL a set of packed natural keys catches them; on
+        SQLite the unique natural-key index does, with ``INSERT OR IGNORE`` (``_write_sqlite``),
+        which saves a million-entry set (about 100 MB) and a hash per row."""
         claim_ids, actor_ids, source_ids = self.claim_ids, self.actor_ids, self.source_ids
-        actor_key, via_lists, dates = self.actor_key, self.via_lists, self.dates
-        seen, existing, now_value = self.seen, self.existing, self.now_value
+        dates, now_value = self.dates, self.now_value
+        seen, existing = self.seen, self.existing
+        sqlite = self.sqlite
+        pack = not sqlite or bool(existing)
         rows: list[tuple[Any, ...]] = []
-        chains: list[tuple[str, ...]] = []
+        chains: list[str] = []
         duplicates = 0
         for claim, actor, stance, date_raw, source, quote, via in self.staged:
             claim_id = claim_ids[claim]
             actor_id = actor_ids[actor]
             source_id = source_ids[source]
             date, date_value, ordinal, precision = dates[date_raw]
-            # The natural key as one int (a set of a million of them stays small).
-            packed = (
-                (
-                    (((claim_id << 24 | actor_id) << 3 | STANCE_CODES[stance]) << 22 | ordinal) << 2
-                    | precision
+            if pack:
+                packed = _pack(
+                    claim_id, actor_id, STANCE_CODES[stance], ordinal, precision, source_id
                 )
-                << 32
-            ) | source_id
-            if packed in seen:
-                duplicates += 1
-                continue
-            seen.add(packed)
-            if existing and packed in existing:
-                self.existing_hits += 1
-                continue
+                if packed in seen:
+                    duplicates += 1
+                    continue
+                if existing and packed in existing:
+                    seen.add(packed)
+                    self.existing_hits += 1
+                    continue
+                if not sqlite:
+                    seen.add(packed)
             rows.append(
                 (
                     claim_id,
@@ -629,40 +650,63 @@ class CsvImport:
                     now_value,
                 )
             )
-            chains.append(via_lists[via] if via else ())
+            chains.append(via)
         self.staged.clear()
+        if sqlite:
+            ids = self._write_sqlite(rows)
+            duplicates += ids.count(None)
+        else:
+            ids = list(bulk.reserve_ids(self.session, "assertion", len(rows)))
+            bulk.insert_rows(
+                self.session,
+                "assertion",
+                ["id", *ASSERTION_COLUMNS],
+                [(i, *row) for i, row in zip(ids, rows, strict=True)],
+                convert=False,
+            )
         self.result.duplicates += duplicates
-        ids = bulk.reserve_ids(self.session, "assertion", len(rows))
-        bulk.insert_rows(
-            self.session,
-            "assertion",
-            [
-                "id",
-                "claim_id",
-                "actor_id",
-                "stance",
-                "date",
-                "date_precision",
-                "source_id",
-                "quote",
-                "recorded_at",
-            ],
-            [(i, *row) for i, row in zip(ids, rows, strict=True)],
-            convert=False,
-        )
+        actor_key, via_lists = self.actor_key, self.via_lists
         bulk.insert_rows(
             self.session,
             "assertion_via",
             ["assertion_id", "position", "actor_id"],
             [
                 (i, pos, actor_ids[actor_key[name]])
-                for i, chain in zip(ids, chains, strict=True)
-                if chain
-                for pos, name in enumerate(chain, start=1)
+                for i, via in zip(ids, chains, strict=True)
+                if via and i is not None
+                for pos, name in enumerate(via_lists[via], start=1)
             ],
             convert=False,
         )
-        self.new += len(rows)
+        self.new += len(ids) - ids.count(None)
+
+    def _write_sqlite(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
+        """Insert with ``OR IGNORE`` and no id: SQLite gives each inserted row max(id) + 1,
+        so the ids are contiguous in file order (as when assigned up front) and a row the
+        unique natural-key index refuses (a repeat within the file) takes none. Returns the
+        id of each row, None for a repeat. When the id range is as long as the batch, no row
+        was refused; otherwise (rare) each row's id is looked up by its natural key, and a row
+        whose id is not the next one in sequence is a repeat of an earlier row."""
+        session = self.session
+        first = _next_id(session, "assertion")
+        bulk.insert_rows(
+            session, "assertion", ASSERTION_COLUMNS, rows, convert=False, or_ignore=True
+        )
+        end = _next_id(session, "assertion")
+        if end - first == len(rows):
+            return list(range(first, end))
+        ids: list[int | None] = []
+        expected = first
+        raw = bulk.raw_connection(session)
+        for row in rows:
+            (found,) = raw.execute(NATURAL_KEY_LOOKUP, row[:6]).fetchone()
+            if found == expected:
+                ids.append(found)
+                expected += 1
+            else:
+                ids.append(None)
+        assert expected == end, "every inserted row is found by its natural key"
+        return ids
 
     def _existing_keys(self, claims: set[int]) -> set[int]:
         found: set[int] = set()
