@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -214,6 +215,7 @@ class CsvImport:
         self.staged: list[Staged] = []
         self.new = 0
         self.now_value: Any = None
+        self.empty_tables: set[str] = set()
 
     # -- reading ------------------------------------------------------------------------
 
@@ -462,7 +464,9 @@ class CsvImport:
                 self._fail(errors, line, column, "must not be empty")
                 return ()
         else:
-            names = tuple(part.strip() for part in raw.split(";") if part.strip())
+            # Interned: the distinct chains can number in the hundreds of thousands, made of
+            # a few thousand names; each name is then stored once, not once per chain.
+            names = tuple(sys.intern(part.strip()) for part in raw.split(";") if part.strip())
             self.via_lists[raw] = names
         for name in names:
             if name not in self.actor_key:
@@ -510,12 +514,25 @@ class CsvImport:
     # -- writing --------------------------------------------------------------------------
 
     def _lookup(self, table: str, column: str, keys: list[str]) -> dict[str, int]:
+        """The ids of the rows of ``table`` already there with these natural keys.
+
+        On SQLite the import holds the write lock from its first statement, so a table that
+        was empty then holds only rows this import wrote, and those are known already: no
+        query. PostgreSQL gets the keys as one array parameter (``= ANY``), not thousands of
+        bound values to compile and plan."""
         found: dict[str, int] = {}
-        stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} IN :keys").bindparams(
-            bindparam("keys", expanding=True)
-        )
-        for start in range(0, len(keys), 5_000):
-            for row_id, key in self.session.execute(stmt, {"keys": keys[start : start + 5_000]}):
+        if not keys or table in self.empty_tables:
+            return found
+        if self.sqlite:
+            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} IN :keys").bindparams(
+                bindparam("keys", expanding=True)
+            )
+            size = 5_000
+        else:
+            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} = ANY(:keys)")
+            size = 50_000
+        for start in range(0, len(keys), size):
+            for row_id, key in self.session.execute(stmt, {"keys": keys[start : start + size]}):
                 found[key] = int(row_id)
         return found
 
@@ -524,6 +541,12 @@ class CsvImport:
         session = self.session
         now = utcnow()
         self.now_value = bulk.sqlite_value(now) if self.sqlite else now
+        if self.sqlite:
+            self.empty_tables = {
+                table
+                for table in ("claim", "source")
+                if session.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is None
+            }
         self.actor_ids = {
             key: int(i) for i, key in session.execute(text("SELECT id, name_key FROM actor"))
         }
@@ -759,7 +782,8 @@ class CsvImport:
             for k, vs in self.claim_violates.items()
             for v in vs
         }
-        touched = sorted({c for c, _ in tags} | {c for c, _ in links} & existing)
+        # Only claims that were there before can have links already.
+        touched = sorted(({c for c, _ in tags} | {c for c, _ in links}) & existing)
         for start in range(0, len(touched), 5_000):
             chunk = touched[start : start + 5_000]
             tags -= {
