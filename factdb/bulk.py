@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -127,3 +128,60 @@ def insert_rows(
     except sqlite3.Error as exc:
         raise _wrapped(statement, exc, sqlite3.Error) from exc
     return count
+
+
+def copy_text(value: Any) -> str:
+    """A value in PostgreSQL's COPY text format: ``\\N`` for NULL, backslash escapes for the
+    characters that separate fields and rows."""
+    if value is None:
+        return "\\N"
+    text_ = str(value)
+    if "\\" in text_ or "\t" in text_ or "\n" in text_ or "\r" in text_:
+        text_ = (
+            text_.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text_
+
+
+class BackgroundCopy:
+    """``COPY … FROM STDIN`` of data already in COPY text format, in a thread of its own.
+
+    The thread uses only the driver connection (psycopg serializes its use), and the caller
+    must ``wait`` (or ``join``) before using the session again. Sending and waiting for the
+    server release the GIL, so the caller keeps parsing while the server checks rows."""
+
+    def __init__(self, session: Session, copies: list[tuple[str, Sequence[str], str]]) -> None:
+        self.raw = raw_connection(session)
+        self.copies = copies
+        self.error: BaseException | None = None
+        self.statement = ""
+        self.thread = threading.Thread(target=self._run, name="factdb-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self.raw.cursor() as cursor:
+                for table, columns, data in self.copies:
+                    if not data:
+                        continue
+                    self.statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                    with cursor.copy(self.statement) as copy:
+                        copy.write(data)
+        except BaseException as exc:  # re-raised by wait(), in the caller's thread
+            self.error = exc
+
+    def join(self) -> None:
+        self.thread.join()
+
+    def wait(self) -> None:
+        self.join()
+        error, self.error = self.error, None
+        if error is not None:
+            import psycopg
+
+            if isinstance(error, psycopg.Error):
+                raise _wrapped(self.statement, error, psycopg.Error) from error
+            raise error

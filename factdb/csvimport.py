@@ -216,6 +216,7 @@ class CsvImport:
         self.new = 0
         self.now_value: Any = None
         self.empty_tables: set[str] = set()
+        self.writer: bulk.BackgroundCopy | None = None
 
     # -- reading ------------------------------------------------------------------------
 
@@ -263,44 +264,54 @@ class CsvImport:
         self._header(reader, errors)
         self._start()
         with self._bulk_load():
-            rows = 0
-            last = reader.line_num
-            width, pad, staged = self.width, self.pad, self.staged
-            check = self._check_row
             try:
-                for record in reader:
-                    line = last + 1
-                    last = reader.line_num
-                    if len(record) != width:
-                        if not record or (len(record) == 1 and not record[0].strip()):
+                rows = 0
+                last = reader.line_num
+                width, pad, staged = self.width, self.pad, self.staged
+                check = self._check_row
+                try:
+                    for record in reader:
+                        line = last + 1
+                        last = reader.line_num
+                        if len(record) != width:
+                            if not record or (len(record) == 1 and not record[0].strip()):
+                                continue
+                            errors.add(
+                                InvalidInput(
+                                    "row", f"has {len(record)} fields, the header has {width}"
+                                ),
+                                line,
+                            )
                             continue
-                        errors.add(
+                        rows += 1
+                        if pad:
+                            record.append("")
+                        row = check(record, line, errors)
+                        if row is not None and not errors.total:
+                            staged.append(row)
+                            if len(staged) >= BATCH:
+                                self._flush()
+                                if self.progress is not None:
+                                    self.progress("written", self.new)
+                        if rows % 100_000 == 0 and self.progress is not None:
+                            self.progress("checked", rows)
+                except csv.Error as exc:
+                    raise ImportErrors(
+                        [
                             InvalidInput(
-                                "row", f"has {len(record)} fields, the header has {width}"
-                            ),
-                            line,
-                        )
-                        continue
-                    rows += 1
-                    if pad:
-                        record.append("")
-                    row = check(record, line, errors)
-                    if row is not None and not errors.total:
-                        staged.append(row)
-                        if len(staged) >= BATCH:
-                            self._flush()
-                            if self.progress is not None:
-                                self.progress("written", self.new)
-                    if rows % 100_000 == 0 and self.progress is not None:
-                        self.progress("checked", rows)
-            except csv.Error as exc:
-                raise ImportErrors(
-                    [InvalidInput("csv", f"{exc} (an unterminated quote?)", self.label, last + 1)],
-                    1,
-                ) from None
-            errors.raise_if_any()
-            if staged:
-                self._flush()
+                                "csv", f"{exc} (an unterminated quote?)", self.label, last + 1
+                            )
+                        ],
+                        1,
+                    ) from None
+                errors.raise_if_any()
+                if staged:
+                    self._flush()
+                self._wait()
+            finally:
+                # Never leave a COPY running under a transaction about to roll back.
+                if self.writer is not None:
+                    self.writer.join()
             self._finish()
         self.result.rows = rows
         return self.result
@@ -560,6 +571,7 @@ class CsvImport:
     def _flush(self) -> None:
         """Write the staged rows: first the actors, claims and sources they name that are
         new, then the assertions and their via chains."""
+        self._wait()
         session, now_value = self.session, self.now_value
         # Actors, in the order of first appearance.
         fresh = list(itertools.islice(self.actor_name, self.actors_done, None))
@@ -675,19 +687,12 @@ class CsvImport:
             )
             chains.append(via)
         self.staged.clear()
-        if sqlite:
-            ids = self._write_sqlite(rows)
-            duplicates += ids.count(None)
-        else:
-            ids = list(bulk.reserve_ids(self.session, "assertion", len(rows)))
-            bulk.insert_rows(
-                self.session,
-                "assertion",
-                ["id", *ASSERTION_COLUMNS],
-                [(i, *row) for i, row in zip(ids, rows, strict=True)],
-                convert=False,
-            )
         self.result.duplicates += duplicates
+        if not sqlite:
+            self._copy_postgresql(rows, chains)
+            return
+        ids = self._write_sqlite(rows)
+        self.result.duplicates += ids.count(None)
         actor_key, via_lists = self.actor_key, self.via_lists
         bulk.insert_rows(
             self.session,
@@ -702,6 +707,44 @@ class CsvImport:
             convert=False,
         )
         self.new += len(ids) - ids.count(None)
+
+    def _copy_postgresql(self, rows: list[tuple[Any, ...]], chains: list[str]) -> None:
+        """COPY the rows in the background while the next batch is parsed.
+
+        Most of a PostgreSQL import is the server checking each row (three foreign keys, the
+        unique natural key, the full-text index); the server does that on its own core, so
+        the data is formatted here (COPY text format) and a thread sends it and waits for the
+        server while this thread reads on. The thread touches nothing but the driver
+        connection, and ``_wait`` joins it before the session is used again."""
+        ids = bulk.reserve_ids(self.session, "assertion", len(rows))
+        actor_ids, actor_key, via_lists = self.actor_ids, self.actor_key, self.via_lists
+        escape = bulk.copy_text
+        now = escape(self.now_value)
+        data = [
+            f"{i}\t{c}\t{a}\t{st}\t{d}\t{p}\t{s}\t{escape(q)}\t{now}\n"
+            for i, (c, a, st, d, p, s, q, _) in zip(ids, rows, strict=True)
+        ]
+        via = [
+            f"{i}\t{pos}\t{actor_ids[actor_key[name]]}\n"
+            for i, chain in zip(ids, chains, strict=True)
+            if chain
+            for pos, name in enumerate(via_lists[chain], start=1)
+        ]
+        self._wait()
+        self.writer = bulk.BackgroundCopy(
+            self.session,
+            [
+                ("assertion", ["id", *ASSERTION_COLUMNS], "".join(data)),
+                ("assertion_via", ["assertion_id", "position", "actor_id"], "".join(via)),
+            ],
+        )
+        self.new += len(rows)
+
+    def _wait(self) -> None:
+        """Wait for the background COPY, if any; raise its error."""
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.wait()
 
     def _write_sqlite(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
         """Insert with ``OR IGNORE`` and no id: SQLite gives each inserted row max(id) + 1,
