@@ -308,6 +308,7 @@ class CsvImport:
                 if staged:
                     self._flush()
                 self._wait()
+                self._release()
             finally:
                 # Never leave a COPY running under a transaction about to roll back.
                 if self.writer is not None:
@@ -797,6 +798,20 @@ class CsvImport:
                     )
                 )
         return found
+
+    def _release(self) -> None:
+        """Drop what only the rows needed, before the indexes and the full-text index are
+        built: those builds take memory of their own, and the peak is what counts."""
+        for cache in (
+            self.claim_key,
+            self.url_key,
+            self.source_ids,
+            self.via_lists,
+            self.lists,
+            self.tag_lists,
+            self.dates,
+        ):
+            cache.clear()
 
     def _finish(self) -> None:
         """After the last row: sanctions, claim links, and the counts."""
