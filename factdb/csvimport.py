@@ -202,6 +202,8 @@ class CsvImport:
         self.tag_lists: dict[str, tuple[str, ...]] = {}
         self.claim_tags: dict[str, set[str]] = {}
         self.claim_violates: dict[str, set[str]] = {}
+        self.tags_claim: str | None = None  # the claim and raw tags of the last update
+        self.tags_raw = ""
         # What is written so far, by natural key.
         self.claim_ids: dict[str, int] = {}
         self.source_ids: dict[str, int] = {}
@@ -424,7 +426,7 @@ class CsvImport:
             or len(outlet) > MAX_TEXT
             or len(title) > MAX_TEXT
         ):
-            source = self._source(record, line, errors)
+            source = self._source(url, outlet, title, line, errors)
         else:
             source = self.url_key[url]
         quote = record[qi]
@@ -449,8 +451,10 @@ class CsvImport:
                 self._fail(errors, line, "tags", exc.reason)
         if key is not None:
             tags = self.tag_lists.get(tags_raw)
-            if tags:
+            # Rows of one claim tend to come together with the same tags: one update each run.
+            if tags and (key is not self.tags_claim or tags_raw != self.tags_raw):
                 self.claim_tags.setdefault(key, set()).update(tags)
+                self.tags_claim, self.tags_raw = key, tags_raw
             violates_raw = record[xi]
             if violates_raw[:1] == "'":
                 violates_raw = _unescape(violates_raw)
@@ -493,15 +497,18 @@ class CsvImport:
                 self.actor_name.setdefault(key, name)
         return names
 
-    def _source(self, record: list[str], line: int, errors: _Errors) -> str | None:
-        """Validate a row's source; its key, or None if it has an error."""
-        url = self._get(record, "source_url").strip()
-        outlet = self._text(
-            self._get(record, "outlet"), "outlet", line, errors, required=False, single_line=True
-        )
-        title = self._text(
-            self._get(record, "title"), "title", line, errors, required=False, single_line=True
-        )
+    def _source(
+        self, raw_url: str, raw_outlet: str, raw_title: str, line: int, errors: _Errors
+    ) -> str | None:
+        """Validate a row's source (the URL unescaped already); its key, or None if it has an
+        error."""
+        url = raw_url.strip()
+        if raw_outlet[:1] == "'":
+            raw_outlet = _unescape(raw_outlet)
+        if raw_title[:1] == "'":
+            raw_title = _unescape(raw_title)
+        outlet = self._text(raw_outlet, "outlet", line, errors, required=False, single_line=True)
+        title = self._text(raw_title, "title", line, errors, required=False, single_line=True)
         if url:
             key = self.url_key.get(url)
             if key is None:
@@ -653,15 +660,32 @@ class CsvImport:
         seen, existing = self.seen, self.existing
         sqlite = self.sqlite
         pack = not sqlite or bool(existing)
-        rows: list[tuple[Any, ...]] = []
-        chains: list[str] = []
+        staged = self.staged
         duplicates = 0
-        for claim, actor, stance, date_raw, source, quote, via in self.staged:
-            claim_id = claim_ids[claim]
-            actor_id = actor_ids[actor]
-            source_id = source_ids[source]
-            date, date_value, ordinal, precision = dates[date_raw]
-            if pack:
+        if not pack:
+            # Nothing to compare against here (SQLite, no claim there before): build straight.
+            rows = [
+                (
+                    claim_ids[claim],
+                    actor_ids[actor],
+                    stance,
+                    dates[date_raw][1],
+                    dates[date_raw][0].precision,
+                    source_ids[source],
+                    quote.strip() or None,
+                    now_value,
+                )
+                for claim, actor, stance, date_raw, source, quote, _ in staged
+            ]
+            chains = [row[6] for row in staged]
+        else:
+            rows = []
+            chains = []
+            for claim, actor, stance, date_raw, source, quote, via in staged:
+                claim_id = claim_ids[claim]
+                actor_id = actor_ids[actor]
+                source_id = source_ids[source]
+                date, date_value, ordinal, precision = dates[date_raw]
                 packed = _pack(
                     claim_id, actor_id, STANCE_CODES[stance], ordinal, precision, source_id
                 )
@@ -674,19 +698,19 @@ class CsvImport:
                     continue
                 if not sqlite:
                     seen.add(packed)
-            rows.append(
-                (
-                    claim_id,
-                    actor_id,
-                    stance,
-                    date_value,
-                    date.precision,
-                    source_id,
-                    quote.strip() or None,
-                    now_value,
+                rows.append(
+                    (
+                        claim_id,
+                        actor_id,
+                        stance,
+                        date_value,
+                        date.precision,
+                        source_id,
+                        quote.strip() or None,
+                        now_value,
+                    )
                 )
-            )
-            chains.append(via)
+                chains.append(via)
         self.staged.clear()
         self.result.duplicates += duplicates
         if not sqlite:
