@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import itertools
 import sys
@@ -265,7 +266,7 @@ class CsvImport:
         reader = csv.reader(_text_lines(self.path, self.label), strict=True)
         self._header(reader, errors)
         self._start()
-        with self._bulk_load():
+        with self._bulk_load(), _without_cyclic_gc():
             try:
                 rows = 0
                 last = reader.line_num
@@ -897,6 +898,22 @@ class CsvImport:
         session = self.session
         with _fts_set_based(session), _indexes_after_load(session), _checks_after_load(session):
             yield
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the load, as it was before afterwards.
+
+    The batches create and drop millions of tuples that never form cycles (reference
+    counting frees them), yet each batch outlives the young generations and triggers full
+    collections that walk every cached key: about 4% of a million-row import."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 FTS_TRIGGERS = {
