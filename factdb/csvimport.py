@@ -47,7 +47,16 @@ from factdb.keys import (
     tag_key,
     text_key,
 )
-from factdb.models import Actor, Assertion, AssertionVia, Source, Stance, table_of, utcnow
+from factdb.models import (
+    Actor,
+    Assertion,
+    AssertionVia,
+    Sanction,
+    Source,
+    Stance,
+    table_of,
+    utcnow,
+)
 from factdb.sanctions import add_sanction
 from factdb.values import parse_date
 
@@ -214,7 +223,9 @@ class CsvImport:
         self.existing_claims: set[int] = set()
         self.existing: set[int] = set()  # packed keys of assertions there before the import
         self.existing_hits = 0
-        self.seen: set[int] = set()  # packed keys written by this import
+        # Packed keys already taken: on PostgreSQL every row written by this import; on
+        # SQLite (where the unique index catches repeats) only rows that were there before.
+        self.seen: set[int] = set()
         self.staged: list[Staged] = []
         self.new = 0
         self.now_value: Any = None
@@ -963,6 +974,7 @@ CHECKED_TABLES: tuple[tuple[Table, str], ...] = (
     (table_of(Source), "id"),
     (table_of(Assertion), "id"),
     (table_of(AssertionVia), "assertion_id"),
+    (table_of(Sanction), "id"),
 )
 """The tables with CHECK constraints an import writes in bulk, and the column whose values
 grow with each new row (ids assigned after ``max(id)`` on SQLite)."""

@@ -115,3 +115,24 @@ def test_an_error_after_written_batches_leaves_nothing(
     with db.session_scope(target, write=False) as session:
         after = {t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in before}
     assert after == before
+
+
+def test_a_row_breaking_a_check_constraint_fails_the_import(
+    target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite checks the CHECK constraints of a bulk load once, after it (PostgreSQL row by
+    row): a value the importer let through by mistake still fails the whole import, and the
+    bulk connection enforces CHECK constraints again afterwards."""
+    from sqlalchemy.exc import IntegrityError
+
+    monkeypatch.setitem(csvimport.STANCES, "bogus", "bogus")
+    monkeypatch.setitem(csvimport.STANCE_CODES, "bogus", 7)
+    row = _row("Claim Z", "Zed", "2024", "https://example.org/z")
+    row[2] = "bogus"
+    path = _write(tmp_path / "bogus.csv", [*ROWS, row])
+    with pytest.raises(IntegrityError, match="(?i)check constraint"):
+        _import(target, path)
+    assert _assertions(target) == []
+    if target.backend == "sqlite":
+        with db.get_engine(target, bulk=True).connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
