@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,8 +23,12 @@ def dialect(session: Session) -> str:
     return str(session.get_bind().dialect.name)
 
 
-def _raw(session: Session) -> Any:
+def raw_connection(session: Session) -> Any:
+    """The driver's connection under the session's transaction."""
     return session.connection().connection.dbapi_connection
+
+
+_raw = raw_connection
 
 
 def reserve_ids(session: Session, table: str, count: int) -> list[int]:
@@ -31,14 +36,15 @@ def reserve_ids(session: Session, table: str, count: int) -> list[int]:
     if count == 0:
         return []
     if dialect(session) == "postgresql":
-        rows = session.execute(
+        # One array value, not one row per id: a million ids cost seconds as rows.
+        ids = session.execute(
             text(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                f"SELECT array_agg(nextval(pg_get_serial_sequence('{table}', 'id'))) "
                 "FROM generate_series(1, :n)"
             ),
             {"n": count},
-        )
-        return [int(r[0]) for r in rows]
+        ).scalar_one()
+        return [int(i) for i in ids]
     start = int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one())
     return list(range(start + 1, start + 1 + count))
 
@@ -62,6 +68,14 @@ def _wrapped(statement: str, exc: Exception, base: type[Exception]) -> Exception
     return DBAPIError.instance(statement, None, exc, base)
 
 
+def check_failed(statement: str, what: str) -> Exception:
+    """A CHECK constraint broken by rows written in bulk, as the IntegrityError the database
+    itself would have raised."""
+    return _wrapped(
+        statement, sqlite3.IntegrityError(f"CHECK constraint failed: {what}"), sqlite3.Error
+    )
+
+
 def insert_rows(
     session: Session,
     table: str,
@@ -69,16 +83,20 @@ def insert_rows(
     rows: Iterable[Sequence[Any]],
     *,
     convert: bool = True,
+    or_ignore: bool = False,
 ) -> int:
     """Write rows (tuples in ``columns`` order) to ``table``; returns how many.
 
     ``convert=False`` promises that dates and timestamps are already in the backend's form
-    (see ``sqlite_value``), which saves a call per value on the hot path of an import."""
+    (see ``sqlite_value``), which saves a call per value on the hot path of an import.
+    ``or_ignore`` (SQLite only) skips rows that a unique index refuses; the count is then of
+    the rows given, not of the rows written."""
     count = 0
     raw = _raw(session)
     if dialect(session) == "postgresql":
         import psycopg
 
+        assert not or_ignore, "COPY cannot skip rows"
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         try:
             with raw.cursor() as cursor, cursor.copy(statement) as copy:
@@ -89,9 +107,15 @@ def insert_rows(
             raise _wrapped(statement, exc, psycopg.Error) from exc
         return count
     placeholders = ", ".join("?" for _ in columns)
-    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    statement = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     batch: list[tuple[Any, ...]] = []
     try:
+        if not convert and isinstance(rows, list):
+            # Already tuples in the backend's form: straight to the driver, no copy.
+            if rows:
+                raw.executemany(statement, rows)
+            return len(rows)
         for row in rows:
             batch.append(tuple(sqlite_value(v) for v in row) if convert else tuple(row))
             if len(batch) >= 20_000:
@@ -104,3 +128,60 @@ def insert_rows(
     except sqlite3.Error as exc:
         raise _wrapped(statement, exc, sqlite3.Error) from exc
     return count
+
+
+def copy_text(value: Any) -> str:
+    """A value in PostgreSQL's COPY text format: ``\\N`` for NULL, backslash escapes for the
+    characters that separate fields and rows."""
+    if value is None:
+        return "\\N"
+    text_ = str(value)
+    if "\\" in text_ or "\t" in text_ or "\n" in text_ or "\r" in text_:
+        text_ = (
+            text_.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return text_
+
+
+class BackgroundCopy:
+    """``COPY … FROM STDIN`` of data already in COPY text format, in a thread of its own.
+
+    The thread uses only the driver connection (psycopg serializes its use), and the caller
+    must ``wait`` (or ``join``) before using the session again. Sending and waiting for the
+    server release the GIL, so the caller keeps parsing while the server checks rows."""
+
+    def __init__(self, session: Session, copies: list[tuple[str, Sequence[str], str]]) -> None:
+        self.raw = raw_connection(session)
+        self.copies = copies
+        self.error: BaseException | None = None
+        self.statement = ""
+        self.thread = threading.Thread(target=self._run, name="factdb-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self.raw.cursor() as cursor:
+                for table, columns, data in self.copies:
+                    if not data:
+                        continue
+                    self.statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                    with cursor.copy(self.statement) as copy:
+                        copy.write(data)
+        except BaseException as exc:  # re-raised by wait(), in the caller's thread
+            self.error = exc
+
+    def join(self) -> None:
+        self.thread.join()
+
+    def wait(self) -> None:
+        self.join()
+        error, self.error = self.error, None
+        if error is not None:
+            import psycopg
+
+            if isinstance(error, psycopg.Error):
+                raise _wrapped(self.statement, error, psycopg.Error) from error
+            raise error

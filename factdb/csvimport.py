@@ -1,24 +1,31 @@
-"""``factdb import FILE.csv``: the flat interchange format, streamed in two passes.
+"""``factdb import FILE.csv``: the flat interchange format, read once and streamed.
 
-Pass 1 reads the file and validates every row, keeping only what is distinct (claims,
-actors, sources, dates, lists), so memory grows with the number of distinct things, not
-with the number of rows. If anything is wrong, every error (up to a cap) is reported with
-``FILE:LINE:COLUMN`` and nothing is written. Then the new actors, sanctions, claims and
-sources are written; pass 2 reads the file again and writes the assertions in batches
-(``factdb.bulk``), skipping those already present (natural key) or repeated in the file.
-All of it runs in the caller's single transaction.
+Each row is validated and, while the file has shown no error, staged as a compact tuple of
+natural keys; every ``BATCH`` staged rows the new actors, claims and sources they name are
+written, then their assertions (``factdb.bulk``), skipping those already present (natural key)
+or repeated in the file. Memory grows with the number of distinct things (claims, actors,
+sources, dates, lists), not with the number of rows, and the file is parsed only once.
+
+All of it runs in the caller's single transaction. After the first error the importer stops
+writing but keeps validating, so every error (up to a cap) is reported with
+``FILE:LINE:COLUMN``; raising then rolls the transaction back, so nothing is written. Claim
+tags and sanctions are linked at the end, once every row has been seen.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterator
+import gc
+import io
+import itertools
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import CheckConstraint, Table, bindparam, text
 from sqlmodel import Session
 
 from factdb import bulk
@@ -40,7 +47,16 @@ from factdb.keys import (
     tag_key,
     text_key,
 )
-from factdb.models import Stance, utcnow
+from factdb.models import (
+    Actor,
+    Assertion,
+    AssertionVia,
+    Sanction,
+    Source,
+    Stance,
+    table_of,
+    utcnow,
+)
 from factdb.sanctions import add_sanction
 from factdb.values import parse_date
 
@@ -52,56 +68,122 @@ STANCES = {s.value: s.value for s in Stance}
 """Accepted spellings of a stance -> the stored value (case and spaces forgiven)."""
 STANCE_CODES = {s.value: i for i, s in enumerate(Stance)}
 PRECISION_CODES = {"year": 0, "month": 1, "day": 2}
+BLOCK = 1 << 20
+"""Bytes read at a time by the fast line reader."""
 
 
 def _lines(path: Path, label: str) -> Iterator[str]:
     """Decode line by line, so an encoding problem names its line (not a byte offset)."""
     with path.open("rb") as handle:
-        head = handle.read(2)
-        if head in (b"\xff\xfe", b"\xfe\xff"):
-            raise ImportErrors(
-                [InvalidInput("encoding", "the file is UTF-16; save it as UTF-8", label, 1)], 1
-            )
+        _refuse_utf16(handle.read(2), label)
         handle.seek(0)
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            nul = raw.find(b"\x00")
-            if nul >= 0:
-                raise ImportErrors(
-                    [
-                        InvalidInput(
-                            "encoding",
-                            "contains a NUL byte (a binary file?)",
-                            label,
-                            number,
-                            nul + 1,
-                        )
-                    ],
-                    1,
-                )
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                byte = raw[exc.start : exc.start + 1].hex()
-                raise ImportErrors(
-                    [
-                        InvalidInput(
-                            "encoding",
-                            f"byte 0x{byte} is not UTF-8; save the file as UTF-8",
-                            label,
-                            number,
-                            exc.start + 1,
-                        )
-                    ],
-                    1,
-                ) from None
+        first = handle.readline()
+        if first.startswith(b"\xef\xbb\xbf"):
+            first = first[3:]
+        yield from _checked(itertools.chain((first,) if first else (), handle), 1, label)
+
+
+def _refuse_utf16(head: bytes, label: str) -> None:
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ImportErrors(
+            [InvalidInput("encoding", "the file is UTF-16; save it as UTF-8", label, 1)], 1
+        )
+
+
+def _checked(raws: Iterable[bytes], start: int, label: str) -> Iterator[str]:
+    """Lines of bytes decoded one by one, numbered from ``start``; a NUL byte or a byte that
+    is not UTF-8 is an error naming its line and column."""
+    for number, raw in enumerate(raws, start=start):
+        nul = raw.find(b"\x00")
+        if nul >= 0:
+            raise ImportErrors(
+                [
+                    InvalidInput(
+                        "encoding", "contains a NUL byte (a binary file?)", label, number, nul + 1
+                    )
+                ],
+                1,
+            )
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = raw[exc.start : exc.start + 1].hex()
+            raise ImportErrors(
+                [
+                    InvalidInput(
+                        "encoding",
+                        f"byte 0x{byte} is not UTF-8; save the file as UTF-8",
+                        label,
+                        number,
+                        exc.start + 1,
+                    )
+                ],
+                1,
+            ) from None
+
+
+def _blocks(path: Path, label: str) -> Iterator[Iterable[str]]:
+    """The same lines as ``_lines`` (split on LF only, the BOM dropped, NUL bytes and bad
+    UTF-8 refused with their line), a megabyte of whole lines at a time: the checks and the
+    decoding run in C over the block instead of once a line in Python. A block with a problem
+    goes through ``_checked`` line by line, which names the line."""
+    number = 1
+    tail = b""
+    with path.open("rb") as handle:
+        block = handle.read(BLOCK)
+        _refuse_utf16(block, label)
+        if block.startswith(b"\xef\xbb\xbf"):
+            block = block[3:]
+        while block:
+            data = tail + block
+            cut = data.rfind(b"\n") + 1
+            tail = data[cut:]
+            if cut:
+                whole = data[:cut]
+                count = whole.count(b"\n")
+                # A character never spans a line break, so whole lines decode on their own.
+                try:
+                    if b"\x00" in whole:
+                        raise ValueError
+                    decoded = whole.decode("utf-8")
+                except ValueError:
+                    yield _checked(io.BytesIO(whole), number, label)
+                else:
+                    # newline="\n": split on LF only and keep it, as iterating bytes does.
+                    yield io.StringIO(decoded, newline="\n")
+                number += count
+            block = handle.read(BLOCK)
+    if tail:
+        yield _checked((tail,), number, label)
+
+
+def _text_lines(path: Path, label: str) -> Iterator[str]:
+    return itertools.chain.from_iterable(_blocks(path, label))
 
 
 def _unescape(value: str) -> str:
     if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_START:
         return value[1:]
     return value
+
+
+ASSERTION_COLUMNS = [
+    "claim_id",
+    "actor_id",
+    "stance",
+    "date",
+    "date_precision",
+    "source_id",
+    "quote",
+    "recorded_at",
+]
+NATURAL_KEY_LOOKUP = (
+    "SELECT id FROM assertion WHERE claim_id = ? AND actor_id = ? AND stance = ? AND date = ? "
+    "AND date_precision = ? AND source_id = ?"
+)
+"""An assertion's id by its natural key (the unique index), in ``ASSERTION_COLUMNS`` order."""
+Staged = tuple[str, str, str, str, str, str, str]
+"""One valid row, by natural keys: claim, actor, stance, raw date, source, quote, raw via."""
 
 
 class CsvImport:
@@ -115,45 +197,53 @@ class CsvImport:
         self.progress: Progress | None = None
         self.position: dict[str, int] = {}
         self.width = 0
-        # Distinct values seen in pass 1, each validated once.
+        self.pad = False
+        self.sqlite = bulk.dialect(session) == "sqlite"
+        # Distinct values seen, each validated once.
         self.claim_key: dict[str, str] = {}  # raw text -> key
-        self.claim_text: dict[str, str] = {}  # key -> first spelling
+        self.claim_text: dict[str, str] = {}  # key -> first spelling, until written
         self.actor_key: dict[str, str] = {}  # raw name -> key
         self.actor_name: dict[str, str] = {}  # key -> first spelling
         self.url_key: dict[str, str] = {}  # raw url -> source key
         self.source_first: dict[str, tuple[str | None, str | None, str | None]] = {}
-        self.dates: dict[str, PartialDate] = {}
+        self.dates: dict[str, tuple[PartialDate, Any, int, int]] = {}
         self.lists: dict[str, tuple[str, ...]] = {}
         self.via_lists: dict[str, tuple[str, ...]] = {}
         self.tag_lists: dict[str, tuple[str, ...]] = {}
         self.claim_tags: dict[str, set[str]] = {}
         self.claim_violates: dict[str, set[str]] = {}
+        self.tags_claim: str | None = None  # the claim and raw tags of the last update
+        self.tags_raw = ""
+        # What is written so far, by natural key.
+        self.claim_ids: dict[str, int] = {}
+        self.source_ids: dict[str, int] = {}
+        self.actor_ids: dict[str, int] = {}
+        self.actors_done = 0
+        self.existing_actors: set[int] = set()
+        self.existing_claims: set[int] = set()
+        self.existing: set[int] = set()  # packed keys of assertions there before the import
+        self.existing_hits = 0
+        # Packed keys already taken: on PostgreSQL every row written by this import; on
+        # SQLite (where the unique index catches repeats) only rows that were there before.
+        self.seen: set[int] = set()
+        self.staged: list[Staged] = []
+        self.new = 0
+        self.now_value: Any = None
+        self.empty_tables: set[str] = set()
+        self.writer: bulk.BackgroundCopy | None = None
 
     # -- reading ------------------------------------------------------------------------
 
-    def _records(self) -> Iterator[tuple[int, list[str]]]:
-        reader = csv.reader(_lines(self.path, self.label), strict=True)
-        last = 0
-        while True:
-            start = last + 1
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise ImportErrors(
-                    [InvalidInput("csv", f"{exc} (an unterminated quote?)", self.label, start)],
-                    1,
-                ) from None
-            last = reader.line_num
-            yield start, record
-
-    def _header(self, records: Iterator[tuple[int, list[str]]], errors: _Errors) -> None:
+    def _header(self, reader: Any, errors: _Errors) -> None:
         try:
-            _, header = next(records)
+            header = next(reader)
         except StopIteration:
             raise ImportErrors(
                 [InvalidInput("header", "the file is empty", self.label, 1)], 1
+            ) from None
+        except csv.Error as exc:
+            raise ImportErrors(
+                [InvalidInput("csv", f"{exc} (an unterminated quote?)", self.label, 1)], 1
             ) from None
         names = [h.strip().lower() for h in header]
         seen: set[str] = set()
@@ -176,30 +266,70 @@ class CsvImport:
         errors.raise_if_any()
         self.position = {name: i for i, name in enumerate(names)}
         self.width = len(names)
-        self.idx = tuple(self.position.get(name, -1) for name in CSV_COLUMNS)
+        # A missing optional column reads as the empty string appended to every record.
+        self.pad = len(names) < len(CSV_COLUMNS)
+        self.idx = tuple(self.position.get(name, self.width) for name in CSV_COLUMNS)
 
-    # -- pass 1 ---------------------------------------------------------------------------
+    # -- the one pass ---------------------------------------------------------------------
 
-    def validate(self) -> int:
+    def run(self) -> ImportResult:
         errors = _Errors(self.label)
-        records = self._records()
-        self._header(records, errors)
-        rows = 0
-        for line, record in records:
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue
-            if len(record) != self.width:
-                errors.add(
-                    InvalidInput("row", f"has {len(record)} fields, the header has {self.width}"),
-                    line,
-                )
-                continue
-            rows += 1
-            self._validate_row(record, line, errors)
-            if self.progress is not None and rows % 100_000 == 0:
-                self.progress("checked", rows)
-        errors.raise_if_any()
-        return rows
+        reader = csv.reader(_text_lines(self.path, self.label), strict=True)
+        self._header(reader, errors)
+        self._start()
+        with self._bulk_load(), _without_cyclic_gc():
+            try:
+                rows = 0
+                last = reader.line_num
+                width, pad, staged = self.width, self.pad, self.staged
+                check = self._check_row
+                try:
+                    for record in reader:
+                        line = last + 1
+                        last = reader.line_num
+                        if len(record) != width:
+                            if not record or (len(record) == 1 and not record[0].strip()):
+                                continue
+                            errors.add(
+                                InvalidInput(
+                                    "row", f"has {len(record)} fields, the header has {width}"
+                                ),
+                                line,
+                            )
+                            continue
+                        rows += 1
+                        if pad:
+                            record.append("")
+                        row = check(record, line, errors)
+                        if row is not None and not errors.total:
+                            staged.append(row)
+                            if len(staged) >= BATCH:
+                                self._flush()
+                                if self.progress is not None:
+                                    self.progress("written", self.new)
+                        if rows % 100_000 == 0 and self.progress is not None:
+                            self.progress("checked", rows)
+                except csv.Error as exc:
+                    raise ImportErrors(
+                        [
+                            InvalidInput(
+                                "csv", f"{exc} (an unterminated quote?)", self.label, last + 1
+                            )
+                        ],
+                        1,
+                    ) from None
+                errors.raise_if_any()
+                if staged:
+                    self._flush()
+                self._wait()
+                self._release()
+            finally:
+                # Never leave a COPY running under a transaction about to roll back.
+                if self.writer is not None:
+                    self.writer.join()
+            self._finish()
+        self.result.rows = rows
+        return self.result
 
     def _get(self, record: list[str], name: str) -> str:
         index = self.position.get(name)
@@ -237,58 +367,93 @@ class CsvImport:
             self._fail(errors, line, name, "must be a single line")
         return stripped
 
-    def _validate_row(self, record: list[str], line: int, errors: _Errors) -> None:
-        """Cache hits only on the hot path; every miss goes through a careful check."""
+    def _check_row(self, record: list[str], line: int, errors: _Errors) -> Staged | None:
+        """Validate one row; return it by natural keys (None if it has an error).
+
+        Cache hits only on the hot path; every miss goes through a careful check."""
         ci, ai, si, di, ui, oi, ti, qi, vi, gi, xi = self.idx
-        get = self._field
-        claim_raw = get(record, ci)
+        claim_raw = record[ci]
+        if claim_raw[:1] == "'":
+            claim_raw = _unescape(claim_raw)
         key = self.claim_key.get(claim_raw)
         if key is None:
             claim = self._text(claim_raw, "claim", line, errors, required=True, single_line=False)
             if claim:
                 key = text_key(claim)
                 self.claim_key[claim_raw] = key
-                self.claim_text.setdefault(key, claim)
-        actor = get(record, ai)
-        if actor not in self.actor_key:
-            self._names(actor, "actor", line, errors, single=True)
-        stance = get(record, si)
-        if stance not in STANCES and stance.strip().lower() not in STANCES:
-            self._fail(
-                errors,
-                line,
-                "stance",
-                f"{stance!r} is not a stance; use one of {', '.join(STANCES)}",
-            )
-        date_raw = get(record, di)
+                if key not in self.claim_ids:
+                    self.claim_text.setdefault(key, claim)
+        actor = record[ai]
+        if actor[:1] == "'":
+            actor = _unescape(actor)
+        actor_key = self.actor_key.get(actor)
+        if actor_key is None:
+            names = self._names(actor, "actor", line, errors, single=True)
+            actor_key = self.actor_key.get(names[0]) if names else None
+        stance = record[si]
+        if stance[:1] == "'":
+            stance = _unescape(stance)
+        if stance not in STANCES:
+            stance = stance.strip().lower()
+            if stance not in STANCES:
+                self._fail(
+                    errors,
+                    line,
+                    "stance",
+                    f"{self._get(record, 'stance')!r} is not a stance; "
+                    f"use one of {', '.join(STANCES)}",
+                )
+        date_raw = record[di]
+        if date_raw[:1] == "'":
+            date_raw = _unescape(date_raw)
         if date_raw not in self.dates:
             # Not stripped: " 2024" is refused like any other malformed date.
             if not date_raw.strip():
                 self._fail(errors, line, "date", "is required; use YYYY, YYYY-MM or YYYY-MM-DD")
             else:
                 try:
-                    self.dates[date_raw] = parse_date(date_raw, "date")
+                    date = parse_date(date_raw, "date")
                 except InvalidInput as exc:
                     self._fail(errors, line, "date", exc.reason)
-        url = get(record, ui)
-        outlet, title = get(record, oi), get(record, ti)
+                else:
+                    self.dates[date_raw] = (
+                        date,
+                        bulk.sqlite_value(date.start) if self.sqlite else date.start,
+                        date.start.toordinal(),
+                        PRECISION_CODES[date.precision],
+                    )
+        url = record[ui]
+        if url[:1] == "'":
+            url = _unescape(url)
+        outlet, title = record[oi], record[ti]
+        source: str | None
         if (
             not url
             or url not in self.url_key
+            or outlet[:1] == "'"
+            or title[:1] == "'"
             or "\n" in outlet
             or "\n" in title
             or "\r" in (outlet + title)
             or len(outlet) > MAX_TEXT
             or len(title) > MAX_TEXT
         ):
-            self._source(record, line, errors)
-        quote = get(record, qi)
+            source = self._source(url, outlet, title, line, errors)
+        else:
+            source = self.url_key[url]
+        quote = record[qi]
+        if quote[:1] == "'":
+            quote = _unescape(quote)
         if len(quote) > MAX_TEXT:
             self._text(quote, "quote", line, errors, required=False, single_line=False)
-        via = get(record, vi)
+        via = record[vi]
+        if via[:1] == "'":
+            via = _unescape(via)
         if via and via not in self.via_lists:
             self._names(via, "via", line, errors, single=False)
-        tags_raw = get(record, gi)
+        tags_raw = record[gi]
+        if tags_raw[:1] == "'":
+            tags_raw = _unescape(tags_raw)
         if tags_raw not in self.tag_lists:
             try:
                 self.tag_lists[tags_raw] = tuple(
@@ -298,18 +463,18 @@ class CsvImport:
                 self._fail(errors, line, "tags", exc.reason)
         if key is not None:
             tags = self.tag_lists.get(tags_raw)
-            if tags:
+            # Rows of one claim tend to come together with the same tags: one update each run.
+            if tags and (key is not self.tags_claim or tags_raw != self.tags_raw):
                 self.claim_tags.setdefault(key, set()).update(tags)
-            violates_raw = get(record, xi)
+                self.tags_claim, self.tags_raw = key, tags_raw
+            violates_raw = record[xi]
+            if violates_raw[:1] == "'":
+                violates_raw = _unescape(violates_raw)
             if violates_raw:
                 self.claim_violates.setdefault(key, set()).update(self._list(violates_raw))
-
-    @staticmethod
-    def _field(record: list[str], index: int) -> str:
-        if index < 0:
-            return ""
-        value = record[index]
-        return _unescape(value) if value[:1] == "'" else value
+            if actor_key is not None and source is not None:
+                return (key, actor_key, stance, date_raw, source, quote, via)
+        return None
 
     def _list(self, raw: str) -> tuple[str, ...]:
         found = self.lists.get(raw)
@@ -327,7 +492,9 @@ class CsvImport:
                 self._fail(errors, line, column, "must not be empty")
                 return ()
         else:
-            names = tuple(part.strip() for part in raw.split(";") if part.strip())
+            # Interned: the distinct chains can number in the hundreds of thousands, made of
+            # a few thousand names; each name is then stored once, not once per chain.
+            names = tuple(sys.intern(part.strip()) for part in raw.split(";") if part.strip())
             self.via_lists[raw] = names
         for name in names:
             if name not in self.actor_key:
@@ -342,14 +509,18 @@ class CsvImport:
                 self.actor_name.setdefault(key, name)
         return names
 
-    def _source(self, record: list[str], line: int, errors: _Errors) -> None:
-        url = self._get(record, "source_url").strip()
-        outlet = self._text(
-            self._get(record, "outlet"), "outlet", line, errors, required=False, single_line=True
-        )
-        title = self._text(
-            self._get(record, "title"), "title", line, errors, required=False, single_line=True
-        )
+    def _source(
+        self, raw_url: str, raw_outlet: str, raw_title: str, line: int, errors: _Errors
+    ) -> str | None:
+        """Validate a row's source (the URL unescaped already); its key, or None if it has an
+        error."""
+        url = raw_url.strip()
+        if raw_outlet[:1] == "'":
+            raw_outlet = _unescape(raw_outlet)
+        if raw_title[:1] == "'":
+            raw_title = _unescape(raw_title)
+        outlet = self._text(raw_outlet, "outlet", line, errors, required=False, single_line=True)
+        title = self._text(raw_title, "title", line, errors, required=False, single_line=True)
         if url:
             key = self.url_key.get(url)
             if key is None:
@@ -357,145 +528,288 @@ class CsvImport:
                     display, key = normalize_url(url, "source_url")
                 except InvalidInput as exc:
                     self._fail(errors, line, "source_url", exc.reason)
-                    return
+                    return None
                 self.url_key[url] = key
-                self.source_first.setdefault(key, (display, outlet, title))
-        elif outlet or title:
+                if key not in self.source_ids:
+                    self.source_first.setdefault(key, (display, outlet, title))
+            return key
+        if outlet or title:
             key = source_key_without_url(outlet, title, None)
             self.url_key["\x00" + (outlet or "") + "\x00" + (title or "")] = key
-            self.source_first.setdefault(key, (None, outlet, title))
-        else:
-            self._fail(errors, line, "source_url", "a source needs a URL, or an outlet and a title")
+            if key not in self.source_ids:
+                self.source_first.setdefault(key, (None, outlet, title))
+            return key
+        self._fail(errors, line, "source_url", "a source needs a URL, or an outlet and a title")
+        return None
 
     # -- writing --------------------------------------------------------------------------
 
     def _lookup(self, table: str, column: str, keys: list[str]) -> dict[str, int]:
+        """The ids of the rows of ``table`` already there with these natural keys.
+
+        On SQLite the import holds the write lock from its first statement, so a table that
+        was empty then holds only rows this import wrote, and those are known already: no
+        query. PostgreSQL gets the keys as one array parameter (``= ANY``), not thousands of
+        bound values to compile and plan."""
         found: dict[str, int] = {}
-        stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} IN :keys").bindparams(
-            bindparam("keys", expanding=True)
-        )
-        for start in range(0, len(keys), 5_000):
-            for row_id, key in self.session.execute(stmt, {"keys": keys[start : start + 5_000]}):
+        if not keys or table in self.empty_tables:
+            return found
+        if self.sqlite:
+            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} IN :keys").bindparams(
+                bindparam("keys", expanding=True)
+            )
+            size = 5_000
+        else:
+            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} = ANY(:keys)")
+            size = 50_000
+        for start in range(0, len(keys), size):
+            for row_id, key in self.session.execute(stmt, {"keys": keys[start : start + size]}):
                 found[key] = int(row_id)
         return found
 
-    def write(self) -> None:
+    def _start(self) -> None:
+        """Before the first row: the actors already there (by name or alias)."""
         session = self.session
-        sqlite = bulk.dialect(session) == "sqlite"
         now = utcnow()
-        now_value = bulk.sqlite_value(now) if sqlite else now
-        # Actors: by name or alias.
-        actor_ids = {
+        self.now_value = bulk.sqlite_value(now) if self.sqlite else now
+        if self.sqlite:
+            self.empty_tables = {
+                table
+                for table in ("claim", "source")
+                if session.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is None
+            }
+        self.actor_ids = {
             key: int(i) for i, key in session.execute(text("SELECT id, name_key FROM actor"))
         }
-        actor_ids.update(
+        self.actor_ids.update(
             {
                 key: int(i)
                 for i, key in session.execute(text("SELECT actor_id, alias_key FROM actor_alias"))
             }
         )
-        new_actors = [k for k in self.actor_name if k not in actor_ids]
-        self.result.count(
-            "actor", False, len({actor_ids[k] for k in self.actor_name if k in actor_ids})
-        )
+
+    def _flush(self) -> None:
+        """Write the staged rows: first the actors, claims and sources they name that are
+        new, then the assertions and their via chains."""
+        self._wait()
+        session, now_value = self.session, self.now_value
+        # Actors, in the order of first appearance.
+        fresh = list(itertools.islice(self.actor_name, self.actors_done, None))
+        self.actors_done += len(fresh)
+        actor_ids = self.actor_ids
+        new_actors = []
+        for key in fresh:
+            found = actor_ids.get(key)
+            if found is None:
+                new_actors.append(key)
+            else:
+                self.existing_actors.add(found)
         ids = bulk.reserve_ids(session, "actor", len(new_actors))
         bulk.insert_rows(
             session,
             "actor",
             ["id", "name", "name_key", "kind", "created_at"],
-            (
+            [
                 (i, self.actor_name[k], k, "other", now_value)
                 for i, k in zip(ids, new_actors, strict=True)
-            ),
+            ],
             convert=False,
         )
         actor_ids.update(zip(new_actors, ids, strict=True))
         self.result.count("actor", True, len(new_actors))
-        # Sanctions named in violates: created by name when missing.
-        sanction_ids = {
-            key: int(i) for i, key in session.execute(text("SELECT id, name_key FROM sanction"))
-        }
-        for names in self.claim_violates.values():
-            for name in names:
-                if name_key(name) not in sanction_ids:
-                    sanction = add_sanction(session, name=name)
-                    assert sanction.id is not None
-                    sanction_ids[name_key(name)] = sanction.id
-                    self.result.count("sanction", True)
         # Claims.
-        claim_ids = self._lookup("claim", "text_key", list(self.claim_text))
-        existing_claims = set(claim_ids.values())
-        new_claims = [k for k in self.claim_text if k not in claim_ids]
+        claim_ids = self.claim_ids
+        found_claims = self._lookup("claim", "text_key", list(self.claim_text))
+        claim_ids.update(found_claims)
+        if found_claims:
+            self.existing_claims.update(found_claims.values())
+            self.existing |= self._existing_keys(set(found_claims.values()))
+        new_claims = [k for k in self.claim_text if k not in found_claims]
         ids = bulk.reserve_ids(session, "claim", len(new_claims))
         bulk.insert_rows(
             session,
             "claim",
             ["id", "text", "text_key", "created_at"],
-            ((i, self.claim_text[k], k, now_value) for i, k in zip(ids, new_claims, strict=True)),
+            [(i, self.claim_text[k], k, now_value) for i, k in zip(ids, new_claims, strict=True)],
             convert=False,
         )
         claim_ids.update(zip(new_claims, ids, strict=True))
         self.result.count("claim", True, len(new_claims))
-        self.result.count("claim", False, len(existing_claims))
-        self._links(claim_ids, existing_claims, sanction_ids)
+        self.claim_text.clear()
         # Sources.
-        source_ids = self._lookup("source", "key", list(self.source_first))
-        self.result.count("source", False, len(source_ids))
-        new_sources = [k for k in self.source_first if k not in source_ids]
+        source_ids = self.source_ids
+        found_sources = self._lookup("source", "key", list(self.source_first))
+        source_ids.update(found_sources)
+        self.result.count("source", False, len(found_sources))
+        new_sources = [k for k in self.source_first if k not in found_sources]
         ids = bulk.reserve_ids(session, "source", len(new_sources))
         bulk.insert_rows(
             session,
             "source",
             ["id", "url", "key", "outlet", "title", "created_at"],
-            ((i, *self._source_row(k), now_value) for i, k in zip(ids, new_sources, strict=True)),
+            [(i, *self._source_row(k), now_value) for i, k in zip(ids, new_sources, strict=True)],
             convert=False,
         )
         source_ids.update(zip(new_sources, ids, strict=True))
         self.result.count("source", True, len(new_sources))
-        if sqlite:
-            with _fts_set_based(session), _indexes_after_load(session):
-                self._assertions(
-                    claim_ids, existing_claims, actor_ids, source_ids, sqlite, now_value
-                )
-        else:
-            self._assertions(claim_ids, existing_claims, actor_ids, source_ids, sqlite, now_value)
+        self.source_first.clear()
+        self._assertions()
 
     def _source_row(self, key: str) -> tuple[str | None, str, str | None, str | None]:
         display, outlet, title = self.source_first[key]
         return display, key, outlet, title
 
-    def _links(
-        self, claim_ids: dict[str, int], existing: set[int], sanction_ids: dict[str, int]
-    ) -> None:
-        tags = {(claim_ids[k], t) for k, ts in self.claim_tags.items() for t in ts}
-        links = {
-            (claim_ids[k], sanction_ids[name_key(v)])
-            for k, vs in self.claim_violates.items()
-            for v in vs
-        }
-        touched = sorted({c for c, _ in tags} | {c for c, _ in links} & existing)
-        for start in range(0, len(touched), 5_000):
-            chunk = touched[start : start + 5_000]
-            tags -= {
-                (int(c), t)
-                for c, t in self.session.execute(
-                    text("SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids").bindparams(
-                        bindparam("ids", expanding=True)
-                    ),
-                    {"ids": chunk},
+    def _assertions(self) -> None:
+        """The staged rows as assertions, minus those already there or seen before.
+
+        Rows matching an assertion that was there before the import are counted and skipped
+        here (``existing`` holds the natural keys of the claims found in the database).
+        Repeats within the file: on PostgreSQL a set of packed natural keys catches them; on
+        SQLite the unique natural-key index does, with ``INSERT OR IGNORE`` (``_write_sqlite``),
+        which saves a million-entry set (about 100 MB) and a hash per row."""
+        claim_ids, actor_ids, source_ids = self.claim_ids, self.actor_ids, self.source_ids
+        dates, now_value = self.dates, self.now_value
+        seen, existing = self.seen, self.existing
+        sqlite = self.sqlite
+        pack = not sqlite or bool(existing)
+        staged = self.staged
+        duplicates = 0
+        if not pack:
+            # Nothing to compare against here (SQLite, no claim there before): build straight.
+            rows = [
+                (
+                    claim_ids[claim],
+                    actor_ids[actor],
+                    stance,
+                    dates[date_raw][1],
+                    dates[date_raw][0].precision,
+                    source_ids[source],
+                    quote.strip() or None,
+                    now_value,
                 )
-            }
-            links -= {
-                (int(c), int(s))
-                for c, s in self.session.execute(
-                    text(
-                        "SELECT claim_id, sanction_id FROM claim_sanction WHERE claim_id IN :ids"
-                    ).bindparams(bindparam("ids", expanding=True)),
-                    {"ids": chunk},
+                for claim, actor, stance, date_raw, source, quote, _ in staged
+            ]
+            chains = [row[6] for row in staged]
+        else:
+            rows = []
+            chains = []
+            for claim, actor, stance, date_raw, source, quote, via in staged:
+                claim_id = claim_ids[claim]
+                actor_id = actor_ids[actor]
+                source_id = source_ids[source]
+                date, date_value, ordinal, precision = dates[date_raw]
+                packed = _pack(
+                    claim_id, actor_id, STANCE_CODES[stance], ordinal, precision, source_id
                 )
-            }
-        bulk.insert_rows(self.session, "claim_tag", ["claim_id", "tag"], sorted(tags))
-        bulk.insert_rows(self.session, "claim_sanction", ["claim_id", "sanction_id"], sorted(links))
+                if packed in seen:
+                    duplicates += 1
+                    continue
+                if existing and packed in existing:
+                    seen.add(packed)
+                    self.existing_hits += 1
+                    continue
+                if not sqlite:
+                    seen.add(packed)
+                rows.append(
+                    (
+                        claim_id,
+                        actor_id,
+                        stance,
+                        date_value,
+                        date.precision,
+                        source_id,
+                        quote.strip() or None,
+                        now_value,
+                    )
+                )
+                chains.append(via)
+        self.staged.clear()
+        self.result.duplicates += duplicates
+        if not sqlite:
+            self._copy_postgresql(rows, chains)
+            return
+        ids = self._write_sqlite(rows)
+        self.result.duplicates += ids.count(None)
+        actor_key, via_lists = self.actor_key, self.via_lists
+        bulk.insert_rows(
+            self.session,
+            "assertion_via",
+            ["assertion_id", "position", "actor_id"],
+            [
+                (i, pos, actor_ids[actor_key[name]])
+                for i, via in zip(ids, chains, strict=True)
+                if via and i is not None
+                for pos, name in enumerate(via_lists[via], start=1)
+            ],
+            convert=False,
+        )
+        self.new += len(ids) - ids.count(None)
+
+    def _copy_postgresql(self, rows: list[tuple[Any, ...]], chains: list[str]) -> None:
+        """COPY the rows in the background while the next batch is parsed.
+
+        Most of a PostgreSQL import is the server checking each row (three foreign keys, the
+        unique natural key, the full-text index); the server does that on its own core, so
+        the data is formatted here (COPY text format) and a thread sends it and waits for the
+        server while this thread reads on. The thread touches nothing but the driver
+        connection, and ``_wait`` joins it before the session is used again."""
+        ids = bulk.reserve_ids(self.session, "assertion", len(rows))
+        actor_ids, actor_key, via_lists = self.actor_ids, self.actor_key, self.via_lists
+        escape = bulk.copy_text
+        now = escape(self.now_value)
+        data = [
+            f"{i}\t{c}\t{a}\t{st}\t{d}\t{p}\t{s}\t{escape(q)}\t{now}\n"
+            for i, (c, a, st, d, p, s, q, _) in zip(ids, rows, strict=True)
+        ]
+        via = [
+            f"{i}\t{pos}\t{actor_ids[actor_key[name]]}\n"
+            for i, chain in zip(ids, chains, strict=True)
+            if chain
+            for pos, name in enumerate(via_lists[chain], start=1)
+        ]
+        self._wait()
+        self.writer = bulk.BackgroundCopy(
+            self.session,
+            [
+                ("assertion", ["id", *ASSERTION_COLUMNS], "".join(data)),
+                ("assertion_via", ["assertion_id", "position", "actor_id"], "".join(via)),
+            ],
+        )
+        self.new += len(rows)
+
+    def _wait(self) -> None:
+        """Wait for the background COPY, if any; raise its error."""
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.wait()
+
+    def _write_sqlite(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
+        """Insert with ``OR IGNORE`` and no id: SQLite gives each inserted row max(id) + 1,
+        so the ids are contiguous in file order (as when assigned up front) and a row the
+        unique natural-key index refuses (a repeat within the file) takes none. Returns the
+        id of each row, None for a repeat. When the id range is as long as the batch, no row
+        was refused; otherwise (rare) each row's id is looked up by its natural key, and a row
+        whose id is not the next one in sequence is a repeat of an earlier row."""
+        session = self.session
+        first = _next_id(session, "assertion")
+        bulk.insert_rows(
+            session, "assertion", ASSERTION_COLUMNS, rows, convert=False, or_ignore=True
+        )
+        end = _next_id(session, "assertion")
+        if end - first == len(rows):
+            return list(range(first, end))
+        ids: list[int | None] = []
+        expected = first
+        raw = bulk.raw_connection(session)
+        for row in rows:
+            (found,) = raw.execute(NATURAL_KEY_LOOKUP, row[:6]).fetchone()
+            if found == expected:
+                ids.append(found)
+                expected += 1
+            else:
+                ids.append(None)
+        assert expected == end, "every inserted row is found by its natural key"
+        return ids
 
     def _existing_keys(self, claims: set[int]) -> set[int]:
         found: set[int] = set()
@@ -521,138 +835,111 @@ class CsvImport:
                 )
         return found
 
-    def _assertions(
-        self,
-        claim_ids: dict[str, int],
-        existing_claims: set[int],
-        actor_ids: dict[str, int],
-        source_ids: dict[str, int],
-        sqlite: bool,
-        now_value: Any,
-    ) -> None:
-        existing = self._existing_keys(existing_claims)
-        seen: set[int] = set()
-        date_values = {
-            raw: (
-                d,
-                d.start.isoformat() if sqlite else d.start,
-                d.start.toordinal(),
-                PRECISION_CODES[d.precision],
-            )
-            for raw, d in self.dates.items()
+    def _release(self) -> None:
+        """Drop what only the rows needed, before the indexes and the full-text index are
+        built: those builds take memory of their own, and the peak is what counts."""
+        for cache in (
+            self.claim_key,
+            self.url_key,
+            self.source_ids,
+            self.via_lists,
+            self.lists,
+            self.tag_lists,
+            self.dates,
+        ):
+            cache.clear()
+
+    def _finish(self) -> None:
+        """After the last row: sanctions, claim links, and the counts."""
+        session = self.session
+        sanction_ids = {
+            key: int(i) for i, key in session.execute(text("SELECT id, name_key FROM sanction"))
         }
-        assertion_cols = [
-            "id",
-            "claim_id",
-            "actor_id",
-            "stance",
-            "date",
-            "date_precision",
-            "source_id",
-            "quote",
-            "recorded_at",
-        ]
-        pending: list[tuple[Any, ...]] = []
-        pending_via: list[tuple[str, ...]] = []
-        duplicates = 0
-        existing_hits = 0
-        new = 0
+        for names in self.claim_violates.values():
+            for name in names:
+                if name_key(name) not in sanction_ids:
+                    sanction = add_sanction(session, name=name)
+                    assert sanction.id is not None
+                    sanction_ids[name_key(name)] = sanction.id
+                    self.result.count("sanction", True)
+        self._links(sanction_ids)
+        self.result.count("actor", False, len(self.existing_actors))
+        self.result.count("claim", False, len(self.existing_claims))
+        self.result.count("assertion", True, self.new)
+        self.result.count("assertion", False, self.existing_hits)
 
-        def flush() -> None:
-            ids = bulk.reserve_ids(self.session, "assertion", len(pending))
-            bulk.insert_rows(
-                self.session,
-                "assertion",
-                assertion_cols,
-                ((i, *row) for i, row in zip(ids, pending, strict=True)),
-                convert=False,
-            )
-            bulk.insert_rows(
-                self.session,
-                "assertion_via",
-                ["assertion_id", "position", "actor_id"],
-                (
-                    (i, pos, actor_ids[self.actor_key[name]])
-                    for i, chain in zip(ids, pending_via, strict=True)
-                    for pos, name in enumerate(chain, start=1)
-                ),
-                convert=False,
-            )
-            pending.clear()
-            pending_via.clear()
-
-        ci, ai, si, di, ui, oi, ti, qi, vi, _, _ = self.idx
-        get = self._field
-        claim_key, actor_key, via_lists = self.claim_key, self.actor_key, self.via_lists
-        url_key = self.url_key
-        reader = csv.reader(_lines(self.path, self.label), strict=True)
-        next(reader)  # the header, checked in pass 1
-        for record in reader:
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue
-            claim_id = claim_ids[claim_key[get(record, ci)]]
-            actor_id = actor_ids[actor_key[get(record, ai).strip()]]
-            stance = get(record, si)
-            if stance not in STANCE_CODES:
-                stance = stance.strip().lower()
-            date, date_value, ordinal, precision = date_values[get(record, di)]
-            url = get(record, ui).strip()
-            if url:
-                source_key = url_key[url]
-            else:
-                source_key = url_key[
-                    "\x00" + get(record, oi).strip() + "\x00" + get(record, ti).strip()
-                ]
-            source_id = source_ids[source_key]
-            packed = _pack(claim_id, actor_id, STANCE_CODES[stance], ordinal, precision, source_id)
-            if packed in seen:
-                duplicates += 1
-                continue
-            seen.add(packed)
-            if packed in existing:
-                existing_hits += 1
-                continue
-            quote = get(record, qi).strip() or None
-            pending.append(
-                (
-                    claim_id,
-                    actor_id,
-                    stance,
-                    date_value,
-                    date.precision,
-                    source_id,
-                    quote,
-                    now_value,
+    def _links(self, sanction_ids: dict[str, int]) -> None:
+        claim_ids, existing = self.claim_ids, self.existing_claims
+        tags = {(claim_ids[k], t) for k, ts in self.claim_tags.items() for t in ts}
+        links = {
+            (claim_ids[k], sanction_ids[name_key(v)])
+            for k, vs in self.claim_violates.items()
+            for v in vs
+        }
+        # Only claims that were there before can have links already.
+        touched = sorted(({c for c, _ in tags} | {c for c, _ in links}) & existing)
+        for start in range(0, len(touched), 5_000):
+            chunk = touched[start : start + 5_000]
+            tags -= {
+                (int(c), t)
+                for c, t in self.session.execute(
+                    text("SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": chunk},
                 )
-            )
-            via = get(record, vi)
-            pending_via.append(via_lists[via] if via else ())
-            new += 1
-            if len(pending) >= BATCH:
-                flush()
-                if self.progress is not None:
-                    self.progress("written", new)
-        if pending:
-            flush()
-        self.result.count("assertion", True, new)
-        self.result.count("assertion", False, existing_hits)
-        self.result.duplicates = duplicates
+            }
+            links -= {
+                (int(c), int(s))
+                for c, s in self.session.execute(
+                    text(
+                        "SELECT claim_id, sanction_id FROM claim_sanction WHERE claim_id IN :ids"
+                    ).bindparams(bindparam("ids", expanding=True)),
+                    {"ids": chunk},
+                )
+            }
+        bulk.insert_rows(self.session, "claim_tag", ["claim_id", "tag"], sorted(tags))
+        bulk.insert_rows(self.session, "claim_sanction", ["claim_id", "sanction_id"], sorted(links))
 
-    def run(self) -> ImportResult:
-        self.result.rows = self.validate()
-        self.write()
-        return self.result
+    @contextmanager
+    def _bulk_load(self) -> Iterator[None]:
+        if not self.sqlite:
+            yield
+            return
+        session = self.session
+        with _fts_set_based(session), _indexes_after_load(session), _checks_after_load(session):
+            yield
 
 
-FTS_TRIGGERS = {"quote_fts_insert": ("quote_fts", "quote", "assertion")}
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the load, as it was before afterwards.
+
+    The batches create and drop millions of tuples that never form cycles (reference
+    counting frees them), yet each batch outlives the young generations and triggers full
+    collections that walk every cached key: about 4% of a million-row import."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+FTS_TRIGGERS = {
+    "claim_fts_insert": ("claim_fts", "text", "claim"),
+    "quote_fts_insert": ("quote_fts", "quote", "assertion"),
+}
 
 
 @contextmanager
 def _fts_set_based(session: Session) -> Iterator[None]:
-    """Index the quotes of a bulk import in one set-based statement instead of one trigger
-    call per row, inside the import's transaction: the trigger is taken out, the new rows
-    are indexed with INSERT … SELECT, and the trigger is put back exactly as it was (its SQL
-    read from sqlite_master), so the index stays current and the change is atomic."""
+    """Index the claims and quotes of a bulk import in one set-based statement each instead
+    of one trigger call per row, inside the import's transaction: the triggers are taken out,
+    the new rows are indexed with INSERT … SELECT, and the triggers are put back exactly as
+    they were (their SQL read from sqlite_master), so the index stays current and the change
+    is atomic (a failed import rolls the triggers back with the rest)."""
     saved = {
         name: sql
         for name, sql in session.execute(
@@ -662,9 +949,7 @@ def _fts_set_based(session: Session) -> Iterator[None]:
             {"names": list(FTS_TRIGGERS)},
         )
     }
-    first = int(
-        session.execute(text("SELECT coalesce(max(id), 0) + 1 FROM assertion")).scalar_one()
-    )
+    first = {name: _next_id(session, FTS_TRIGGERS[name][2]) for name in saved}
     for name in saved:
         session.execute(text(f"DROP TRIGGER {name}"))
     yield
@@ -675,9 +960,63 @@ def _fts_set_based(session: Session) -> Iterator[None]:
                 f"INSERT INTO {fts}(rowid, {column}) SELECT id, {column} FROM {table} "
                 f"WHERE id >= :first AND {column} IS NOT NULL"
             ),
-            {"first": first},
+            {"first": first[name]},
         )
         session.execute(text(sql))
+
+
+def _next_id(session: Session, table: str) -> int:
+    return int(session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one())
+
+
+CHECKED_TABLES: tuple[tuple[Table, str], ...] = (
+    (table_of(Actor), "id"),
+    (table_of(Source), "id"),
+    (table_of(Assertion), "id"),
+    (table_of(AssertionVia), "assertion_id"),
+    (table_of(Sanction), "id"),
+)
+"""The tables with CHECK constraints an import writes in bulk, and the column whose values
+grow with each new row (ids assigned after ``max(id)`` on SQLite)."""
+
+
+@contextmanager
+def _checks_after_load(session: Session) -> Iterator[None]:
+    """Check the CHECK constraints of the bulk-written rows once, set-based, after the load.
+
+    SQLite evaluates each ``x IN ('a', 'b', …)`` CHECK of an INSERT by building a small
+    temporary index per row, which costs more than the insert itself (about 2.7 s of a
+    million assertions). The importer writes only values it has validated, so during the
+    load the connection skips CHECK constraints (``PRAGMA ignore_check_constraints``, reset
+    whatever happens), and afterwards one query per table counts the new rows that break any
+    of the table's CHECK constraints, with the constraints' own SQL from the models. Any such
+    row fails the import like a failed CHECK would, and the transaction rolls back."""
+    raw = bulk.raw_connection(session)
+    first = {
+        table.name: _first_key(session, table.name, column) for table, column in CHECKED_TABLES
+    }
+    raw.execute("PRAGMA ignore_check_constraints=ON")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA ignore_check_constraints=OFF")
+    for table, column in CHECKED_TABLES:
+        checks = [str(c.sqltext) for c in table.constraints if isinstance(c, CheckConstraint)]
+        if not checks:
+            continue
+        condition = " AND ".join(f"({c})" for c in checks)
+        statement = (
+            f"SELECT count(*) FROM {table.name} WHERE {column} >= :first AND NOT ({condition})"
+        )
+        broken = session.execute(text(statement), {"first": first[table.name]}).scalar_one()
+        if broken:
+            raise bulk.check_failed(statement, f"{broken} new {table.name} row(s)")
+
+
+def _first_key(session: Session, table: str, column: str) -> int:
+    return int(
+        session.execute(text(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}")).scalar_one()
+    )
 
 
 # Secondary indexes of the assertion tables: random order under a bulk load, so into an empty

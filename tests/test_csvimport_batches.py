@@ -1,0 +1,138 @@
+"""The CSV importer writes in batches while it reads (factdb.csvimport): repeats, via chains,
+rows already there and errors must come out the same whichever batch a row falls in. A batch
+of three rows puts repeats within one batch and across batches, on both backends."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from factdb import csvimport, db
+from factdb.config import DatabaseTarget
+from factdb.interchange import CSV_COLUMNS, ImportErrors, import_file
+
+
+def _row(claim: str, actor: str, date: str, url: str, quote: str = "", via: str = "") -> list[str]:
+    return [claim, actor, "asserts", date, url, "", "", quote, via, "", ""]
+
+
+ROWS = [
+    _row("Claim A", "Alice", "2024", "https://example.org/1", "first", "Via 1; Via 2"),
+    _row("Claim A", "Bob", "2024", "https://example.org/1"),
+    _row("Claim A", "Alice", "2024", "https://example.org/1", "repeat, same batch", "Via 3"),
+    _row("Claim B", "Alice", "2024-02", "https://example.org/2", "", "Via 2"),
+    _row("Claim A", "Bob", "2024", "https://www.example.org/1/", "repeat, next batch", "Via 1"),
+    _row("Claim C", "Carol", "2024-02-03", "https://example.org/3", "tab\tand\\slash"),
+    _row("Claim B", "Alice", "2024-02", "https://example.org/2", "repeat", "Via 3"),
+    _row("Claim D", "Dan", "2023", "https://example.org/4", "last", "Via 1"),
+]
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(rows)
+    return path
+
+
+def _import(target: DatabaseTarget, path: Path) -> csvimport.ImportResult:
+    return db.transact(target, lambda s: import_file(s, path, str(path), "csv"), bulk=True)
+
+
+def _assertions(target: DatabaseTarget) -> list[tuple[object, ...]]:
+    """(id, claim, actor, quote, via chain) of every assertion, in id order."""
+    with db.session_scope(target, write=False) as session:
+        via: dict[int, list[str]] = {}
+        for assertion_id, name in session.execute(
+            text(
+                "SELECT w.assertion_id, x.name FROM assertion_via AS w "
+                "JOIN actor AS x ON x.id = w.actor_id ORDER BY w.assertion_id, w.position"
+            )
+        ):
+            via.setdefault(int(assertion_id), []).append(name)
+        return [
+            (int(i), claim, actor, quote, ";".join(via[int(i)]) if int(i) in via else None)
+            for i, claim, actor, quote in session.execute(
+                text(
+                    "SELECT a.id, c.text, ac.name, a.quote FROM assertion AS a "
+                    "JOIN claim AS c ON c.id = a.claim_id "
+                    "JOIN actor AS ac ON ac.id = a.actor_id ORDER BY a.id"
+                )
+            )
+        ]
+
+
+@pytest.mark.parametrize("batch", [1, 3, 1000])
+def test_repeats_across_batches_keep_the_first_row(
+    target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    monkeypatch.setattr(csvimport, "BATCH", batch)
+    path = _write(tmp_path / "rows.csv", ROWS)
+    result = _import(target, path)
+    assert (result.new["assertion"], result.duplicates, result.rows) == (5, 3, 8)
+    rows = _assertions(target)
+    first = rows[0][0]
+    assert isinstance(first, int)
+    # Contiguous ids in file order; the first of repeated rows kept with its own via chain.
+    assert [r[0] for r in rows] == list(range(first, first + 5))
+    assert [r[1:] for r in rows] == [
+        ("Claim A", "Alice", "first", "Via 1;Via 2"),
+        ("Claim A", "Bob", None, None),
+        ("Claim B", "Alice", None, "Via 2"),
+        ("Claim C", "Carol", "tab\tand\\slash", None),
+        ("Claim D", "Dan", "last", "Via 1"),
+    ]
+    # Again, with a new row: the old ones are already there, the repeats still repeats.
+    more = _write(
+        tmp_path / "more.csv", [*ROWS, _row("Claim A", "Erin", "2022", "https://example.org/5")]
+    )
+    again = _import(target, more)
+    assert (again.new["assertion"], again.existing["assertion"], again.duplicates) == (1, 5, 3)
+    assert len(_assertions(target)) == 6
+
+
+def test_an_error_after_written_batches_leaves_nothing(
+    target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches written before the first bad row are rolled back with the transaction, and
+    every error of the file is still reported."""
+    monkeypatch.setattr(csvimport, "BATCH", 2)
+    bad = [*ROWS[:5], _row("Claim E", "Eve", "2024-13", "https://example.org/9"), *ROWS[5:]]
+    bad.append(_row("Claim F", "Fay", "2024", "ftp://example.org/x"))
+    path = _write(tmp_path / "bad.csv", bad)
+    with db.session_scope(target, write=False) as session:
+        before = {
+            t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+            for t in ("actor", "claim", "source", "assertion", "assertion_via")
+        }
+    with pytest.raises(ImportErrors) as raised:
+        _import(target, path)
+    assert [(e.line, e.field) for e in raised.value.errors] == [(7, "date"), (11, "source_url")]
+    with db.session_scope(target, write=False) as session:
+        after = {t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in before}
+    assert after == before
+
+
+def test_a_row_breaking_a_check_constraint_fails_the_import(
+    target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite checks the CHECK constraints of a bulk load once, after it (PostgreSQL row by
+    row): a value the importer let through by mistake still fails the whole import, and the
+    bulk connection enforces CHECK constraints again afterwards."""
+    from sqlalchemy.exc import IntegrityError
+
+    monkeypatch.setitem(csvimport.STANCES, "bogus", "bogus")
+    monkeypatch.setitem(csvimport.STANCE_CODES, "bogus", 7)
+    row = _row("Claim Z", "Zed", "2024", "https://example.org/z")
+    row[2] = "bogus"
+    path = _write(tmp_path / "bogus.csv", [*ROWS, row])
+    with pytest.raises(IntegrityError, match="(?i)check constraint"):
+        _import(target, path)
+    assert _assertions(target) == []
+    if target.backend == "sqlite":
+        with db.get_engine(target, bulk=True).connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
