@@ -2,8 +2,8 @@
 
 ``actors.jsonl``: N_ACTORS actors in a hierarchy (states, their bodies, their people) with
 aliases. ``assertions.csv``: the flat CSV, 10 assertions per claim by 10 different actors
-(so every row is a distinct natural key), partial dates, tags, via chains, 50 sources per
-1,000 claims.
+(so every row is a distinct natural key), partial dates, tags, via chains, one source per
+20 assertions (50,000 at a million), each cited by about 20 assertions.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def generate(directory: Path, n_rows: int, seed: int = 1718) -> dict[str, Path]:
                         speakers[k],
                         rng.choice(STANCES),
                         date,
-                        f"https://news{source % 40}.example/{year}/story-{source}",
+                        f"https://news{source % 40}.example/story-{source}",
                         f"Outlet {source % 40}",
                         f"Story {source}",
                         " ".join(rng.choice(WORDS) for _ in range(6)),
