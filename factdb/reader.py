@@ -37,7 +37,9 @@ PG_OPTIONS = "-c plan_cache_mode=force_custom_plan -c jit=off"
 """psycopg prepares a statement run five times; PostgreSQL then plans it once for any
 parameters, which for ``list`` (a list of ids, a limit) chose plans 10× slower than planning
 with the values at hand (measured on the benchmark database): planning each time costs less.
-JIT compilation took 9 ms for a side walk that runs in 1.5 ms: off."""
+JIT compilation took 9 ms for a side walk that runs in 1.5 ms: off. For the reader's own
+connection only: on a writing connection the foreign-key triggers' plans would be planned
+again for every row (a million-row import took 57 s instead of 35 s)."""
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
