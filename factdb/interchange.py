@@ -52,7 +52,14 @@ from factdb.models import (
     table_of,
     utcnow,
 )
-from factdb.queries import Conn, Filters, export_assertions, export_claims, export_flat
+from factdb.queries import (
+    Conn,
+    Filters,
+    export_assertions,
+    export_claims,
+    export_entities,
+    export_flat,
+)
 from factdb.sanctions import add_sanction, find_sanction
 from factdb.sources import get_or_create_source
 from factdb.values import parse_kind, parse_optional_date, parse_stance
@@ -768,19 +775,10 @@ def _ts_text(value: Any) -> str | None:
     return when.astimezone(dt.UTC).isoformat()
 
 
-def _assertion_stream(session: Session, filters: Filters) -> Iterator[dict[str, Any]]:
+def _assertion_stream(session: Conn, filters: Filters) -> Iterator[dict[str, Any]]:
     """Assertions of the matching claims in id order, every name resolved, in chunks."""
     for chunk in export_assertions(session, filters, BATCH):
         yield from chunk
-
-
-def _grouped(session: Session, sql: str, ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    for key, value in session.execute(
-        text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": ids}
-    ):
-        out.setdefault(int(key), []).append(value)
-    return out
 
 
 def export_csv(session: Conn, filters: Filters, out: TextIO) -> int:
@@ -793,69 +791,14 @@ def export_csv(session: Conn, filters: Filters, out: TextIO) -> int:
     return count
 
 
-def export_jsonl(session: Session, filters: Filters, out: TextIO) -> int:
+def export_jsonl(session: Conn, filters: Filters, out: TextIO) -> int:
     def emit(record: dict[str, Any]) -> None:
         out.write(json.dumps(record, ensure_ascii=False))
         out.write("\n")
 
     count = 0
-    actors = session.execute(
-        text(
-            "SELECT s.actor_id, s.actor, s.kind, s.part_of FROM actor_side AS s "
-            "ORDER BY s.depth, s.actor_id"
-        )
-    ).all()
-    aliases = _grouped(
-        session,
-        "SELECT actor_id, alias FROM actor_alias WHERE actor_id IN :ids ORDER BY actor_id, alias",
-        [int(a.actor_id) for a in actors] or [0],
-    )
-    for a in actors:
-        emit(
-            {
-                "type": "actor",
-                "name": a.actor,
-                "kind": a.kind,
-                "part_of": a.part_of,
-                "aliases": aliases.get(int(a.actor_id), []),
-            }
-        )
-        count += 1
-    for s in session.execute(
-        text(
-            "SELECT url, outlet, title, published, published_precision, updated, updated_precision "
-            "FROM source ORDER BY id"
-        )
-    ):
-        emit(
-            {
-                "type": "source",
-                "url": s.url,
-                "outlet": s.outlet,
-                "title": s.title,
-                "published": stored_text(s.published, s.published_precision),
-                "updated": stored_text(s.updated, s.updated_precision),
-            }
-        )
-        count += 1
-    for s in session.execute(
-        text(
-            "SELECT s.name, s.authority, s.adopted, s.adopted_precision, t.name AS target, "
-            "s.measures, s.url FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id "
-            "ORDER BY s.id"
-        )
-    ):
-        emit(
-            {
-                "type": "sanction",
-                "name": s.name,
-                "authority": s.authority,
-                "adopted": stored_text(s.adopted, s.adopted_precision),
-                "target": s.target,
-                "measures": s.measures,
-                "url": s.url,
-            }
-        )
+    for entity in export_entities(session):
+        emit(entity)
         count += 1
     for chunk in export_claims(session, Filters(**{**filters.__dict__, "limit": None}), BATCH):
         for _, claim, tags, violates in chunk:

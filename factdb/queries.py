@@ -1002,6 +1002,54 @@ def export_flat(
         q.params["last_id"] = ids[-1]
 
 
+def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
+    """Every actor (parents before their parts), source and sanction as interchange records,
+    in a stable order; sources are streamed."""
+    r = Reader.of(conn)
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for actor_id, alias in r.rows(
+        "SELECT actor_id, alias FROM actor_alias ORDER BY actor_id, alias"
+    ):
+        aliases[int(actor_id)].append(alias)
+    for actor_id, name, kind, part_of in r.rows(
+        "SELECT s.actor_id, s.actor, s.kind, s.part_of FROM actor_side AS s "
+        "ORDER BY s.depth, s.actor_id"
+    ):
+        yield {
+            "type": "actor",
+            "name": name,
+            "kind": kind,
+            "part_of": part_of,
+            "aliases": aliases.get(int(actor_id), []),
+        }
+    for chunk in r.stream(
+        "SELECT url, outlet, title, published, published_precision, updated, updated_precision "
+        "FROM source ORDER BY id"
+    ):
+        for url, outlet, title, published, published_precision, updated, updated_precision in chunk:
+            yield {
+                "type": "source",
+                "url": url,
+                "outlet": outlet,
+                "title": title,
+                "published": stored_text(published, published_precision),
+                "updated": stored_text(updated, updated_precision),
+            }
+    for name, authority, adopted, precision, target, measures, url in r.rows(
+        "SELECT s.name, s.authority, s.adopted, s.adopted_precision, t.name, s.measures, s.url "
+        "FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id ORDER BY s.id"
+    ):
+        yield {
+            "type": "sanction",
+            "name": name,
+            "authority": authority,
+            "adopted": stored_text(adopted, precision),
+            "target": target,
+            "measures": measures,
+            "url": url,
+        }
+
+
 def export_claims(
     conn: Conn, filters: Filters, chunk_size: int = 20_000
 ) -> Iterator[list[tuple[int, str, list[str], list[str]]]]:

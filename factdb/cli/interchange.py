@@ -142,7 +142,7 @@ def export(
     filters = build_filters(ctx.params)
     writer = export_csv if kind == "csv" else export_jsonl
     state: State = ctx.obj
-    with state.session(write=False) as session:
+    with state.reader() as session:
         if file == "-":
             writer(session, filters, sys.stdout)
             sys.stdout.flush()
