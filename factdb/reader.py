@@ -21,6 +21,7 @@ refuses exactly as before).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -42,6 +43,8 @@ connection only: on a writing connection the foreign-key triggers' plans would b
 again for every row (a million-row import took 57 s instead of 35 s)."""
 
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_STREAMS = itertools.count(1)
+"""Names of PostgreSQL server-side cursors, unique in the process."""
 
 
 class Reader:
@@ -51,7 +54,6 @@ class Reader:
         self.conn = conn
         self.dialect = dialect
         self._sql: dict[str, str] = {}
-        self._streams = 0
 
     @classmethod
     def of(cls, source: Session | Reader) -> Reader:
@@ -107,8 +109,7 @@ class Reader:
         """The rows of one query in chunks of ``size``, read as they are consumed: one sort
         for an ordered report instead of one per page (PostgreSQL: a server-side cursor)."""
         if self.postgresql:
-            self._streams += 1
-            cur = self.conn.cursor(name=f"factdb_stream_{self._streams}")
+            cur = self.conn.cursor(name=f"factdb_stream_{next(_STREAMS)}")
             cur.itersize = size
         else:
             cur = self.conn.cursor()
@@ -125,8 +126,8 @@ class Reader:
             cur.close()
 
     def batch(self, statements: list[tuple[str, dict[str, Any]]]) -> list[list[tuple[Any, ...]]]:
-        """The rows of several independent queries, in order. PostgreSQL gets them in one
-        round trip (pipeline mode), which is most of the cost of a small read there."""
+        """The rows of several independent queries, in order; PostgreSQL gets them in one
+        round trip (pipeline mode)."""
         if not self.postgresql or len(statements) < 2:
             return [self.rows(sql, params) for sql, params in statements]
         try:

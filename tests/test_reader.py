@@ -174,3 +174,18 @@ def test_a_database_behind_head_takes_the_full_path(empty_target: DatabaseTarget
     assert "behind 0003; run `factdb --db … db upgrade`" in done["stderr"]
     with open_reader(empty_target) as r:
         assert r is None
+
+
+def test_streams_nest_and_a_failed_batch_is_one_error(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+    with open_reader(target) as r:
+        assert r is not None
+        pairs = [
+            (outer[0], inner[0])
+            for chunk in r.stream("SELECT id FROM claim ORDER BY id", size=5)
+            for outer in chunk
+            for inner_chunk in r.stream("SELECT id FROM actor ORDER BY id LIMIT 2", size=1)
+            for inner in inner_chunk
+        ]
+        assert len(pairs) == 14 * 2
+        with pytest.raises(DatabaseError):
+            r.batch([("SELECT 1", {}), ("SELECT * FROM no_such_table", {})])
