@@ -38,6 +38,7 @@ from factdb.interchange import (
     ImportErrors,
     ImportResult,
     _Errors,
+    encoding_error,
 )
 from factdb.keys import (
     MAX_TEXT,
@@ -96,29 +97,12 @@ def _checked(raws: Iterable[bytes], start: int, label: str) -> Iterator[str]:
     for number, raw in enumerate(raws, start=start):
         nul = raw.find(b"\x00")
         if nul >= 0:
-            raise ImportErrors(
-                [
-                    InvalidInput(
-                        "encoding", "contains a NUL byte (a binary file?)", label, number, nul + 1
-                    )
-                ],
-                1,
-            )
+            raise encoding_error(None, label, number, nul + 1)
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            byte = raw[exc.start : exc.start + 1].hex()
-            raise ImportErrors(
-                [
-                    InvalidInput(
-                        "encoding",
-                        f"byte 0x{byte} is not UTF-8; save the file as UTF-8",
-                        label,
-                        number,
-                        exc.start + 1,
-                    )
-                ],
-                1,
+            raise encoding_error(
+                raw[exc.start : exc.start + 1], label, number, exc.start + 1
             ) from None
 
 

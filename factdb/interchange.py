@@ -169,28 +169,24 @@ def decode(data: bytes, path: str) -> str:
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
         column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
-        raise ImportErrors(
-            [InvalidInput("encoding", "contains a NUL byte (a binary file?)", path, line, column)],
-            1,
-        )
+        raise encoding_error(None, path, line, column)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        byte = data[exc.start : exc.start + 1].hex()
-        raise ImportErrors(
-            [
-                InvalidInput(
-                    "encoding",
-                    f"byte 0x{byte} is not UTF-8; save the file as UTF-8",
-                    path,
-                    line,
-                    column,
-                )
-            ],
-            1,
-        ) from None
+        raise encoding_error(data[exc.start : exc.start + 1], path, line, column) from None
+
+
+def encoding_error(byte: bytes | None, path: str, line: int, column: int) -> ImportErrors:
+    """The one error for a file that is not UTF-8 text: a NUL byte (``byte`` None) or a byte
+    that is not UTF-8, located by line and column."""
+    reason = (
+        "contains a NUL byte (a binary file?)"
+        if byte is None
+        else f"byte 0x{byte.hex()} is not UTF-8; save the file as UTF-8"
+    )
+    return ImportErrors([InvalidInput("encoding", reason, path, line, column)], 1)
 
 
 def _source_identity(
