@@ -177,14 +177,6 @@ def count_claims(conn: Conn, filters: Filters) -> int:
     return int(q.rows(sql)[0][0])
 
 
-def claim_scope(conn: Conn, filters: Filters) -> _Sql:
-    """The conditions on claim ``c`` that ``filters`` (but not ``limit``) set, with their
-    parameters, for a statement of the caller's (the export)."""
-    q = _Sql(Reader.of(conn))
-    _claim_conditions(filters, q)
-    return q
-
-
 def _claim_conditions(filters: Filters, q: _Sql) -> None:
     """Add to ``q`` the conditions on claim ``c`` that ``filters`` (but not ``limit``) set."""
     r = q.r
@@ -285,13 +277,6 @@ def _search(filters: Filters, q: _Sql, counted: str) -> None:
 
 
 # --- assertions ------------------------------------------------------------------------------
-
-DETAIL_COLUMNS = (
-    "assertion_id, claim_id, claim, actor_id, actor, actor_kind, side_id, side, stance, "
-    "polarity, date, date_start, date_precision, source_id, source_url, outlet, source_title, "
-    "source_published, via, quote, recorded_at, retracted_at, retraction_reason"
-)
-"""The columns of the ``assertion_detail`` view, which the rows below reproduce."""
 
 # The rows of ``assertion_detail``, read from the tables directly: the view resolves every
 # actor's side with a recursive walk over the whole hierarchy on each query, while here only
@@ -405,9 +390,9 @@ def _resolve(
     texts: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Base rows (``_BASE_SELECT``; ``_CLAIMS_BASE_SELECT`` with the claims' ``texts``) with
-    their sides and via chains, as the data of
-    ``_detail``: the ``assertion_detail`` rows, built here in one step (this is the inner
-    loop of ``show`` and the reports; tests/test_queries.py holds both to the view)."""
+    their sides and via chains, as data (UX.md "Machine output": stable field names and
+    order): the rows of the ``assertion_detail`` view, which tests/test_queries.py holds them
+    to."""
     out = []
     for (
         aid,
@@ -473,12 +458,21 @@ def _resolve_rows(r: Reader, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]
     )
 
 
-def _assertion_scope(conn: Conn, filters: Filters) -> tuple[_Sql, str]:
+def _assertion_scope(
+    conn: Conn, filters: Filters, *, retracted: bool | None = None
+) -> tuple[_Sql, str]:
     """The condition on assertion ``a`` selecting the counted assertions of the claims that
-    match ``filters`` (``limit`` included): shared by the timeline and ``sides_in``."""
+    match ``filters`` (``limit`` included): shared by the timeline, ``sides_in`` and the
+    export. ``retracted`` overrides ``include_retracted`` for the assertions selected (not
+    for the conditions that pick the claims): JSON Lines carries retractions."""
     r = Reader.of(conn)
     q = _Sql(r)
-    scope = _counted(filters, "a", q)
+    own = (
+        filters
+        if retracted is None
+        else Filters(**{**filters.__dict__, "include_retracted": retracted})
+    )
+    scope = _counted(own, "a", q)
     _claim_conditions(filters, q)
     if q.where:
         scope += (
@@ -611,36 +605,6 @@ def _timestamp(value: Any) -> str | None:
 @lru_cache(maxsize=1024)
 def _timestamp_text(value: str) -> str | None:
     return _iso(dt.datetime.fromisoformat(value))
-
-
-def _detail(row: dict[str, Any]) -> dict[str, Any]:
-    """One assertion as data (UX.md "Machine output"): stable field names and order."""
-    return {
-        "id": row["assertion_id"],
-        "claim_id": row["claim_id"],
-        "claim": row["claim"],
-        "actor": row["actor"],
-        "actor_kind": row["actor_kind"],
-        "side": row["side"],
-        "stance": row["stance"],
-        "polarity": int(row["polarity"]),
-        "date": row["date"],
-        "date_start": _iso(row["date_start"]),
-        "date_precision": row["date_precision"],
-        "source": {
-            "id": row["source_id"],
-            "url": row["source_url"],
-            "outlet": row["outlet"],
-            "title": row["source_title"],
-            "published": row["source_published"],
-        },
-        "via": row["via"].split("; ") if row["via"] else [],
-        "quote": row["quote"],
-        "recorded_at": _timestamp(row["recorded_at"]),
-        "retracted": row["retracted_at"] is not None,
-        "retracted_at": _timestamp(row["retracted_at"]),
-        "retraction_reason": row["retraction_reason"],
-    }
 
 
 def _group(polarity: int) -> str:
@@ -885,20 +849,10 @@ def export_assertions(
 ) -> Iterator[list[dict[str, Any]]]:
     """Every assertion of the matching claims, retracted ones included (the caller decides),
     in id order and bounded chunks, with names, via chains, tags and sanctions resolved."""
-    r = Reader.of(conn)
-    q = _Sql(r)
-    where = _counted(
-        Filters(
-            as_of=filters.as_of, since=filters.since, until=filters.until, include_retracted=True
-        ),
-        "a",
-        q,
+    q, where = _assertion_scope(
+        conn, Filters(**{**filters.__dict__, "limit": None}), retracted=True
     )
-    _claim_conditions(Filters(**{**filters.__dict__, "limit": None}), q)
-    if q.where:
-        where += (
-            " AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where) + ")"
-        )
+    r = q.r
     names = (
         "id, claim, actor, stance, date, date_precision, source_url, outlet, title, published, "
         "published_precision, quote, recorded_at, retracted_at, retraction_reason, claim_id"
@@ -950,22 +904,8 @@ def export_flat(
     assertions only with ``include_retracted`` (the flat format has no retraction columns)."""
     from factdb.csvsafe import escape_formula
 
-    r = Reader.of(conn)
-    q = _Sql(r)
-    where = _counted(
-        Filters(
-            as_of=filters.as_of,
-            since=filters.since,
-            until=filters.until,
-            include_retracted=filters.include_retracted,
-        ),
-        "a",
-        q,
-    )
-    _claim_conditions(Filters(**{**filters.__dict__, "limit": None}), q)
-    if q.where:
-        claims = " AND ".join(q.where)
-        where += f" AND a.claim_id IN (SELECT c.id FROM claim AS c WHERE {claims})"
+    q, where = _assertion_scope(conn, Filters(**{**filters.__dict__, "limit": None}))
+    r = q.r
     q.params["last_id"], q.params["chunk"] = 0, chunk_size
     sql = (
         f"SELECT a.id, a.claim_id, {_csv_text('c.text')}, {_csv_text('ac.name')}, a.stance, "
@@ -1060,14 +1000,14 @@ def export_claims(
     where = " AND ".join([*q.where, "c.id > :last_id"])
     q.params["last_id"], q.params["chunk"] = 0, chunk_size
     while True:
-        claims = q.rows(
-            f"SELECT c.id, c.text FROM claim AS c WHERE {where} ORDER BY c.id LIMIT :chunk"
-        )
-        if not claims:
+        ids = [
+            int(c[0])
+            for c in q.rows(f"SELECT c.id FROM claim AS c WHERE {where} ORDER BY c.id LIMIT :chunk")
+        ]
+        if not ids:
             return
-        ids = [int(c[0]) for c in claims]
-        _, tags, violates = claim_parts(r, ids)
-        yield [(cid, text_, tags.get(cid, []), violates.get(cid, [])) for cid, text_ in claims]
+        texts, tags, violates = claim_parts(r, ids)
+        yield [(cid, texts[cid], tags.get(cid, []), violates.get(cid, [])) for cid in ids]
         q.params["last_id"] = ids[-1]
 
 

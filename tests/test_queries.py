@@ -9,7 +9,45 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from factdb import db
-from factdb.queries import DETAIL_COLUMNS, Filters, _detail, assertion_rows, reversals
+from factdb.queries import Filters, _iso, _timestamp, assertion_rows, reversals
+
+DETAIL_COLUMNS = (
+    "assertion_id, claim_id, claim, actor_id, actor, actor_kind, side_id, side, stance, "
+    "polarity, date, date_start, date_precision, source_id, source_url, outlet, source_title, "
+    "source_published, via, quote, recorded_at, retracted_at, retraction_reason"
+)
+"""The columns of the ``assertion_detail`` view."""
+
+
+def _detail(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of the ``assertion_detail`` view as the data ``show`` and the reports give (the
+    reference the fast rows of ``factdb.queries`` are held to)."""
+    return {
+        "id": row["assertion_id"],
+        "claim_id": row["claim_id"],
+        "claim": row["claim"],
+        "actor": row["actor"],
+        "actor_kind": row["actor_kind"],
+        "side": row["side"],
+        "stance": row["stance"],
+        "polarity": int(row["polarity"]),
+        "date": row["date"],
+        "date_start": _iso(row["date_start"]),
+        "date_precision": row["date_precision"],
+        "source": {
+            "id": row["source_id"],
+            "url": row["source_url"],
+            "outlet": row["outlet"],
+            "title": row["source_title"],
+            "published": row["source_published"],
+        },
+        "via": row["via"].split("; ") if row["via"] else [],
+        "quote": row["quote"],
+        "recorded_at": _timestamp(row["recorded_at"]),
+        "retracted": row["retracted_at"] is not None,
+        "retracted_at": _timestamp(row["retracted_at"]),
+        "retraction_reason": row["retraction_reason"],
+    }
 
 
 def _view_rows(session: Any) -> list[dict[str, Any]]:
