@@ -28,9 +28,6 @@ def raw_connection(session: Session) -> Any:
     return session.connection().connection.dbapi_connection
 
 
-_raw = raw_connection
-
-
 def reserve_ids(session: Session, table: str, count: int) -> list[int]:
     """``count`` fresh ids for ``table`` (which must be one of factdb's own tables)."""
     if count == 0:
@@ -92,7 +89,7 @@ def insert_rows(
     ``or_ignore`` (SQLite only) skips rows that a unique index refuses; the count is then of
     the rows given, not of the rows written."""
     count = 0
-    raw = _raw(session)
+    raw = raw_connection(session)
     if dialect(session) == "postgresql":
         import psycopg
 

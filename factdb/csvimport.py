@@ -39,6 +39,7 @@ from factdb.interchange import (
     ImportResult,
     _Errors,
     encoding_error,
+    refuse_utf16,
 )
 from factdb.keys import (
     MAX_TEXT,
@@ -73,24 +74,6 @@ BLOCK = 1 << 20
 """Bytes read at a time by the fast line reader."""
 
 
-def _lines(path: Path, label: str) -> Iterator[str]:
-    """Decode line by line, so an encoding problem names its line (not a byte offset)."""
-    with path.open("rb") as handle:
-        _refuse_utf16(handle.read(2), label)
-        handle.seek(0)
-        first = handle.readline()
-        if first.startswith(b"\xef\xbb\xbf"):
-            first = first[3:]
-        yield from _checked(itertools.chain((first,) if first else (), handle), 1, label)
-
-
-def _refuse_utf16(head: bytes, label: str) -> None:
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ImportErrors(
-            [InvalidInput("encoding", "the file is UTF-16; save it as UTF-8", label, 1)], 1
-        )
-
-
 def _checked(raws: Iterable[bytes], start: int, label: str) -> Iterator[str]:
     """Lines of bytes decoded one by one, numbered from ``start``; a NUL byte or a byte that
     is not UTF-8 is an error naming its line and column."""
@@ -107,7 +90,7 @@ def _checked(raws: Iterable[bytes], start: int, label: str) -> Iterator[str]:
 
 
 def _blocks(path: Path, label: str) -> Iterator[Iterable[str]]:
-    """The same lines as ``_lines`` (split on LF only, the BOM dropped, NUL bytes and bad
+    """The lines of the file (split on LF only, the BOM dropped, UTF-16, NUL bytes and bad
     UTF-8 refused with their line), a megabyte of whole lines at a time: the checks and the
     decoding run in C over the block instead of once a line in Python. A block with a problem
     goes through ``_checked`` line by line, which names the line."""
@@ -115,7 +98,7 @@ def _blocks(path: Path, label: str) -> Iterator[Iterable[str]]:
     tail = b""
     with path.open("rb") as handle:
         block = handle.read(BLOCK)
-        _refuse_utf16(block, label)
+        refuse_utf16(block, label)
         if block.startswith(b"\xef\xbb\xbf"):
             block = block[3:]
         while block:
@@ -161,11 +144,11 @@ ASSERTION_COLUMNS = [
     "quote",
     "recorded_at",
 ]
-NATURAL_KEY_LOOKUP = (
-    "SELECT id FROM assertion WHERE claim_id = ? AND actor_id = ? AND stance = ? AND date = ? "
-    "AND date_precision = ? AND source_id = ?"
+NEW_KEYS = (
+    "SELECT id, claim_id, actor_id, stance, date, date_precision, source_id FROM assertion "
+    "WHERE id >= ?"
 )
-"""An assertion's id by its natural key (the unique index), in ``ASSERTION_COLUMNS`` order."""
+"""The ids and natural keys (in ``ASSERTION_COLUMNS`` order) of the rows from an id on."""
 Staged = tuple[str, str, str, str, str, str, str]
 """One valid row, by natural keys: claim, actor, stance, raw date, source, quote, raw via."""
 
@@ -772,7 +755,7 @@ class CsvImport:
         so the ids are contiguous in file order (as when assigned up front) and a row the
         unique natural-key index refuses (a repeat within the file) takes none. Returns the
         id of each row, None for a repeat. When the id range is as long as the batch, no row
-        was refused; otherwise (rare) each row's id is looked up by its natural key, and a row
+        was refused; otherwise the batch's new rows are read back by natural key, and a row
         whose id is not the next one in sequence is a repeat of an earlier row."""
         session = self.session
         first = _next_id(session, "assertion")
@@ -785,8 +768,12 @@ class CsvImport:
         ids: list[int | None] = []
         expected = first
         raw = bulk.raw_connection(session)
+        inserted = {
+            tuple(key): found
+            for found, *key in raw.execute(NEW_KEYS, (first,))  # one read, not one per row
+        }
         for row in rows:
-            (found,) = raw.execute(NATURAL_KEY_LOOKUP, row[:6]).fetchone()
+            found = inserted.get(row[:6])
             if found == expected:
                 ids.append(found)
                 expected += 1
@@ -949,8 +936,11 @@ def _fts_set_based(session: Session) -> Iterator[None]:
         session.execute(text(sql))
 
 
-def _next_id(session: Session, table: str) -> int:
-    return int(session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one())
+def _next_id(session: Session, table: str, column: str = "id") -> int:
+    """One more than the largest key of ``table`` (1 when empty)."""
+    return int(
+        session.execute(text(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}")).scalar_one()
+    )
 
 
 CHECKED_TABLES: tuple[tuple[Table, str], ...] = (
@@ -976,9 +966,7 @@ def _checks_after_load(session: Session) -> Iterator[None]:
     of the table's CHECK constraints, with the constraints' own SQL from the models. Any such
     row fails the import like a failed CHECK would, and the transaction rolls back."""
     raw = bulk.raw_connection(session)
-    first = {
-        table.name: _first_key(session, table.name, column) for table, column in CHECKED_TABLES
-    }
+    first = {table.name: _next_id(session, table.name, column) for table, column in CHECKED_TABLES}
     raw.execute("PRAGMA ignore_check_constraints=ON")
     try:
         yield
@@ -995,12 +983,6 @@ def _checks_after_load(session: Session) -> Iterator[None]:
         broken = session.execute(text(statement), {"first": first[table.name]}).scalar_one()
         if broken:
             raise bulk.check_failed(statement, f"{broken} new {table.name} row(s)")
-
-
-def _first_key(session: Session, table: str, column: str) -> int:
-    return int(
-        session.execute(text(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}")).scalar_one()
-    )
 
 
 # Secondary indexes of the assertion tables: random order under a bulk load, so into an empty

@@ -161,10 +161,7 @@ class _Errors:
 
 def decode(data: bytes, path: str) -> str:
     """UTF-8 with or without BOM; anything else is an error naming the line."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportErrors(
-            [InvalidInput("encoding", "the file is UTF-16; save it as UTF-8", path, 1)], 1
-        )
+    refuse_utf16(data[:2], path)
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
@@ -176,6 +173,14 @@ def decode(data: bytes, path: str) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise encoding_error(data[exc.start : exc.start + 1], path, line, column) from None
+
+
+def refuse_utf16(head: bytes, path: str) -> None:
+    """A file that starts with a UTF-16 byte-order mark is refused at its first line."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ImportErrors(
+            [InvalidInput("encoding", "the file is UTF-16; save it as UTF-8", path, 1)], 1
+        )
 
 
 def encoding_error(byte: bytes | None, path: str, line: int, column: int) -> ImportErrors:
@@ -830,7 +835,8 @@ def export_jsonl(session: Conn, filters: Filters, out: TextIO) -> int:
 
 
 def spool(stdin: IO[bytes], directory: str | None = None) -> Path:
-    """Standard input to a temporary file: the CSV import reads its input twice."""
+    """Standard input to a temporary file: a file has a size for the progress and can be
+    read again after an error."""
     import shutil
     import tempfile
 
