@@ -11,6 +11,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 Precision = Literal["year", "month", "day"]
@@ -71,10 +72,15 @@ def format_partial(start: date, precision: str) -> str:
     return start.isoformat()
 
 
+def stored_date(value: date | str) -> date:
+    """A stored date as read back from either backend: a date, or ISO text on SQLite."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@lru_cache(maxsize=4096)
 def stored_text(value: date | str | None, precision: str | None) -> str | None:
-    """A partial date as read back from either backend (a date, or ISO text on SQLite), printed
-    as it was given; None when there is none."""
+    """A partial date as read back from either backend, printed as it was given; None when
+    there is none. Cached: a report or an export prints the same dates many times over."""
     if value is None or precision is None:
         return None
-    day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    return format_partial(day, precision)
+    return format_partial(stored_date(value), precision)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from factdb.dates import PartialDate, format_partial, stored_text
+from factdb.dates import PartialDate, format_partial, stored_date, stored_text
 from factdb.errors import InvalidInput, NotFound
 from factdb.hints import closest_names, describe_suggestions
 from factdb.keys import name_key
@@ -372,14 +372,10 @@ def _vias_between(r: Reader, first: int, last: int) -> dict[int, list[str]]:
     )
 
 
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 @lru_cache(maxsize=4096)
 def _date_text(value: Any, precision: str) -> tuple[dt.date, str]:
     """A stored date as (first day, text as given); dates repeat, so this is cached."""
-    start = _as_date(value)
+    start = stored_date(value)
     return start, format_partial(start, precision)
 
 

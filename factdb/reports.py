@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from factdb.csvsafe import FORMULA_START, escape_formula
+from factdb.dates import stored_text
 from factdb.errors import InvalidInput
 from factdb.queries import (
     TIMELINE_COLUMNS as TIMELINE_RAW_COLUMNS,
@@ -176,14 +177,11 @@ def timeline(session: Conn, filters: Filters) -> Iterator[pd.DataFrame]:
 
 
 def _partial_dates(dates: pd.Series, precisions: pd.Series) -> pd.Series:
-    """Stored dates printed as given (``dates.format_partial``), column-wise; SQLite hands
-    back ISO text, PostgreSQL dates, so both become ISO text first."""
+    """Stored dates printed as given (``dates.stored_text``, cached), column-wise."""
     import pandas as pd
 
-    text = dates.map(_iso_text, na_action="ignore")
-    cut = precisions.map(_PRECISION_LENGTH)
     return pd.Series(
-        [t[: int(n)] if isinstance(t, str) else None for t, n in zip(text, cut, strict=True)],
+        [stored_text(d, p) for d, p in zip(dates, precisions, strict=True)],
         index=dates.index,
         dtype=object,
     )
@@ -209,13 +207,6 @@ def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
         }
         for s in list_sources(session)
     ]
-
-
-_PRECISION_LENGTH = {"year": 4, "month": 7, "day": 10}
-
-
-def _iso_text(value: Any) -> str:
-    return value if isinstance(value, str) else str(value.isoformat())
 
 
 Records: TypeAlias = "list[dict[str, Any]] | pd.DataFrame"
