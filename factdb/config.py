@@ -45,6 +45,11 @@ class DatabaseTarget:
         return None if path in ("", ":memory:") else Path(path)
 
     @property
+    def libpq_url(self) -> str:
+        """The URL as libpq and psycopg take it (no SQLAlchemy driver name)."""
+        return self.url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    @property
     def redacted(self) -> str:
         return redact(self.url)
 

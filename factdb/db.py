@@ -24,7 +24,13 @@ from factdb.config import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from factdb.config import KNOWN_REVISIONS as KNOWN_REVISIONS
 from factdb.config import SCHEMA_HEAD as SCHEMA_HEAD
 from factdb.config import DatabaseTarget
-from factdb.errors import DatabaseBusy, DatabaseUnavailable, SchemaError
+from factdb.errors import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    SchemaError,
+    first_line,
+    is_busy_message,
+)
 from factdb.models import TABLES
 
 T = TypeVar("T")
@@ -97,8 +103,7 @@ def dispose_all() -> None:
 
 
 def is_busy(exc: BaseException) -> bool:
-    message = str(getattr(exc, "orig", exc)).lower()
-    return "database is locked" in message or "database is busy" in message
+    return is_busy_message(getattr(exc, "orig", exc))
 
 
 @contextmanager
@@ -189,7 +194,7 @@ def current_revision(engine: Engine) -> str | None:
     except OperationalError as exc:
         if is_busy(exc):
             raise DatabaseBusy() from None
-        raise DatabaseUnavailable("", str(exc.orig).splitlines()[0]) from None
+        raise DatabaseUnavailable("", first_line(exc.orig)) from None
     return None if row is None else str(row[0])
 
 
@@ -213,7 +218,7 @@ def ensure_schema(target: DatabaseTarget) -> None:
     except DatabaseUnavailable as exc:
         raise DatabaseUnavailable(target.redacted, exc.reason) from None
     except OperationalError as exc:
-        raise DatabaseUnavailable(target.redacted, str(exc.orig).splitlines()[0]) from None
+        raise DatabaseUnavailable(target.redacted, first_line(exc.orig)) from None
     if revision == SCHEMA_HEAD:
         return
     if revision is None and target.backend == "sqlite" and not _has_user_tables(engine):
@@ -389,7 +394,7 @@ def backup(target: DatabaseTarget, destination: Path) -> BackupResult:
             "backing up PostgreSQL needs pg_dump on the PATH; run "
             "`pg_dump --format=custom` against the server"
         )
-    parts = urlsplit(target.url.replace("postgresql+psycopg://", "postgresql://"))
+    parts = urlsplit(target.libpq_url)
     env = dict(os.environ)
     if parts.password:
         env["PGPASSWORD"] = unquote(parts.password)  # never on the command line
@@ -407,7 +412,7 @@ def backup(target: DatabaseTarget, destination: Path) -> BackupResult:
     )
     if completed.returncode != 0:
         partial.unlink(missing_ok=True)
-        first = (completed.stderr.strip().splitlines() or ["failed"])[0]
+        first = first_line(completed.stderr, "failed")
         raise SchemaError(f"pg_dump: {first}")
     partial.replace(destination)
     return BackupResult(str(destination), "pg_dump --format=custom", destination.stat().st_size)

@@ -11,6 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def first_line(error: object, default: str = "") -> str:
+    """The first line of an error's message (a driver's message goes on with details)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else default
+
+
+def is_busy_message(error: object) -> bool:
+    """Whether a driver's error says another connection holds the lock."""
+    message = str(error).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
 class FactdbError(Exception):
     """Base of every error a user can cause; never a bug."""
 

@@ -29,7 +29,13 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from factdb.config import BUSY_TIMEOUT_MS, SCHEMA_HEAD, DatabaseTarget
-from factdb.errors import DatabaseBusy, DatabaseError, DatabaseUnavailable
+from factdb.errors import (
+    DatabaseBusy,
+    DatabaseError,
+    DatabaseUnavailable,
+    first_line,
+    is_busy_message,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -155,10 +161,9 @@ def _driver_error(exc: Exception) -> Exception:
     module = type(exc).__module__
     if not (module.startswith("sqlite3") or module.startswith("psycopg")):
         return exc
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    if "database is locked" in first.lower() or "database is busy" in first.lower():
+    if is_busy_message(exc):
         return DatabaseBusy()
-    return DatabaseError(first)
+    return DatabaseError(first_line(exc, type(exc).__name__))
 
 
 @contextmanager
@@ -213,13 +218,12 @@ def _postgresql(target: DatabaseTarget) -> Any:
 
     try:
         conn = psycopg.connect(
-            target.url.replace("postgresql+psycopg://", "postgresql://", 1),
+            target.libpq_url,
             connect_timeout=10,
             application_name="factdb",
             options=PG_OPTIONS,
         )
     except psycopg.Error as exc:
-        first = (str(exc).strip().splitlines() or ["cannot connect"])[0]
-        raise DatabaseUnavailable(target.redacted, first) from None
+        raise DatabaseUnavailable(target.redacted, first_line(exc, "cannot connect")) from None
     conn.read_only = True
     return conn

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factdb.config import DatabaseTarget
-from factdb.errors import FactdbError, InvalidInput
+from factdb.errors import FactdbError, InvalidInput, first_line
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_ROWS = 100_000
@@ -319,7 +319,7 @@ def _run_postgresql(
         except Exception as exc:
             conn.rollback()
             orig = getattr(exc, "orig", exc)
-            message = str(orig).strip().splitlines()[0] if str(orig).strip() else repr(orig)
+            message = first_line(orig, repr(orig))
             if timed_out.is_set() or isinstance(orig, psycopg.errors.QueryCanceled):
                 raise QueryTimeout(timeout) from None
             if (

@@ -7,15 +7,13 @@ from __future__ import annotations
 def describe_unexpected(exc: Exception) -> tuple[str, int]:
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from factdb.db import is_busy
+    from factdb.errors import DatabaseBusy, DatabaseError, first_line, is_busy_message
 
     if isinstance(exc, OperationalError):
-        if is_busy(exc):
-            return "database is busy (another factdb holds the write lock); try again", 1
-        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        return f"database error: {first}", 1
+        if is_busy_message(exc.orig or exc):
+            return str(DatabaseBusy()), 1
+        return str(DatabaseError(first_line(exc.orig or exc))), 1
     if isinstance(exc, IntegrityError):
-        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        return f"refused by the database: {first}", 1
-    first = (str(exc).strip().splitlines() or [""])[0]
+        return f"refused by the database: {first_line(exc.orig or exc)}", 1
+    first = first_line(exc)
     return f"internal error: {type(exc).__name__}: {first} (rerun with --debug for details)", 1
