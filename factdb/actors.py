@@ -8,10 +8,11 @@ from typing import cast
 from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
-from factdb.errors import Conflict, InvalidInput, NotFound
-from factdb.hints import closest_names, describe_suggestions
+from factdb.errors import Conflict, InvalidInput
+from factdb.hints import closest_names
 from factdb.keys import name_key, require_text
 from factdb.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
+from factdb.queries import actor_name_pairs, actor_ref
 
 
 def _check_name(name: str, field: str) -> str:
@@ -39,34 +40,16 @@ def find_actor(session: Session, name: str) -> Actor | None:
     )
 
 
-def all_names(session: Session) -> list[tuple[str, str]]:
-    """Every (name or alias, actor name) pair, for "did you mean" hints."""
-    names = [(a, a) for a in session.execute(select(col(Actor.name))).scalars()]
-    names += [
-        (str(row[0]), str(row[1]))
-        for row in session.execute(
-            select(col(ActorAlias.alias), col(Actor.name)).join(
-                Actor, col(Actor.id) == ActorAlias.actor_id
-            )
-        )
-    ]
-    return names
-
-
 def suggestions(session: Session, name: str, limit: int = 3) -> list[tuple[str, str]]:
     """Known names or aliases close to ``name``: [(the name, the actor it belongs to)]."""
-    return closest_names(name, all_names(session), limit)
+    return closest_names(name, actor_name_pairs(session), limit)
 
 
 def get_actor(session: Session, ref: str, field: str = "actor") -> Actor:
-    """An actor by name, alias or numeric id; ``NotFound`` with a did-you-mean hint."""
-    actor = find_actor(session, ref)
-    if actor is None and ref.strip().isdigit():
-        actor = session.get(Actor, int(ref))
-    if actor is None:
-        found = suggestions(session, ref)
-        hint = f"did you mean {describe_suggestions(found)}?" if found else None
-        raise NotFound("actor", ref, hint)
+    """An actor by name, alias or numeric id (``queries.actor_ref``); ``NotFound`` with a
+    did-you-mean hint."""
+    actor = session.get(Actor, actor_ref(session, ref)[0])
+    assert actor is not None
     return actor
 
 
@@ -190,24 +173,6 @@ def aliases_of(session: Session, actor_id: int) -> list[str]:
             .order_by(col(ActorAlias.alias))
         ).scalars()
     )
-
-
-def descendant_ids(session: Session, actor_id: int) -> list[int]:
-    """The actor and every actor that is part of it, at any depth."""
-    children: dict[int, list[int]] = {}
-    for row in session.execute(
-        select(col(Actor.id), col(Actor.part_of_id)).where(col(Actor.part_of_id).is_not(None))
-    ):
-        children.setdefault(int(row[1]), []).append(int(row[0]))
-    result, stack = [actor_id], [actor_id]
-    seen = {actor_id}
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in seen:
-                seen.add(child)
-                result.append(child)
-                stack.append(child)
-    return result
 
 
 @dataclass

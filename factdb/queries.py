@@ -79,8 +79,8 @@ class _Sql:
 
 
 def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
-    """(id, name) of an actor by name, alias or numeric id, as ``actors.get_actor`` finds it;
-    ``NotFound`` with a did-you-mean hint."""
+    """(id, name) of an actor by name, alias or numeric id; ``NotFound`` with a did-you-mean
+    hint (``actors.get_actor`` is this, as an ORM object)."""
     r = Reader.of(conn)
     key = name_key(ref)
     row = r.first("SELECT id, name FROM actor WHERE name_key = :key", {"key": key}) or r.first(
@@ -91,22 +91,29 @@ def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
     if row is None and ref.strip().isdigit():
         row = r.first("SELECT id, name FROM actor WHERE id = :id", {"id": int(ref)})
     if row is None:
-        pairs = [(str(n), str(n)) for (n,) in r.rows("SELECT name FROM actor")]
-        pairs += [
-            (str(alias), str(n))
-            for alias, n in r.rows(
-                "SELECT x.alias, a.name FROM actor_alias AS x JOIN actor AS a ON a.id = x.actor_id"
-            )
-        ]
-        found = closest_names(ref, pairs)
+        found = closest_names(ref, actor_name_pairs(r))
         raise NotFound(
             "actor", ref, f"did you mean {describe_suggestions(found)}?" if found else None
         )
     return int(row[0]), str(row[1])
 
 
+def actor_name_pairs(conn: Conn) -> list[tuple[str, str]]:
+    """Every (name or alias, actor name) pair, for "did you mean" hints."""
+    r = Reader.of(conn)
+    pairs = [(str(n), str(n)) for (n,) in r.rows("SELECT name FROM actor")]
+    pairs += [
+        (str(alias), str(n))
+        for alias, n in r.rows(
+            "SELECT x.alias, a.name FROM actor_alias AS x JOIN actor AS a ON a.id = x.actor_id"
+        )
+    ]
+    return pairs
+
+
 def sanction_ref(conn: Conn, ref: str) -> tuple[int, str]:
-    """(id, name) of a sanction by name or numeric id, as ``sanctions.get_sanction`` finds it."""
+    """(id, name) of a sanction by name or numeric id (``sanctions.get_sanction`` is this, as
+    an ORM object)."""
     r = Reader.of(conn)
     row = r.first("SELECT id, name FROM sanction WHERE name_key = :key", {"key": name_key(ref)})
     if row is None and ref.strip().isdigit():
@@ -1093,7 +1100,7 @@ def list_sources(conn: Conn, source_id: int | None = None) -> list[dict[str, Any
 
 
 def source_ref(conn: Conn, ref: str) -> int:
-    """A source's id by id or URL, as ``sources.get_source`` finds it."""
+    """A source's id by id or URL."""
     r = Reader.of(conn)
     found = None
     if ref.strip().isdigit():

@@ -63,9 +63,11 @@ class Reader:
 
     @classmethod
     def of(cls, source: Session | Reader) -> Reader:
-        """The reader of a session (its connection, its transaction), or the reader itself."""
+        """The reader of a session (its connection, its transaction, its pending writes
+        flushed), or the reader itself."""
         if isinstance(source, Reader):
             return source
+        source.flush()  # what the session wrote is visible to the SQL, as with autoflush
         conn = source.connection()
         return cls(conn.connection.driver_connection, conn.dialect.name)
 

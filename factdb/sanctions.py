@@ -7,9 +7,10 @@ from sqlmodel import Session, col
 
 from factdb.actors import get_actor
 from factdb.dates import PartialDate
-from factdb.errors import Conflict, InvalidInput, NotFound
+from factdb.errors import Conflict, InvalidInput
 from factdb.keys import clean_text, name_key, normalize_url, require_text
 from factdb.models import Sanction
+from factdb.queries import sanction_ref
 
 
 def find_sanction(session: Session, name: str) -> Sanction | None:
@@ -21,11 +22,9 @@ def find_sanction(session: Session, name: str) -> Sanction | None:
 
 
 def get_sanction(session: Session, ref: str, field: str = "sanction") -> Sanction:
-    sanction = find_sanction(session, ref)
-    if sanction is None and ref.strip().isdigit():
-        sanction = session.get(Sanction, int(ref))
-    if sanction is None:
-        raise NotFound("sanction", ref, "add it first with `factdb sanction add NAME`")
+    """A sanction by name or numeric id (``queries.sanction_ref``); ``NotFound`` if unknown."""
+    sanction = session.get(Sanction, sanction_ref(session, ref)[0])
+    assert sanction is not None
     return sanction
 
 

@@ -6,26 +6,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from factdb.dates import PartialDate
-from factdb.errors import Conflict, InvalidInput, NotFound
+from factdb.errors import Conflict, InvalidInput
 from factdb.keys import clean_text, normalize_url, source_key_without_url
 from factdb.models import Source
-
-
-def find_source(session: Session, url: str, field: str = "--source") -> Source | None:
-    _, key = normalize_url(url, field)
-    return session.execute(select(Source).where(col(Source.key) == key)).scalars().first()
-
-
-def get_source(session: Session, ref: str) -> Source:
-    """A source by id or URL."""
-    source: Source | None = None
-    if ref.strip().isdigit():
-        source = session.get(Source, int(ref))
-    elif "://" in ref:
-        source = find_source(session, ref, "SOURCE")
-    if source is None:
-        raise NotFound("source", ref, "give its id or URL; see `factdb source list`")
-    return source
 
 
 def get_or_create_source(
