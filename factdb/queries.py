@@ -978,19 +978,8 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
                 "published": stored_text(published, published_precision),
                 "updated": stored_text(updated, updated_precision),
             }
-    for name, authority, adopted, precision, target, measures, url in r.rows(
-        "SELECT s.name, s.authority, s.adopted, s.adopted_precision, t.name, s.measures, s.url "
-        "FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id ORDER BY s.id"
-    ):
-        yield {
-            "type": "sanction",
-            "name": name,
-            "authority": authority,
-            "adopted": stored_text(adopted, precision),
-            "target": target,
-            "measures": measures,
-            "url": url,
-        }
+    for row in r.rows(f"SELECT {_SANCTION_COLUMNS} {_SANCTION_FROM} ORDER BY s.id"):
+        yield {"type": "sanction", **_sanction(*row)}
 
 
 def export_claims(
@@ -1125,29 +1114,34 @@ def show_source(conn: Conn, ref: str) -> dict[str, Any]:
     return {**row, "assertion_list": assertions}
 
 
+_SANCTION_COLUMNS = "s.name, s.authority, s.adopted, s.adopted_precision, t.name, s.measures, s.url"
+_SANCTION_FROM = "FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id"
+
+
+def _sanction(
+    name: str, authority: Any, adopted: Any, precision: Any, target: Any, measures: Any, url: Any
+) -> dict[str, Any]:
+    """A sanction's own fields (``_SANCTION_COLUMNS``) as data, for ``list`` and the export."""
+    return {
+        "name": name,
+        "authority": authority,
+        "adopted": stored_text(adopted, precision),
+        "target": target,
+        "measures": measures,
+        "url": url,
+    }
+
+
 def list_sanctions(conn: Conn, sanction_id: int | None = None) -> list[dict[str, Any]]:
     """Every sanction (or one) with how many claims allege its violation."""
     where = "" if sanction_id is None else " WHERE s.id = :id"
     rows = Reader.of(conn).rows(
-        "SELECT s.id, s.name, s.authority, s.adopted, s.adopted_precision, t.name, "
-        "s.measures, s.url, (SELECT count(*) FROM claim_sanction AS cs "
-        "WHERE cs.sanction_id = s.id) "
-        f"FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id{where} "
-        "ORDER BY s.name",
+        f"SELECT s.id, {_SANCTION_COLUMNS}, (SELECT count(*) FROM claim_sanction AS cs "
+        f"WHERE cs.sanction_id = s.id) {_SANCTION_FROM}{where} ORDER BY s.name",
         {} if sanction_id is None else {"id": sanction_id},
     )
     return [
-        {
-            "id": sid,
-            "name": name,
-            "authority": authority,
-            "adopted": stored_text(adopted, precision),
-            "target": target,
-            "measures": measures,
-            "url": url,
-            "claims": int(claims),
-        }
-        for sid, name, authority, adopted, precision, target, measures, url, claims in rows
+        {"id": sid, **_sanction(*fields), "claims": int(claims)} for sid, *fields, claims in rows
     ]
 
 
