@@ -1,6 +1,7 @@
 """Alembic environment for factdb.
 
-The database comes from factdb itself: ``factdb.db`` hands over an open connection (inside one
+The database comes from factdb itself: ``factdb.storage.db`` hands over an open connection (inside
+one
 transaction) in ``config.attributes["connection"]``. Run from the command line (``alembic -c
 alembic.ini …``), the URL is resolved like factdb's own (``-x db=…``, ``FACTDB_DATABASE_URL``,
 or the default), so alembic and factdb always agree on which database they touch.
@@ -11,9 +12,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from factdb import config as factdb_config
-from factdb import db as factdb_db
-from factdb.models import metadata
+from factdb.storage import config as factdb_config
+from factdb.storage import db as factdb_db
+from factdb.storage.models import metadata
 
 alembic_cfg = context.config
 
@@ -23,7 +24,8 @@ def _configure(connection: Connection) -> None:
         connection=connection,
         target_metadata=metadata,
         include_object=factdb_db.include_object,
-        # SQLite lacks most ALTER: batch mode copies and moves tables (RELIABILITY.md §5).
+        # SQLite lacks most ALTER: batch mode copies and moves tables (docs/reliability.md,
+        # migrations).
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         # One transaction for all revisions, so an upgrade is all-or-nothing.

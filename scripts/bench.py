@@ -202,11 +202,11 @@ SEARCH_CASES = (("tanker", "a word in 15% of the claims"), ("1234", "a rare word
 def queries(
     db_path: Path, rounds: int, figures: list[Figure], label: str, pg_url: str | None
 ) -> dict[str, float]:
-    """The domain functions through the reader the CLI uses (factdb.reader.open_reader),
+    """The domain functions through the reader the CLI uses (factdb.storage.reader.open_reader),
     each beside its hand-written SQL on a raw sqlite3 connection, both warm."""
-    from factdb.config import DatabaseTarget
     from factdb.queries import Filters, count_claims, list_claims, show_claim
-    from factdb.reader import open_reader
+    from factdb.storage.config import DatabaseTarget
+    from factdb.storage.reader import open_reader
 
     target = DatabaseTarget("sqlite:///" + str(db_path), "--db")
     raw = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from factdb import db
-from factdb.config import DatabaseTarget, to_sqlalchemy_url
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget, to_sqlalchemy_url
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ENV = "FACTDB_TEST_POSTGRES_URL"

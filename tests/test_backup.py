@@ -1,4 +1,4 @@
-"""``factdb db backup`` (RELIABILITY.md §4; test plan item 16).
+"""``factdb db backup`` (docs/reliability.md, crash safety).
 
 A backup taken while others write is a consistent, committed state: on SQLite through the
 online backup API (a copy of the files taken mid-transaction can be wrong or malformed), on
@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from factdb import db
-from factdb.config import DatabaseTarget
-from factdb.models import TABLES
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import TABLES
 from tests.conftest import Cli
 from tests.test_concurrency import (
     factdb_cmd,
@@ -51,7 +51,8 @@ def _copy_counts(path: Path) -> dict[str, int]:
 
 
 def _no_file_copies(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A backup that copies the database files fails the test (RELIABILITY.md §4)."""
+    """A backup that copies the database files fails the test (docs/reliability.md, crash
+    safety)."""
 
     def refuse(*_args: Any, **_kwargs: Any) -> Any:
         raise AssertionError("db backup copied a file instead of using the backup API")

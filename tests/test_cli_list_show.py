@@ -579,7 +579,7 @@ def test_markup_and_bidi_kept_verbatim(cli):  # type: ignore[no-untyped-def]
 
 def test_escape_character_kept_exact_and_shown_escaped(cli):  # type: ignore[no-untyped-def]
     """An ESC sequence in a quote (pasted from a terminal) is stored exactly and never reaches
-    the terminal raw (RELIABILITY.md test plan item 32)."""
+    the terminal raw (docs/reliability.md)."""
     quote = "red \x1b[31mALERT\x1b[0m and \u202eevil"
     cid = add(
         cli,

@@ -1,4 +1,4 @@
-"""Concurrent writers (RELIABILITY.md §3; test plan items 10, 11, 12, 13), on both backends.
+"""Concurrent writers (docs/reliability.md, concurrency), on both backends.
 
 Several processes add assertions to one database at once, all of them creating the same new
 claims, actor, via actors, sources and tags (get-or-create races): no add may fail, every
@@ -28,9 +28,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from factdb import db
-from factdb.config import DatabaseTarget
-from factdb.models import TABLES
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import TABLES
 from tests.conftest import pg_admin_url
 
 only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -148,11 +148,11 @@ def scratch_database(backend: str, directory: Path, *, at_head: bool) -> Iterato
 WORKER = r"""
 import datetime as dt, json, os, sys, time
 from sqlalchemy import text
-from factdb import db
-from factdb.claims import add_assertion
-from factdb.config import DatabaseTarget
-from factdb.dates import PartialDate
-from factdb.models import Stance
+from factdb.storage import db
+from factdb.domain.claims import add_assertion
+from factdb.storage.config import DatabaseTarget
+from factdb.core.dates import PartialDate
+from factdb.storage.models import Stance
 
 url, go = sys.argv[1], sys.argv[5]
 worker, rounds, adds = (int(a) for a in sys.argv[2:5])

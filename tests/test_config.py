@@ -1,4 +1,4 @@
-"""Which database factdb uses (DESIGN.md, Command line): ``--db`` > ``FACTDB_DATABASE_URL`` >
+"""Which database factdb uses (docs/design.md, Command line): ``--db`` > ``FACTDB_DATABASE_URL`` >
 an embedded SQLite file in the user's data directory; a plain path means SQLite, a
 ``postgresql://`` URL PostgreSQL; a password is never printed."""
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from platformdirs import user_data_path
 
-from factdb import config
-from factdb.config import ENV_VAR, DatabaseTarget, redact, resolve, to_sqlalchemy_url
-from factdb.errors import InvalidInput
+from factdb.core.errors import InvalidInput
+from factdb.storage import config
+from factdb.storage.config import ENV_VAR, DatabaseTarget, redact, resolve, to_sqlalchemy_url
 from tests.conftest import Cli
 
 PG = "postgresql://alice:s3cret@db.example.org:5432/facts"

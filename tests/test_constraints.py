@@ -1,4 +1,4 @@
-"""The schema's own rules (RELIABILITY.md §6, test plan items 23 and 25): SQLModel tables skip
+"""The schema's own rules (docs/reliability.md, bad input): SQLModel tables skip
 validation, so every closed set of values, natural key and reference must be enforced by the
 database itself. Each bad row goes in through raw SQL, on SQLite and on PostgreSQL, and must be
 refused with an IntegrityError naming the rule that refused it.
@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from factdb import db
-from factdb.config import DatabaseTarget
-from factdb.models import POLARITY, Stance
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import POLARITY, Stance
 
 NOW = "CURRENT_TIMESTAMP"
 

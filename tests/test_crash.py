@@ -1,4 +1,4 @@
-"""Crash safety (RELIABILITY.md §4, test plan items 14, 15, 17).
+"""Crash safety (docs/reliability.md, crash safety).
 
 * ``factdb import`` SIGKILLed at random moments (seeded): the database stays intact (SQLite
   ``integrity_check`` "ok", ``foreign_key_check`` empty) and holds either everything from
@@ -35,11 +35,12 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from factdb import db
-from factdb.config import DatabaseTarget
-from factdb.errors import FactdbError
-from factdb.interchange import CSV_COLUMNS, import_file
-from factdb.models import TABLES
+from factdb.core.errors import FactdbError
+from factdb.interchange.common import CSV_COLUMNS
+from factdb.interchange.load import import_file
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import TABLES
 from tests.conftest import Cli
 from tests.test_concurrency import (
     factdb_cmd,

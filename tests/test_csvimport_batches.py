@@ -1,4 +1,5 @@
-"""The CSV importer writes in batches while it reads (factdb.csvimport): repeats, via chains,
+"""The CSV importer writes in batches while it reads (factdb.interchange.csvimport): repeats, via
+chains,
 rows already there and errors must come out the same whichever batch a row falls in. A batch
 of three rows puts repeats within one batch and across batches, on both backends."""
 
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from factdb import csvimport, db
-from factdb.config import DatabaseTarget
-from factdb.interchange import CSV_COLUMNS, ImportErrors, import_file
+from factdb.interchange import csvimport
+from factdb.interchange.common import CSV_COLUMNS, ImportErrors
+from factdb.interchange.load import import_file
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
 
 
 def _row(claim: str, actor: str, date: str, url: str, quote: str = "", via: str = "") -> list[str]:

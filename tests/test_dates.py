@@ -1,4 +1,4 @@
-"""Partial dates (DESIGN.md, Dates; RELIABILITY.md §6 and test plan item 24)."""
+"""Partial dates (docs/design.md, Dates; docs/reliability.md, bad input)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from factdb.dates import ACCEPTED, DateFormatError, PartialDate, format_partial, parse_partial
+from factdb.core.dates import ACCEPTED, DateFormatError, PartialDate, format_partial, parse_partial
 
 
 @pytest.mark.parametrize(

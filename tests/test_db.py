@@ -1,5 +1,6 @@
-"""Engines and sessions (RELIABILITY.md §3, test plan item 13): SQLite connection settings, the
-write lock taken up front, rollback on error, and start-up imports (DESIGN.md, Architecture)."""
+"""Engines and sessions (docs/reliability.md, concurrency): SQLite connection settings, the
+write lock taken up front, rollback on error, and start-up imports (docs/design.md,
+Architecture)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from factdb import db
-from factdb.config import DatabaseTarget
-from factdb.errors import DatabaseBusy
-from factdb.models import Claim
+from factdb.core.errors import DatabaseBusy
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import Claim
 
 only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 only_postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
@@ -106,7 +107,7 @@ def test_postgresql_connections_name_the_application(target: DatabaseTarget) -> 
 @only_sqlite
 def test_write_session_holds_the_write_lock_from_begin(target: DatabaseTarget) -> None:
     """BEGIN IMMEDIATE: a get-or-create that reads first already owns the lock, so it can
-    never fail to upgrade a read transaction (RELIABILITY.md §3, case D)."""
+    never fail to upgrade a read transaction (docs/reliability.md, concurrency)."""
     raw = _raw(target)
     try:
         with db.session_scope(target, write=True) as s:

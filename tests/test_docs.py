@@ -1,4 +1,4 @@
-"""Every command has help text and is documented in the README (STYLE.md, habit 11)."""
+"""Every command has help text and is documented in the README."""
 
 from __future__ import annotations
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from factdb import db
-from factdb.config import DatabaseTarget
-from factdb.interchange import CSV_COLUMNS, import_file
+from factdb.interchange.common import CSV_COLUMNS
+from factdb.interchange.load import import_file
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
 
 
 def test_progress_is_reported_per_batch(target: DatabaseTarget, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,9 @@
 """``factdb import``: every broken file is refused whole, naming file, line and column; good
 variants (BOM, CRLF, quoted newlines, NA-like text) are read exactly; imports are idempotent.
 
-The files are in tests/data, one per failure, named for what they hold. RELIABILITY.md §6
-and test plan items 24-33. Every test runs on SQLite and PostgreSQL. "Unchanged" means the
+The files are in tests/data, one per failure, named for what they hold. docs/reliability.md, bad
+input
+Every test runs on SQLite and PostgreSQL. "Unchanged" means the
 same tables, per-table row counts and SHA-256 of an ordered dump of every row.
 """
 
@@ -18,8 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text
 
-from factdb import db
-from factdb.config import DatabaseTarget
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
 from tests.conftest import Cli, _pg_exec, _replace_db, pg_admin_url
 
 DATA = Path(__file__).parent / "data"
@@ -360,7 +361,7 @@ def test_formula_escaping_undone_on_import(cli):  # type: ignore[no-untyped-def]
 
 def test_control_characters_kept_exactly(cli, tmp_path):  # type: ignore[no-untyped-def]
     """Control characters other than NUL (BEL, ESC) are kept exactly (keys.py, the decision
-    on RELIABILITY.md item 32), exported unchanged, and shown escaped in tables."""
+    on docs/reliability.md), exported unchanged, and shown escaped in tables."""
     import_counts(cli, str(DATA / "control_char.csv"))
     ids = claim_ids(cli)
     quote = "No\x07deal \x1b[31mred\x1b[0m"

@@ -1,11 +1,11 @@
-"""Natural keys and text checks (DESIGN.md, Domain; RELIABILITY.md test plan items 26, 32)."""
+"""Natural keys and text checks (docs/design.md, Domain; docs/reliability.md)."""
 
 from __future__ import annotations
 
 import pytest
 
-from factdb.errors import InvalidInput
-from factdb.keys import (
+from factdb.core.errors import InvalidInput
+from factdb.core.keys import (
     MAX_TEXT,
     clean_text,
     name_key,

@@ -1,4 +1,4 @@
-"""Migrations (RELIABILITY.md §5, test plan items 18-20): pytest-alembic's built-ins, `alembic
+"""Migrations (docs/reliability.md, migrations): pytest-alembic's built-ins, `alembic
 check`, the analytical views, downgrade to base, and how factdb treats a database that is not
 at the schema head. Every database test runs on SQLite and on PostgreSQL.
 
@@ -31,9 +31,9 @@ from pytest_alembic.tests.experimental import (  # noqa: F401  (collected as a t
 )
 from sqlalchemy import Engine, inspect, text
 
-from factdb import db
-from factdb.config import DatabaseTarget
-from factdb.models import TABLES, metadata
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import TABLES, metadata
 from tests.conftest import ROOT, Cli
 
 VIEWS: dict[str, list[str]] = {

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from factdb import db
-from factdb.queries import Filters, _iso, _timestamp, assertion_rows, reversals
+from factdb.queries import Filters, assertion_rows, iso_date, reversals, timestamp_text
+from factdb.storage import db
 
 DETAIL_COLUMNS = (
     "assertion_id, claim_id, claim, actor_id, actor, actor_kind, side_id, side, stance, "
@@ -32,7 +32,7 @@ def _detail(row: dict[str, Any]) -> dict[str, Any]:
         "stance": row["stance"],
         "polarity": int(row["polarity"]),
         "date": row["date"],
-        "date_start": _iso(row["date_start"]),
+        "date_start": iso_date(row["date_start"]),
         "date_precision": row["date_precision"],
         "source": {
             "id": row["source_id"],
@@ -43,9 +43,9 @@ def _detail(row: dict[str, Any]) -> dict[str, Any]:
         },
         "via": row["via"].split("; ") if row["via"] else [],
         "quote": row["quote"],
-        "recorded_at": _timestamp(row["recorded_at"]),
+        "recorded_at": timestamp_text(row["recorded_at"]),
         "retracted": row["retracted_at"] is not None,
-        "retracted_at": _timestamp(row["retracted_at"]),
+        "retracted_at": timestamp_text(row["retracted_at"]),
         "retraction_reason": row["retraction_reason"],
     }
 

@@ -1,4 +1,4 @@
-"""The read path on the driver's own connection (factdb.reader): one spelling of SQL on both
+"""The read path on the driver's own connection (factdb.storage.reader): one spelling of SQL on both
 backends, the CLI's fast path that never imports SQLAlchemy, and its fall-back."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from factdb import db, queries
-from factdb.config import DatabaseTarget
-from factdb.errors import DatabaseError, NotFound
+from factdb import queries
+from factdb.core.errors import DatabaseError, NotFound
 from factdb.queries import Filters, list_claims, show_claim, sides_of
-from factdb.reader import Reader, open_reader
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.reader import Reader, open_reader
 
 
 def test_one_spelling_of_parameters_lists_and_dates(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """``factdb report`` (side-by-side, matrix, timeline, sources) and formula-safe CSV everywhere.
 
 Reports are read back the way an analyst would: ``pandas.read_csv(dtype=str,
-keep_default_na=False)``. RELIABILITY.md §2 and test plan item 8: no text cell of any CSV that
+keep_default_na=False)``. docs/reliability.md, CSV formula injection: no text cell of any CSV that
 factdb writes starts with ``=``, ``+``, ``-``, ``@``, TAB or CR; numbers stay numbers.
 Every test runs on SQLite and PostgreSQL (the ``seeded_cli`` fixture).
 """
@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from factdb.reports import SIDE_BY_SIDE_COLUMNS, SOURCES_COLUMNS, TIMELINE_COLUMNS
+from factdb.interchange.reports import SIDE_BY_SIDE_COLUMNS, SOURCES_COLUMNS, TIMELINE_COLUMNS
 
 REPORTS = ("side-by-side", "matrix", "timeline", "sources")
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -138,7 +138,7 @@ def test_until_and_as_of_cover_the_whole_period(seeded_cli, tmp_path):  # type: 
     ids=lambda f: " ".join(f) or "none",
 )
 def test_report_agrees_with_list(seeded_cli, tmp_path, filters):  # type: ignore[no-untyped-def]
-    """DESIGN.md: reports and `list` are built on the same queries and never disagree."""
+    """docs/design.md: reports and `list` are built on the same queries and never disagree."""
     listed = seeded_cli.ok("list", *filters, "-f", "json").json()
     frame = report(seeded_cli, tmp_path, "side-by-side", *filters)
     assert sorted(frame["claim_id"], key=int) == sorted((str(r["id"]) for r in listed), key=int)

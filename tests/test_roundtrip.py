@@ -1,5 +1,5 @@
-"""Export → import into an empty database → export again gives the same bytes (DESIGN.md:
-"export then import into an empty database is lossless"; RELIABILITY.md test plan item 9).
+"""Export → import into an empty database → export again gives the same bytes (docs/design.md:
+"export then import into an empty database is lossless"; docs/reliability.md).
 
 JSON Lines carries everything (actors with kinds, aliases and parents, sources, sanctions,
 claims, assertions with retractions); the flat CSV carries the assertions that count. Both
@@ -25,14 +25,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
-from factdb import db
-from factdb.actors import add_actor
-from factdb.claims import add_assertion, retract
-from factdb.config import DatabaseTarget
-from factdb.dates import PartialDate
-from factdb.keys import name_key
-from factdb.models import ActorKind, Stance
-from factdb.sanctions import add_sanction
+from factdb.core.dates import PartialDate
+from factdb.core.keys import name_key
+from factdb.domain.actors import add_actor
+from factdb.domain.claims import add_assertion, retract
+from factdb.domain.sanctions import add_sanction
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import ActorKind, Stance
 from tests.conftest import Cli, _pg_exec, _replace_db, pg_admin_url
 
 # --- databases ----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-"""``factdb sql`` (factdb.sqlexec.run_sql and the CLI): read-only by construction, bound
+"""``factdb sql`` (factdb.storage.sqlexec.run_sql and the CLI): read-only by construction, bound
 parameters, a time limit that the user cannot switch off, one transaction for ``--write``.
 
-RELIABILITY.md §1 and test plan items 1-7, 25. Every test runs on SQLite and PostgreSQL
+docs/reliability.md, ad-hoc SQL. Every test runs on SQLite and PostgreSQL
 unless its name says otherwise. "Unchanged" means the same tables, the same per-table row
 counts and the same SHA-256 of an ordered dump of every row.
 """
@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text
 
-from factdb import db
-from factdb.config import DatabaseTarget
-from factdb.sqlexec import QueryRefused, QueryTimeout, run_sql
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.sqlexec import QueryRefused, QueryTimeout, run_sql
 
 RUNAWAY = "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r) SELECT count(*) FROM r"
 INJECTION = "x'); DROP TABLE claim;--"
@@ -260,7 +260,7 @@ def test_read_only_pragma_works_sqlite(seeded_cli, backend):  # type: ignore[no-
 
 
 def test_pragma_table_valued_function_works_sqlite(seeded_cli, backend):  # type: ignore[no-untyped-def]
-    """RELIABILITY.md test plan item 2: read-only pragmas still work, also in their
+    """Read-only pragmas still work, also in their
     table-valued form that analysts join against (Datasette allows pragma_table_info)."""
     rows = seeded_cli.ok(
         "sql", "SELECT name FROM pragma_table_info('claim') ORDER BY cid", "-f", "json"

@@ -1,4 +1,4 @@
-"""Upgrades keep data (RELIABILITY.md §5; test plan items 20 and 23), on both backends.
+"""Upgrades keep data (docs/reliability.md, migrations), on both backends.
 
 A database is built at revision 0001 (the first release's schema) and filled through plain
 SQL INSERTs written against that schema, not through today's models, with the rows that break
@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import Date, DateTime, MetaData, bindparam, select, text
 from sqlalchemy.engine import Connection
 
-from factdb import db
-from factdb.config import DatabaseTarget
-from factdb.models import TABLES, Stance
+from factdb.storage import db
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import TABLES, Stance
 from tests.conftest import Cli
 from tests.test_concurrency import health
 

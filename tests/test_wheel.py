@@ -1,5 +1,5 @@
-"""The installed package works outside the checkout (DESIGN.md: "Migrations must run from an
-installed package"; RELIABILITY.md test plan item 22): build the wheel, install it into a fresh
+"""The installed package works outside the checkout (docs/design.md: "Migrations must run from an
+installed package"; docs/reliability.md): build the wheel, install it into a fresh
 virtual environment, and from an unrelated directory upgrade a new database, load the seeds
 and show the seed claim.
 

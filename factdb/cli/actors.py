@@ -31,9 +31,9 @@ def add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add an actor."""
-    from factdb.actors import add_actor
+    from factdb.core.values import parse_kind
+    from factdb.domain.actors import add_actor
     from factdb.queries import show_actor
-    from factdb.values import parse_kind
 
     parsed = parse_kind(kind)
     state: State = ctx.obj
@@ -52,7 +52,7 @@ def alias(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Give an actor more names; "Pyongyang" then resolves to North Korea."""
-    from factdb.actors import add_aliases, aliases_of, get_actor
+    from factdb.domain.actors import add_aliases, aliases_of, get_actor
 
     state: State = ctx.obj
     with state.session(write=True) as session:
@@ -78,7 +78,7 @@ def part_of(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Set (or clear) the body an actor belongs to; its stances then count for that side."""
-    from factdb.actors import get_actor, set_part_of, side_of
+    from factdb.domain.actors import get_actor, set_part_of, side_of
 
     state: State = ctx.obj
     with state.session(write=True) as session:
@@ -171,7 +171,7 @@ def merge(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Merge FROM into INTO: assertions and aliases move; FROM's name becomes an alias."""
-    from factdb.actors import merge as do_merge
+    from factdb.domain.actors import merge as do_merge
 
     state: State = ctx.obj
     with state.session(write=True) as session:

@@ -49,8 +49,8 @@ def report(
     limit: LimitFilter = None,
 ) -> None:
     """Write a CSV report (formula-safe for spreadsheets), with the filters of `list`."""
-    from factdb.errors import InvalidInput
-    from factdb.reports import REPORTS, write_report
+    from factdb.core.errors import InvalidInput
+    from factdb.interchange.reports import REPORTS, write_report
 
     if name not in REPORTS:
         raise InvalidInput("NAME", f"{name!r} is not a report; use one of {', '.join(REPORTS)}")
@@ -90,9 +90,9 @@ def sql(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Run SQL on the database: read-only unless --write, time-limited, parameters bound."""
-    from factdb import db
-    from factdb.errors import InvalidInput
-    from factdb.sqlexec import parse_params, run_sql
+    from factdb.core.errors import InvalidInput
+    from factdb.storage import db
+    from factdb.storage.sqlexec import parse_params, run_sql
 
     if file is not None:
         if query is not None:

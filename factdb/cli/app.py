@@ -1,5 +1,5 @@
 """The ``factdb`` executable: the root app, its global options, and the one place where
-errors become exit codes (0 success, 1 failed operation, 2 usage; DESIGN.md)."""
+errors become exit codes (0 success, 1 failed operation, 2 usage; docs/design.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from factdb.errors import FactdbError
+from factdb.core.errors import FactdbError
 
 HELP = (
     "factdb: who took which stance on which claim, when, where it was reported and through "

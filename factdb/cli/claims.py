@@ -70,9 +70,9 @@ def add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record who took which stance on a claim, creating claim, actor and source when new."""
-    from factdb.claims import add_assertion
-    from factdb.errors import InvalidInput
-    from factdb.values import parse_date, parse_optional_date, parse_stance
+    from factdb.core.errors import InvalidInput
+    from factdb.core.values import parse_date, parse_optional_date, parse_stance
+    from factdb.domain.claims import add_assertion
 
     for option, value in (("--by", by), ("--stance", stance), ("--source", source)):
         if not value:
@@ -191,8 +191,8 @@ def show(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """The side-by-side view of one claim: for | neutral | against."""
+    from factdb.core.values import parse_optional_date
     from factdb.queries import show_claim
-    from factdb.values import parse_optional_date
 
     when = parse_optional_date(as_of, "--as-of")
     state: State = ctx.obj
@@ -300,7 +300,7 @@ def retract(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Flag an assertion as withdrawn or mistaken; it is kept, and left out of sides."""
-    from factdb.claims import retract as do_retract
+    from factdb.domain.claims import retract as do_retract
 
     state: State = ctx.obj
     with state.session(write=True) as session:
@@ -314,7 +314,7 @@ def retract(
 
 def seed(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """Load the claims of the seed article (seeds/); loading twice changes nothing."""
-    from factdb.seeds_loader import seed as do_seed
+    from factdb.interchange.seeds import seed as do_seed
 
     state: State = ctx.obj
     with state.session(write=True) as session:

@@ -22,7 +22,7 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Migrate the schema up to REVISION (default: head), in one transaction."""
-    from factdb import db
+    from factdb.storage import db
 
     state: State = ctx.obj
     target = state.target()
@@ -38,7 +38,7 @@ def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision ('base' removes everything).")],
 ) -> None:
     """Migrate the schema down to REVISION."""
-    from factdb import db
+    from factdb.storage import db
 
     state: State = ctx.obj
     target = state.target()
@@ -51,7 +51,7 @@ def downgrade(
 @app.command("current")
 def current(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """The database's schema revision."""
-    from factdb import db
+    from factdb.storage import db
 
     state: State = ctx.obj
     target = state.target()
@@ -72,7 +72,7 @@ def current(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 @app.command("history")
 def history(fmt: FormatOpt = Format.table) -> None:
     """The schema revisions this factdb ships, newest first."""
-    from factdb import db
+    from factdb.storage import db
 
     rows = db.history()
     render.emit(
@@ -87,8 +87,8 @@ def history(fmt: FormatOpt = Format.table) -> None:
 @app.command("info")
 def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """Backend, location (password hidden), schema revision and row counts."""
-    from factdb import db
-    from factdb.errors import SchemaError
+    from factdb.core.errors import SchemaError
+    from factdb.storage import db
 
     state: State = ctx.obj
     target = state.target()
@@ -126,7 +126,7 @@ def backup(
     """A consistent copy while others use the database (SQLite backup API; pg_dump)."""
     from pathlib import Path
 
-    from factdb import db
+    from factdb.storage import db
 
     state: State = ctx.obj
     result = db.backup(state.target(), Path(file))

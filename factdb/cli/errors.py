@@ -7,7 +7,7 @@ from __future__ import annotations
 def describe_unexpected(exc: Exception) -> tuple[str, int]:
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from factdb.errors import DatabaseBusy, DatabaseError, first_line, is_busy_message
+    from factdb.core.errors import DatabaseBusy, DatabaseError, first_line, is_busy_message
 
     if isinstance(exc, OperationalError):
         if is_busy_message(exc.orig or exc):

@@ -33,7 +33,7 @@ FileFormat = Annotated[
 
 
 def _file_format(path: str, given: str | None) -> str:
-    from factdb.errors import InvalidInput
+    from factdb.core.errors import InvalidInput
 
     if given:
         value = given.lower()
@@ -72,8 +72,8 @@ def import_(
     ] = Format.table,
 ) -> None:
     """Import assertions (CSV) or everything (JSON Lines): all or nothing, idempotent."""
-    from factdb.errors import InvalidInput
-    from factdb.interchange import import_file, spool
+    from factdb.core.errors import InvalidInput
+    from factdb.interchange.load import import_file, spool
 
     kind = _file_format(file, file_format)
     if file == "-":
@@ -94,7 +94,7 @@ def import_(
                 bulk=True,
             )
             if sum(result.new.values()) >= ANALYZE_AFTER:
-                from factdb import db
+                from factdb.storage import db
 
                 db.analyze(state.target())
         if progress is not None:
@@ -136,7 +136,7 @@ def export(
     include_retracted: RetractedFilter = False,
 ) -> None:
     """Export: JSON Lines carries everything (lossless); CSV is the flat interchange format."""
-    from factdb.interchange import export_csv, export_jsonl
+    from factdb.interchange.export import export_csv, export_jsonl
 
     kind = _file_format(file, file_format) if file != "-" or file_format else "jsonl"
     filters = build_filters(ctx.params)

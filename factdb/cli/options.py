@@ -1,4 +1,4 @@
-"""Options shared by several commands, defined once (STYLE.md habit 9)."""
+"""Options shared by several commands, defined once."""
 
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ LimitFilter = Annotated[int | None, typer.Option("--limit", help="At most N clai
 def build_filters(values: Mapping[str, Any]) -> Any:
     """Turn the raw filter options of a command (its ``ctx.params``: the options above, by
     their parameter names) into ``factdb.queries.Filters``, validating each value."""
+    from factdb.core.values import parse_optional_date, parse_stance
     from factdb.queries import Filters
-    from factdb.values import parse_optional_date, parse_stance
 
     return Filters(
         actor=values.get("actor"),

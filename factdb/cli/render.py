@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from factdb.csvsafe import escape_formula
+from factdb.core.csvsafe import escape_formula
 
 
 class Format(StrEnum):
@@ -32,7 +32,7 @@ class Format(StrEnum):
 
 
 # Control characters (other than TAB/LF) and bidirectional controls that could disguise text
-# on a terminal (RELIABILITY.md, test plan item 32).
+# on a terminal (docs/reliability.md).
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -55,7 +55,7 @@ def _stdout_console() -> Console:
 def output_file(name: str, field: str, *, newline: str = "") -> Iterator[TextIO]:
     """A file to write data to, under its name only once complete: it is written beside it
     and renamed at the end, and removed on any error (never a half-written report)."""
-    from factdb.errors import InvalidInput
+    from factdb.core.errors import InvalidInput
 
     path = Path(name)
     partial = path.with_name(path.name + ".partial")

@@ -38,9 +38,9 @@ def add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record a sanction."""
+    from factdb.core.values import parse_optional_date
+    from factdb.domain.sanctions import add_sanction
     from factdb.queries import show_sanction
-    from factdb.sanctions import add_sanction
-    from factdb.values import parse_optional_date
 
     when = parse_optional_date(adopted, "--adopted")
     state: State = ctx.obj

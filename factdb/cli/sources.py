@@ -35,9 +35,9 @@ def add(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record a source."""
+    from factdb.core.values import parse_optional_date
+    from factdb.domain.sources import add_source
     from factdb.queries import show_source
-    from factdb.sources import add_source
-    from factdb.values import parse_optional_date
 
     pub = parse_optional_date(published, "--published")
     upd = parse_optional_date(updated, "--updated")

@@ -7,12 +7,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from factdb.config import DatabaseTarget, resolve
+from factdb.storage.config import DatabaseTarget, resolve
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from factdb.reader import Reader
+    from factdb.storage.reader import Reader
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ class State:
     @contextmanager
     def session(self, *, write: bool, bulk: bool = False) -> Iterator[Session]:
         """A session on a database at the expected schema; one transaction per command."""
-        from factdb import db
+        from factdb.storage import db
 
         target = self.target()
         db.ensure_schema(target)
@@ -41,7 +41,7 @@ class State:
         (no SQLAlchemy to import: ``show`` and ``list`` start fast), otherwise a read session,
         which creates a new SQLite database at head or says what is wrong, as every command
         does."""
-        from factdb.reader import open_reader
+        from factdb.storage.reader import open_reader
 
         with open_reader(self.target()) as reader:
             if reader is not None:
@@ -52,7 +52,7 @@ class State:
 
     def transact(self, work: Callable[[Session], T], *, bulk: bool = False) -> T:
         """``work`` in one write transaction, retried if a concurrent writer won a race."""
-        from factdb import db
+        from factdb.storage import db
 
         target = self.target()
         db.ensure_schema(target)

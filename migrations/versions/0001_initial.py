@@ -1,6 +1,6 @@
 """initial schema: tables, the analytical views, alias triggers
 
-The views are the stable interface for analysts (DESIGN.md, "SQL for analysts") and are
+The views are the stable interface for analysts (docs/design.md, "SQL for analysts") and are
 written per dialect where SQLite and PostgreSQL spell things differently, with the same names,
 columns and meaning:
 

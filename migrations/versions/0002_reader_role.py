@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-11-27
 
 A read-only transaction does not stop ``COPY … TO`` a server file or ``pg_read_file`` for a
-privileged user (RELIABILITY.md §1); ``factdb sql`` therefore runs read-only queries as
+privileged user (docs/reliability.md, ad-hoc SQL); ``factdb sql`` therefore runs read-only queries as
 ``factdb_reader``, which may only SELECT. Roles belong to the whole server: the role is
 created once and granted to the migrating user; without the CREATEROLE privilege the step is
 skipped with a notice and ``factdb sql`` relies on the read-only transaction alone.

@@ -4,8 +4,8 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-27
 
-``factdb list --search`` at a million assertions needs an index, not ``lower(x) LIKE``
-(issue 6). SQLite: FTS5 tables with external content (``claim_fts`` over claim.text,
+``factdb list --search`` at a million assertions needs an index, not ``lower(x) LIKE``.
+SQLite: FTS5 tables with external content (``claim_fts`` over claim.text,
 ``quote_fts`` over assertion.quote), maintained by triggers, filled from the existing rows.
 PostgreSQL: GIN indexes on ``to_tsvector('simple', …)`` expressions. The 'simple'
 configuration and FTS5's unicode61 tokenizer both fold case and split on non-letters, so a

@@ -8,12 +8,14 @@ from typing import cast
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from factdb.actors import find_actor, get_or_create_actor, suggestions
-from factdb.dates import PartialDate, Precision
-from factdb.errors import Conflict, InvalidInput, NotFound
-from factdb.hints import describe_suggestions
-from factdb.keys import clean_text, require_text, tag_key, text_key
-from factdb.models import (
+from factdb.core.dates import PartialDate, Precision
+from factdb.core.errors import Conflict, InvalidInput, NotFound
+from factdb.core.hints import describe_suggestions
+from factdb.core.keys import clean_text, require_text, tag_key, text_key
+from factdb.domain.actors import find_actor, get_or_create_actor, suggestions
+from factdb.domain.sanctions import get_sanction
+from factdb.domain.sources import get_or_create_source
+from factdb.storage.models import (
     Assertion,
     AssertionVia,
     Claim,
@@ -22,8 +24,6 @@ from factdb.models import (
     Stance,
     utcnow,
 )
-from factdb.sanctions import get_sanction
-from factdb.sources import get_or_create_source
 
 
 def find_claim(session: Session, text: str) -> Claim | None:

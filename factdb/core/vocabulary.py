@@ -1,7 +1,8 @@
-"""The closed sets of the domain (DESIGN.md): the stance scale and its polarity, actor kinds.
+"""The closed sets of the domain (docs/design.md): the stance scale and its polarity, actor kinds.
 
-Kept apart from ``factdb.models`` so that the read path of ``show`` and ``list`` can use them
-without importing SQLAlchemy and SQLModel (start-up time, issue 6); ``factdb.models``
+Kept apart from ``factdb.storage.models`` so that the read path of ``show`` and ``list`` can use
+them
+without importing SQLAlchemy and SQLModel (start-up time); ``factdb.storage.models``
 re-exports them for the tables' CHECK constraints.
 """
 
@@ -11,7 +12,7 @@ from enum import StrEnum
 
 
 class Stance(StrEnum):
-    """The ordered stance scale of DESIGN.md; ``polarity`` rolls stances up into sides."""
+    """The ordered stance scale of docs/design.md; ``polarity`` rolls stances up into sides."""
 
     asserts = "asserts"
     supports = "supports"

@@ -6,7 +6,8 @@ import importlib.resources
 
 from sqlmodel import Session
 
-from factdb.interchange import ImportResult, load_jsonl
+from factdb.interchange.common import ImportResult
+from factdb.interchange.jsonl import load_jsonl
 
 
 def seed_files() -> list[str]:

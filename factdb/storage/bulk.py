@@ -1,7 +1,7 @@
 """Bulk writes for imports: ids assigned up front, rows written as tuples through the driver.
 
 One ORM object per row costs 41–67× raw executemany and gigabytes at a million rows
-(PERFORMANCE.md); SQLAlchemy Core with RETURNING is still 3–5×. Here SQLite gets the
+(docs/performance.md); SQLAlchemy Core with RETURNING is still 3–5×. Here SQLite gets the
 driver's ``executemany`` with ids taken after ``max(id)`` — safe because an import holds
 SQLite's write lock from its first statement (BEGIN IMMEDIATE) — and PostgreSQL gets
 ``COPY … FROM STDIN`` with ids drawn from the table's sequence.

@@ -1,45 +1,50 @@
-"""Import and export: the CSV interchange format and JSON Lines (DESIGN.md).
-
-CSV has one row per assertion with the header ``claim, actor, stance, date, source_url,
-outlet, title, quote, via, tags, violates`` (lists separated by ``;``, the via chain nearest
-to the speaker first). JSON Lines carries everything, one record a line with a ``type``:
+"""JSON Lines import: every record validated before the first write, then written in the
+caller's single transaction. JSON Lines carries everything, one record a line with a ``type``:
 ``actor`` (name, kind, part_of, aliases), ``source`` (url, outlet, title, published,
 updated), ``sanction`` (name, authority, adopted, target, measures, url), ``claim`` (text,
 tags, violates) and ``assertion`` (claim, actor, stance, date, source_url, outlet, title,
-source_published, via, quote, recorded_at, retracted_at, retraction_reason).
-
-Import validates every line before the first write and reports every error (up to a cap) as
-``FILE:LINE:COLUMN: field: reason``; then it writes in the caller's single transaction, in
-batches with cached look-ups rather than one ORM object per row (PERFORMANCE.md). It is
-idempotent on natural keys: rows already present are counted, not written again.
+source_published, via, quote, recorded_at, retracted_at, retraction_reason). It is
+idempotent on natural keys: records already present are counted, not written again.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text, update
 from sqlmodel import Session
 
-from factdb import actors as actors_mod
-from factdb.dates import PartialDate, stored_text
-from factdb.errors import FactdbError, InvalidInput
-from factdb.keys import (
+from factdb.core.dates import PartialDate
+from factdb.core.errors import FactdbError, InvalidInput
+from factdb.core.keys import (
     clean_text,
     name_key,
     normalize_url,
     require_text,
-    source_key_without_url,
     tag_key,
     text_key,
 )
-from factdb.models import (
+from factdb.core.values import parse_kind, parse_optional_date, parse_stance
+from factdb.domain import actors as actors_mod
+from factdb.domain.sanctions import add_sanction, find_sanction
+from factdb.domain.sources import get_or_create_source
+from factdb.interchange.common import (
+    BATCH,
+    TYPES,
+    ImportErrors,
+    ImportResult,
+    Row,
+    _Errors,
+    _opt_str,
+    _source_identity,
+    _str_list,
+    _timestamp,
+)
+from factdb.storage.models import (
     Actor,
     ActorKind,
     Assertion,
@@ -52,185 +57,6 @@ from factdb.models import (
     table_of,
     utcnow,
 )
-from factdb.queries import (
-    Conn,
-    Filters,
-    export_assertions,
-    export_claims,
-    export_entities,
-    export_flat,
-)
-from factdb.sanctions import add_sanction, find_sanction
-from factdb.sources import get_or_create_source
-from factdb.values import parse_kind, parse_optional_date, parse_stance
-
-CSV_COLUMNS = [
-    "claim",
-    "actor",
-    "stance",
-    "date",
-    "source_url",
-    "outlet",
-    "title",
-    "quote",
-    "via",
-    "tags",
-    "violates",
-]
-REQUIRED_COLUMNS = ("claim", "actor", "stance", "date", "source_url")
-TYPES = ("actor", "source", "sanction", "claim", "assertion")
-MAX_ERRORS = 20
-BATCH = 5_000
-
-
-class ImportErrors(FactdbError):
-    """Every problem found in a file; nothing was written."""
-
-    def __init__(self, errors: list[InvalidInput], total: int) -> None:
-        super().__init__(errors, total)
-        self.errors = errors
-        self.total = total
-
-    def __str__(self) -> str:
-        lines = [str(e) for e in self.errors]
-        if self.total > len(self.errors):
-            lines.append(f"… and {self.total - len(self.errors)} more")
-        noun = "error" if self.total == 1 else "errors"
-        lines.append(f"{self.total} {noun}; nothing was imported")
-        return "\n".join(lines)
-
-
-@dataclass
-class ImportResult:
-    new: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
-    existing: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
-    duplicates: int = 0
-    rows: int = 0
-
-    def count(self, kind: str, created: bool, n: int = 1) -> None:
-        (self.new if created else self.existing)[kind] += n
-
-
-@dataclass
-class Row:
-    """One assertion, parsed and validated, not yet resolved against the database."""
-
-    line: int
-    claim: str
-    actor: str
-    stance: Stance
-    date: PartialDate | None
-    source_url: str | None
-    source_key: str
-    outlet: str | None = None
-    title: str | None = None
-    published: PartialDate | None = None
-    quote: str | None = None
-    via: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    violates: list[str] = field(default_factory=list)
-    recorded_at: dt.datetime | None = None
-    retracted_at: dt.datetime | None = None
-    retraction_reason: str | None = None
-
-
-class _Errors:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[InvalidInput] = []
-        self.total = 0
-
-    def add(self, exc: InvalidInput, line: int | None, column: int | None = None) -> None:
-        self.total += 1
-        if len(self.items) < MAX_ERRORS:
-            if exc.path is None:
-                exc.path = self.path
-            if exc.line is None:
-                exc.line = line
-            if exc.column is None:
-                exc.column = column
-            self.items.append(exc)
-
-    def raise_if_any(self) -> None:
-        if self.total:
-            raise ImportErrors(self.items, self.total)
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-def decode(data: bytes, path: str) -> str:
-    """UTF-8 with or without BOM; anything else is an error naming the line."""
-    refuse_utf16(data[:2], path)
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
-        raise encoding_error(None, path, line, column)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise encoding_error(data[exc.start : exc.start + 1], path, line, column) from None
-
-
-def refuse_utf16(head: bytes, path: str) -> None:
-    """A file that starts with a UTF-16 byte-order mark is refused at its first line."""
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ImportErrors(
-            [InvalidInput("encoding", "the file is UTF-16; save it as UTF-8", path, 1)], 1
-        )
-
-
-def encoding_error(byte: bytes | None, path: str, line: int, column: int) -> ImportErrors:
-    """The one error for a file that is not UTF-8 text: a NUL byte (``byte`` None) or a byte
-    that is not UTF-8, located by line and column."""
-    reason = (
-        "contains a NUL byte (a binary file?)"
-        if byte is None
-        else f"byte 0x{byte.hex()} is not UTF-8; save the file as UTF-8"
-    )
-    return ImportErrors([InvalidInput("encoding", reason, path, line, column)], 1)
-
-
-def _source_identity(
-    url: str | None,
-    outlet: str | None,
-    title: str | None,
-    published: PartialDate | None,
-    field_name: str,
-) -> tuple[str | None, str]:
-    if url:
-        display, key = normalize_url(url, field_name)
-        return display, key
-    if not (outlet or title):
-        raise InvalidInput(field_name, "a source needs a URL, or an outlet and a title")
-    return None, source_key_without_url(outlet, title, str(published) if published else None)
-
-
-def _opt_str(record: dict[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput(key, "must be a string or null")
-    return value
-
-
-def _str_list(record: dict[str, Any], key: str) -> list[str]:
-    value = record.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(key, "must be a list of strings")
-    return value
-
-
-def _timestamp(value: str | None, field_name: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(field_name, f"{value!r} is not an ISO 8601 timestamp") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -740,109 +566,3 @@ def apply_parsed(session: Session, parsed: Parsed, path: str) -> ImportResult:
     loader.count_claims()
     result.rows = len(parsed.rows)
     return result
-
-
-def import_file(
-    session: Session,
-    path: Path,
-    label: str,
-    fmt: str,
-    dry_run: bool = False,
-    progress: Callable[[str, int], None] | None = None,
-) -> ImportResult:
-    """Import a CSV or JSON Lines file. Validation first; any error writes nothing."""
-    if fmt == "csv":
-        from factdb.csvimport import import_csv
-
-        result = import_csv(session, path, label, progress)
-    else:
-        with path.open("rb") as handle:
-            data = handle.read()
-        result = load_jsonl(session, decode(data, label).splitlines(), label)
-    if dry_run:
-        session.rollback()
-    return result
-
-
-# --- export --------------------------------------------------------------------------------
-
-
-def _ts_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).isoformat()
-
-
-def _assertion_stream(session: Conn, filters: Filters) -> Iterator[dict[str, Any]]:
-    """Assertions of the matching claims in id order, every name resolved, in chunks."""
-    for chunk in export_assertions(session, filters, BATCH):
-        yield from chunk
-
-
-def export_csv(session: Conn, filters: Filters, out: TextIO) -> int:
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for chunk in export_flat(session, filters, BATCH):
-        writer.writerows(chunk)
-        count += len(chunk)
-    return count
-
-
-def export_jsonl(session: Conn, filters: Filters, out: TextIO) -> int:
-    def emit(record: dict[str, Any]) -> None:
-        out.write(json.dumps(record, ensure_ascii=False))
-        out.write("\n")
-
-    count = 0
-    for entity in export_entities(session):
-        emit(entity)
-        count += 1
-    for chunk in export_claims(session, Filters(**{**filters.__dict__, "limit": None}), BATCH):
-        for _, claim, tags, violates in chunk:
-            emit({"type": "claim", "text": claim, "tags": tags, "violates": violates})
-            count += 1
-    for r in _assertion_stream(
-        session, Filters(**{**filters.__dict__, "limit": None, "include_retracted": True})
-    ):
-        record: dict[str, Any] = {
-            "type": "assertion",
-            "claim": r["claim"],
-            "actor": r["actor"],
-            "stance": r["stance"],
-            "date": stored_text(r["date"], r["date_precision"]),
-            "source_url": r["source_url"],
-        }
-        if r["source_url"] is None:
-            record.update(
-                outlet=r["outlet"],
-                title=r["title"],
-                source_published=stored_text(r["published"], r["published_precision"]),
-            )
-        record.update(
-            via=r["via"],
-            quote=r["quote"],
-            recorded_at=_ts_text(r["recorded_at"]),
-            retracted_at=_ts_text(r["retracted_at"]),
-            retraction_reason=r["retraction_reason"],
-        )
-        emit(record)
-        count += 1
-    return count
-
-
-def spool(stdin: IO[bytes], directory: str | None = None) -> Path:
-    """Standard input to a temporary file: a file has a size for the progress and can be
-    read again after an error."""
-    import shutil
-    import tempfile
-
-    handle = tempfile.NamedTemporaryFile(
-        prefix="factdb-import-", suffix=".tmp", delete=False, dir=directory
-    )
-    with handle:
-        shutil.copyfileobj(stdin, handle)
-    return Path(handle.name)

@@ -1,7 +1,7 @@
 """Read-only SQL on the driver's own connection, for ``factdb.queries``.
 
 ``show`` and ``list`` are what users run most, and a whole ``factdb show`` process used to
-spend three quarters of its time importing SQLAlchemy and SQLModel (issue 6). So the reads run
+spend three quarters of its time importing SQLAlchemy and SQLModel. So the reads run
 on a ``Reader``: a DB-API connection (``sqlite3`` or ``psycopg``) with one spelling of SQL for
 both backends:
 
@@ -28,14 +28,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from factdb.config import BUSY_TIMEOUT_MS, SCHEMA_HEAD, DatabaseTarget
-from factdb.errors import (
+from factdb.core.errors import (
     DatabaseBusy,
     DatabaseError,
     DatabaseUnavailable,
     first_line,
     is_busy_message,
 )
+from factdb.storage.config import BUSY_TIMEOUT_MS, SCHEMA_HEAD, DatabaseTarget
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -1,7 +1,7 @@
 """Natural keys and text checks shared by every way data enters (add, import, seed).
 
 Claims match by their normalized text, actors by case-folded name or alias, sources by their
-normalized URL (DESIGN.md, Domain). ``w3lib`` canonicalizes URLs.
+normalized URL (docs/design.md, Domain). ``w3lib`` canonicalizes URLs.
 
 Text folding follows the rules of ``normality`` (OpenSanctions): NFKD, case-folded, combining
 marks dropped, punctuation and separators turned into spaces, whitespace collapsed. It is
@@ -17,10 +17,10 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from factdb.errors import InvalidInput
+from factdb.core.errors import InvalidInput
 
 MAX_TEXT = 200_000
-"""Longest text accepted in any field (RELIABILITY.md, test plan item 26)."""
+"""Longest text accepted in any field (docs/reliability.md)."""
 
 # Query parameters that only track a reader, never identify a page.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_")
@@ -45,8 +45,8 @@ _TRACKING_NAMES = frozenset(
     }
 )
 # NUL is refused everywhere (clean_text): PostgreSQL cannot store it (and SQLite would).
-# Other control characters (ESC …) are kept exactly and shown escaped in tables (issue 7,
-# RELIABILITY.md item 32), so an export imports back unchanged.
+# Other control characters (ESC …) are kept exactly and shown escaped in tables
+# (docs/reliability.md, bad input), so an export imports back unchanged.
 
 
 def clean_text(
@@ -161,7 +161,7 @@ def tag_key(tag: str, field: str = "--tag") -> str:
 
 
 # URLs with nothing for w3lib to canonicalize (no query, escapes, fragment or odd characters)
-# take a fast path with the same result; w3lib costs ~60 µs a URL (PERFORMANCE.md budget).
+# take a fast path with the same result; w3lib costs ~60 µs a URL (docs/performance.md).
 _SIMPLE_URL = re.compile(r"(?i)(https?)://([a-z0-9.-]+)(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
 
 

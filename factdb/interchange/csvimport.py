@@ -2,7 +2,8 @@
 
 Each row is validated and, while the file has shown no error, staged as a compact tuple of
 natural keys; every ``BATCH`` staged rows the new actors, claims and sources they name are
-written, then their assertions (``factdb.bulk``), skipping those already present (natural key)
+written, then their assertions (``factdb.storage.bulk``), skipping those already present (natural
+key)
 or repeated in the file. Memory grows with the number of distinct things (claims, actors,
 sources, dates, lists), not with the number of rows, and the file is parsed only once.
 
@@ -28,11 +29,20 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Table, bindparam, text
 from sqlmodel import Session
 
-from factdb import bulk
-from factdb.csvsafe import FORMULA_START
-from factdb.dates import PartialDate
-from factdb.errors import InvalidInput
-from factdb.interchange import (
+from factdb.core.csvsafe import FORMULA_START
+from factdb.core.dates import PartialDate
+from factdb.core.errors import InvalidInput
+from factdb.core.keys import (
+    MAX_TEXT,
+    name_key,
+    normalize_url,
+    source_key_without_url,
+    tag_key,
+    text_key,
+)
+from factdb.core.values import parse_date
+from factdb.domain.sanctions import add_sanction
+from factdb.interchange.common import (
     CSV_COLUMNS,
     REQUIRED_COLUMNS,
     ImportErrors,
@@ -41,15 +51,8 @@ from factdb.interchange import (
     encoding_error,
     refuse_utf16,
 )
-from factdb.keys import (
-    MAX_TEXT,
-    name_key,
-    normalize_url,
-    source_key_without_url,
-    tag_key,
-    text_key,
-)
-from factdb.models import (
+from factdb.storage import bulk
+from factdb.storage.models import (
     Actor,
     Assertion,
     AssertionVia,
@@ -59,8 +62,6 @@ from factdb.models import (
     table_of,
     utcnow,
 )
-from factdb.sanctions import add_sanction
-from factdb.values import parse_date
 
 BATCH = 20_000
 Progress = Callable[[str, int], None]
@@ -986,7 +987,7 @@ def _checks_after_load(session: Session) -> Iterator[None]:
 
 
 # Secondary indexes of the assertion tables: random order under a bulk load, so into an empty
-# table they are built once afterwards, sorted (PERFORMANCE.md), not row by row.
+# table they are built once afterwards, sorted (docs/performance.md), not row by row.
 AFTER_LOAD_INDEXES = (
     "ix_assertion_actor_id",
     "ix_assertion_source_id",

@@ -6,9 +6,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
-from factdb.dates import DateFormatError, PartialDate, parse_partial
-from factdb.errors import InvalidInput
-from factdb.vocabulary import ActorKind, Stance
+from factdb.core.dates import DateFormatError, PartialDate, parse_partial
+from factdb.core.errors import InvalidInput
+from factdb.core.vocabulary import ActorKind, Stance
 
 E = TypeVar("E", bound=StrEnum)
 

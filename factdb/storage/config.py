@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from factdb.errors import InvalidInput
+from factdb.core.errors import InvalidInput
 
 KNOWN_REVISIONS = ("0001", "0002", "0003")
 """Every revision this factdb ships, oldest first; a test checks it against ``migrations/``."""
@@ -90,7 +90,7 @@ def resolve(cli_value: str | None, environ: dict[str, str] | None = None) -> Dat
 
 def redact(url: str) -> str:
     """Hide the password of a URL, in its user part or its query string; it is never
-    printed (STYLE.md, clig.dev)."""
+    printed."""
     parts = urlsplit(url)
     if parts.password is None and "pass" not in parts.query.lower():
         return url  # nothing to hide; urlunsplit would also fold sqlite:////abs paths

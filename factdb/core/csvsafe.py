@@ -1,4 +1,5 @@
-"""Formula-injection escaping for every CSV factdb writes (RELIABILITY.md §2, OWASP).
+"""Formula-injection escaping for every CSV factdb writes (docs/reliability.md, CSV formula
+injection, OWASP).
 
 Text that a spreadsheet would evaluate (leading ``=``, ``+``, ``-``, ``@``, TAB, CR) gets a
 leading apostrophe; so does text that already starts with one, which makes the rule reversible:

@@ -4,7 +4,8 @@ Engines are built lazily, one per URL, so ``factdb --help`` never touches a data
 
 SQLite connections get WAL, foreign keys, a busy timeout, and write transactions that take the
 write lock up front with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes
-fails with "database is locked" under concurrency without waiting (RELIABILITY.md §3).
+fails with "database is locked" under concurrency without waiting (docs/reliability.md,
+concurrency).
 """
 
 from __future__ import annotations
@@ -20,18 +21,18 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from factdb.config import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
-from factdb.config import KNOWN_REVISIONS as KNOWN_REVISIONS
-from factdb.config import SCHEMA_HEAD as SCHEMA_HEAD
-from factdb.config import DatabaseTarget
-from factdb.errors import (
+from factdb.core.errors import (
     DatabaseBusy,
     DatabaseUnavailable,
     SchemaError,
     first_line,
     is_busy_message,
 )
-from factdb.models import TABLES
+from factdb.storage.config import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
+from factdb.storage.config import KNOWN_REVISIONS as KNOWN_REVISIONS
+from factdb.storage.config import SCHEMA_HEAD as SCHEMA_HEAD
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import TABLES
 
 T = TypeVar("T")
 _engines: dict[tuple[str, bool, bool], Engine] = {}
@@ -53,7 +54,7 @@ def _sqlite_engine(url: str, *, migrating: bool, bulk: bool = False) -> Engine:
         #
         # Bulk imports write ids they resolved themselves in the same locked transaction, so
         # they cannot dangle; checking three parents per row would cost about 2.4× on a
-        # million rows (PERFORMANCE.md). They also get a larger page cache for the indexes.
+        # million rows (docs/performance.md). They also get a larger page cache for the indexes.
         cur.execute(f"PRAGMA foreign_keys={'OFF' if migrating or bulk else 'ON'}")
         if bulk:
             cur.execute("PRAGMA cache_size=-65536")
@@ -271,7 +272,8 @@ def _run_alembic(target: DatabaseTarget, action: str, revision: str) -> None:
     cfg = alembic_config(target)
     try:
         # One transaction for the whole run: SQLite and PostgreSQL both roll DDL back, so a
-        # failed or killed upgrade leaves the database at the old revision (RELIABILITY.md §5).
+        # failed or killed upgrade leaves the database at the old revision (docs/reliability.md,
+        # migrations).
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             getattr(command, action)(cfg, revision)
@@ -352,7 +354,8 @@ def backup(target: DatabaseTarget, destination: Path) -> BackupResult:
     """A consistent copy made while other commands run.
 
     SQLite: the online backup API, never a file copy (a copy taken mid-transaction can be
-    wrong or malformed, RELIABILITY.md §4); the copy is written beside the destination and
+    wrong or malformed, docs/reliability.md, crash safety); the copy is written beside the
+    destination and
     renamed into place when complete. PostgreSQL: ``pg_dump`` in its custom format.
     """
     import os
@@ -361,7 +364,7 @@ def backup(target: DatabaseTarget, destination: Path) -> BackupResult:
     import subprocess
     from urllib.parse import unquote, urlsplit
 
-    from factdb.errors import Conflict, InvalidInput
+    from factdb.core.errors import Conflict, InvalidInput
 
     if destination.exists():
         raise Conflict(f"{destination} exists; choose a new file name")

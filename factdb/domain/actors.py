@@ -8,17 +8,17 @@ from typing import cast
 from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
-from factdb.errors import Conflict, InvalidInput
-from factdb.hints import closest_names
-from factdb.keys import name_key, require_text
-from factdb.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
+from factdb.core.errors import Conflict, InvalidInput
+from factdb.core.hints import closest_names
+from factdb.core.keys import name_key, require_text
 from factdb.queries import actor_name_pairs, actor_ref
+from factdb.storage.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
 
 
 def _check_name(name: str, field: str) -> str:
     text = require_text(name, field, single_line=True)
     if ";" in text:
-        # ';' separates the via chain in the CSV interchange format (DESIGN.md).
+        # ';' separates the via chain in the CSV interchange format (docs/design.md).
         raise InvalidInput(field, f"{text!r} contains ';', which separates names in CSV")
     return text
 

@@ -1,6 +1,7 @@
 """``factdb sql``: ad-hoc SQL that is read-only by construction, with a deadline.
 
-SQLite (RELIABILITY.md §1): ``mode=ro`` plus ``query_only`` still let ATTACH, VACUUM INTO,
+SQLite (docs/reliability.md, ad-hoc SQL): ``mode=ro`` plus ``query_only`` still let ATTACH, VACUUM
+INTO,
 temp objects and ``PRAGMA query_only=0`` through. Read-only queries therefore run on a
 ``mode=ro`` connection with no attachable databases (``setlimit``) and an authorizer that
 allows only reading: SELECT, READ, RECURSIVE, harmless functions and a list of
@@ -24,8 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from factdb.config import DatabaseTarget
-from factdb.errors import FactdbError, InvalidInput, first_line
+from factdb.core.errors import FactdbError, InvalidInput, first_line
+from factdb.storage.config import DatabaseTarget
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_ROWS = 100_000
@@ -277,7 +278,7 @@ def _run_postgresql(
     import psycopg
     from sqlalchemy import text
 
-    from factdb.db import get_engine
+    from factdb.storage.db import get_engine
 
     engine = get_engine(target)
     result = SqlResult(statements=len(statements))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from factdb.dates import PartialDate
-from factdb.errors import Conflict, InvalidInput
-from factdb.keys import clean_text, normalize_url, source_key_without_url
-from factdb.models import Source
+from factdb.core.dates import PartialDate
+from factdb.core.errors import Conflict, InvalidInput
+from factdb.core.keys import clean_text, normalize_url, source_key_without_url
+from factdb.storage.models import Source
 
 
 def get_or_create_source(

@@ -1,7 +1,7 @@
 """``factdb report NAME``: CSV reports through pandas, built on the queries of ``list`` and
 ``show`` (factdb.queries), streamed in chunks so memory stays bounded on large databases.
 
-pandas is imported inside the functions: the CLI must start without it (DESIGN.md).
+pandas is imported inside the functions: the CLI must start without it (docs/design.md).
 """
 
 from __future__ import annotations
@@ -9,22 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
-from factdb.csvsafe import FORMULA_START, escape_formula
-from factdb.dates import stored_text
-from factdb.errors import InvalidInput
+from factdb.core.csvsafe import FORMULA_START, escape_formula
+from factdb.core.dates import stored_text
+from factdb.core.errors import InvalidInput
 from factdb.queries import (
     TIMELINE_COLUMNS as TIMELINE_RAW_COLUMNS,
 )
 from factdb.queries import (
     Conn,
     Filters,
-    _timestamp,
     claims_with_rows,
     list_sources,
     matching_claim_ids,
     sides_in,
     summarize,
     timeline_chunks,
+    timestamp_text,
 )
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def timeline(session: Conn, filters: Filters) -> Iterator[pd.DataFrame]:
     Python loop per row or per cell)."""
     import pandas as pd
 
-    from factdb.vocabulary import POLARITY
+    from factdb.core.vocabulary import POLARITY
 
     polarity = {stance.value: value for stance, value in POLARITY.items()}
     for chunk in timeline_chunks(session, filters):
@@ -189,7 +189,7 @@ def _partial_dates(dates: pd.Series, precisions: pd.Series) -> pd.Series:
 
 def _timestamps(values: pd.Series) -> pd.Series:
     """UTC timestamps as ISO 8601 with offset, each distinct value converted once."""
-    distinct = {v: _timestamp(v) for v in values.dropna().unique()}
+    distinct = {v: timestamp_text(v) for v in values.dropna().unique()}
     return values.map(distinct, na_action="ignore")
 
 

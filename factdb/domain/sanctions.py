@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from factdb.actors import get_actor
-from factdb.dates import PartialDate
-from factdb.errors import Conflict, InvalidInput
-from factdb.keys import clean_text, name_key, normalize_url, require_text
-from factdb.models import Sanction
+from factdb.core.dates import PartialDate
+from factdb.core.errors import Conflict, InvalidInput
+from factdb.core.keys import clean_text, name_key, normalize_url, require_text
+from factdb.domain.actors import get_actor
 from factdb.queries import sanction_ref
+from factdb.storage.models import Sanction
 
 
 def find_sanction(session: Session, name: str) -> Sanction | None:

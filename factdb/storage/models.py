@@ -1,6 +1,7 @@
-"""Tables and enums. No queries here (DESIGN.md, Architecture).
+"""Tables and enums. No queries here (docs/design.md, Architecture).
 
-SQLModel ``table=True`` models skip validation (RELIABILITY.md §6), so every closed set of
+SQLModel ``table=True`` models skip validation (docs/reliability.md, bad input), so every closed
+set of
 values (stance, actor kind, date precision) is also a CHECK constraint, enforced by SQLite and
 PostgreSQL alike, and every reference is a foreign key. Constraint names follow one naming
 convention so that alembic's batch mode on SQLite can address them.
@@ -24,9 +25,9 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from factdb.vocabulary import POLARITY as POLARITY
-from factdb.vocabulary import ActorKind as ActorKind
-from factdb.vocabulary import Stance as Stance
+from factdb.core.vocabulary import POLARITY as POLARITY
+from factdb.core.vocabulary import ActorKind as ActorKind
+from factdb.core.vocabulary import Stance as Stance
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

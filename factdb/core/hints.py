@@ -1,6 +1,6 @@
 """ "Did you mean" hints: the known names closest to one a user typed.
 
-Apart from ``factdb.actors`` so that the read path (``factdb.queries``) can give the same
+Apart from ``factdb.domain.actors`` so that the read path (``factdb.queries``) can give the same
 hints without importing SQLModel.
 """
 

@@ -1,0 +1,186 @@
+"""What both import formats share: the CSV columns, the error list with file and line, the
+result counts, and the decoding of input bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from factdb.core.dates import PartialDate
+from factdb.core.errors import FactdbError, InvalidInput
+from factdb.core.keys import (
+    normalize_url,
+    source_key_without_url,
+)
+from factdb.storage.models import (
+    Stance,
+)
+
+CSV_COLUMNS = [
+    "claim",
+    "actor",
+    "stance",
+    "date",
+    "source_url",
+    "outlet",
+    "title",
+    "quote",
+    "via",
+    "tags",
+    "violates",
+]
+REQUIRED_COLUMNS = ("claim", "actor", "stance", "date", "source_url")
+TYPES = ("actor", "source", "sanction", "claim", "assertion")
+MAX_ERRORS = 20
+BATCH = 5_000
+
+
+class ImportErrors(FactdbError):
+    """Every problem found in a file; nothing was written."""
+
+    def __init__(self, errors: list[InvalidInput], total: int) -> None:
+        super().__init__(errors, total)
+        self.errors = errors
+        self.total = total
+
+    def __str__(self) -> str:
+        lines = [str(e) for e in self.errors]
+        if self.total > len(self.errors):
+            lines.append(f"… and {self.total - len(self.errors)} more")
+        noun = "error" if self.total == 1 else "errors"
+        lines.append(f"{self.total} {noun}; nothing was imported")
+        return "\n".join(lines)
+
+
+@dataclass
+class ImportResult:
+    new: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+    existing: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+    duplicates: int = 0
+    rows: int = 0
+
+    def count(self, kind: str, created: bool, n: int = 1) -> None:
+        (self.new if created else self.existing)[kind] += n
+
+
+@dataclass
+class Row:
+    """One assertion, parsed and validated, not yet resolved against the database."""
+
+    line: int
+    claim: str
+    actor: str
+    stance: Stance
+    date: PartialDate | None
+    source_url: str | None
+    source_key: str
+    outlet: str | None = None
+    title: str | None = None
+    published: PartialDate | None = None
+    quote: str | None = None
+    via: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    violates: list[str] = field(default_factory=list)
+    recorded_at: dt.datetime | None = None
+    retracted_at: dt.datetime | None = None
+    retraction_reason: str | None = None
+
+
+class _Errors:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.items: list[InvalidInput] = []
+        self.total = 0
+
+    def add(self, exc: InvalidInput, line: int | None, column: int | None = None) -> None:
+        self.total += 1
+        if len(self.items) < MAX_ERRORS:
+            if exc.path is None:
+                exc.path = self.path
+            if exc.line is None:
+                exc.line = line
+            if exc.column is None:
+                exc.column = column
+            self.items.append(exc)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise ImportErrors(self.items, self.total)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def decode(data: bytes, path: str) -> str:
+    """UTF-8 with or without BOM; anything else is an error naming the line."""
+    refuse_utf16(data[:2], path)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise encoding_error(None, path, line, column)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise encoding_error(data[exc.start : exc.start + 1], path, line, column) from None
+
+
+def refuse_utf16(head: bytes, path: str) -> None:
+    """A file that starts with a UTF-16 byte-order mark is refused at its first line."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ImportErrors(
+            [InvalidInput("encoding", "the file is UTF-16; save it as UTF-8", path, 1)], 1
+        )
+
+
+def encoding_error(byte: bytes | None, path: str, line: int, column: int) -> ImportErrors:
+    """The one error for a file that is not UTF-8 text: a NUL byte (``byte`` None) or a byte
+    that is not UTF-8, located by line and column."""
+    reason = (
+        "contains a NUL byte (a binary file?)"
+        if byte is None
+        else f"byte 0x{byte.hex()} is not UTF-8; save the file as UTF-8"
+    )
+    return ImportErrors([InvalidInput("encoding", reason, path, line, column)], 1)
+
+
+def _source_identity(
+    url: str | None,
+    outlet: str | None,
+    title: str | None,
+    published: PartialDate | None,
+    field_name: str,
+) -> tuple[str | None, str]:
+    if url:
+        display, key = normalize_url(url, field_name)
+        return display, key
+    if not (outlet or title):
+        raise InvalidInput(field_name, "a source needs a URL, or an outlet and a title")
+    return None, source_key_without_url(outlet, title, str(published) if published else None)
+
+
+def _opt_str(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(key, "must be a string or null")
+    return value
+
+
+def _str_list(record: dict[str, Any], key: str) -> list[str]:
+    value = record.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(key, "must be a list of strings")
+    return value
+
+
+def _timestamp(value: str | None, field_name: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(field_name, f"{value!r} is not an ISO 8601 timestamp") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

@@ -1,0 +1,54 @@
+"""``factdb import FILE``: the entry point that picks the format, and the spooling of
+standard input to a file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from sqlmodel import Session
+
+from factdb.interchange.common import (
+    ImportResult,
+    decode,
+)
+from factdb.interchange.jsonl import (
+    load_jsonl,
+)
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    label: str,
+    fmt: str,
+    dry_run: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> ImportResult:
+    """Import a CSV or JSON Lines file. Validation first; any error writes nothing."""
+    if fmt == "csv":
+        from factdb.interchange.csvimport import import_csv
+
+        result = import_csv(session, path, label, progress)
+    else:
+        with path.open("rb") as handle:
+            data = handle.read()
+        result = load_jsonl(session, decode(data, label).splitlines(), label)
+    if dry_run:
+        session.rollback()
+    return result
+
+
+def spool(stdin: IO[bytes], directory: str | None = None) -> Path:
+    """Standard input to a temporary file: a file has a size for the progress and can be
+    read again after an error."""
+    import shutil
+    import tempfile
+
+    handle = tempfile.NamedTemporaryFile(
+        prefix="factdb-import-", suffix=".tmp", delete=False, dir=directory
+    )
+    with handle:
+        shutil.copyfileobj(stdin, handle)
+    return Path(handle.name)

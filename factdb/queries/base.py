@@ -1,0 +1,141 @@
+"""What every read takes (``Conn``), the filters of ``list`` and the reports, the shape of a
+sanction row, and the look-ups of actors and sanctions by what a user types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from factdb.core.dates import PartialDate, stored_text
+from factdb.core.errors import NotFound
+from factdb.core.hints import closest_names, describe_suggestions
+from factdb.core.keys import name_key
+from factdb.core.vocabulary import Stance
+from factdb.storage.reader import Reader
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+Conn: TypeAlias = "Session | Reader"
+"""What every read takes: a session (its connection and transaction) or a reader."""
+
+COMMON_QUOTE_HITS = 1000
+"""From this many matching quotes on, a word is common: ``list --search`` with a limit then
+walks the claims in order instead of resolving every match (``search_condition``)."""
+POSITIVE = "('asserts', 'supports')"
+NEGATIVE = "('disputes', 'denies')"
+
+
+@dataclass
+class Filters:
+    """The filters shared by ``list``, ``report`` and ``export`` (docs/design.md)."""
+
+    actor: str | None = None
+    stance: Stance | None = None
+    tag: str | None = None
+    since: PartialDate | None = None
+    until: PartialDate | None = None
+    as_of: PartialDate | None = None
+    contested: bool = False
+    reversed: bool = False
+    search: str | None = None
+    sanction: str | None = None
+    include_retracted: bool = False
+    limit: int | None = None
+
+    @property
+    def windowed(self) -> bool:
+        return any(d is not None for d in (self.since, self.until, self.as_of))
+
+
+@dataclass
+class Sql:
+    """Conditions and their parameters, built up for one statement on reader ``r``."""
+
+    r: Reader
+    where: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.r.rows(sql, self.params)
+
+
+# --- look-ups by what a user types -----------------------------------------------------------
+
+
+def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
+    """(id, name) of an actor by name, alias or numeric id; ``NotFound`` with a did-you-mean
+    hint (``actors.get_actor`` is this, as an ORM object)."""
+    r = Reader.of(conn)
+    key = name_key(ref)
+    row = r.first("SELECT id, name FROM actor WHERE name_key = :key", {"key": key}) or r.first(
+        "SELECT a.id, a.name FROM actor_alias AS x JOIN actor AS a ON a.id = x.actor_id "
+        "WHERE x.alias_key = :key",
+        {"key": key},
+    )
+    if row is None and ref.strip().isdigit():
+        row = r.first("SELECT id, name FROM actor WHERE id = :id", {"id": int(ref)})
+    if row is None:
+        found = closest_names(ref, actor_name_pairs(r))
+        raise NotFound(
+            "actor", ref, f"did you mean {describe_suggestions(found)}?" if found else None
+        )
+    return int(row[0]), str(row[1])
+
+
+def actor_name_pairs(conn: Conn) -> list[tuple[str, str]]:
+    """Every (name or alias, actor name) pair, for "did you mean" hints."""
+    r = Reader.of(conn)
+    pairs = [(str(n), str(n)) for (n,) in r.rows("SELECT name FROM actor")]
+    pairs += [
+        (str(alias), str(n))
+        for alias, n in r.rows(
+            "SELECT x.alias, a.name FROM actor_alias AS x JOIN actor AS a ON a.id = x.actor_id"
+        )
+    ]
+    return pairs
+
+
+def sanction_ref(conn: Conn, ref: str) -> tuple[int, str]:
+    """(id, name) of a sanction by name or numeric id (``sanctions.get_sanction`` is this, as
+    an ORM object)."""
+    r = Reader.of(conn)
+    row = r.first("SELECT id, name FROM sanction WHERE name_key = :key", {"key": name_key(ref)})
+    if row is None and ref.strip().isdigit():
+        row = r.first("SELECT id, name FROM sanction WHERE id = :id", {"id": int(ref)})
+    if row is None:
+        raise NotFound("sanction", ref, "add it first with `factdb sanction add NAME`")
+    return int(row[0]), str(row[1])
+
+
+def descendant_ids(conn: Conn, actor_id: int) -> list[int]:
+    """The actor and every actor that is part of it, at any depth (``UNION`` stops at a cycle
+    written behind factdb's back)."""
+    return [
+        int(row[0])
+        for row in Reader.of(conn).rows(
+            "WITH RECURSIVE parts(id) AS (SELECT id FROM actor WHERE id = :id UNION "
+            "SELECT a.id FROM actor AS a JOIN parts ON a.part_of_id = parts.id) "
+            "SELECT id FROM parts",
+            {"id": actor_id},
+        )
+    ]
+
+
+SANCTION_COLUMNS = "s.name, s.authority, s.adopted, s.adopted_precision, t.name, s.measures, s.url"
+SANCTION_FROM = "FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id"
+
+
+def sanction_fields(
+    name: str, authority: Any, adopted: Any, precision: Any, target: Any, measures: Any, url: Any
+) -> dict[str, Any]:
+    """A sanction's own fields (``SANCTION_COLUMNS``) as data, for ``list`` and the export."""
+    return {
+        "name": name,
+        "authority": authority,
+        "adopted": stored_text(adopted, precision),
+        "target": target,
+        "measures": measures,
+        "url": url,
+    }

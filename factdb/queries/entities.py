@@ -1,0 +1,163 @@
+"""``list`` and ``show`` of actors, sources and sanctions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from factdb.core.dates import stored_text
+from factdb.core.errors import NotFound
+from factdb.storage.reader import Reader
+
+if TYPE_CHECKING:
+    pass
+
+from factdb.queries.assertions import (
+    assertions_where,
+    sides_of,
+)
+from factdb.queries.base import (
+    SANCTION_COLUMNS,
+    SANCTION_FROM,
+    Conn,
+    Filters,
+    actor_ref,
+    sanction_fields,
+    sanction_ref,
+)
+from factdb.queries.claims import (
+    list_claims,
+)
+
+# --- actors, sources, sanctions ------------------------------------------------------------
+
+
+def list_actors(conn: Conn) -> list[dict[str, Any]]:
+    r = Reader.of(conn)
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for aid, alias in r.rows("SELECT actor_id, alias FROM actor_alias ORDER BY actor_id, alias"):
+        aliases[int(aid)].append(alias)
+    return [
+        {
+            "id": actor_id,
+            "name": actor,
+            "kind": kind,
+            "part_of": part_of,
+            "side": side,
+            "aliases": aliases.get(int(actor_id), []),
+            "assertions": int(assertions),
+        }
+        for actor_id, actor, kind, part_of, side, assertions in r.rows(
+            "SELECT s.actor_id, s.actor, s.kind, s.part_of, s.side, "
+            "(SELECT count(*) FROM assertion AS a WHERE a.actor_id = s.actor_id) "
+            "FROM actor_side AS s ORDER BY s.side, s.depth, s.actor"
+        )
+    ]
+
+
+def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
+    r = Reader.of(conn)
+    actor_id, _ = actor_ref(r, ref)
+    row = r.first(
+        "SELECT a.name, a.kind, p.name FROM actor AS a LEFT JOIN actor AS p "
+        "ON p.id = a.part_of_id WHERE a.id = :id",
+        {"id": actor_id},
+    )
+    assert row is not None
+    name, kind, parent = row
+    parts = [
+        n
+        for (n,) in r.rows(
+            "SELECT name FROM actor WHERE part_of_id = :id ORDER BY name", {"id": actor_id}
+        )
+    ]
+    aliases = [
+        a
+        for (a,) in r.rows(
+            "SELECT alias FROM actor_alias WHERE actor_id = :id ORDER BY alias", {"id": actor_id}
+        )
+    ]
+    assertions = assertions_where(r, "a.actor_id = :id", {"id": actor_id}, "a.date, a.id")
+    return {
+        "id": actor_id,
+        "name": name,
+        "kind": kind,
+        "part_of": parent,
+        "side": sides_of(r, [actor_id])[actor_id][1],
+        "aliases": aliases,
+        "parts": parts,
+        "assertions": assertions,
+    }
+
+
+def list_sources(conn: Conn, source_id: int | None = None) -> list[dict[str, Any]]:
+    """Every source (or one) with how many assertions and claims it carries."""
+    where = "" if source_id is None else " WHERE s.id = :id"
+    rows = Reader.of(conn).rows(
+        "SELECT s.id, s.url, s.outlet, s.title, s.published, s.published_precision, "
+        "(SELECT count(*) FROM assertion AS a WHERE a.source_id = s.id), "
+        "(SELECT count(DISTINCT a.claim_id) FROM assertion AS a WHERE a.source_id = s.id) "
+        f"FROM source AS s{where} ORDER BY s.id",
+        {} if source_id is None else {"id": source_id},
+    )
+    return [
+        {
+            "id": sid,
+            "url": url,
+            "outlet": outlet,
+            "title": title,
+            "published": stored_text(published, precision),
+            "assertions": int(assertions),
+            "claims": int(claims),
+        }
+        for sid, url, outlet, title, published, precision, assertions, claims in rows
+    ]
+
+
+def source_ref(conn: Conn, ref: str) -> int:
+    """A source's id by id or URL."""
+    r = Reader.of(conn)
+    found = None
+    if ref.strip().isdigit():
+        found = r.scalar("SELECT id FROM source WHERE id = :id", {"id": int(ref)})
+    elif "://" in ref:
+        from factdb.core.keys import normalize_url
+
+        _, key = normalize_url(ref, "SOURCE")
+        found = r.scalar("SELECT id FROM source WHERE key = :key", {"key": key})
+    if found is None:
+        raise NotFound("source", ref, "give its id or URL; see `factdb source list`")
+    return int(found)
+
+
+def show_source(conn: Conn, ref: str) -> dict[str, Any]:
+    r = Reader.of(conn)
+    source_id = source_ref(r, ref)
+    [row] = list_sources(r, source_id)
+    assertions = assertions_where(
+        r, "a.source_id = :id", {"id": source_id}, "a.claim_id, a.date, a.id"
+    )
+    return {**row, "assertion_list": assertions}
+
+
+def list_sanctions(conn: Conn, sanction_id: int | None = None) -> list[dict[str, Any]]:
+    """Every sanction (or one) with how many claims allege its violation."""
+    where = "" if sanction_id is None else " WHERE s.id = :id"
+    rows = Reader.of(conn).rows(
+        f"SELECT s.id, {SANCTION_COLUMNS}, (SELECT count(*) FROM claim_sanction AS cs "
+        f"WHERE cs.sanction_id = s.id) {SANCTION_FROM}{where} ORDER BY s.name",
+        {} if sanction_id is None else {"id": sanction_id},
+    )
+    return [
+        {"id": sid, **sanction_fields(*fields), "claims": int(claims)}
+        for sid, *fields, claims in rows
+    ]
+
+
+def show_sanction(conn: Conn, ref: str, filters: Filters | None = None) -> dict[str, Any]:
+    r = Reader.of(conn)
+    sanction_id, name = sanction_ref(r, ref)
+    [row] = list_sanctions(r, sanction_id)
+    base = filters or Filters()
+    base.sanction = name
+    return {**row, "claim_list": list_claims(r, base)}
