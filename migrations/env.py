@@ -1,11 +1,10 @@
 """Alembic environment for factdb.
 
-The database comes from factdb itself: ``factdb.storage.db`` hands over an open connection (inside
-one
-transaction) in ``config.attributes["connection"]``. Run from the command line (``alembic -c
-alembic.ini …``), the URL is resolved like factdb's own (``-x db=…``, ``FACTDB_DATABASE_URL``,
-or the default), so alembic and factdb always agree on which database they touch.
-"""
+The database comes from factdb itself: ``factdb.storage.db`` hands over an open connection
+(inside one transaction) in ``config.attributes["connection"]``. Run from the command line
+(``alembic -c alembic.ini …``), the URL is resolved like factdb's own (``-x db=…``,
+``FACTDB_DATABASE_URL``, or the default), so alembic and factdb always agree on which database
+they touch."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""The CSV importer writes in batches while it reads (factdb.interchange.csvimport): repeats, via
-chains,
-rows already there and errors must come out the same whichever batch a row falls in. A batch
-of three rows puts repeats within one batch and across batches, on both backends."""
+"""The CSV importer writes in batches while it reads (factdb.interchange.csvimport): repeats,
+via chains, rows already there and errors must come out the same whichever batch a row falls in.
+A batch of three rows puts repeats within one batch and across batches, on both backends."""
 
 from __future__ import annotations
 

@@ -2,10 +2,8 @@
 variants (BOM, CRLF, quoted newlines, NA-like text) are read exactly; imports are idempotent.
 
 The files are in tests/data, one per failure, named for what they hold. docs/reliability.md, bad
-input
-Every test runs on SQLite and PostgreSQL. "Unchanged" means the
-same tables, per-table row counts and SHA-256 of an ordered dump of every row.
-"""
+input Every test runs on SQLite and PostgreSQL. "Unchanged" means the same tables, per-table row
+counts and SHA-256 of an ordered dump of every row."""
 
 from __future__ import annotations
 

@@ -3,9 +3,8 @@ injection, OWASP).
 
 Text that a spreadsheet would evaluate (leading ``=``, ``+``, ``-``, ``@``, TAB, CR) gets a
 leading apostrophe; so does text that already starts with one, which makes the rule reversible:
-factdb's CSV import removes exactly one leading apostrophe. Only text is escaped, never
-numbers or dates.
-"""
+factdb's CSV import removes exactly one leading apostrophe. Only text is escaped, never numbers
+or dates."""
 
 from __future__ import annotations
 

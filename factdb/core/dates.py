@@ -2,9 +2,8 @@
 
 Reporting is often vague about when something was said. A partial date is stored as the first
 day of its period plus a precision and printed back exactly as given. The parser is strict on
-purpose: ``date.fromisoformat`` accepts ``20240227`` and ``2024-W09-2`` (docs/reliability.md, bad
-input).
-"""
+purpose: ``date.fromisoformat`` accepts ``20240227`` and ``2024-W09-2`` (docs/reliability.md,
+bad input)."""
 
 from __future__ import annotations
 

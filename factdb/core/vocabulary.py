@@ -1,10 +1,8 @@
 """The closed sets of the domain (docs/design.md): the stance scale and its polarity, actor kinds.
 
 Kept apart from ``factdb.storage.models`` so that the read path of ``show`` and ``list`` can use
-them
-without importing SQLAlchemy and SQLModel (start-up time); ``factdb.storage.models``
-re-exports them for the tables' CHECK constraints.
-"""
+them without importing SQLAlchemy and SQLModel (start-up time); ``factdb.storage.models``
+re-exports them for the tables' CHECK constraints."""
 
 from __future__ import annotations
 

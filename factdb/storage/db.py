@@ -5,8 +5,7 @@ Engines are built lazily, one per URL, so ``factdb --help`` never touches a data
 SQLite connections get WAL, foreign keys, a busy timeout, and write transactions that take the
 write lock up front with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes
 fails with "database is locked" under concurrency without waiting (docs/reliability.md,
-concurrency).
-"""
+concurrency)."""
 
 from __future__ import annotations
 
@@ -355,8 +354,7 @@ def backup(target: DatabaseTarget, destination: Path) -> BackupResult:
 
     SQLite: the online backup API, never a file copy (a copy taken mid-transaction can be
     wrong or malformed, docs/reliability.md, crash safety); the copy is written beside the
-    destination and
-    renamed into place when complete. PostgreSQL: ``pg_dump`` in its custom format.
+    destination and renamed into place when complete. PostgreSQL: ``pg_dump`` in its custom format.
     """
     import os
     import shutil

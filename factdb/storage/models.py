@@ -1,11 +1,9 @@
 """Tables and enums. No queries here (docs/design.md, Architecture).
 
 SQLModel ``table=True`` models skip validation (docs/reliability.md, bad input), so every closed
-set of
-values (stance, actor kind, date precision) is also a CHECK constraint, enforced by SQLite and
-PostgreSQL alike, and every reference is a foreign key. Constraint names follow one naming
-convention so that alembic's batch mode on SQLite can address them.
-"""
+set of values (stance, actor kind, date precision) is also a CHECK constraint, enforced by
+SQLite and PostgreSQL alike, and every reference is a foreign key. Constraint names follow one
+naming convention so that alembic's batch mode on SQLite can address them."""
 
 import datetime as dt
 from typing import cast

@@ -1,11 +1,10 @@
 """``factdb sql``: ad-hoc SQL that is read-only by construction, with a deadline.
 
-SQLite (docs/reliability.md, ad-hoc SQL): ``mode=ro`` plus ``query_only`` still let ATTACH, VACUUM
-INTO,
-temp objects and ``PRAGMA query_only=0`` through. Read-only queries therefore run on a
-``mode=ro`` connection with no attachable databases (``setlimit``) and an authorizer that
-allows only reading: SELECT, READ, RECURSIVE, harmless functions and a list of
-introspection PRAGMAs. A progress handler enforces the deadline.
+SQLite (docs/reliability.md, ad-hoc SQL): ``mode=ro`` plus ``query_only`` still let ATTACH,
+VACUUM INTO, temp objects and ``PRAGMA query_only=0`` through. Read-only queries therefore run
+on a ``mode=ro`` connection with no attachable databases (``setlimit``) and an authorizer that
+allows only reading: SELECT, READ, RECURSIVE, harmless functions and a list of introspection
+PRAGMAs. A progress handler enforces the deadline.
 
 PostgreSQL: a read-only transaction alone is escaped by ``COMMIT; INSERT``, ``COPY … TO``
 and ``SET statement_timeout = 0``. Statements go through the extended protocol (one per
