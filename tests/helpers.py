@@ -6,8 +6,10 @@ import csv
 import io
 from typing import Any
 
+from tests.conftest import Result
 
-def fails(result: Any, code: int) -> str:
+
+def fails(result: Result, code: int) -> str:
     """The error contract: exit code, exactly one stderr line, no traceback, nothing on stdout."""
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr

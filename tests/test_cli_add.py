@@ -18,7 +18,7 @@ URL = "https://example.org/a"
 # --- what is created ----------------------------------------------------------------------
 
 
-def test_add_creates_claim_actor_source(cli):  # type: ignore[no-untyped-def]
+def test_add_creates_claim_actor_source(cli):
     r = add(
         cli,
         CLAIM,
@@ -47,7 +47,7 @@ def test_add_creates_claim_actor_source(cli):  # type: ignore[no-untyped-def]
     assert a["retracted"] is False
 
 
-def test_add_table_output_smoke(cli):  # type: ignore[no-untyped-def]
+def test_add_table_output_smoke(cli):
     result = cli.ok(
         "add",
         CLAIM,
@@ -64,7 +64,7 @@ def test_add_table_output_smoke(cli):  # type: ignore[no-untyped-def]
     assert "White House" in result.stdout
 
 
-def test_same_add_twice_is_one_assertion(cli):  # type: ignore[no-untyped-def]
+def test_same_add_twice_is_one_assertion(cli):
     args = (
         CLAIM,
         "--by",
@@ -89,7 +89,7 @@ def test_same_add_twice_is_one_assertion(cli):  # type: ignore[no-untyped-def]
     assert shown["assertion_count"] == 1
 
 
-def test_claim_matched_by_normalized_text(cli):  # type: ignore[no-untyped-def]
+def test_claim_matched_by_normalized_text(cli):
     first = add(
         cli,
         CLAIM,
@@ -121,7 +121,7 @@ def test_claim_matched_by_normalized_text(cli):  # type: ignore[no-untyped-def]
     assert rows[0]["claim"] == CLAIM  # the first wording is kept
 
 
-def test_source_matched_by_normalized_url(cli):  # type: ignore[no-untyped-def]
+def test_source_matched_by_normalized_url(cli):
     first = add(
         cli,
         CLAIM,
@@ -152,7 +152,7 @@ def test_source_matched_by_normalized_url(cli):  # type: ignore[no-untyped-def]
     assert len(sources) == 1
 
 
-def test_different_query_is_a_different_source(cli):  # type: ignore[no-untyped-def]
+def test_different_query_is_a_different_source(cli):
     first = add(
         cli,
         CLAIM,
@@ -181,7 +181,7 @@ def test_different_query_is_a_different_source(cli):  # type: ignore[no-untyped-
     assert second["assertion_created"] is True
 
 
-def test_via_chain_keeps_order(cli):  # type: ignore[no-untyped-def]
+def test_via_chain_keeps_order(cli):
     r = add(
         cli,
         "Sergei Shoigu's visit deepened relations",
@@ -221,7 +221,7 @@ def test_via_chain_keeps_order(cli):  # type: ignore[no-untyped-def]
     assert shown2["assertions"][0]["via"] == ["Yonhap", "KCNA"]
 
 
-def test_via_actors_become_actors(cli):  # type: ignore[no-untyped-def]
+def test_via_actors_become_actors(cli):
     add(
         cli,
         CLAIM,
@@ -243,7 +243,7 @@ def test_via_actors_become_actors(cli):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("given", "precision"), [("2024", "year"), ("2024-02", "month"), ("2024-02-27", "day")]
 )
-def test_partial_dates_printed_back_as_given(cli, given, precision):  # type: ignore[no-untyped-def]
+def test_partial_dates_printed_back_as_given(cli, given, precision):
     r = add(cli, CLAIM, "--by", "Russia", "--stance", "denies", "--source", URL, "--date", given)
     assert r["date"] == given
     shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
@@ -256,14 +256,14 @@ def test_partial_dates_printed_back_as_given(cli, given, precision):  # type: ig
     assert given in cli.ok("show", str(r["claim_id"])).stdout
 
 
-def test_date_defaults_to_source_publication(cli):  # type: ignore[no-untyped-def]
+def test_date_defaults_to_source_publication(cli):
     cli.ok("source", "add", URL, "--outlet", "The National", "--published", "2023-07-27")
     r = add(cli, CLAIM, "--by", "White House", "--stance", "asserts", "--source", URL)
     assert r["date"] == "2023-07-27"
     assert r["source_created"] is False
 
 
-def test_date_defaults_to_published_option(cli):  # type: ignore[no-untyped-def]
+def test_date_defaults_to_published_option(cli):
     r = add(
         cli,
         CLAIM,
@@ -283,7 +283,7 @@ def test_date_defaults_to_published_option(cli):  # type: ignore[no-untyped-def]
     assert shown["assertions"][0]["source"]["outlet"] == "The National"
 
 
-def test_tags_and_violates(cli):  # type: ignore[no-untyped-def]
+def test_tags_and_violates(cli):
     cli.ok("sanction", "add", "UNSC Resolution 1718")
     r = add(
         cli,
@@ -308,7 +308,7 @@ def test_tags_and_violates(cli):  # type: ignore[no-untyped-def]
     assert shown["violates"] == ["UNSC Resolution 1718"]
 
 
-def test_add_to_existing_claim_by_id(cli):  # type: ignore[no-untyped-def]
+def test_add_to_existing_claim_by_id(cli):
     first = add(
         cli,
         CLAIM,
@@ -340,14 +340,14 @@ def test_add_to_existing_claim_by_id(cli):  # type: ignore[no-untyped-def]
     assert shown["contested"] is True
 
 
-def test_stance_is_case_insensitive(cli):  # type: ignore[no-untyped-def]
+def test_stance_is_case_insensitive(cli):
     r = add(cli, CLAIM, "--by", "Russia", "--stance", "DENIES", "--source", URL, "--date", "2024")
     shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
     assert shown["assertions"][0]["stance"] == "denies"
 
 
 @pytest.mark.parametrize(("stance", "polarity"), list(zip(STANCES, (2, 1, 0, -1, -2), strict=True)))
-def test_every_stance_has_its_polarity(cli, stance, polarity):  # type: ignore[no-untyped-def]
+def test_every_stance_has_its_polarity(cli, stance, polarity):
     r = add(cli, CLAIM, "--by", "Russia", "--stance", stance, "--source", URL, "--date", "2024")
     shown = cli.ok("show", str(r["claim_id"]), "--format", "json").json()
     [a] = shown["assertions"]
@@ -359,7 +359,7 @@ def test_every_stance_has_its_polarity(cli, stance, polarity):  # type: ignore[n
 # --- did you mean -------------------------------------------------------------------------
 
 
-def test_did_you_mean_for_a_near_alias(cli):  # type: ignore[no-untyped-def]
+def test_did_you_mean_for_a_near_alias(cli):
     cli.ok("actor", "add", "North Korea", "--kind", "state", "--alias", "Pyongyang")
     result = cli.ok(
         "add", CLAIM, "--by", "Pyongang", "--stance", "denies", "--source", URL, "--date", "2023-07"
@@ -370,7 +370,7 @@ def test_did_you_mean_for_a_near_alias(cli):  # type: ignore[no-untyped-def]
     assert "Traceback" not in result.stderr
 
 
-def test_no_hint_for_a_known_alias(cli):  # type: ignore[no-untyped-def]
+def test_no_hint_for_a_known_alias(cli):
     cli.ok("actor", "add", "North Korea", "--kind", "state", "--alias", "Pyongyang")
     result = cli.ok(
         "add",
@@ -395,7 +395,7 @@ def test_no_hint_for_a_known_alias(cli):  # type: ignore[no-untyped-def]
 # --- refused input: exit 2, one line ------------------------------------------------------
 
 
-def test_bad_date_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
+def test_bad_date_is_a_usage_error(cli):
     for bad in ("27/02/2024", "2024-02-30", "20240227", "2024-W09-2", "2024-2", " 2024", "45349"):
         line = fails(
             cli(
@@ -408,7 +408,7 @@ def test_bad_date_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
     assert listed(cli) == []
 
 
-def test_unknown_stance_lists_the_five(cli):  # type: ignore[no-untyped-def]
+def test_unknown_stance_lists_the_five(cli):
     line = fails(
         cli(
             "add",
@@ -431,7 +431,7 @@ def test_unknown_stance_lists_the_five(cli):  # type: ignore[no-untyped-def]
     assert listed(cli) == []
 
 
-def test_non_http_source_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
+def test_non_http_source_is_a_usage_error(cli):
     for bad in ("ftp://x", "notaurl", "mailto:a@example.org", "https://"):
         line = fails(
             cli(
@@ -452,7 +452,7 @@ def test_non_http_source_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
     assert listed(cli) == []
 
 
-def test_missing_required_option(cli):  # type: ignore[no-untyped-def]
+def test_missing_required_option(cli):
     given = {"--by": "Russia", "--stance": "denies", "--source": URL}
     for missing in given:
         args = [CLAIM, "--date", "2024"]
@@ -464,11 +464,11 @@ def test_missing_required_option(cli):  # type: ignore[no-untyped-def]
     assert listed(cli) == []
 
 
-def test_neither_text_nor_claim(cli):  # type: ignore[no-untyped-def]
+def test_neither_text_nor_claim(cli):
     fails(cli("add", "--by", "Russia", "--stance", "denies", "--source", URL, "--date", "2024"), 2)
 
 
-def test_text_and_claim_together(cli):  # type: ignore[no-untyped-def]
+def test_text_and_claim_together(cli):
     r = add(cli, CLAIM, "--by", "Russia", "--stance", "denies", "--source", URL, "--date", "2024")
     fails(
         cli(
@@ -489,7 +489,7 @@ def test_text_and_claim_together(cli):  # type: ignore[no-untyped-def]
     )
 
 
-def test_unknown_claim_id_fails(cli):  # type: ignore[no-untyped-def]
+def test_unknown_claim_id_fails(cli):
     line = fails(
         cli(
             "add",
@@ -512,7 +512,7 @@ def test_unknown_claim_id_fails(cli):  # type: ignore[no-untyped-def]
     assert cli.ok("source", "list", "--format", "json").json() == []
 
 
-def test_unknown_sanction_fails_and_writes_nothing(cli):  # type: ignore[no-untyped-def]
+def test_unknown_sanction_fails_and_writes_nothing(cli):
     line = fails(
         cli(
             "add",
@@ -536,7 +536,7 @@ def test_unknown_sanction_fails_and_writes_nothing(cli):  # type: ignore[no-unty
     assert cli.ok("source", "list", "--format", "json").json() == []
 
 
-def test_no_date_and_undated_source(cli):  # type: ignore[no-untyped-def]
+def test_no_date_and_undated_source(cli):
     line = fails(
         cli("add", CLAIM, "--by", "White House", "--stance", "asserts", "--source", URL), 2
     )
@@ -545,7 +545,7 @@ def test_no_date_and_undated_source(cli):  # type: ignore[no-untyped-def]
     assert cli.ok("source", "list", "--format", "json").json() == []
 
 
-def test_empty_claim_text(cli):  # type: ignore[no-untyped-def]
+def test_empty_claim_text(cli):
     for text in ("", "   "):
         fails(
             cli(
@@ -565,14 +565,14 @@ def test_empty_claim_text(cli):  # type: ignore[no-untyped-def]
     assert listed(cli) == []
 
 
-def test_empty_actor_name(cli):  # type: ignore[no-untyped-def]
+def test_empty_actor_name(cli):
     fails(
         cli("add", CLAIM, "--by", "   ", "--stance", "denies", "--source", URL, "--date", "2024"), 2
     )
     assert listed(cli) == []
 
 
-def test_nul_in_quote_is_refused(cli):  # type: ignore[no-untyped-def]
+def test_nul_in_quote_is_refused(cli):
     line = fails(
         cli(
             "add",
@@ -594,7 +594,7 @@ def test_nul_in_quote_is_refused(cli):  # type: ignore[no-untyped-def]
     assert listed(cli) == []
 
 
-def test_nul_in_claim_text_is_refused(cli):  # type: ignore[no-untyped-def]
+def test_nul_in_claim_text_is_refused(cli):
     fails(
         cli(
             "add",
@@ -613,12 +613,12 @@ def test_nul_in_claim_text_is_refused(cli):  # type: ignore[no-untyped-def]
     assert listed(cli) == []
 
 
-def test_unknown_option_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
+def test_unknown_option_is_a_usage_error(cli):
     line = fails(cli("add", CLAIM, "--bogus"), 2)
     assert "--bogus" in line
 
 
-def test_bad_format_is_a_usage_error(cli):  # type: ignore[no-untyped-def]
+def test_bad_format_is_a_usage_error(cli):
     line = fails(
         cli(
             "add",

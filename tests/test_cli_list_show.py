@@ -165,7 +165,7 @@ def reversal(cli: Any) -> tuple[Any, int, int, int]:
 # --- the seed dispute by hand -------------------------------------------------------------
 
 
-def test_sides_roll_up_through_aliases_and_parts(dispute):  # type: ignore[no-untyped-def]
+def test_sides_roll_up_through_aliases_and_parts(dispute):
     cli, claim_id = dispute
     data = show(cli, claim_id)
     assert data["for"] == ["United States"]
@@ -185,7 +185,7 @@ def test_sides_roll_up_through_aliases_and_parts(dispute):  # type: ignore[no-un
     assert data["last_date"] == "2023-07-27"
 
 
-def test_show_json_assertion_fields(dispute):  # type: ignore[no-untyped-def]
+def test_show_json_assertion_fields(dispute):
     cli, claim_id = dispute
     data = show(cli, claim_id)
     for a in data["assertions"]:
@@ -206,7 +206,7 @@ def test_show_json_assertion_fields(dispute):  # type: ignore[no-untyped-def]
         assert isinstance(a["via"], list)
 
 
-def test_list_contested_finds_the_dispute(dispute):  # type: ignore[no-untyped-def]
+def test_list_contested_finds_the_dispute(dispute):
     cli, claim_id = dispute
     other = add(
         cli,
@@ -228,7 +228,7 @@ def test_list_contested_finds_the_dispute(dispute):  # type: ignore[no-untyped-d
     assert sorted(ids(listed(cli))) == sorted([claim_id, other])
 
 
-def test_table_show_and_list_smoke(dispute):  # type: ignore[no-untyped-def]
+def test_table_show_and_list_smoke(dispute):
     cli, claim_id = dispute
     out = cli.ok("show", str(claim_id)).stdout
     for word in (
@@ -246,7 +246,7 @@ def test_table_show_and_list_smoke(dispute):  # type: ignore[no-untyped-def]
     assert "Russia" in out  # columns are narrow at 80: longer names wrap
 
 
-def test_list_actor_includes_its_parts(reversal):  # type: ignore[no-untyped-def]
+def test_list_actor_includes_its_parts(reversal):
     cli, dispute_id, troops, outreach = reversal
     found = ids(listed(cli, "--actor", "Russia"))
     assert outreach in found  # only Peskov spoke: Peskov → Kremlin → Russia
@@ -256,7 +256,7 @@ def test_list_actor_includes_its_parts(reversal):  # type: ignore[no-untyped-def
     assert outreach not in ids(listed(cli, "--actor", "United States"))
 
 
-def test_list_actor_unknown_fails(dispute):  # type: ignore[no-untyped-def]
+def test_list_actor_unknown_fails(dispute):
     cli, _ = dispute
     line = fails(cli("list", "--actor", "Atlantis"), 1)
     assert "Atlantis" in line
@@ -265,7 +265,7 @@ def test_list_actor_unknown_fails(dispute):  # type: ignore[no-untyped-def]
 # --- as-of ----------------------------------------------------------------------------------
 
 
-def test_as_of_before_anything(cli):  # type: ignore[no-untyped-def]
+def test_as_of_before_anything(cli):
     make_actors(cli)
     claim_id = record_dispute(cli, nk_date="2023-07-27", ru_date="2023-07-28")
     assert listed(cli, "--as-of", "2023-07-25") == []
@@ -278,7 +278,7 @@ def test_as_of_before_anything(cli):  # type: ignore[no-untyped-def]
     assert "2023-07-25" in out
 
 
-def test_as_of_between_assertion_and_denials(cli):  # type: ignore[no-untyped-def]
+def test_as_of_between_assertion_and_denials(cli):
     make_actors(cli)
     claim_id = record_dispute(cli, nk_date="2023-07-27", ru_date="2023-07-28")
     data = show(cli, claim_id, "--as-of", "2023-07-26")
@@ -296,7 +296,7 @@ def test_as_of_between_assertion_and_denials(cli):  # type: ignore[no-untyped-de
     assert show(cli, claim_id, "--as-of", "2023-07-28")["against"] == ["North Korea", "Russia"]
 
 
-def test_as_of_partial_date_counts_the_whole_period(cli):  # type: ignore[no-untyped-def]
+def test_as_of_partial_date_counts_the_whole_period(cli):
     make_actors(cli)
     claim_id = record_dispute(cli, nk_date="2023-07-27", ru_date="2023-07-28")
     assert show(cli, claim_id, "--as-of", "2023-07")["contested"] is True
@@ -304,7 +304,7 @@ def test_as_of_partial_date_counts_the_whole_period(cli):  # type: ignore[no-unt
     assert show(cli, claim_id, "--as-of", "2023-06")["assertions"] == []
 
 
-def test_bad_dates_in_filters(dispute):  # type: ignore[no-untyped-def]
+def test_bad_dates_in_filters(dispute):
     cli, claim_id = dispute
     for bad in ("yesterday", "2023-13", "31/12/2024"):
         line = fails(cli("show", str(claim_id), "--as-of", bad), 2)
@@ -317,7 +317,7 @@ def test_bad_dates_in_filters(dispute):  # type: ignore[no-untyped-def]
 # --- reversals ------------------------------------------------------------------------------
 
 
-def test_reversal_in_show(reversal):  # type: ignore[no-untyped-def]
+def test_reversal_in_show(reversal):
     cli, _, troops, _ = reversal
     data = show(cli, troops)
     assert data["reversed"] is True
@@ -333,7 +333,7 @@ def test_reversal_in_show(reversal):  # type: ignore[no-untyped-def]
     assert "REVERSED" in out
 
 
-def test_list_reversed_finds_only_it(reversal):  # type: ignore[no-untyped-def]
+def test_list_reversed_finds_only_it(reversal):
     cli, dispute_id, troops, outreach = reversal
     rows = listed(cli, "--reversed")
     assert ids(rows) == [troops]
@@ -345,7 +345,7 @@ def test_list_reversed_finds_only_it(reversal):  # type: ignore[no-untyped-def]
     assert "REVERSED" in cli.ok("list", "--reversed").stdout
 
 
-def test_as_of_before_the_reversal(reversal):  # type: ignore[no-untyped-def]
+def test_as_of_before_the_reversal(reversal):
     cli, _, troops, _ = reversal
     data = show(cli, troops, "--as-of", "2024-12-31")
     assert data["reversed"] is False
@@ -356,7 +356,7 @@ def test_as_of_before_the_reversal(reversal):  # type: ignore[no-untyped-def]
     assert "REVERSED" not in cli.ok("show", str(troops), "--as-of", "2024-12-31").stdout
 
 
-def test_reversed_filter_and_flag_agree(cli):  # type: ignore[no-untyped-def]
+def test_reversed_filter_and_flag_agree(cli):
     """Whatever ``--reversed`` selects is flagged reversed, and the other way round: a side
     that asserted, then on one later day both asserted and denied through two of its parts."""
     make_actors(cli)
@@ -407,7 +407,7 @@ def test_reversed_filter_and_flag_agree(cli):  # type: ignore[no-untyped-def]
 # --- other filters --------------------------------------------------------------------------
 
 
-def test_filters_stance_tag_search_sanction_since_until_limit(reversal):  # type: ignore[no-untyped-def]
+def test_filters_stance_tag_search_sanction_since_until_limit(reversal):
     cli, dispute_id, troops, outreach = reversal
     assert ids(listed(cli, "--tag", "arms-transfer")) == [dispute_id]
     assert ids(listed(cli, "--sanction", "UNSC Resolution 1718")) == [dispute_id]
@@ -421,7 +421,7 @@ def test_filters_stance_tag_search_sanction_since_until_limit(reversal):  # type
     assert listed(cli, "--limit", "0") == []
 
 
-def test_date_windows_count_partial_dates(cli):  # type: ignore[no-untyped-def]
+def test_date_windows_count_partial_dates(cli):
     """A year-precision assertion ("2024") starts on 2024-01-01: ``--since 2024`` counts it,
     in the row's sides as well as in the choice of claims."""
     cid = add(
@@ -451,18 +451,18 @@ def test_date_windows_count_partial_dates(cli):  # type: ignore[no-untyped-def]
     assert row["for"] == ["Ukraine"] and row["against"] == []
 
 
-def test_list_bad_stance_filter(dispute):  # type: ignore[no-untyped-def]
+def test_list_bad_stance_filter(dispute):
     cli, _ = dispute
     line = fails(cli("list", "--stance", "alleged"), 2)
     assert "--stance" in line and "denies" in line
 
 
-def test_list_unknown_sanction_filter(dispute):  # type: ignore[no-untyped-def]
+def test_list_unknown_sanction_filter(dispute):
     cli, _ = dispute
     fails(cli("list", "--sanction", "UNSC Resolution 9999"), 1)
 
 
-def test_list_empty_database(cli):  # type: ignore[no-untyped-def]
+def test_list_empty_database(cli):
     assert listed(cli) == []
     out = cli.ok("list").stdout
     assert out.strip()  # says there is nothing, rather than printing nothing
@@ -472,19 +472,19 @@ def test_list_empty_database(cli):  # type: ignore[no-untyped-def]
 # --- show errors ----------------------------------------------------------------------------
 
 
-def test_show_unknown_claim(cli):  # type: ignore[no-untyped-def]
+def test_show_unknown_claim(cli):
     line = fails(cli("show", "999"), 1)
     assert "999" in line
 
 
-def test_show_non_numeric_id(cli):  # type: ignore[no-untyped-def]
+def test_show_non_numeric_id(cli):
     fails(cli("show", "abc"), 2)
 
 
 # --- formats --------------------------------------------------------------------------------
 
 
-def test_list_formats(reversal):  # type: ignore[no-untyped-def]
+def test_list_formats(reversal):
     cli, *_ = reversal
     as_json = listed(cli)
     rows = parse_csv(cli.ok("list", "--format", "csv").stdout)
@@ -496,7 +496,7 @@ def test_list_formats(reversal):  # type: ignore[no-untyped-def]
     assert [json.loads(line) for line in lines] == as_json
 
 
-def test_show_formats(dispute):  # type: ignore[no-untyped-def]
+def test_show_formats(dispute):
     cli, claim_id = dispute
     data = show(cli, claim_id)
     rows = parse_csv(cli.ok("show", str(claim_id), "--format", "csv").stdout)
@@ -509,7 +509,7 @@ def test_show_formats(dispute):  # type: ignore[no-untyped-def]
     assert json.loads(line) == data
 
 
-def test_csv_formula_cells_are_escaped(cli):  # type: ignore[no-untyped-def]
+def test_csv_formula_cells_are_escaped(cli):
     cid = add(
         cli,
         '=HYPERLINK("http://evil")',
@@ -540,7 +540,7 @@ def test_csv_formula_cells_are_escaped(cli):  # type: ignore[no-untyped-def]
 MARKUP = "[bold]x[/bold] and [/] and <script>alert(1)</script>"
 
 
-def test_markup_and_bidi_kept_verbatim(cli):  # type: ignore[no-untyped-def]
+def test_markup_and_bidi_kept_verbatim(cli):
     quote = MARKUP + " \u202eevil\u202c"
     cid = add(
         cli,
@@ -577,7 +577,7 @@ def test_markup_and_bidi_kept_verbatim(cli):  # type: ignore[no-untyped-def]
     assert "[red]markup[/red]" in list_out or "[red]" in list_out
 
 
-def test_escape_character_kept_exact_and_shown_escaped(cli):  # type: ignore[no-untyped-def]
+def test_escape_character_kept_exact_and_shown_escaped(cli):
     """An ESC sequence in a quote (pasted from a terminal) is stored exactly and never reaches
     the terminal raw (docs/reliability.md)."""
     quote = "red \x1b[31mALERT\x1b[0m and \u202eevil"
@@ -602,7 +602,7 @@ def test_escape_character_kept_exact_and_shown_escaped(cli):  # type: ignore[no-
     assert "ALERT" in out
 
 
-def test_nul_in_quote_refused(cli):  # type: ignore[no-untyped-def]
+def test_nul_in_quote_refused(cli):
     fails(
         cli(
             "add",

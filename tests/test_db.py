@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from factdb.core.errors import DatabaseBusy
 from factdb.storage import db
@@ -26,18 +28,18 @@ only_postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=Tr
 HEAVY = ("pandas", "numpy", "sqlalchemy", "sqlmodel", "alembic", "psycopg")
 
 
-def _pragmas(conn: object) -> tuple[str, int, int]:
-    execute = conn.exec_driver_sql  # type: ignore[attr-defined]
+def _pragmas(conn: Connection) -> tuple[str, int, int]:
+    execute = conn.exec_driver_sql
     return (
         str(execute("PRAGMA journal_mode").scalar()).lower(),
-        int(execute("PRAGMA foreign_keys").scalar()),
-        int(execute("PRAGMA busy_timeout").scalar()),
+        int(execute("PRAGMA foreign_keys").scalar_one()),
+        int(execute("PRAGMA busy_timeout").scalar_one()),
     )
 
 
 def _claims(target: DatabaseTarget) -> int:
     with db.session_scope(target, write=False) as s:
-        return int(s.exec(select(func.count()).select_from(Claim)).one()[0])  # type: ignore[call-overload]
+        return s.exec(select(func.count()).select_from(Claim)).one()
 
 
 def _raw(target: DatabaseTarget) -> sqlite3.Connection:

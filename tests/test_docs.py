@@ -12,9 +12,9 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 
 def _commands() -> list[tuple[str, object]]:
-    root = typer.main.get_command(app)
+    root = typer.main.get_group(app)
     found: list[tuple[str, object]] = []
-    for name, command in root.commands.items():  # type: ignore[attr-defined]
+    for name, command in root.commands.items():
         sub = getattr(command, "commands", None)
         if sub:
             found += [(f"{name} {child}", cmd) for child, cmd in sub.items()]

@@ -60,7 +60,7 @@ def _view_rows(session: Any) -> list[dict[str, Any]]:
     return [_detail(dict(r._mapping)) for r in rows]
 
 
-def test_assertion_rows_equal_the_view(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_assertion_rows_equal_the_view(seeded_cli, target) -> None:
     # A deeper hierarchy, a via chain and a retraction on top of the seed article.
     seeded_cli.ok("actor", "add", "Dmitry Peskov", "--kind", "person", "--part-of", "Kremlin")
     seeded_cli.ok(
@@ -92,7 +92,7 @@ def test_assertion_rows_equal_the_view(seeded_cli, target) -> None:  # type: ign
     assert peskov[0]["via"] == ["KCNA", "The National"]
 
 
-def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:
     seeded_cli.ok(
         "add",
         "--claim",
@@ -120,7 +120,7 @@ def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:  # type
     assert summary[1][1] == 1
 
 
-def _reversals_by_definition(assertions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _reversals_by_definition(assertions: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
     """The definition, quadratic and plain: for each side, the last assertion that has an
     opposite-sign assertion of the same side on a strictly earlier date, paired with the
     latest such earlier one."""

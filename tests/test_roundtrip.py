@@ -159,7 +159,7 @@ def _enrich(cli: Cli) -> None:
     cli.ok("actor", "add", "Yonhap News", "--kind", "media", "--alias", "@Yonhap")
 
 
-def test_seed_jsonl_roundtrip_identical(seeded_cli, make_db, tmp_path):  # type: ignore[no-untyped-def]
+def test_seed_jsonl_roundtrip_identical(seeded_cli, make_db, tmp_path):
     _enrich(seeded_cli)
     empty = Cli(make_db("b"))
     first, second = roundtrip(seeded_cli, empty, "jsonl", tmp_path)
@@ -168,7 +168,7 @@ def test_seed_jsonl_roundtrip_identical(seeded_cli, make_db, tmp_path):  # type:
     assert '"retraction_reason": "misread,\\n\\"quoted\\" reason ✓"' in first.decode()
 
 
-def test_seed_jsonl_roundtrip_via_stdin_stdout(seeded_cli, make_db):  # type: ignore[no-untyped-def]
+def test_seed_jsonl_roundtrip_via_stdin_stdout(seeded_cli, make_db):
     _enrich(seeded_cli)
     empty = Cli(make_db("b"))
     first = seeded_cli.ok("export", "-", "--format", "jsonl").stdout
@@ -176,7 +176,7 @@ def test_seed_jsonl_roundtrip_via_stdin_stdout(seeded_cli, make_db):  # type: ig
     assert empty.ok("export", "-", "--format", "jsonl").stdout == first
 
 
-def test_seed_csv_roundtrip_identical(seeded_cli, make_db, tmp_path):  # type: ignore[no-untyped-def]
+def test_seed_csv_roundtrip_identical(seeded_cli, make_db, tmp_path):
     _enrich(seeded_cli)
     empty = Cli(make_db("c"))
     a_file, b_file = tmp_path / "a.csv", tmp_path / "b.csv"
@@ -324,7 +324,7 @@ def apply(target: DatabaseTarget, scenario: Scenario) -> int:
 
 
 @pytest.fixture
-def b_and_c(make_db):  # type: ignore[no-untyped-def]
+def b_and_c(make_db):
     """Two more databases, made once per test and wiped for every example."""
     return make_db("b"), make_db("c")
 
@@ -335,9 +335,7 @@ def b_and_c(make_db):  # type: ignore[no-untyped-def]
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(scenario=scenarios())
-def test_generated_content_roundtrip(  # type: ignore[no-untyped-def]
-    target, b_and_c, sqlite_template, tmp_path, scenario
-):
+def test_generated_content_roundtrip(target, b_and_c, sqlite_template, tmp_path, scenario):
     b_target, c_target = b_and_c
     for each in (target, b_target, c_target):
         wipe(each, sqlite_template)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, DateTime, MetaData, bindparam, select, text
+from sqlalchemy import BindParameter, Date, DateTime, MetaData, bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from factdb.storage import db
@@ -227,7 +227,7 @@ ASSERTIONS: list[tuple[Any, ...]] = [
 def _insert(conn: Connection, sql: str, params: dict[str, Any], returning: bool = True) -> int:
     """One plain INSERT; Date and DateTime parameters typed as the 0001 columns are."""
     stmt = text(sql + (" RETURNING id" if returning else ""))
-    binds = []
+    binds: list[BindParameter[Any]] = []
     for name, value in params.items():
         if isinstance(value, dt.datetime):
             binds.append(bindparam(name, type_=DateTime(timezone=True)))
