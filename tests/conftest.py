@@ -6,6 +6,10 @@ template database on the server named by ``FACTDB_TEST_POSTGRES_URL`` (scripts/t
 the server and sets it). Tests that ask for ``target`` (or ``cli``/``session``) are counted
 per backend; the counts go to ``.pytest-backends.json``, which scripts/test checks so that a
 run with zero PostgreSQL tests fails instead of passing silently.
+
+A test meant for one backend says so with ``@pytest.mark.sqlite_only`` or
+``@pytest.mark.postgres_only`` (also as ``marks=`` of one ``pytest.param``); its run on the
+other backend is deselected at collection, so it is neither run nor reported as skipped.
 """
 
 from __future__ import annotations
@@ -94,18 +98,38 @@ def pg_template() -> Iterator[str | None]:
     _pg_drop(admin, name)
 
 
-@dataclass
-class Backend:
-    name: str
-    make: Any
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     if name == "postgresql" and pg_admin_url() is None:
         pytest.skip(f"{PG_ENV} is not set (scripts/test sets it)")
     return name
+
+
+# The markers for a test meant for one backend, and that backend.
+ONLY = {"sqlite_only": "sqlite", "postgres_only": "postgresql"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the runs of ``sqlite_only``/``postgres_only`` tests on the other backend."""
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        wanted = {ONLY[mark.name] for mark in item.iter_markers() if mark.name in ONLY}
+        if not wanted:
+            kept.append(item)
+            continue
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if backend is None or len(wanted) > 1:
+            raise pytest.UsageError(
+                f"{item.nodeid}: a sqlite_only/postgres_only test takes exactly one of the two "
+                "markers and the backend fixture (through target, cli, session, ...)"
+            )
+        (kept if backend in wanted else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 @pytest.fixture

@@ -33,8 +33,6 @@ from factdb.storage.config import DatabaseTarget
 from factdb.storage.models import TABLES
 from tests.conftest import pg_admin_url
 
-only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-
 WORKERS = 4
 ROUNDS = 10
 ADDS = 100
@@ -379,7 +377,7 @@ def _error_line(stderr: str) -> str:
     return lines[0]
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_writer_blocked_past_the_busy_timeout_fails_cleanly_while_readers_answer(
     target: DatabaseTarget,
 ) -> None:

@@ -22,9 +22,6 @@ from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 from factdb.storage.models import Claim
 
-only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-only_postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-
 HEAVY = ("pandas", "numpy", "sqlalchemy", "sqlmodel", "alembic", "psycopg")
 
 
@@ -51,7 +48,7 @@ def _raw(target: DatabaseTarget) -> sqlite3.Connection:
 # --- SQLite connection settings -------------------------------------------------------------
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_every_new_sqlite_connection_is_configured(target: DatabaseTarget) -> None:
     engine = db.get_engine(target)
     # Several connections open at once (each a new DBAPI connection), then fresh ones again.
@@ -67,14 +64,14 @@ def test_every_new_sqlite_connection_is_configured(target: DatabaseTarget) -> No
         engine.dispose()
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_sessions_get_the_same_settings(target: DatabaseTarget) -> None:
     for write in (True, False):
         with db.session_scope(target, write=write) as s:
             assert _pragmas(s.connection()) == ("wal", 1, 5000)
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_migrating_engine_has_foreign_keys_off(target: DatabaseTarget) -> None:
     """Batch migrations copy and drop tables; foreign keys are off only while migrating."""
     with db.get_engine(target, migrating=True).connect() as conn:
@@ -85,7 +82,7 @@ def test_migrating_engine_has_foreign_keys_off(target: DatabaseTarget) -> None:
         conn.rollback()
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_wal_is_persistent_in_the_file(target: DatabaseTarget) -> None:
     with db.get_engine(target).connect() as conn:
         conn.rollback()
@@ -96,7 +93,7 @@ def test_wal_is_persistent_in_the_file(target: DatabaseTarget) -> None:
         raw.close()
 
 
-@only_postgresql
+@pytest.mark.postgres_only
 def test_postgresql_connections_name_the_application(target: DatabaseTarget) -> None:
     with db.get_engine(target).connect() as conn:
         assert conn.execute(text("SHOW application_name")).scalar() == "factdb"
@@ -106,7 +103,7 @@ def test_postgresql_connections_name_the_application(target: DatabaseTarget) -> 
 # --- the write lock -------------------------------------------------------------------------
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_write_session_holds_the_write_lock_from_begin(target: DatabaseTarget) -> None:
     """BEGIN IMMEDIATE: a get-or-create that reads first already owns the lock, so it can
     never fail to upgrade a read transaction (docs/reliability.md, concurrency)."""
@@ -126,7 +123,7 @@ def test_write_session_holds_the_write_lock_from_begin(target: DatabaseTarget) -
         raw.close()
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_read_session_does_not_take_the_write_lock(target: DatabaseTarget) -> None:
     raw = _raw(target)
     try:
@@ -144,7 +141,7 @@ def test_read_session_does_not_take_the_write_lock(target: DatabaseTarget) -> No
     assert _claims(target) == 1
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_busy_database_raises_database_busy(
     target: DatabaseTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:

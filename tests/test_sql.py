@@ -33,22 +33,6 @@ INJECTION = "x'); DROP TABLE claim;--"
 # --- helpers --------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _only_on_its_backend(request: pytest.FixtureRequest) -> None:
-    """Tests named ``…_sqlite``/``…_postgresql`` (or with an ``only`` parameter) run on that
-    backend alone; skipped before any database is made for the other one."""
-    callspec = getattr(request.node, "callspec", None)
-    if callspec is None:
-        return
-    wanted = callspec.params.get("only")
-    name = request.node.originalname
-    for backend in ("sqlite", "postgresql"):
-        if name.endswith("_" + backend):
-            wanted = backend
-    if wanted is not None and callspec.params.get("backend") != wanted:
-        pytest.skip(f"{wanted} only")
-
-
 def snapshot(target: DatabaseTarget) -> tuple[dict[str, int], str]:
     """Per-table row counts and a hash of every row, in a stable order."""
     db.dispose_all()  # a fresh connection: nothing cached, no temp objects carried over
@@ -197,16 +181,20 @@ WRITES_POSTGRESQL = [
 
 
 def _cases() -> list[Any]:
-    cases = [pytest.param(sql, None, id=sql[:40]) for sql in WRITES_BOTH]
-    cases += [pytest.param(sql, "sqlite", id="sqlite_only:" + sql[:40]) for sql in WRITES_SQLITE]
+    cases = [pytest.param(sql, id=sql[:40]) for sql in WRITES_BOTH]
     cases += [
-        pytest.param(sql, "postgresql", id="pg_only:" + sql[:40]) for sql in WRITES_POSTGRESQL
+        pytest.param(sql, id="sqlite_only:" + sql[:40], marks=pytest.mark.sqlite_only)
+        for sql in WRITES_SQLITE
+    ]
+    cases += [
+        pytest.param(sql, id="pg_only:" + sql[:40], marks=pytest.mark.postgres_only)
+        for sql in WRITES_POSTGRESQL
     ]
     return cases
 
 
-@pytest.mark.parametrize(("sql", "only"), _cases())
-def test_write_refused_without_write(seeded_cli, target, backend, tmp_path, monkeypatch, sql, only):
+@pytest.mark.parametrize("sql", _cases())
+def test_write_refused_without_write(seeded_cli, target, tmp_path, monkeypatch, sql):
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
@@ -228,7 +216,8 @@ def test_write_refused_without_write(seeded_cli, target, backend, tmp_path, monk
     seeded_cli.ok("sql", "SELECT count(*) FROM claim")  # the next command works
 
 
-def test_set_config_read_write_refused_postgresql(seeded_cli, target, backend):
+@pytest.mark.postgres_only
+def test_set_config_read_write_refused_postgresql(seeded_cli, target):
     before = snapshot(target)
     result = seeded_cli("sql", "select set_config('transaction_read_only', 'off', false)")
     assert result.exit_code == 1
@@ -237,10 +226,11 @@ def test_set_config_read_write_refused_postgresql(seeded_cli, target, backend):
     assert snapshot(target) == before
 
 
+@pytest.mark.postgres_only
 @pytest.mark.parametrize(
     "sql", ["SET default_transaction_read_only = off", "RESET ROLE", "SET ROLE NONE"]
 )
-def test_role_or_setting_change_does_not_carry_over_postgresql(seeded_cli, target, backend, sql):
+def test_role_or_setting_change_does_not_carry_over_postgresql(seeded_cli, target, sql):
     """A session-level SET in one call must not make the next call writable."""
     before = snapshot(target)
     seeded_cli("sql", sql)  # allowed or refused: either way, not carried over
@@ -249,14 +239,16 @@ def test_role_or_setting_change_does_not_carry_over_postgresql(seeded_cli, targe
     assert snapshot(target) == before
 
 
-def test_read_only_pragma_works_sqlite(seeded_cli, backend):
+@pytest.mark.sqlite_only
+def test_read_only_pragma_works_sqlite(seeded_cli):
     rows = seeded_cli.ok("sql", "PRAGMA table_info(claim)", "-f", "json").json()
     assert {"id", "text", "text_key"} <= {r["name"] for r in rows}
     indexes = seeded_cli.ok("sql", "PRAGMA index_list(claim)", "-f", "json").json()
     assert isinstance(indexes, list)
 
 
-def test_pragma_table_valued_function_works_sqlite(seeded_cli, backend):
+@pytest.mark.sqlite_only
+def test_pragma_table_valued_function_works_sqlite(seeded_cli):
     """Read-only pragmas still work, also in their
     table-valued form that analysts join against (Datasette allows pragma_table_info)."""
     rows = seeded_cli.ok(
@@ -279,7 +271,8 @@ def test_views_are_queryable(seeded_cli):
     assert len(rows) == 18
 
 
-def test_zeroblob_is_a_clear_error_sqlite(seeded_cli, backend):
+@pytest.mark.sqlite_only
+def test_zeroblob_is_a_clear_error_sqlite(seeded_cli):
     result = seeded_cli("sql", "SELECT zeroblob(2000000000)")
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
@@ -328,12 +321,14 @@ def test_run_sql_timeout_raises(target):
     assert time.monotonic() - start < 0.3 + 1.5
 
 
-def test_pg_sleep_is_stopped_postgresql(seeded_cli, backend):
+@pytest.mark.postgres_only
+def test_pg_sleep_is_stopped_postgresql(seeded_cli):
     result, elapsed = _timed(seeded_cli, "sql", "select pg_sleep(5)", "--timeout", "0.5")
     _stopped(result, elapsed, 0.5)
     seeded_cli.ok("sql", "SELECT count(*) FROM claim")
 
 
+@pytest.mark.postgres_only
 @pytest.mark.parametrize(
     "sql",
     [
@@ -341,7 +336,7 @@ def test_pg_sleep_is_stopped_postgresql(seeded_cli, backend):
         "SET statement_timeout = 0; select pg_sleep(3)",
     ],
 )
-def test_statement_timeout_zero_cannot_defeat_limit_postgresql(seeded_cli, backend, sql):
+def test_statement_timeout_zero_cannot_defeat_limit_postgresql(seeded_cli, sql):
     result, elapsed = _timed(seeded_cli, "sql", sql, "--timeout", "0.5")
     assert result.exit_code == 1, (result.stdout, result.stderr)
     assert elapsed < 0.5 + 1.5, elapsed
@@ -355,7 +350,8 @@ def test_statement_timeout_zero_cannot_defeat_limit_postgresql(seeded_cli, backe
     seeded_cli.ok("sql", "SELECT count(*) FROM claim")
 
 
-def test_statement_timeout_zero_with_write_postgresql(seeded_cli, backend):
+@pytest.mark.postgres_only
+def test_statement_timeout_zero_with_write_postgresql(seeded_cli):
     result, elapsed = _timed(
         seeded_cli,
         "sql",
