@@ -20,10 +20,10 @@ import shutil
 import sqlite3
 import uuid
 from collections import Counter
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import pytest
 from typer.testing import CliRunner
@@ -186,6 +186,46 @@ class Result:
         return json.loads(self.stdout)
 
 
+class AddOptions(TypedDict, total=False):
+    """The options of ``factdb add`` after the claim, by keyword; ``None`` leaves one out."""
+
+    by: Required[str]
+    stance: Required[str]
+    source: Required[str]
+    date: str | None
+    quote: str | None
+    via: Sequence[str]  # --via, repeated in this order
+    tags: Sequence[str]  # --tag, repeated
+    violates: Sequence[str]  # --violates, repeated
+    outlet: str | None
+    title: str | None
+    published: str | None
+
+
+def add_args(claim: str | int, **options: Unpack[AddOptions]) -> list[str]:
+    """The arguments of ``factdb add``: ``claim`` is the claim's text, or the id of an existing
+    claim (``--claim ID``) when it is an int."""
+    args = ["add", "--claim", str(claim)] if isinstance(claim, int) else ["add", claim]
+    args += ["--by", options["by"], "--stance", options["stance"], "--source", options["source"]]
+    for option, value in (
+        ("--date", options.get("date")),
+        ("--quote", options.get("quote")),
+        ("--outlet", options.get("outlet")),
+        ("--title", options.get("title")),
+        ("--published", options.get("published")),
+    ):
+        if value is not None:
+            args += [option, value]
+    for option, values in (
+        ("--via", options.get("via", ())),
+        ("--tag", options.get("tags", ())),
+        ("--violates", options.get("violates", ())),
+    ):
+        for value in values:
+            args += [option, value]
+    return args
+
+
 class Cli:
     """Runs ``factdb --db <target> ARGS`` in-process with separate stdout and stderr."""
 
@@ -203,6 +243,19 @@ class Cli:
         result = self(*args, input=input)
         assert result.exit_code == 0, (args, result.exit_code, result.stdout, result.stderr)
         return result
+
+    def add(
+        self,
+        claim: str | int,
+        *,
+        format: str | None = None,
+        check: bool = True,
+        **options: Unpack[AddOptions],
+    ) -> Result:
+        """``factdb add`` (see ``add_args``), with ``--format`` when given; it must succeed
+        unless ``check`` is false."""
+        args = add_args(claim, **options) + ([] if format is None else ["--format", format])
+        return self.ok(*args) if check else self(*args)
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, Unpack
 
-from tests.conftest import Result
+from tests.conftest import AddOptions, Cli, Result
 
 
 def fails(result: Result, code: int) -> str:
@@ -19,8 +19,9 @@ def fails(result: Result, code: int) -> str:
     return lines[0]
 
 
-def add(cli: Any, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = cli.ok("add", *args, "--format", "json").json()
+def add(cli: Cli, claim: str | int, **options: Unpack[AddOptions]) -> dict[str, Any]:
+    """``factdb add`` (tests.conftest.add_args), which must succeed: what it reports."""
+    data: dict[str, Any] = cli.add(claim, format="json", **options).json()
     return data
 
 

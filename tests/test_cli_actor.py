@@ -123,9 +123,7 @@ def test_alias_adds_names_that_resolve(world):
     data = actor(world, "alias", "United States", "Washington", "USA")
     assert sorted(data["added"]) == ["USA", "Washington"]
     assert sorted(data["aliases"]) == ["USA", "Washington"]
-    r = add(
-        world, CLAIM, "--by", "washington", "--stance", "asserts", "--source", URL, "--date", "2024"
-    )
+    r = add(world, CLAIM, by="washington", stance="asserts", source=URL, date="2024")
     assert r["actor"] == "United States"
     assert r["actor_created"] is False
 
@@ -186,7 +184,7 @@ def test_part_of_cycle_fails(world):
 
 def test_part_of_moves_the_side_of_past_stances(world):
     world.ok("actor", "add", "KCNA", "--kind", "media")
-    r = add(world, CLAIM, "--by", "KCNA", "--stance", "denies", "--source", URL, "--date", "2024")
+    r = add(world, CLAIM, by="KCNA", stance="denies", source=URL, date="2024")
     assert world.ok("show", str(r["claim_id"]), "--format", "json").json()["against"] == ["KCNA"]
     world.ok("actor", "part-of", "KCNA", "North Korea")
     shown = world.ok("show", str(r["claim_id"]), "--format", "json").json()
@@ -202,18 +200,7 @@ def test_part_of_unknown_parent(world):
 
 
 def test_show_lists_stances_and_parts(world):
-    r = add(
-        world,
-        CLAIM,
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-    )
+    r = add(world, CLAIM, by="Dmitry Peskov", stance="denies", source=URL, date="2023-07-27")
     data = actor(world, "show", "Kremlin")
     assert data["part_of"] == "Russia"
     assert data["side"] == "Russia"
@@ -246,9 +233,7 @@ def test_no_hint_for_a_short_unrelated_name(world):
     """ "US" is not a typo of "Russia" although it is a substring of it."""
     line = fails(world("actor", "show", "US"), 1)
     assert "Russia" not in line
-    result = world.ok(
-        "add", CLAIM, "--by", "EU", "--stance", "asserts", "--source", URL, "--date", "2024"
-    )
+    result = world.add(CLAIM, by="EU", stance="asserts", source=URL, date="2024")
     assert "did you mean" not in result.stderr
 
 
@@ -259,30 +244,20 @@ def test_merge_moves_assertions_and_keeps_old_name(world):
     r = add(
         world,
         CLAIM,
-        "--by",
-        "Moscow Kremlin",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-        "--via",
-        "Moscow Kremlin",
+        by="Moscow Kremlin",
+        stance="denies",
+        source=URL,
+        date="2023-07-27",
+        via=["Moscow Kremlin"],
     )
     other = add(
         world,
         "Another claim",
-        "--by",
-        "TASS",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-        "--via",
-        "Moscow Kremlin",
+        by="TASS",
+        stance="asserts",
+        source=URL,
+        date="2023-07-27",
+        via=["Moscow Kremlin"],
     )
     world.ok("actor", "alias", "Moscow Kremlin", "The Kremlin")
     data = actor(world, "merge", "Moscow Kremlin", "Kremlin")
@@ -301,18 +276,7 @@ def test_merge_moves_assertions_and_keeps_old_name(world):
     via = world.ok("show", str(other["claim_id"]), "--format", "json").json()
     assert via["assertions"][0]["via"] == ["Kremlin"]
     # the old name now resolves to Kremlin
-    again = add(
-        world,
-        CLAIM,
-        "--by",
-        "Moscow Kremlin",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-28",
-    )
+    again = add(world, CLAIM, by="Moscow Kremlin", stance="denies", source=URL, date="2023-07-28")
     assert again["actor"] == "Kremlin"
     assert again["actor_created"] is False
 
@@ -320,9 +284,9 @@ def test_merge_moves_assertions_and_keeps_old_name(world):
 def test_merge_keeps_parts_and_identical_stances_once(world):
     world.ok("actor", "add", "Moscow Kremlin", "--kind", "government")
     world.ok("actor", "add", "Kremlin press office", "--part-of", "Moscow Kremlin")
-    args = ("--stance", "denies", "--source", URL, "--date", "2023-07-27")
-    r = add(world, CLAIM, "--by", "Moscow Kremlin", *args)
-    add(world, CLAIM, "--by", "Kremlin", *args)  # the same stance, recorded twice under 2 names
+    r = add(world, CLAIM, by="Moscow Kremlin", stance="denies", source=URL, date="2023-07-27")
+    # the same stance, recorded twice under two names
+    add(world, CLAIM, by="Kremlin", stance="denies", source=URL, date="2023-07-27")
     world.ok("actor", "merge", "Moscow Kremlin", "Kremlin")
     shown = world.ok("show", str(r["claim_id"]), "--format", "json").json()
     assert [a["actor"] for a in shown["assertions"]] == ["Kremlin"]
@@ -343,7 +307,7 @@ def test_merge_unknown(world):
 
 def test_merge_parent_into_its_part(world):
     """Folding Russia into Kremlin (which is part of Russia) must not leave a loop."""
-    add(world, CLAIM, "--by", "Russia", "--stance", "denies", "--source", URL, "--date", "2024")
+    add(world, CLAIM, by="Russia", stance="denies", source=URL, date="2024")
     world.ok("actor", "merge", "Russia", "Kremlin")
     listed = actors(world)
     assert "Russia" not in listed
@@ -383,7 +347,7 @@ def test_list_empty(cli):
 
 
 def test_show_formats(world):
-    add(world, CLAIM, "--by", "Kremlin", "--stance", "denies", "--source", URL, "--date", "2024")
+    add(world, CLAIM, by="Kremlin", stance="denies", source=URL, date="2024")
     data = actor(world, "show", "Kremlin")
     [line] = world.ok("actor", "show", "Kremlin", "--format", "jsonl").stdout.splitlines()
     assert json.loads(line) == data

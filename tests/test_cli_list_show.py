@@ -52,46 +52,16 @@ def record_dispute(cli: Any, *, nk_date: str = "2023-07", ru_date: str = "2023-0
     r = add(
         cli,
         CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_A,
-        "--date",
-        "2023-07-26",
-        "--violates",
-        "UNSC Resolution 1718",
-        "--tag",
-        "arms-transfer",
+        by="White House",
+        stance="asserts",
+        source=URL_A,
+        date="2023-07-26",
+        tags=["arms-transfer"],
+        violates=["UNSC Resolution 1718"],
     )
     claim_id = int(r["claim_id"])
-    add(
-        cli,
-        "--claim",
-        str(claim_id),
-        "--by",
-        "Pyongyang",
-        "--stance",
-        "denies",
-        "--source",
-        URL_A,
-        "--date",
-        nk_date,
-    )
-    add(
-        cli,
-        "--claim",
-        str(claim_id),
-        "--by",
-        "Moscow",
-        "--stance",
-        "denies",
-        "--source",
-        URL_A,
-        "--date",
-        ru_date,
-    )
+    add(cli, claim_id, by="Pyongyang", stance="denies", source=URL_A, date=nk_date)
+    add(cli, claim_id, by="Moscow", stance="denies", source=URL_A, date=ru_date)
     return claim_id
 
 
@@ -110,54 +80,23 @@ def reversal(cli: Any) -> tuple[Any, int, int, int]:
     troops = add(
         cli,
         TROOPS,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_B,
-        "--date",
-        "2024-10-16",
+        by="White House",
+        stance="asserts",
+        source=URL_B,
+        date="2024-10-16",
     )["claim_id"]
     add(
         cli,
-        "--claim",
-        str(troops),
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        URL_B,
-        "--date",
-        "2024-10-18",
-        "--quote",
-        "fake news",
+        troops,
+        by="Russia",
+        stance="denies",
+        source=URL_B,
+        date="2024-10-18",
+        quote="fake news",
     )
-    add(
-        cli,
-        "--claim",
-        str(troops),
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_C,
-        "--date",
-        "2025-04-26",
-    )
+    add(cli, troops, by="Dmitry Peskov", stance="asserts", source=URL_C, date="2025-04-26")
     outreach = add(
-        cli,
-        OUTREACH,
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "denies",
-        "--source",
-        URL_C,
-        "--date",
-        "2023-07-28",
+        cli, OUTREACH, by="Dmitry Peskov", stance="denies", source=URL_C, date="2023-07-28"
     )["claim_id"]
     return cli, dispute_id, int(troops), int(outreach)
 
@@ -211,14 +150,10 @@ def test_list_contested_finds_the_dispute(dispute):
     other = add(
         cli,
         OUTREACH,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_B,
-        "--date",
-        "2023-07-26",
+        by="White House",
+        stance="asserts",
+        source=URL_B,
+        date="2023-07-26",
     )["claim_id"]
     rows = listed(cli, "--contested")
     assert ids(rows) == [claim_id]
@@ -363,41 +298,13 @@ def test_reversed_filter_and_flag_agree(cli):
     cid = add(
         cli,
         TROOPS,
-        "--by",
-        "Russia",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_A,
-        "--date",
-        "2024-01-01",
+        by="Russia",
+        stance="asserts",
+        source=URL_A,
+        date="2024-01-01",
     )["claim_id"]
-    add(
-        cli,
-        "--claim",
-        str(cid),
-        "--by",
-        "Kremlin",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_C,
-        "--date",
-        "2024-02-01",
-    )
-    add(
-        cli,
-        "--claim",
-        str(cid),
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "denies",
-        "--source",
-        URL_B,
-        "--date",
-        "2024-02-01",
-    )
+    add(cli, cid, by="Kremlin", stance="asserts", source=URL_C, date="2024-02-01")
+    add(cli, cid, by="Dmitry Peskov", stance="denies", source=URL_B, date="2024-02-01")
     flagged = {r["id"] for r in listed(cli) if r["reversed"]}
     selected = set(ids(listed(cli, "--reversed")))
     assert selected == flagged
@@ -424,22 +331,8 @@ def test_filters_stance_tag_search_sanction_since_until_limit(reversal):
 def test_date_windows_count_partial_dates(cli):
     """A year-precision assertion ("2024") starts on 2024-01-01: ``--since 2024`` counts it,
     in the row's sides as well as in the choice of claims."""
-    cid = add(
-        cli, TROOPS, "--by", "Russia", "--stance", "denies", "--source", URL_A, "--date", "2024"
-    )["claim_id"]
-    add(
-        cli,
-        "--claim",
-        str(cid),
-        "--by",
-        "Ukraine",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_B,
-        "--date",
-        "2024-03",
-    )
+    cid = add(cli, TROOPS, by="Russia", stance="denies", source=URL_A, date="2024")["claim_id"]
+    add(cli, cid, by="Ukraine", stance="asserts", source=URL_B, date="2024-03")
     [row] = listed(cli, "--since", "2024")
     assert row["against"] == ["Russia"]
     assert row["for"] == ["Ukraine"]
@@ -513,16 +406,11 @@ def test_csv_formula_cells_are_escaped(cli):
     cid = add(
         cli,
         '=HYPERLINK("http://evil")',
-        "--by",
-        "@someone",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_A,
-        "--date",
-        "2024",
-        "--quote",
-        "+1 says so",
+        by="@someone",
+        stance="asserts",
+        source=URL_A,
+        date="2024",
+        quote="+1 says so",
     )["claim_id"]
     [row] = parse_csv(cli.ok("list", "--format", "csv").stdout)
     assert row["claim"] == '\'=HYPERLINK("http://evil")'
@@ -545,16 +433,11 @@ def test_markup_and_bidi_kept_verbatim(cli):
     cid = add(
         cli,
         "Claim with [red]markup[/red]",
-        "--by",
-        "[b]Actor[/b]",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_A,
-        "--date",
-        "2024",
-        "--quote",
-        quote,
+        by="[b]Actor[/b]",
+        stance="asserts",
+        source=URL_A,
+        date="2024",
+        quote=quote,
     )["claim_id"]
     data = show(cli, cid)
     assert data["claim"] == "Claim with [red]markup[/red]"
@@ -584,16 +467,11 @@ def test_escape_character_kept_exact_and_shown_escaped(cli):
     cid = add(
         cli,
         CLAIM,
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        URL_A,
-        "--date",
-        "2024",
-        "--quote",
-        quote,
+        by="Russia",
+        stance="denies",
+        source=URL_A,
+        date="2024",
+        quote=quote,
     )["claim_id"]
     assert show(cli, cid)["assertions"][0]["quote"] == quote
     out = cli.ok("show", str(cid)).stdout
@@ -604,19 +482,14 @@ def test_escape_character_kept_exact_and_shown_escaped(cli):
 
 def test_nul_in_quote_refused(cli):
     fails(
-        cli(
-            "add",
+        cli.add(
             CLAIM,
-            "--by",
-            "Russia",
-            "--stance",
-            "denies",
-            "--source",
-            URL_A,
-            "--date",
-            "2024",
-            "--quote",
-            "a\x00b",
+            by="Russia",
+            stance="denies",
+            source=URL_A,
+            date="2024",
+            quote="a\x00b",
+            check=False,
         ),
         2,
     )

@@ -83,18 +83,7 @@ def test_seed_after_manual_entries_merges(cli):
     """Records typed in before seeding are matched by natural key, not duplicated."""
     cli.ok("actor", "add", "Russia", "--kind", "state")
     text = seed_records()["claim"][0]["text"]
-    add(
-        cli,
-        text.upper(),
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07",
-    )
+    add(cli, text.upper(), by="Russia", stance="denies", source=URL, date="2023-07")
     cli.ok("seed")
     matching = [r for r in listed(cli) if r["claim"].casefold() == text.casefold()]
     assert len(matching) == 1
@@ -111,31 +100,8 @@ def disputed(cli: Any) -> tuple[Any, int, int]:
     cli.ok("actor", "add", "United States", "--kind", "state")
     cli.ok("actor", "add", "White House", "--kind", "government", "--part-of", "United States")
     cli.ok("actor", "add", "Russia", "--kind", "state", "--alias", "Moscow")
-    r = add(
-        cli,
-        CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-26",
-    )
-    d = add(
-        cli,
-        "--claim",
-        str(r["claim_id"]),
-        "--by",
-        "Moscow",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-    )
+    r = add(cli, CLAIM, by="White House", stance="asserts", source=URL, date="2023-07-26")
+    d = add(cli, r["claim_id"], by="Moscow", stance="denies", source=URL, date="2023-07-27")
     return cli, int(r["claim_id"]), int(d["assertion_id"])
 
 
@@ -214,21 +180,14 @@ def test_retract_non_numeric_id(cli):
 
 def test_retract_a_reversal_undoes_it(cli):
     cli.ok("actor", "add", "Russia", "--kind", "state")
-    cid = add(
-        cli, CLAIM, "--by", "Russia", "--stance", "denies", "--source", URL, "--date", "2024-10-18"
-    )["claim_id"]
+    cid = add(cli, CLAIM, by="Russia", stance="denies", source=URL, date="2024-10-18")["claim_id"]
     later = add(
         cli,
-        "--claim",
-        str(cid),
-        "--by",
-        "Russia",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2025-04-26",
+        cid,
+        by="Russia",
+        stance="asserts",
+        source=URL,
+        date="2025-04-26",
     )["assertion_id"]
     assert show(cli, cid)["reversed"] is True
     assert [r["id"] for r in listed(cli, "--reversed")] == [cid]

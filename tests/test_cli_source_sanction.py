@@ -86,42 +86,14 @@ def test_source_show_lists_its_assertions(cli):
     a = add(
         cli,
         CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-26",
-        "--via",
-        "Reuters",
+        by="White House",
+        stance="asserts",
+        source=URL,
+        date="2023-07-26",
+        via=["Reuters"],
     )
-    add(
-        cli,
-        "--claim",
-        str(a["claim_id"]),
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07",
-    )
-    add(
-        cli,
-        TROOPS,
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        "https://example.org/x",
-        "--date",
-        "2024",
-    )
+    add(cli, a["claim_id"], by="Russia", stance="denies", source=URL, date="2023-07")
+    add(cli, TROOPS, by="Russia", stance="denies", source="https://example.org/x", date="2024")
     shown = as_json(cli, "source", "show", URL)
     assert shown["assertions"] == 2
     assert shown["claims"] == 1
@@ -143,16 +115,11 @@ def test_source_list_formats(cli):
     add(
         cli,
         CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--outlet",
-        "=The National",
-        "--published",
-        "2023-07-27",
+        by="White House",
+        stance="asserts",
+        source=URL,
+        outlet="=The National",
+        published="2023-07-27",
     )
     cli.ok("source", "add", "https://example.org/b", "--title", "Another, with a comma")
     data = as_json(cli, "source", "list")
@@ -259,71 +226,24 @@ def test_sanction_show_lists_claims_with_sides(sanctioned):
     a = add(
         cli,
         CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-26",
-        "--violates",
-        "UNSC Resolution 1718",
-        "--violates",
-        "UNSC Resolution 1874",
+        by="White House",
+        stance="asserts",
+        source=URL,
+        date="2023-07-26",
+        violates=["UNSC Resolution 1718", "UNSC Resolution 1874"],
     )
-    add(
-        cli,
-        "--claim",
-        str(a["claim_id"]),
-        "--by",
-        "Pyongyang",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-    )
-    add(
-        cli,
-        "--claim",
-        str(a["claim_id"]),
-        "--by",
-        "Moscow",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-    )
+    add(cli, a["claim_id"], by="Pyongyang", stance="denies", source=URL, date="2023-07-27")
+    add(cli, a["claim_id"], by="Moscow", stance="denies", source=URL, date="2023-07-27")
     add(
         cli,
         TROOPS,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2024",
-        "--violates",
-        "UNSC Resolution 1874",
+        by="White House",
+        stance="asserts",
+        source=URL,
+        date="2024",
+        violates=["UNSC Resolution 1874"],
     )
-    add(
-        cli,
-        "Unrelated claim",
-        "--by",
-        "Russia",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2024",
-    )
+    add(cli, "Unrelated claim", by="Russia", stance="asserts", source=URL, date="2024")
     data = as_json(cli, "sanction", "show", "UNSC Resolution 1718")
     assert data["name"] == "UNSC Resolution 1718"
     assert data["target"] == "North Korea"
