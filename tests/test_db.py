@@ -21,6 +21,7 @@ from factdb.core.errors import DatabaseBusy
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 from factdb.storage.models import Claim
+from tests.conftest import add_args
 
 HEAVY = ("pandas", "numpy", "sqlalchemy", "sqlmodel", "alembic", "psycopg")
 
@@ -263,16 +264,13 @@ def test_add_does_not_import_pandas_or_alembic(target: DatabaseTarget, tmp_path:
         [
             "--db",
             target.url,
-            "add",
-            "North Korea shipped arms",
-            "--by",
-            "White House",
-            "--stance",
-            "asserts",
-            "--source",
-            "https://example.org/a",
-            "--date",
-            "2024-02",
+            *add_args(
+                "North Korea shipped arms",
+                by="White House",
+                stance="asserts",
+                source="https://example.org/a",
+                date="2024-02",
+            ),
         ],
         tmp_path,
     )

@@ -475,47 +475,23 @@ def test_import_team_members_export(cli, target, other_target, tmp_path):
     a, b = cli, Cli(other_target)
     a.ok("seed")
     b.ok("seed")
-    a.ok(
-        "add",
+    a.add(
         "A's own claim",
-        "--by",
-        "Analyst A",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://example.org/a-only",
-        "--date",
-        "2024-01",
+        by="Analyst A",
+        stance="asserts",
+        source="https://example.org/a-only",
+        date="2024-01",
     )
-    b.ok(
-        "add",
+    b.add(
         "B's own claim",
-        "--by",
-        "Analyst B",
-        "--stance",
-        "disputes",
-        "--source",
-        "https://example.org/b-only",
-        "--date",
-        "2024-02",
-        "--via",
-        "Russia",
-        "--tag",
-        "b-tag",
+        by="Analyst B",
+        stance="disputes",
+        source="https://example.org/b-only",
+        date="2024-02",
+        via=["Russia"],
+        tags=["b-tag"],
     )
-    b.ok(
-        "add",
-        "--claim",
-        "1",
-        "--by",
-        "Russia",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://example.org/b-only",
-        "--date",
-        "2025",
-    )
+    b.add(1, by="Russia", stance="asserts", source="https://example.org/b-only", date="2025")
     b.ok("retract", "2", "--reason", "B thinks this was misreported")
     path = tmp_path / "b.jsonl"
     b.ok("export", str(path))

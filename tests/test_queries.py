@@ -63,22 +63,13 @@ def _view_rows(session: Any) -> list[dict[str, Any]]:
 def test_assertion_rows_equal_the_view(seeded_cli, target) -> None:
     # A deeper hierarchy, a via chain and a retraction on top of the seed article.
     seeded_cli.ok("actor", "add", "Dmitry Peskov", "--kind", "person", "--part-of", "Kremlin")
-    seeded_cli.ok(
-        "add",
-        "--claim",
-        "1",
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://example.org/later",
-        "--date",
-        "2025-04-26",
-        "--via",
-        "KCNA",
-        "--via",
-        "The National",
+    seeded_cli.add(
+        1,
+        by="Dmitry Peskov",
+        stance="asserts",
+        source="https://example.org/later",
+        date="2025-04-26",
+        via=["KCNA", "The National"],
     )
     seeded_cli.ok("retract", "2", "--reason", "entered twice")
     with db.session_scope(target, write=False) as session:
@@ -93,18 +84,8 @@ def test_assertion_rows_equal_the_view(seeded_cli, target) -> None:
 
 
 def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:
-    seeded_cli.ok(
-        "add",
-        "--claim",
-        "1",
-        "--by",
-        "Russia",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://example.org/admission",
-        "--date",
-        "2025-04-26",
+    seeded_cli.add(
+        1, by="Russia", stance="asserts", source="https://example.org/admission", date="2025-04-26"
     )
     with db.session_scope(target, write=False) as session:
         summary = {

@@ -246,31 +246,19 @@ def evil_cli(seeded_cli):
     """The seed article plus stored text that spreadsheets would run as formulas."""
     cli = seeded_cli
     cli.ok("sanction", "add", "=Evil Sanction", "--measures", "-everything", "--authority", "@UN")
-    evil = cli.ok(
-        "add",
+    evil = cli.add(
         EVIL_CLAIM,
-        "--by",
-        "@Evil",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://example.org/x",
-        "--date",
-        "2024",
-        "--quote",
-        "+1+2",
-        "--outlet",
-        "@Outlet",
-        "--title",
-        "-Title",
-        "--tag",
-        "=cmd",
-        "--via",
-        "+Via",
-        "--violates",
-        "=Evil Sanction",
-        "-f",
-        "json",
+        by="@Evil",
+        stance="asserts",
+        source="https://example.org/x",
+        date="2024",
+        quote="+1+2",
+        via=["+Via"],
+        tags=["=cmd"],
+        violates=["=Evil Sanction"],
+        outlet="@Outlet",
+        title="-Title",
+        format="json",
     ).json()
     dash = cli.ok(
         "add",
@@ -289,38 +277,23 @@ def evil_cli(seeded_cli):
         "--",
         "-minus claim",
     ).json()
-    tab = cli.ok(
-        "add",
+    tab = cli.add(
         "'quoted claim",
-        "--by",
-        "Tabby",
-        "--stance",
-        "disputes",
-        "--source",
-        "https://example.org/z",
-        "--date",
-        "2024-02-03",
-        "--quote",
-        "placeholder",
-        "-f",
-        "json",
+        by="Tabby",
+        stance="disputes",
+        source="https://example.org/z",
+        date="2024-02-03",
+        quote="placeholder",
+        format="json",
     ).json()
-    cr = cli.ok(
-        "add",
-        "--claim",
-        str(dash["claim_id"]),
-        "--by",
-        "Carriage",
-        "--stance",
-        "denies",
-        "--source",
-        "https://example.org/z",
-        "--date",
-        "2024-03",
-        "--quote",
-        "placeholder",
-        "-f",
-        "json",
+    cr = cli.add(
+        dash["claim_id"],
+        by="Carriage",
+        stance="denies",
+        source="https://example.org/z",
+        date="2024-03",
+        quote="placeholder",
+        format="json",
     ).json()
     # TAB and CR cannot come in through `add` (surrounding whitespace is trimmed), but SQL
     # users, psql and other tools can store them.
@@ -417,17 +390,8 @@ def test_escaped_values_and_numbers(evil_cli, tmp_path):
 
 
 def test_leading_apostrophe_doubled(seeded_cli, tmp_path):
-    seeded_cli.ok(
-        "add",
-        "'quoted claim",
-        "--by",
-        "Someone",
-        "--stance",
-        "neutral",
-        "--source",
-        "https://example.org/q",
-        "--date",
-        "2024",
+    seeded_cli.add(
+        "'quoted claim", by="Someone", stance="neutral", source="https://example.org/q", date="2024"
     )
     frame = report(seeded_cli, tmp_path, "side-by-side")
     assert "''quoted claim" in set(frame["claim"])
