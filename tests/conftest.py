@@ -6,6 +6,10 @@ template database on the server named by ``FACTDB_TEST_POSTGRES_URL`` (scripts/t
 the server and sets it). Tests that ask for ``target`` (or ``cli``/``session``) are counted
 per backend; the counts go to ``.pytest-backends.json``, which scripts/test checks so that a
 run with zero PostgreSQL tests fails instead of passing silently.
+
+A test meant for one backend says so with ``@pytest.mark.sqlite_only`` or
+``@pytest.mark.postgres_only`` (also as ``marks=`` of one ``pytest.param``); its run on the
+other backend is deselected at collection, so it is neither run nor reported as skipped.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ import shutil
 import sqlite3
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 import pytest
 from typer.testing import CliRunner
@@ -49,7 +53,7 @@ def _pg_exec(url: str, *statements: str) -> None:
     plain = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain, autocommit=True) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 def _pg_drop(admin: str, name: str) -> None:
@@ -94,18 +98,38 @@ def pg_template() -> Iterator[str | None]:
     _pg_drop(admin, name)
 
 
-@dataclass
-class Backend:
-    name: str
-    make: Any
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     if name == "postgresql" and pg_admin_url() is None:
         pytest.skip(f"{PG_ENV} is not set (scripts/test sets it)")
     return name
+
+
+# The markers for a test meant for one backend, and that backend.
+ONLY = {"sqlite_only": "sqlite", "postgres_only": "postgresql"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the runs of ``sqlite_only``/``postgres_only`` tests on the other backend."""
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        wanted = {ONLY[mark.name] for mark in item.iter_markers() if mark.name in ONLY}
+        if not wanted:
+            kept.append(item)
+            continue
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if backend is None or len(wanted) > 1:
+            raise pytest.UsageError(
+                f"{item.nodeid}: a sqlite_only/postgres_only test takes exactly one of the two "
+                "markers and the backend fixture (through target, cli, session, ...)"
+            )
+        (kept if backend in wanted else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 @pytest.fixture
@@ -162,6 +186,46 @@ class Result:
         return json.loads(self.stdout)
 
 
+class AddOptions(TypedDict, total=False):
+    """The options of ``factdb add`` after the claim, by keyword; ``None`` leaves one out."""
+
+    by: Required[str]
+    stance: Required[str]
+    source: Required[str]
+    date: str | None
+    quote: str | None
+    via: Sequence[str]  # --via, repeated in this order
+    tags: Sequence[str]  # --tag, repeated
+    violates: Sequence[str]  # --violates, repeated
+    outlet: str | None
+    title: str | None
+    published: str | None
+
+
+def add_args(claim: str | int, **options: Unpack[AddOptions]) -> list[str]:
+    """The arguments of ``factdb add``: ``claim`` is the claim's text, or the id of an existing
+    claim (``--claim ID``) when it is an int."""
+    args = ["add", "--claim", str(claim)] if isinstance(claim, int) else ["add", claim]
+    args += ["--by", options["by"], "--stance", options["stance"], "--source", options["source"]]
+    for option, value in (
+        ("--date", options.get("date")),
+        ("--quote", options.get("quote")),
+        ("--outlet", options.get("outlet")),
+        ("--title", options.get("title")),
+        ("--published", options.get("published")),
+    ):
+        if value is not None:
+            args += [option, value]
+    for option, values in (
+        ("--via", options.get("via", ())),
+        ("--tag", options.get("tags", ())),
+        ("--violates", options.get("violates", ())),
+    ):
+        for value in values:
+            args += [option, value]
+    return args
+
+
 class Cli:
     """Runs ``factdb --db <target> ARGS`` in-process with separate stdout and stderr."""
 
@@ -180,6 +244,19 @@ class Cli:
         assert result.exit_code == 0, (args, result.exit_code, result.stdout, result.stderr)
         return result
 
+    def add(
+        self,
+        claim: str | int,
+        *,
+        format: str | None = None,
+        check: bool = True,
+        **options: Unpack[AddOptions],
+    ) -> Result:
+        """``factdb add`` (see ``add_args``), with ``--format`` when given; it must succeed
+        unless ``check`` is false."""
+        args = add_args(claim, **options) + ([] if format is None else ["--format", format])
+        return self.ok(*args) if check else self(*args)
+
 
 @pytest.fixture
 def cli(target: DatabaseTarget) -> Cli:
@@ -192,10 +269,11 @@ def seeded_cli(cli: Cli) -> Cli:
     return cli
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     callspec = getattr(item, "callspec", None)
     backend = callspec.params.get("backend") if callspec is not None else None
     if (
@@ -205,6 +283,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         and type(report) is pytest.TestReport
     ):
         _passed[backend] += 1
+    return report
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

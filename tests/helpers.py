@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, Unpack
+
+from tests.conftest import AddOptions, Cli, Result
 
 
-def fails(result: Any, code: int) -> str:
+def fails(result: Result, code: int) -> str:
     """The error contract: exit code, exactly one stderr line, no traceback, nothing on stdout."""
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
@@ -17,8 +19,9 @@ def fails(result: Any, code: int) -> str:
     return lines[0]
 
 
-def add(cli: Any, *args: str) -> dict[str, Any]:
-    data: dict[str, Any] = cli.ok("add", *args, "--format", "json").json()
+def add(cli: Cli, claim: str | int, **options: Unpack[AddOptions]) -> dict[str, Any]:
+    """``factdb add`` (tests.conftest.add_args), which must succeed: what it reports."""
+    data: dict[str, Any] = cli.add(claim, format="json", **options).json()
     return data
 
 

@@ -31,9 +31,6 @@ from tests.test_concurrency import (
 )
 from tests.test_crash import WriteProbe, plus, write_import_csv
 
-only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-only_postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-
 
 def _one_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.strip()]
@@ -64,7 +61,7 @@ def _no_file_copies(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- SQLite ---------------------------------------------------------------------------------
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_backup_during_a_running_import_holds_a_committed_state(
     target: DatabaseTarget, tmp_path: Path
 ) -> None:
@@ -118,7 +115,7 @@ def test_backup_during_a_running_import_holds_a_committed_state(
     assert listed.returncode == 0, listed.stderr
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_backup_has_committed_rows_in_the_wal_and_not_an_open_transaction(
     target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,7 +184,7 @@ def test_backup_never_overwrites_an_existing_file(target: DatabaseTarget, tmp_pa
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
-@only_postgresql
+@pytest.mark.postgres_only
 def test_postgresql_backup_is_a_restorable_pg_dump_of_committed_rows(
     target: DatabaseTarget, tmp_path: Path
 ) -> None:
@@ -228,7 +225,7 @@ def test_postgresql_backup_is_a_restorable_pg_dump_of_committed_rows(
         db.dispose_all()
 
 
-@only_postgresql
+@pytest.mark.postgres_only
 def test_postgresql_backup_without_pg_dump_is_one_clear_line(
     target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

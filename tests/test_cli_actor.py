@@ -44,7 +44,7 @@ def world(cli: Any) -> Any:
 # --- add ------------------------------------------------------------------------------------
 
 
-def test_add_returns_the_actor(cli):  # type: ignore[no-untyped-def]
+def test_add_returns_the_actor(cli):
     data = actor(
         cli, "add", "North Korea", "--kind", "state", "--alias", "Pyongyang", "--alias", "DPRK"
     )
@@ -55,16 +55,16 @@ def test_add_returns_the_actor(cli):  # type: ignore[no-untyped-def]
     assert sorted(data["aliases"]) == ["DPRK", "Pyongyang"]
 
 
-def test_default_kind_is_other(cli):  # type: ignore[no-untyped-def]
+def test_default_kind_is_other(cli):
     assert actor(cli, "add", "Somebody")["kind"] == "other"
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_kind(cli, kind):  # type: ignore[no-untyped-def]
+def test_every_kind(cli, kind):
     assert actor(cli, "add", "X", "--kind", kind)["kind"] == kind
 
 
-def test_part_of_chain_gives_the_side(world):  # type: ignore[no-untyped-def]
+def test_part_of_chain_gives_the_side(world):
     listed = actors(world)
     assert listed["Dmitry Peskov"]["part_of"] == "Kremlin"
     assert listed["Dmitry Peskov"]["side"] == "Russia"
@@ -74,24 +74,24 @@ def test_part_of_chain_gives_the_side(world):  # type: ignore[no-untyped-def]
     assert sorted(listed["North Korea"]["aliases"]) == ["DPRK", "Pyongyang"]
 
 
-def test_add_duplicate_name_fails(world):  # type: ignore[no-untyped-def]
+def test_add_duplicate_name_fails(world):
     line = fails(world("actor", "add", "russia", "--kind", "state"), 1)
     assert "Russia" in line or "russia" in line
     assert len(actors(world)) == 6
 
 
-def test_add_name_that_is_an_alias_fails(world):  # type: ignore[no-untyped-def]
+def test_add_name_that_is_an_alias_fails(world):
     fails(world("actor", "add", "Pyongyang"), 1)
     assert "Pyongyang" not in actors(world)
 
 
-def test_add_alias_that_is_another_actors_name_fails(world):  # type: ignore[no-untyped-def]
+def test_add_alias_that_is_another_actors_name_fails(world):
     line = fails(world("actor", "add", "Soviet Union", "--alias", "Russia"), 1)
     assert "Russia" in line
     assert "Soviet Union" not in actors(world)  # nothing half-created
 
 
-def test_add_bad_kind(cli):  # type: ignore[no-untyped-def]
+def test_add_bad_kind(cli):
     line = fails(cli("actor", "add", "X", "--kind", "country"), 2)
     assert "--kind" in line
     for kind in KINDS:
@@ -99,19 +99,19 @@ def test_add_bad_kind(cli):  # type: ignore[no-untyped-def]
     assert actors(cli) == {}
 
 
-def test_add_unknown_parent(cli):  # type: ignore[no-untyped-def]
+def test_add_unknown_parent(cli):
     line = fails(cli("actor", "add", "Kremlin", "--part-of", "Russia"), 1)
     assert "Russia" in line
     assert actors(cli) == {}
 
 
-def test_add_bad_name(cli):  # type: ignore[no-untyped-def]
+def test_add_bad_name(cli):
     for name in ("", "   ", "a;b", "two\nlines", "nul\x00here"):
         fails(cli("actor", "add", name), 2)
     assert actors(cli) == {}
 
 
-def test_add_table_smoke(cli):  # type: ignore[no-untyped-def]
+def test_add_table_smoke(cli):
     out = cli.ok("actor", "add", "North Korea", "--kind", "state", "--alias", "DPRK").stdout
     assert "North Korea" in out and "DPRK" in out
 
@@ -119,24 +119,22 @@ def test_add_table_smoke(cli):  # type: ignore[no-untyped-def]
 # --- alias ----------------------------------------------------------------------------------
 
 
-def test_alias_adds_names_that_resolve(world):  # type: ignore[no-untyped-def]
+def test_alias_adds_names_that_resolve(world):
     data = actor(world, "alias", "United States", "Washington", "USA")
     assert sorted(data["added"]) == ["USA", "Washington"]
     assert sorted(data["aliases"]) == ["USA", "Washington"]
-    r = add(
-        world, CLAIM, "--by", "washington", "--stance", "asserts", "--source", URL, "--date", "2024"
-    )
+    r = add(world, CLAIM, by="washington", stance="asserts", source=URL, date="2024")
     assert r["actor"] == "United States"
     assert r["actor_created"] is False
 
 
-def test_alias_again_is_not_added_twice(world):  # type: ignore[no-untyped-def]
+def test_alias_again_is_not_added_twice(world):
     data = actor(world, "alias", "North Korea", "pyongyang", "North Korea")
     assert data["added"] == []
     assert sorted(data["aliases"]) == ["DPRK", "Pyongyang"]
 
 
-def test_alias_equal_to_another_actors_name_fails(world):  # type: ignore[no-untyped-def]
+def test_alias_equal_to_another_actors_name_fails(world):
     line = fails(world("actor", "alias", "North Korea", "Russia"), 1)
     assert "Russia" in line
     line = fails(world("actor", "alias", "North Korea", "moscow"), 1)  # another's alias
@@ -144,16 +142,16 @@ def test_alias_equal_to_another_actors_name_fails(world):  # type: ignore[no-unt
     assert sorted(actors(world)["North Korea"]["aliases"]) == ["DPRK", "Pyongyang"]
 
 
-def test_alias_failure_adds_none_of_them(world):  # type: ignore[no-untyped-def]
+def test_alias_failure_adds_none_of_them(world):
     fails(world("actor", "alias", "North Korea", "Chosun", "Moscow"), 1)
     assert "Chosun" not in actors(world)["North Korea"]["aliases"]
 
 
-def test_alias_unknown_actor(world):  # type: ignore[no-untyped-def]
+def test_alias_unknown_actor(world):
     fails(world("actor", "alias", "Atlantis", "Poseidonis"), 1)
 
 
-def test_actor_by_alias_and_id(world):  # type: ignore[no-untyped-def]
+def test_actor_by_alias_and_id(world):
     by_alias = actor(world, "show", "DPRK")
     assert by_alias["name"] == "North Korea"
     assert actor(world, "show", str(by_alias["id"]))["name"] == "North Korea"
@@ -163,7 +161,7 @@ def test_actor_by_alias_and_id(world):  # type: ignore[no-untyped-def]
 # --- part-of --------------------------------------------------------------------------------
 
 
-def test_part_of_sets_and_clears(world):  # type: ignore[no-untyped-def]
+def test_part_of_sets_and_clears(world):
     world.ok("actor", "add", "KCNA", "--kind", "media")
     data = actor(world, "part-of", "KCNA", "DPRK")
     assert data["part_of"] == "North Korea"
@@ -174,7 +172,7 @@ def test_part_of_sets_and_clears(world):  # type: ignore[no-untyped-def]
     assert actors(world)["KCNA"]["side"] == "KCNA"
 
 
-def test_part_of_cycle_fails(world):  # type: ignore[no-untyped-def]
+def test_part_of_cycle_fails(world):
     line = fails(world("actor", "part-of", "Russia", "Kremlin"), 1)
     assert "Russia" in line and "Kremlin" in line
     fails(world("actor", "part-of", "Russia", "Dmitry Peskov"), 1)  # a longer loop
@@ -184,16 +182,16 @@ def test_part_of_cycle_fails(world):  # type: ignore[no-untyped-def]
     assert listed["Kremlin"]["part_of"] == "Russia"
 
 
-def test_part_of_moves_the_side_of_past_stances(world):  # type: ignore[no-untyped-def]
+def test_part_of_moves_the_side_of_past_stances(world):
     world.ok("actor", "add", "KCNA", "--kind", "media")
-    r = add(world, CLAIM, "--by", "KCNA", "--stance", "denies", "--source", URL, "--date", "2024")
+    r = add(world, CLAIM, by="KCNA", stance="denies", source=URL, date="2024")
     assert world.ok("show", str(r["claim_id"]), "--format", "json").json()["against"] == ["KCNA"]
     world.ok("actor", "part-of", "KCNA", "North Korea")
     shown = world.ok("show", str(r["claim_id"]), "--format", "json").json()
     assert shown["against"] == ["North Korea"]
 
 
-def test_part_of_unknown_parent(world):  # type: ignore[no-untyped-def]
+def test_part_of_unknown_parent(world):
     fails(world("actor", "part-of", "Kremlin", "Atlantis"), 1)
     assert actors(world)["Kremlin"]["part_of"] == "Russia"
 
@@ -201,19 +199,8 @@ def test_part_of_unknown_parent(world):  # type: ignore[no-untyped-def]
 # --- show -----------------------------------------------------------------------------------
 
 
-def test_show_lists_stances_and_parts(world):  # type: ignore[no-untyped-def]
-    r = add(
-        world,
-        CLAIM,
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-    )
+def test_show_lists_stances_and_parts(world):
+    r = add(world, CLAIM, by="Dmitry Peskov", stance="denies", source=URL, date="2023-07-27")
     data = actor(world, "show", "Kremlin")
     assert data["part_of"] == "Russia"
     assert data["side"] == "Russia"
@@ -230,59 +217,47 @@ def test_show_lists_stances_and_parts(world):  # type: ignore[no-untyped-def]
         assert word in out, out
 
 
-def test_show_unknown_with_did_you_mean(world):  # type: ignore[no-untyped-def]
+def test_show_unknown_with_did_you_mean(world):
     line = fails(world("actor", "show", "Pyongyng"), 1)
     assert "Pyongyng" in line
     assert "did you mean" in line
     assert "Pyongyang" in line
 
 
-def test_show_unknown_far_from_everything(world):  # type: ignore[no-untyped-def]
+def test_show_unknown_far_from_everything(world):
     line = fails(world("actor", "show", "Atlantis"), 1)
     assert "did you mean" not in line
 
 
-def test_no_hint_for_a_short_unrelated_name(world):  # type: ignore[no-untyped-def]
+def test_no_hint_for_a_short_unrelated_name(world):
     """ "US" is not a typo of "Russia" although it is a substring of it."""
     line = fails(world("actor", "show", "US"), 1)
     assert "Russia" not in line
-    result = world.ok(
-        "add", CLAIM, "--by", "EU", "--stance", "asserts", "--source", URL, "--date", "2024"
-    )
+    result = world.add(CLAIM, by="EU", stance="asserts", source=URL, date="2024")
     assert "did you mean" not in result.stderr
 
 
 # --- merge ----------------------------------------------------------------------------------
 
 
-def test_merge_moves_assertions_and_keeps_old_name(world):  # type: ignore[no-untyped-def]
+def test_merge_moves_assertions_and_keeps_old_name(world):
     r = add(
         world,
         CLAIM,
-        "--by",
-        "Moscow Kremlin",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-        "--via",
-        "Moscow Kremlin",
+        by="Moscow Kremlin",
+        stance="denies",
+        source=URL,
+        date="2023-07-27",
+        via=["Moscow Kremlin"],
     )
     other = add(
         world,
         "Another claim",
-        "--by",
-        "TASS",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-        "--via",
-        "Moscow Kremlin",
+        by="TASS",
+        stance="asserts",
+        source=URL,
+        date="2023-07-27",
+        via=["Moscow Kremlin"],
     )
     world.ok("actor", "alias", "Moscow Kremlin", "The Kremlin")
     data = actor(world, "merge", "Moscow Kremlin", "Kremlin")
@@ -301,28 +276,17 @@ def test_merge_moves_assertions_and_keeps_old_name(world):  # type: ignore[no-un
     via = world.ok("show", str(other["claim_id"]), "--format", "json").json()
     assert via["assertions"][0]["via"] == ["Kremlin"]
     # the old name now resolves to Kremlin
-    again = add(
-        world,
-        CLAIM,
-        "--by",
-        "Moscow Kremlin",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-28",
-    )
+    again = add(world, CLAIM, by="Moscow Kremlin", stance="denies", source=URL, date="2023-07-28")
     assert again["actor"] == "Kremlin"
     assert again["actor_created"] is False
 
 
-def test_merge_keeps_parts_and_identical_stances_once(world):  # type: ignore[no-untyped-def]
+def test_merge_keeps_parts_and_identical_stances_once(world):
     world.ok("actor", "add", "Moscow Kremlin", "--kind", "government")
     world.ok("actor", "add", "Kremlin press office", "--part-of", "Moscow Kremlin")
-    args = ("--stance", "denies", "--source", URL, "--date", "2023-07-27")
-    r = add(world, CLAIM, "--by", "Moscow Kremlin", *args)
-    add(world, CLAIM, "--by", "Kremlin", *args)  # the same stance, recorded twice under 2 names
+    r = add(world, CLAIM, by="Moscow Kremlin", stance="denies", source=URL, date="2023-07-27")
+    # the same stance, recorded twice under two names
+    add(world, CLAIM, by="Kremlin", stance="denies", source=URL, date="2023-07-27")
     world.ok("actor", "merge", "Moscow Kremlin", "Kremlin")
     shown = world.ok("show", str(r["claim_id"]), "--format", "json").json()
     assert [a["actor"] for a in shown["assertions"]] == ["Kremlin"]
@@ -330,20 +294,20 @@ def test_merge_keeps_parts_and_identical_stances_once(world):  # type: ignore[no
     assert actors(world)["Kremlin press office"]["side"] == "Russia"
 
 
-def test_merge_into_itself_fails(world):  # type: ignore[no-untyped-def]
+def test_merge_into_itself_fails(world):
     fails(world("actor", "merge", "Moscow", "Russia"), 1)
     assert "Russia" in actors(world)
 
 
-def test_merge_unknown(world):  # type: ignore[no-untyped-def]
+def test_merge_unknown(world):
     fails(world("actor", "merge", "Atlantis", "Russia"), 1)
     fails(world("actor", "merge", "Russia", "Atlantis"), 1)
     assert len(actors(world)) == 6
 
 
-def test_merge_parent_into_its_part(world):  # type: ignore[no-untyped-def]
+def test_merge_parent_into_its_part(world):
     """Folding Russia into Kremlin (which is part of Russia) must not leave a loop."""
-    add(world, CLAIM, "--by", "Russia", "--stance", "denies", "--source", URL, "--date", "2024")
+    add(world, CLAIM, by="Russia", stance="denies", source=URL, date="2024")
     world.ok("actor", "merge", "Russia", "Kremlin")
     listed = actors(world)
     assert "Russia" not in listed
@@ -356,7 +320,7 @@ def test_merge_parent_into_its_part(world):  # type: ignore[no-untyped-def]
 # --- list formats ---------------------------------------------------------------------------
 
 
-def test_list_formats(world):  # type: ignore[no-untyped-def]
+def test_list_formats(world):
     as_json = world.ok("actor", "list", "--format", "json").json()
     assert len(as_json) == 6
     rows = list(csv.DictReader(io.StringIO(world.ok("actor", "list", "--format", "csv").stdout)))
@@ -370,20 +334,20 @@ def test_list_formats(world):  # type: ignore[no-untyped-def]
     assert "Kremlin" in out and "NAME" in out
 
 
-def test_list_csv_formula_names_escaped(cli):  # type: ignore[no-untyped-def]
+def test_list_csv_formula_names_escaped(cli):
     cli.ok("actor", "add", "=cmd|' /C calc'!A0", "--alias", "@alias")
     [row] = list(csv.DictReader(io.StringIO(cli.ok("actor", "list", "--format", "csv").stdout)))
     assert row["name"] == "'=cmd|' /C calc'!A0"
     assert actor(cli, "show", "@alias")["name"] == "=cmd|' /C calc'!A0"
 
 
-def test_list_empty(cli):  # type: ignore[no-untyped-def]
+def test_list_empty(cli):
     assert cli.ok("actor", "list", "--format", "json").json() == []
     assert cli.ok("actor", "list").stdout.strip()
 
 
-def test_show_formats(world):  # type: ignore[no-untyped-def]
-    add(world, CLAIM, "--by", "Kremlin", "--stance", "denies", "--source", URL, "--date", "2024")
+def test_show_formats(world):
+    add(world, CLAIM, by="Kremlin", stance="denies", source=URL, date="2024")
     data = actor(world, "show", "Kremlin")
     [line] = world.ok("actor", "show", "Kremlin", "--format", "jsonl").stdout.splitlines()
     assert json.loads(line) == data

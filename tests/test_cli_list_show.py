@@ -52,46 +52,16 @@ def record_dispute(cli: Any, *, nk_date: str = "2023-07", ru_date: str = "2023-0
     r = add(
         cli,
         CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_A,
-        "--date",
-        "2023-07-26",
-        "--violates",
-        "UNSC Resolution 1718",
-        "--tag",
-        "arms-transfer",
+        by="White House",
+        stance="asserts",
+        source=URL_A,
+        date="2023-07-26",
+        tags=["arms-transfer"],
+        violates=["UNSC Resolution 1718"],
     )
     claim_id = int(r["claim_id"])
-    add(
-        cli,
-        "--claim",
-        str(claim_id),
-        "--by",
-        "Pyongyang",
-        "--stance",
-        "denies",
-        "--source",
-        URL_A,
-        "--date",
-        nk_date,
-    )
-    add(
-        cli,
-        "--claim",
-        str(claim_id),
-        "--by",
-        "Moscow",
-        "--stance",
-        "denies",
-        "--source",
-        URL_A,
-        "--date",
-        ru_date,
-    )
+    add(cli, claim_id, by="Pyongyang", stance="denies", source=URL_A, date=nk_date)
+    add(cli, claim_id, by="Moscow", stance="denies", source=URL_A, date=ru_date)
     return claim_id
 
 
@@ -110,54 +80,23 @@ def reversal(cli: Any) -> tuple[Any, int, int, int]:
     troops = add(
         cli,
         TROOPS,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_B,
-        "--date",
-        "2024-10-16",
+        by="White House",
+        stance="asserts",
+        source=URL_B,
+        date="2024-10-16",
     )["claim_id"]
     add(
         cli,
-        "--claim",
-        str(troops),
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        URL_B,
-        "--date",
-        "2024-10-18",
-        "--quote",
-        "fake news",
+        troops,
+        by="Russia",
+        stance="denies",
+        source=URL_B,
+        date="2024-10-18",
+        quote="fake news",
     )
-    add(
-        cli,
-        "--claim",
-        str(troops),
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_C,
-        "--date",
-        "2025-04-26",
-    )
+    add(cli, troops, by="Dmitry Peskov", stance="asserts", source=URL_C, date="2025-04-26")
     outreach = add(
-        cli,
-        OUTREACH,
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "denies",
-        "--source",
-        URL_C,
-        "--date",
-        "2023-07-28",
+        cli, OUTREACH, by="Dmitry Peskov", stance="denies", source=URL_C, date="2023-07-28"
     )["claim_id"]
     return cli, dispute_id, int(troops), int(outreach)
 
@@ -165,7 +104,7 @@ def reversal(cli: Any) -> tuple[Any, int, int, int]:
 # --- the seed dispute by hand -------------------------------------------------------------
 
 
-def test_sides_roll_up_through_aliases_and_parts(dispute):  # type: ignore[no-untyped-def]
+def test_sides_roll_up_through_aliases_and_parts(dispute):
     cli, claim_id = dispute
     data = show(cli, claim_id)
     assert data["for"] == ["United States"]
@@ -185,7 +124,7 @@ def test_sides_roll_up_through_aliases_and_parts(dispute):  # type: ignore[no-un
     assert data["last_date"] == "2023-07-27"
 
 
-def test_show_json_assertion_fields(dispute):  # type: ignore[no-untyped-def]
+def test_show_json_assertion_fields(dispute):
     cli, claim_id = dispute
     data = show(cli, claim_id)
     for a in data["assertions"]:
@@ -206,19 +145,15 @@ def test_show_json_assertion_fields(dispute):  # type: ignore[no-untyped-def]
         assert isinstance(a["via"], list)
 
 
-def test_list_contested_finds_the_dispute(dispute):  # type: ignore[no-untyped-def]
+def test_list_contested_finds_the_dispute(dispute):
     cli, claim_id = dispute
     other = add(
         cli,
         OUTREACH,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_B,
-        "--date",
-        "2023-07-26",
+        by="White House",
+        stance="asserts",
+        source=URL_B,
+        date="2023-07-26",
     )["claim_id"]
     rows = listed(cli, "--contested")
     assert ids(rows) == [claim_id]
@@ -228,7 +163,7 @@ def test_list_contested_finds_the_dispute(dispute):  # type: ignore[no-untyped-d
     assert sorted(ids(listed(cli))) == sorted([claim_id, other])
 
 
-def test_table_show_and_list_smoke(dispute):  # type: ignore[no-untyped-def]
+def test_table_show_and_list_smoke(dispute):
     cli, claim_id = dispute
     out = cli.ok("show", str(claim_id)).stdout
     for word in (
@@ -246,7 +181,7 @@ def test_table_show_and_list_smoke(dispute):  # type: ignore[no-untyped-def]
     assert "Russia" in out  # columns are narrow at 80: longer names wrap
 
 
-def test_list_actor_includes_its_parts(reversal):  # type: ignore[no-untyped-def]
+def test_list_actor_includes_its_parts(reversal):
     cli, dispute_id, troops, outreach = reversal
     found = ids(listed(cli, "--actor", "Russia"))
     assert outreach in found  # only Peskov spoke: Peskov → Kremlin → Russia
@@ -256,7 +191,7 @@ def test_list_actor_includes_its_parts(reversal):  # type: ignore[no-untyped-def
     assert outreach not in ids(listed(cli, "--actor", "United States"))
 
 
-def test_list_actor_unknown_fails(dispute):  # type: ignore[no-untyped-def]
+def test_list_actor_unknown_fails(dispute):
     cli, _ = dispute
     line = fails(cli("list", "--actor", "Atlantis"), 1)
     assert "Atlantis" in line
@@ -265,7 +200,7 @@ def test_list_actor_unknown_fails(dispute):  # type: ignore[no-untyped-def]
 # --- as-of ----------------------------------------------------------------------------------
 
 
-def test_as_of_before_anything(cli):  # type: ignore[no-untyped-def]
+def test_as_of_before_anything(cli):
     make_actors(cli)
     claim_id = record_dispute(cli, nk_date="2023-07-27", ru_date="2023-07-28")
     assert listed(cli, "--as-of", "2023-07-25") == []
@@ -278,7 +213,7 @@ def test_as_of_before_anything(cli):  # type: ignore[no-untyped-def]
     assert "2023-07-25" in out
 
 
-def test_as_of_between_assertion_and_denials(cli):  # type: ignore[no-untyped-def]
+def test_as_of_between_assertion_and_denials(cli):
     make_actors(cli)
     claim_id = record_dispute(cli, nk_date="2023-07-27", ru_date="2023-07-28")
     data = show(cli, claim_id, "--as-of", "2023-07-26")
@@ -296,7 +231,7 @@ def test_as_of_between_assertion_and_denials(cli):  # type: ignore[no-untyped-de
     assert show(cli, claim_id, "--as-of", "2023-07-28")["against"] == ["North Korea", "Russia"]
 
 
-def test_as_of_partial_date_counts_the_whole_period(cli):  # type: ignore[no-untyped-def]
+def test_as_of_partial_date_counts_the_whole_period(cli):
     make_actors(cli)
     claim_id = record_dispute(cli, nk_date="2023-07-27", ru_date="2023-07-28")
     assert show(cli, claim_id, "--as-of", "2023-07")["contested"] is True
@@ -304,7 +239,7 @@ def test_as_of_partial_date_counts_the_whole_period(cli):  # type: ignore[no-unt
     assert show(cli, claim_id, "--as-of", "2023-06")["assertions"] == []
 
 
-def test_bad_dates_in_filters(dispute):  # type: ignore[no-untyped-def]
+def test_bad_dates_in_filters(dispute):
     cli, claim_id = dispute
     for bad in ("yesterday", "2023-13", "31/12/2024"):
         line = fails(cli("show", str(claim_id), "--as-of", bad), 2)
@@ -317,7 +252,7 @@ def test_bad_dates_in_filters(dispute):  # type: ignore[no-untyped-def]
 # --- reversals ------------------------------------------------------------------------------
 
 
-def test_reversal_in_show(reversal):  # type: ignore[no-untyped-def]
+def test_reversal_in_show(reversal):
     cli, _, troops, _ = reversal
     data = show(cli, troops)
     assert data["reversed"] is True
@@ -333,7 +268,7 @@ def test_reversal_in_show(reversal):  # type: ignore[no-untyped-def]
     assert "REVERSED" in out
 
 
-def test_list_reversed_finds_only_it(reversal):  # type: ignore[no-untyped-def]
+def test_list_reversed_finds_only_it(reversal):
     cli, dispute_id, troops, outreach = reversal
     rows = listed(cli, "--reversed")
     assert ids(rows) == [troops]
@@ -345,7 +280,7 @@ def test_list_reversed_finds_only_it(reversal):  # type: ignore[no-untyped-def]
     assert "REVERSED" in cli.ok("list", "--reversed").stdout
 
 
-def test_as_of_before_the_reversal(reversal):  # type: ignore[no-untyped-def]
+def test_as_of_before_the_reversal(reversal):
     cli, _, troops, _ = reversal
     data = show(cli, troops, "--as-of", "2024-12-31")
     assert data["reversed"] is False
@@ -356,48 +291,20 @@ def test_as_of_before_the_reversal(reversal):  # type: ignore[no-untyped-def]
     assert "REVERSED" not in cli.ok("show", str(troops), "--as-of", "2024-12-31").stdout
 
 
-def test_reversed_filter_and_flag_agree(cli):  # type: ignore[no-untyped-def]
+def test_reversed_filter_and_flag_agree(cli):
     """Whatever ``--reversed`` selects is flagged reversed, and the other way round: a side
     that asserted, then on one later day both asserted and denied through two of its parts."""
     make_actors(cli)
     cid = add(
         cli,
         TROOPS,
-        "--by",
-        "Russia",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_A,
-        "--date",
-        "2024-01-01",
+        by="Russia",
+        stance="asserts",
+        source=URL_A,
+        date="2024-01-01",
     )["claim_id"]
-    add(
-        cli,
-        "--claim",
-        str(cid),
-        "--by",
-        "Kremlin",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_C,
-        "--date",
-        "2024-02-01",
-    )
-    add(
-        cli,
-        "--claim",
-        str(cid),
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "denies",
-        "--source",
-        URL_B,
-        "--date",
-        "2024-02-01",
-    )
+    add(cli, cid, by="Kremlin", stance="asserts", source=URL_C, date="2024-02-01")
+    add(cli, cid, by="Dmitry Peskov", stance="denies", source=URL_B, date="2024-02-01")
     flagged = {r["id"] for r in listed(cli) if r["reversed"]}
     selected = set(ids(listed(cli, "--reversed")))
     assert selected == flagged
@@ -407,7 +314,7 @@ def test_reversed_filter_and_flag_agree(cli):  # type: ignore[no-untyped-def]
 # --- other filters --------------------------------------------------------------------------
 
 
-def test_filters_stance_tag_search_sanction_since_until_limit(reversal):  # type: ignore[no-untyped-def]
+def test_filters_stance_tag_search_sanction_since_until_limit(reversal):
     cli, dispute_id, troops, outreach = reversal
     assert ids(listed(cli, "--tag", "arms-transfer")) == [dispute_id]
     assert ids(listed(cli, "--sanction", "UNSC Resolution 1718")) == [dispute_id]
@@ -421,25 +328,11 @@ def test_filters_stance_tag_search_sanction_since_until_limit(reversal):  # type
     assert listed(cli, "--limit", "0") == []
 
 
-def test_date_windows_count_partial_dates(cli):  # type: ignore[no-untyped-def]
+def test_date_windows_count_partial_dates(cli):
     """A year-precision assertion ("2024") starts on 2024-01-01: ``--since 2024`` counts it,
     in the row's sides as well as in the choice of claims."""
-    cid = add(
-        cli, TROOPS, "--by", "Russia", "--stance", "denies", "--source", URL_A, "--date", "2024"
-    )["claim_id"]
-    add(
-        cli,
-        "--claim",
-        str(cid),
-        "--by",
-        "Ukraine",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_B,
-        "--date",
-        "2024-03",
-    )
+    cid = add(cli, TROOPS, by="Russia", stance="denies", source=URL_A, date="2024")["claim_id"]
+    add(cli, cid, by="Ukraine", stance="asserts", source=URL_B, date="2024-03")
     [row] = listed(cli, "--since", "2024")
     assert row["against"] == ["Russia"]
     assert row["for"] == ["Ukraine"]
@@ -451,18 +344,18 @@ def test_date_windows_count_partial_dates(cli):  # type: ignore[no-untyped-def]
     assert row["for"] == ["Ukraine"] and row["against"] == []
 
 
-def test_list_bad_stance_filter(dispute):  # type: ignore[no-untyped-def]
+def test_list_bad_stance_filter(dispute):
     cli, _ = dispute
     line = fails(cli("list", "--stance", "alleged"), 2)
     assert "--stance" in line and "denies" in line
 
 
-def test_list_unknown_sanction_filter(dispute):  # type: ignore[no-untyped-def]
+def test_list_unknown_sanction_filter(dispute):
     cli, _ = dispute
     fails(cli("list", "--sanction", "UNSC Resolution 9999"), 1)
 
 
-def test_list_empty_database(cli):  # type: ignore[no-untyped-def]
+def test_list_empty_database(cli):
     assert listed(cli) == []
     out = cli.ok("list").stdout
     assert out.strip()  # says there is nothing, rather than printing nothing
@@ -472,19 +365,19 @@ def test_list_empty_database(cli):  # type: ignore[no-untyped-def]
 # --- show errors ----------------------------------------------------------------------------
 
 
-def test_show_unknown_claim(cli):  # type: ignore[no-untyped-def]
+def test_show_unknown_claim(cli):
     line = fails(cli("show", "999"), 1)
     assert "999" in line
 
 
-def test_show_non_numeric_id(cli):  # type: ignore[no-untyped-def]
+def test_show_non_numeric_id(cli):
     fails(cli("show", "abc"), 2)
 
 
 # --- formats --------------------------------------------------------------------------------
 
 
-def test_list_formats(reversal):  # type: ignore[no-untyped-def]
+def test_list_formats(reversal):
     cli, *_ = reversal
     as_json = listed(cli)
     rows = parse_csv(cli.ok("list", "--format", "csv").stdout)
@@ -496,7 +389,7 @@ def test_list_formats(reversal):  # type: ignore[no-untyped-def]
     assert [json.loads(line) for line in lines] == as_json
 
 
-def test_show_formats(dispute):  # type: ignore[no-untyped-def]
+def test_show_formats(dispute):
     cli, claim_id = dispute
     data = show(cli, claim_id)
     rows = parse_csv(cli.ok("show", str(claim_id), "--format", "csv").stdout)
@@ -509,20 +402,15 @@ def test_show_formats(dispute):  # type: ignore[no-untyped-def]
     assert json.loads(line) == data
 
 
-def test_csv_formula_cells_are_escaped(cli):  # type: ignore[no-untyped-def]
+def test_csv_formula_cells_are_escaped(cli):
     cid = add(
         cli,
         '=HYPERLINK("http://evil")',
-        "--by",
-        "@someone",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_A,
-        "--date",
-        "2024",
-        "--quote",
-        "+1 says so",
+        by="@someone",
+        stance="asserts",
+        source=URL_A,
+        date="2024",
+        quote="+1 says so",
     )["claim_id"]
     [row] = parse_csv(cli.ok("list", "--format", "csv").stdout)
     assert row["claim"] == '\'=HYPERLINK("http://evil")'
@@ -540,21 +428,16 @@ def test_csv_formula_cells_are_escaped(cli):  # type: ignore[no-untyped-def]
 MARKUP = "[bold]x[/bold] and [/] and <script>alert(1)</script>"
 
 
-def test_markup_and_bidi_kept_verbatim(cli):  # type: ignore[no-untyped-def]
+def test_markup_and_bidi_kept_verbatim(cli):
     quote = MARKUP + " \u202eevil\u202c"
     cid = add(
         cli,
         "Claim with [red]markup[/red]",
-        "--by",
-        "[b]Actor[/b]",
-        "--stance",
-        "asserts",
-        "--source",
-        URL_A,
-        "--date",
-        "2024",
-        "--quote",
-        quote,
+        by="[b]Actor[/b]",
+        stance="asserts",
+        source=URL_A,
+        date="2024",
+        quote=quote,
     )["claim_id"]
     data = show(cli, cid)
     assert data["claim"] == "Claim with [red]markup[/red]"
@@ -577,23 +460,18 @@ def test_markup_and_bidi_kept_verbatim(cli):  # type: ignore[no-untyped-def]
     assert "[red]markup[/red]" in list_out or "[red]" in list_out
 
 
-def test_escape_character_kept_exact_and_shown_escaped(cli):  # type: ignore[no-untyped-def]
+def test_escape_character_kept_exact_and_shown_escaped(cli):
     """An ESC sequence in a quote (pasted from a terminal) is stored exactly and never reaches
     the terminal raw (docs/reliability.md)."""
     quote = "red \x1b[31mALERT\x1b[0m and \u202eevil"
     cid = add(
         cli,
         CLAIM,
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        URL_A,
-        "--date",
-        "2024",
-        "--quote",
-        quote,
+        by="Russia",
+        stance="denies",
+        source=URL_A,
+        date="2024",
+        quote=quote,
     )["claim_id"]
     assert show(cli, cid)["assertions"][0]["quote"] == quote
     out = cli.ok("show", str(cid)).stdout
@@ -602,21 +480,16 @@ def test_escape_character_kept_exact_and_shown_escaped(cli):  # type: ignore[no-
     assert "ALERT" in out
 
 
-def test_nul_in_quote_refused(cli):  # type: ignore[no-untyped-def]
+def test_nul_in_quote_refused(cli):
     fails(
-        cli(
-            "add",
+        cli.add(
             CLAIM,
-            "--by",
-            "Russia",
-            "--stance",
-            "denies",
-            "--source",
-            URL_A,
-            "--date",
-            "2024",
-            "--quote",
-            "a\x00b",
+            by="Russia",
+            stance="denies",
+            source=URL_A,
+            date="2024",
+            quote="a\x00b",
+            check=False,
         ),
         2,
     )

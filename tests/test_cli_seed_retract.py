@@ -31,7 +31,7 @@ def seed_records() -> dict[str, list[dict[str, Any]]]:
 # --- seed -----------------------------------------------------------------------------------
 
 
-def test_seed_counts_then_nothing_new(cli):  # type: ignore[no-untyped-def]
+def test_seed_counts_then_nothing_new(cli):
     records = seed_records()
     first = {r["type"]: r for r in cli.ok("seed", "--format", "json").json()}
     for kind in ("claim", "assertion", "source", "sanction"):
@@ -44,17 +44,17 @@ def test_seed_counts_then_nothing_new(cli):  # type: ignore[no-untyped-def]
     assert len(listed(cli)) == len(records["claim"])
 
 
-def test_seed_table_smoke(cli):  # type: ignore[no-untyped-def]
+def test_seed_table_smoke(cli):
     out = cli.ok("seed").stdout
     assert "claim" in out and "assertion" in out
 
 
-def test_seed_list_has_the_claims(seeded_cli):  # type: ignore[no-untyped-def]
+def test_seed_list_has_the_claims(seeded_cli):
     texts = {r["claim"] for r in listed(seeded_cli)}
     assert texts == {c["text"] for c in seed_records()["claim"]}
 
 
-def test_seed_show_1_side_by_side(seeded_cli):  # type: ignore[no-untyped-def]
+def test_seed_show_1_side_by_side(seeded_cli):
     data = show(seeded_cli, 1)
     assert data["claim"].startswith("North Korea has shipped weapons")
     assert data["for"] == ["United States"]
@@ -71,7 +71,7 @@ def test_seed_show_1_side_by_side(seeded_cli):  # type: ignore[no-untyped-def]
     assert "CONTESTED" in out and "United States" in out
 
 
-def test_seed_via_and_contested_list(seeded_cli):  # type: ignore[no-untyped-def]
+def test_seed_via_and_contested_list(seeded_cli):
     assert [r["id"] for r in listed(seeded_cli, "--contested")] == [1]
     kim = [r for r in listed(seeded_cli, "--actor", "Kim Jong Un")]
     assert kim
@@ -79,22 +79,11 @@ def test_seed_via_and_contested_list(seeded_cli):  # type: ignore[no-untyped-def
     assert any(a["via"] == ["KCNA"] for a in claim["assertions"])
 
 
-def test_seed_after_manual_entries_merges(cli):  # type: ignore[no-untyped-def]
+def test_seed_after_manual_entries_merges(cli):
     """Records typed in before seeding are matched by natural key, not duplicated."""
     cli.ok("actor", "add", "Russia", "--kind", "state")
     text = seed_records()["claim"][0]["text"]
-    add(
-        cli,
-        text.upper(),
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07",
-    )
+    add(cli, text.upper(), by="Russia", stance="denies", source=URL, date="2023-07")
     cli.ok("seed")
     matching = [r for r in listed(cli) if r["claim"].casefold() == text.casefold()]
     assert len(matching) == 1
@@ -111,35 +100,12 @@ def disputed(cli: Any) -> tuple[Any, int, int]:
     cli.ok("actor", "add", "United States", "--kind", "state")
     cli.ok("actor", "add", "White House", "--kind", "government", "--part-of", "United States")
     cli.ok("actor", "add", "Russia", "--kind", "state", "--alias", "Moscow")
-    r = add(
-        cli,
-        CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-26",
-    )
-    d = add(
-        cli,
-        "--claim",
-        str(r["claim_id"]),
-        "--by",
-        "Moscow",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-    )
+    r = add(cli, CLAIM, by="White House", stance="asserts", source=URL, date="2023-07-26")
+    d = add(cli, r["claim_id"], by="Moscow", stance="denies", source=URL, date="2023-07-27")
     return cli, int(r["claim_id"]), int(d["assertion_id"])
 
 
-def test_retract_leaves_sides(disputed):  # type: ignore[no-untyped-def]
+def test_retract_leaves_sides(disputed):
     cli, claim_id, denial = disputed
     assert show(cli, claim_id)["contested"] is True
     data = cli.ok(
@@ -157,7 +123,7 @@ def test_retract_leaves_sides(disputed):  # type: ignore[no-untyped-def]
     assert row["against"] == [] and row["contested"] is False
 
 
-def test_retracted_is_kept_and_visible(disputed):  # type: ignore[no-untyped-def]
+def test_retracted_is_kept_and_visible(disputed):
     cli, claim_id, denial = disputed
     cli.ok("retract", str(denial), "--reason", "misattributed quote")
     shown = show(cli, claim_id, "--include-retracted")
@@ -175,7 +141,7 @@ def test_retracted_is_kept_and_visible(disputed):  # type: ignore[no-untyped-def
     assert a["retracted"] is True
 
 
-def test_include_retracted_filter_and_flag_agree(disputed):  # type: ignore[no-untyped-def]
+def test_include_retracted_filter_and_flag_agree(disputed):
     """With --include-retracted, a claim that --contested selects is flagged contested."""
     cli, claim_id, denial = disputed
     cli.ok("retract", str(denial), "--reason", "misattributed quote")
@@ -184,7 +150,7 @@ def test_include_retracted_filter_and_flag_agree(disputed):  # type: ignore[no-u
     assert selected == flagged
 
 
-def test_retract_twice_fails(disputed):  # type: ignore[no-untyped-def]
+def test_retract_twice_fails(disputed):
     cli, _, denial = disputed
     cli.ok("retract", str(denial), "--reason", "misattributed quote")
     line = fails(cli("retract", str(denial), "--reason", "again"), 1)
@@ -194,12 +160,12 @@ def test_retract_twice_fails(disputed):  # type: ignore[no-untyped-def]
     assert actor["assertions"][0]["retraction_reason"] == "misattributed quote"
 
 
-def test_retract_unknown_assertion(cli):  # type: ignore[no-untyped-def]
+def test_retract_unknown_assertion(cli):
     line = fails(cli("retract", "999", "--reason", "no such thing"), 1)
     assert "999" in line
 
 
-def test_retract_needs_a_reason(disputed):  # type: ignore[no-untyped-def]
+def test_retract_needs_a_reason(disputed):
     cli, claim_id, denial = disputed
     for reason in (None, "", "   "):
         args = ["retract", str(denial)] + ([] if reason is None else ["--reason", reason])
@@ -208,27 +174,20 @@ def test_retract_needs_a_reason(disputed):  # type: ignore[no-untyped-def]
     assert show(cli, claim_id)["contested"] is True
 
 
-def test_retract_non_numeric_id(cli):  # type: ignore[no-untyped-def]
+def test_retract_non_numeric_id(cli):
     fails(cli("retract", "abc", "--reason", "x"), 2)
 
 
-def test_retract_a_reversal_undoes_it(cli):  # type: ignore[no-untyped-def]
+def test_retract_a_reversal_undoes_it(cli):
     cli.ok("actor", "add", "Russia", "--kind", "state")
-    cid = add(
-        cli, CLAIM, "--by", "Russia", "--stance", "denies", "--source", URL, "--date", "2024-10-18"
-    )["claim_id"]
+    cid = add(cli, CLAIM, by="Russia", stance="denies", source=URL, date="2024-10-18")["claim_id"]
     later = add(
         cli,
-        "--claim",
-        str(cid),
-        "--by",
-        "Russia",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2025-04-26",
+        cid,
+        by="Russia",
+        stance="asserts",
+        source=URL,
+        date="2025-04-26",
     )["assertion_id"]
     assert show(cli, cid)["reversed"] is True
     assert [r["id"] for r in listed(cli, "--reversed")] == [cid]

@@ -24,7 +24,7 @@ def as_json(cli: Any, *args: str) -> Any:
 # --- sources --------------------------------------------------------------------------------
 
 
-def test_source_add_and_show(cli):  # type: ignore[no-untyped-def]
+def test_source_add_and_show(cli):
     data = as_json(
         cli,
         "source",
@@ -50,78 +50,50 @@ def test_source_add_and_show(cli):  # type: ignore[no-untyped-def]
     assert as_json(cli, "source", "show", other)["id"] == data["id"]
 
 
-def test_source_add_partial_published(cli):  # type: ignore[no-untyped-def]
+def test_source_add_partial_published(cli):
     assert as_json(cli, "source", "add", URL, "--published", "2023-07")["published"] == "2023-07"
     [row] = as_json(cli, "source", "list")
     assert row["published"] == "2023-07"
 
 
-def test_source_add_twice_fails(cli):  # type: ignore[no-untyped-def]
+def test_source_add_twice_fails(cli):
     cli.ok("source", "add", URL)
     line = fails(cli("source", "add", URL + "?utm_source=newsletter"), 1)
     assert "already" in line
     assert len(as_json(cli, "source", "list")) == 1
 
 
-def test_source_add_non_http(cli):  # type: ignore[no-untyped-def]
+def test_source_add_non_http(cli):
     for bad in ("ftp://x", "notaurl", "javascript:alert(1)"):
         line = fails(cli("source", "add", bad), 2)
         assert "URL" in line, bad
     assert as_json(cli, "source", "list") == []
 
 
-def test_source_add_bad_published(cli):  # type: ignore[no-untyped-def]
+def test_source_add_bad_published(cli):
     line = fails(cli("source", "add", URL, "--published", "27 July 2023"), 2)
     assert "--published" in line
     assert as_json(cli, "source", "list") == []
 
 
-def test_source_show_unknown(cli):  # type: ignore[no-untyped-def]
+def test_source_show_unknown(cli):
     fails(cli("source", "show", "999"), 1)
     fails(cli("source", "show", "https://example.org/nothing"), 1)
     fails(cli("source", "show", "The National"), 1)
 
 
-def test_source_show_lists_its_assertions(cli):  # type: ignore[no-untyped-def]
+def test_source_show_lists_its_assertions(cli):
     a = add(
         cli,
         CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-26",
-        "--via",
-        "Reuters",
+        by="White House",
+        stance="asserts",
+        source=URL,
+        date="2023-07-26",
+        via=["Reuters"],
     )
-    add(
-        cli,
-        "--claim",
-        str(a["claim_id"]),
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07",
-    )
-    add(
-        cli,
-        TROOPS,
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        "https://example.org/x",
-        "--date",
-        "2024",
-    )
+    add(cli, a["claim_id"], by="Russia", stance="denies", source=URL, date="2023-07")
+    add(cli, TROOPS, by="Russia", stance="denies", source="https://example.org/x", date="2024")
     shown = as_json(cli, "source", "show", URL)
     assert shown["assertions"] == 2
     assert shown["claims"] == 1
@@ -139,20 +111,15 @@ def test_source_show_lists_its_assertions(cli):  # type: ignore[no-untyped-def]
         assert word in out, out
 
 
-def test_source_list_formats(cli):  # type: ignore[no-untyped-def]
+def test_source_list_formats(cli):
     add(
         cli,
         CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--outlet",
-        "=The National",
-        "--published",
-        "2023-07-27",
+        by="White House",
+        stance="asserts",
+        source=URL,
+        outlet="=The National",
+        published="2023-07-27",
     )
     cli.ok("source", "add", "https://example.org/b", "--title", "Another, with a comma")
     data = as_json(cli, "source", "list")
@@ -168,7 +135,7 @@ def test_source_list_formats(cli):  # type: ignore[no-untyped-def]
         assert word in out, out
 
 
-def test_source_list_empty(cli):  # type: ignore[no-untyped-def]
+def test_source_list_empty(cli):
     assert as_json(cli, "source", "list") == []
     assert cli.ok("source", "list").stdout.strip()
 
@@ -199,7 +166,7 @@ def sanctioned(cli: Any) -> Any:
     return cli
 
 
-def test_sanction_add_fields(cli):  # type: ignore[no-untyped-def]
+def test_sanction_add_fields(cli):
     cli.ok("actor", "add", "North Korea", "--kind", "state", "--alias", "DPRK")
     data = as_json(
         cli,
@@ -226,104 +193,57 @@ def test_sanction_add_fields(cli):  # type: ignore[no-untyped-def]
     assert data["claims"] == 0
 
 
-def test_sanction_add_partial_adopted(cli):  # type: ignore[no-untyped-def]
+def test_sanction_add_partial_adopted(cli):
     assert as_json(cli, "sanction", "add", "Some measure", "--adopted", "2009")["adopted"] == "2009"
 
 
-def test_sanction_add_duplicate(sanctioned):  # type: ignore[no-untyped-def]
+def test_sanction_add_duplicate(sanctioned):
     line = fails(sanctioned("sanction", "add", "unsc resolution 1718"), 1)
     assert "UNSC Resolution 1718" in line
     assert len(as_json(sanctioned, "sanction", "list")) == 2
 
 
-def test_sanction_add_unknown_target(cli):  # type: ignore[no-untyped-def]
+def test_sanction_add_unknown_target(cli):
     line = fails(cli("sanction", "add", "UNSC Resolution 1718", "--target", "Atlantis"), 1)
     assert "Atlantis" in line
     assert as_json(cli, "sanction", "list") == []
 
 
-def test_sanction_add_bad_adopted(cli):  # type: ignore[no-untyped-def]
+def test_sanction_add_bad_adopted(cli):
     line = fails(cli("sanction", "add", "UNSC Resolution 1718", "--adopted", "14/10/2006"), 2)
     assert "--adopted" in line
     assert as_json(cli, "sanction", "list") == []
 
 
-def test_sanction_add_bad_name(cli):  # type: ignore[no-untyped-def]
+def test_sanction_add_bad_name(cli):
     for name in ("", "  ", "a;b", "two\nlines"):
         fails(cli("sanction", "add", name), 2)
     assert as_json(cli, "sanction", "list") == []
 
 
-def test_sanction_show_lists_claims_with_sides(sanctioned):  # type: ignore[no-untyped-def]
+def test_sanction_show_lists_claims_with_sides(sanctioned):
     cli = sanctioned
     a = add(
         cli,
         CLAIM,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-26",
-        "--violates",
-        "UNSC Resolution 1718",
-        "--violates",
-        "UNSC Resolution 1874",
+        by="White House",
+        stance="asserts",
+        source=URL,
+        date="2023-07-26",
+        violates=["UNSC Resolution 1718", "UNSC Resolution 1874"],
     )
-    add(
-        cli,
-        "--claim",
-        str(a["claim_id"]),
-        "--by",
-        "Pyongyang",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-    )
-    add(
-        cli,
-        "--claim",
-        str(a["claim_id"]),
-        "--by",
-        "Moscow",
-        "--stance",
-        "denies",
-        "--source",
-        URL,
-        "--date",
-        "2023-07-27",
-    )
+    add(cli, a["claim_id"], by="Pyongyang", stance="denies", source=URL, date="2023-07-27")
+    add(cli, a["claim_id"], by="Moscow", stance="denies", source=URL, date="2023-07-27")
     add(
         cli,
         TROOPS,
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2024",
-        "--violates",
-        "UNSC Resolution 1874",
+        by="White House",
+        stance="asserts",
+        source=URL,
+        date="2024",
+        violates=["UNSC Resolution 1874"],
     )
-    add(
-        cli,
-        "Unrelated claim",
-        "--by",
-        "Russia",
-        "--stance",
-        "asserts",
-        "--source",
-        URL,
-        "--date",
-        "2024",
-    )
+    add(cli, "Unrelated claim", by="Russia", stance="asserts", source=URL, date="2024")
     data = as_json(cli, "sanction", "show", "UNSC Resolution 1718")
     assert data["name"] == "UNSC Resolution 1718"
     assert data["target"] == "North Korea"
@@ -344,7 +264,7 @@ def test_sanction_show_lists_claims_with_sides(sanctioned):  # type: ignore[no-u
     assert counts == {"UNSC Resolution 1718": 1, "UNSC Resolution 1874": 2}
 
 
-def test_sanction_show_without_claims(sanctioned):  # type: ignore[no-untyped-def]
+def test_sanction_show_without_claims(sanctioned):
     data = as_json(sanctioned, "sanction", "show", "UNSC Resolution 1874")
     assert data["claim_list"] == []
     assert data["adopted"] == "2009-06"
@@ -352,17 +272,17 @@ def test_sanction_show_without_claims(sanctioned):  # type: ignore[no-untyped-de
     assert sanctioned.ok("sanction", "show", "UNSC Resolution 1874", "--format", "csv").stdout == ""
 
 
-def test_sanction_show_by_id(sanctioned):  # type: ignore[no-untyped-def]
+def test_sanction_show_by_id(sanctioned):
     [first, *_] = as_json(sanctioned, "sanction", "list")
     assert as_json(sanctioned, "sanction", "show", str(first["id"]))["name"] == first["name"]
 
 
-def test_sanction_show_unknown(sanctioned):  # type: ignore[no-untyped-def]
+def test_sanction_show_unknown(sanctioned):
     line = fails(sanctioned("sanction", "show", "UNSC Resolution 9999"), 1)
     assert "UNSC Resolution 9999" in line
 
 
-def test_sanction_list_formats(sanctioned):  # type: ignore[no-untyped-def]
+def test_sanction_list_formats(sanctioned):
     data = as_json(sanctioned, "sanction", "list")
     assert [s["name"] for s in data] == ["UNSC Resolution 1718", "UNSC Resolution 1874"]
     rows = parse_csv(sanctioned.ok("sanction", "list", "--format", "csv").stdout)
@@ -376,12 +296,12 @@ def test_sanction_list_formats(sanctioned):  # type: ignore[no-untyped-def]
         assert word in out, out
 
 
-def test_sanction_list_empty(cli):  # type: ignore[no-untyped-def]
+def test_sanction_list_empty(cli):
     assert as_json(cli, "sanction", "list") == []
     assert cli.ok("sanction", "list").stdout.strip()
 
 
-def test_sanction_csv_formula_escaped(cli):  # type: ignore[no-untyped-def]
+def test_sanction_csv_formula_escaped(cli):
     cli.ok("sanction", "add", "=1+1", "--authority", "-council")
     [row] = parse_csv(cli.ok("sanction", "list", "--format", "csv").stdout)
     assert row["name"] == "'=1+1"

@@ -31,9 +31,7 @@ from sqlalchemy import text
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 from factdb.storage.models import TABLES
-from tests.conftest import pg_admin_url
-
-only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+from tests.conftest import add_args, pg_admin_url
 
 WORKERS = 4
 ROUNDS = 10
@@ -379,23 +377,20 @@ def _error_line(stderr: str) -> str:
     return lines[0]
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_writer_blocked_past_the_busy_timeout_fails_cleanly_while_readers_answer(
     target: DatabaseTarget,
 ) -> None:
     """Item 12: another process holds the write lock beyond the busy timeout."""
     add = factdb_cmd(
         target.url,
-        "add",
-        "North Korea shipped artillery shells to Russia",
-        "--by",
-        "White House",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://example.org/kirby",
-        "--date",
-        "2023-10-13",
+        *add_args(
+            "North Korea shipped artillery shells to Russia",
+            by="White House",
+            stance="asserts",
+            source="https://example.org/kirby",
+            date="2023-10-13",
+        ),
     )
     subprocess.run(add, check=True, capture_output=True)
     assert target.sqlite_path is not None
@@ -410,16 +405,13 @@ def test_writer_blocked_past_the_busy_timeout_fails_cleanly_while_readers_answer
         writer = subprocess.Popen(
             factdb_cmd(
                 target.url,
-                "add",
-                "Russia paid in oil",
-                "--by",
-                "Russia",
-                "--stance",
-                "denies",
-                "--source",
-                "https://example.org/denial",
-                "--date",
-                "2024",
+                *add_args(
+                    "Russia paid in oil",
+                    by="Russia",
+                    stance="denies",
+                    source="https://example.org/denial",
+                    date="2024",
+                ),
             ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -51,8 +51,6 @@ from tests.test_concurrency import (
     wait_until_pg_idle,
 )
 
-only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-
 KILL_TRIALS = {"sqlite": 5, "postgresql": 3}
 IMPORT_ROWS = {"sqlite": 30_000, "postgresql": 10_000}
 UPGRADE_TRIALS = {"sqlite": 3, "postgresql": 3}
@@ -522,7 +520,7 @@ def _snapshot(target: DatabaseTarget, cli: Cli, path: Path) -> tuple[dict[str, i
     return table_counts(target), digest
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_full_disk_during_import_in_process_changes_nothing(
     target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -550,7 +548,7 @@ def test_full_disk_during_import_in_process_changes_nothing(
     assert isinstance(raised.value, OperationalError | FactdbError), type(raised.value)
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_full_disk_during_cli_import_is_one_line_and_changes_nothing(
     target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

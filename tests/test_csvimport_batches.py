@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from factdb.interchange import csvimport
-from factdb.interchange.common import CSV_COLUMNS, ImportErrors
+from factdb.interchange.common import CSV_COLUMNS, ImportErrors, ImportResult
 from factdb.interchange.load import import_file
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
@@ -41,7 +41,7 @@ def _write(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def _import(target: DatabaseTarget, path: Path) -> csvimport.ImportResult:
+def _import(target: DatabaseTarget, path: Path) -> ImportResult:
     return db.transact(target, lambda s: import_file(s, path, str(path), "csv"), bulk=True)
 
 

@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from factdb.core.dates import ACCEPTED, DateFormatError, PartialDate, format_partial, parse_partial
+from factdb.core.dates import (
+    ACCEPTED,
+    DateFormatError,
+    PartialDate,
+    Precision,
+    format_partial,
+    parse_partial,
+)
 
 
 @pytest.mark.parametrize(
@@ -21,9 +28,9 @@ from factdb.core.dates import ACCEPTED, DateFormatError, PartialDate, format_par
         ("1950-06", date(1950, 6, 1), "month"),
     ],
 )
-def test_round_trip(text: str, start: date, precision: str) -> None:
+def test_round_trip(text: str, start: date, precision: Precision) -> None:
     parsed = parse_partial(text)
-    assert parsed == PartialDate(start, precision)  # type: ignore[arg-type]
+    assert parsed == PartialDate(start, precision)
     assert str(parsed) == text
     assert format_partial(parsed.start, parsed.precision) == text
 

@@ -12,32 +12,32 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from factdb.core.errors import DatabaseBusy
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 from factdb.storage.models import Claim
-
-only_sqlite = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-only_postgresql = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+from tests.conftest import add_args
 
 HEAVY = ("pandas", "numpy", "sqlalchemy", "sqlmodel", "alembic", "psycopg")
 
 
-def _pragmas(conn: object) -> tuple[str, int, int]:
-    execute = conn.exec_driver_sql  # type: ignore[attr-defined]
+def _pragmas(conn: Connection) -> tuple[str, int, int]:
+    execute = conn.exec_driver_sql
     return (
         str(execute("PRAGMA journal_mode").scalar()).lower(),
-        int(execute("PRAGMA foreign_keys").scalar()),
-        int(execute("PRAGMA busy_timeout").scalar()),
+        int(execute("PRAGMA foreign_keys").scalar_one()),
+        int(execute("PRAGMA busy_timeout").scalar_one()),
     )
 
 
 def _claims(target: DatabaseTarget) -> int:
     with db.session_scope(target, write=False) as s:
-        return int(s.exec(select(func.count()).select_from(Claim)).one()[0])  # type: ignore[call-overload]
+        return s.exec(select(func.count()).select_from(Claim)).one()
 
 
 def _raw(target: DatabaseTarget) -> sqlite3.Connection:
@@ -49,7 +49,7 @@ def _raw(target: DatabaseTarget) -> sqlite3.Connection:
 # --- SQLite connection settings -------------------------------------------------------------
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_every_new_sqlite_connection_is_configured(target: DatabaseTarget) -> None:
     engine = db.get_engine(target)
     # Several connections open at once (each a new DBAPI connection), then fresh ones again.
@@ -65,14 +65,14 @@ def test_every_new_sqlite_connection_is_configured(target: DatabaseTarget) -> No
         engine.dispose()
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_sessions_get_the_same_settings(target: DatabaseTarget) -> None:
     for write in (True, False):
         with db.session_scope(target, write=write) as s:
             assert _pragmas(s.connection()) == ("wal", 1, 5000)
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_migrating_engine_has_foreign_keys_off(target: DatabaseTarget) -> None:
     """Batch migrations copy and drop tables; foreign keys are off only while migrating."""
     with db.get_engine(target, migrating=True).connect() as conn:
@@ -83,7 +83,7 @@ def test_migrating_engine_has_foreign_keys_off(target: DatabaseTarget) -> None:
         conn.rollback()
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_wal_is_persistent_in_the_file(target: DatabaseTarget) -> None:
     with db.get_engine(target).connect() as conn:
         conn.rollback()
@@ -94,7 +94,7 @@ def test_wal_is_persistent_in_the_file(target: DatabaseTarget) -> None:
         raw.close()
 
 
-@only_postgresql
+@pytest.mark.postgres_only
 def test_postgresql_connections_name_the_application(target: DatabaseTarget) -> None:
     with db.get_engine(target).connect() as conn:
         assert conn.execute(text("SHOW application_name")).scalar() == "factdb"
@@ -104,7 +104,7 @@ def test_postgresql_connections_name_the_application(target: DatabaseTarget) -> 
 # --- the write lock -------------------------------------------------------------------------
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_write_session_holds_the_write_lock_from_begin(target: DatabaseTarget) -> None:
     """BEGIN IMMEDIATE: a get-or-create that reads first already owns the lock, so it can
     never fail to upgrade a read transaction (docs/reliability.md, concurrency)."""
@@ -124,7 +124,7 @@ def test_write_session_holds_the_write_lock_from_begin(target: DatabaseTarget) -
         raw.close()
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_read_session_does_not_take_the_write_lock(target: DatabaseTarget) -> None:
     raw = _raw(target)
     try:
@@ -142,7 +142,7 @@ def test_read_session_does_not_take_the_write_lock(target: DatabaseTarget) -> No
     assert _claims(target) == 1
 
 
-@only_sqlite
+@pytest.mark.sqlite_only
 def test_busy_database_raises_database_busy(
     target: DatabaseTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -264,16 +264,13 @@ def test_add_does_not_import_pandas_or_alembic(target: DatabaseTarget, tmp_path:
         [
             "--db",
             target.url,
-            "add",
-            "North Korea shipped arms",
-            "--by",
-            "White House",
-            "--stance",
-            "asserts",
-            "--source",
-            "https://example.org/a",
-            "--date",
-            "2024-02",
+            *add_args(
+                "North Korea shipped arms",
+                by="White House",
+                stance="asserts",
+                source="https://example.org/a",
+                date="2024-02",
+            ),
         ],
         tmp_path,
     )

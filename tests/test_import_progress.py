@@ -12,7 +12,7 @@ from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 
 
-def test_progress_is_reported_per_batch(target: DatabaseTarget, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_progress_is_reported_per_batch(target: DatabaseTarget, tmp_path: Path, capsys) -> None:
     path = tmp_path / "many.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -48,7 +48,7 @@ def test_progress_is_reported_per_batch(target: DatabaseTarget, tmp_path: Path, 
     assert captured.out == "" and captured.err == ""
 
 
-def test_secondary_indexes_are_back_after_a_bulk_load(cli, target, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_secondary_indexes_are_back_after_a_bulk_load(cli, target, tmp_path: Path) -> None:
     """Into an empty table the importer builds the assertion indexes after loading (SQLite);
     they must exist afterwards, on every backend, whether the import succeeded or not."""
     from sqlalchemy import inspect

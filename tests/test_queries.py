@@ -60,25 +60,16 @@ def _view_rows(session: Any) -> list[dict[str, Any]]:
     return [_detail(dict(r._mapping)) for r in rows]
 
 
-def test_assertion_rows_equal_the_view(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_assertion_rows_equal_the_view(seeded_cli, target) -> None:
     # A deeper hierarchy, a via chain and a retraction on top of the seed article.
     seeded_cli.ok("actor", "add", "Dmitry Peskov", "--kind", "person", "--part-of", "Kremlin")
-    seeded_cli.ok(
-        "add",
-        "--claim",
-        "1",
-        "--by",
-        "Dmitry Peskov",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://example.org/later",
-        "--date",
-        "2025-04-26",
-        "--via",
-        "KCNA",
-        "--via",
-        "The National",
+    seeded_cli.add(
+        1,
+        by="Dmitry Peskov",
+        stance="asserts",
+        source="https://example.org/later",
+        date="2025-04-26",
+        via=["KCNA", "The National"],
     )
     seeded_cli.ok("retract", "2", "--reason", "entered twice")
     with db.session_scope(target, write=False) as session:
@@ -92,19 +83,9 @@ def test_assertion_rows_equal_the_view(seeded_cli, target) -> None:  # type: ign
     assert peskov[0]["via"] == ["KCNA", "The National"]
 
 
-def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
-    seeded_cli.ok(
-        "add",
-        "--claim",
-        "1",
-        "--by",
-        "Russia",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://example.org/admission",
-        "--date",
-        "2025-04-26",
+def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:
+    seeded_cli.add(
+        1, by="Russia", stance="asserts", source="https://example.org/admission", date="2025-04-26"
     )
     with db.session_scope(target, write=False) as session:
         summary = {
@@ -120,7 +101,7 @@ def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:  # type
     assert summary[1][1] == 1
 
 
-def _reversals_by_definition(assertions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _reversals_by_definition(assertions: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
     """The definition, quadratic and plain: for each side, the last assertion that has an
     opposite-sign assertion of the same side on a strictly earlier date, paired with the
     latest such earlier one."""

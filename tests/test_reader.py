@@ -20,7 +20,7 @@ from factdb.storage.config import DatabaseTarget
 from factdb.storage.reader import Reader, open_reader
 
 
-def test_one_spelling_of_parameters_lists_and_dates(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_one_spelling_of_parameters_lists_and_dates(seeded_cli, target) -> None:
     with open_reader(target) as r:
         assert r is not None
         # A literal percent sign and a cast survive the translation to psycopg's style.
@@ -41,7 +41,7 @@ def test_one_spelling_of_parameters_lists_and_dates(seeded_cli, target) -> None:
             r.rows("SELECT * FROM no_such_table")
 
 
-def test_reader_never_writes(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_reader_never_writes(seeded_cli, target) -> None:
     with open_reader(target) as r:
         assert r is not None
         with pytest.raises(DatabaseError):
@@ -51,7 +51,7 @@ def test_reader_never_writes(seeded_cli, target) -> None:  # type: ignore[no-unt
         assert r.scalar("SELECT count(*) FROM claim") == 14
 
 
-def test_reader_of_a_session_shares_its_transaction(target) -> None:  # type: ignore[no-untyped-def]
+def test_reader_of_a_session_shares_its_transaction(target) -> None:
     with db.session_scope(target, write=True) as session:
         from sqlalchemy import text
 
@@ -65,7 +65,7 @@ def test_reader_of_a_session_shares_its_transaction(target) -> None:  # type: ig
         session.rollback()
 
 
-def test_same_data_through_a_session_and_the_fast_path(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_same_data_through_a_session_and_the_fast_path(seeded_cli, target) -> None:
     with db.session_scope(target, write=False) as session:
         slow = (show_claim(session, 1), list_claims(session, Filters(actor="Russia")))
     with open_reader(target) as r:
@@ -75,7 +75,7 @@ def test_same_data_through_a_session_and_the_fast_path(seeded_cli, target) -> No
     assert slow[0]["against"] == ["North Korea", "Russia"]
 
 
-def test_not_found_and_hints_on_the_fast_path(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_not_found_and_hints_on_the_fast_path(seeded_cli, target) -> None:
     with open_reader(target) as r:
         assert r is not None
         with pytest.raises(NotFound, match="no claim 999"):
@@ -86,7 +86,7 @@ def test_not_found_and_hints_on_the_fast_path(seeded_cli, target) -> None:  # ty
             list_claims(r, Filters(sanction="UNSC Resolution 1"))
 
 
-def test_a_cycle_written_behind_factdbs_back_ends_the_walk(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_a_cycle_written_behind_factdbs_back_ends_the_walk(seeded_cli, target) -> None:
     a = seeded_cli.ok("actor", "add", "Cycle A", "--format", "json").json()["id"]
     b = seeded_cli.ok("actor", "add", "Cycle B", "--part-of", "Cycle A", "--format", "json")
     b_id = b.json()["id"]
@@ -101,9 +101,7 @@ def test_a_cycle_written_behind_factdbs_back_ends_the_walk(seeded_cli, target) -
 
 
 @pytest.mark.parametrize("common", [False, True])
-def test_both_search_plans_find_the_same_claims(  # type: ignore[no-untyped-def]
-    seeded_cli, target, monkeypatch, common
-) -> None:
+def test_both_search_plans_find_the_same_claims(seeded_cli, target, monkeypatch, common) -> None:
     # The seed quotes: a word in a counted quote, one only in a retracted quote, one in texts.
     seeded_cli.ok("retract", "2", "--reason", "test")
     seeded_cli.ok("retract", "3", "--reason", "test")
@@ -157,7 +155,7 @@ def _fresh_process(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     return result
 
 
-def test_show_and_list_start_without_sqlalchemy(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_show_and_list_start_without_sqlalchemy(seeded_cli, target) -> None:
     env = {**os.environ, "FACTDB_DATABASE_URL": target.url}
     for args in (["show", "1"], ["list", "--contested"], ["list", "--actor", "Moscow"]):
         done = _fresh_process(args, env)
@@ -177,7 +175,7 @@ def test_a_database_behind_head_takes_the_full_path(empty_target: DatabaseTarget
         assert r is None
 
 
-def test_streams_nest_and_a_failed_batch_is_one_error(seeded_cli, target) -> None:  # type: ignore[no-untyped-def]
+def test_streams_nest_and_a_failed_batch_is_one_error(seeded_cli, target) -> None:
     with open_reader(target) as r:
         assert r is not None
         pairs = [

