@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
-from factdb.core.csvsafe import FORMULA_START, escape_formula
+from factdb.core.csvsafe import escape_formula, escape_formula_series
 from factdb.core.dates import stored_text
 from factdb.core.errors import InvalidInput
 from factdb.queries import (
@@ -246,21 +246,12 @@ def report_named(name: str) -> Report:
 
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Escape formula-like text cells, column-wise; numbers, booleans and dates are left
-    alone (``csvsafe.escape_formula``)."""
-    from pandas.api.types import infer_dtype
-
+    """Escape formula-like text cells, column-wise (``csvsafe.escape_formula_series``)."""
     for column in frame.columns:
         values = frame[column]
-        if not (values.dtype == object or str(values.dtype).startswith("str")):
-            continue
-        kind = infer_dtype(values, skipna=True)
-        if kind == "string":
-            risky = values.str.startswith(FORMULA_START).fillna(False).astype(bool)
-            if risky.any():
-                frame[column] = values.where(~risky, "'" + values.astype(object).where(risky, ""))
-        elif kind not in ("empty", "integer", "floating", "boolean"):
-            frame[column] = values.map(escape_formula)
+        escaped = escape_formula_series(values)
+        if escaped is not values:
+            frame[column] = escaped
     return frame
 
 
