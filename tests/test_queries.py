@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from factdb.queries import Filters, assertion_rows, iso_date, reversals, timestamp_text
 from factdb.storage import db
@@ -99,6 +99,60 @@ def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:
         mine = [r for r in rows if r["claim_id"] == claim_id]
         assert bool(reversals(mine)) == bool(reversed_flag), claim_id
     assert summary[1][1] == 1
+
+
+def test_sides_equal_the_view_on_deep_chains_and_cycles(target) -> None:
+    """One meaning of an actor's side: the ``actor_side`` view (frozen in the first
+    migration), ``queries.sides_of`` and the domain's ``side_of`` agree for every actor: a
+    chain deeper than any fixed walk limit, lone actors, and cycles written behind factdb's
+    back (every actor in or below a cycle is its own side) with actors hanging below them."""
+    from factdb.domain.actors import add_actor, side_of
+    from factdb.queries import ancestor_ids, sides_of
+    from factdb.storage.models import Actor
+
+    depth = 100
+    with db.session_scope(target, write=True) as session:
+        add_actor(session, name="Level 0")
+        for level in range(1, depth + 1):
+            add_actor(session, name=f"Level {level}", part_of=f"Level {level - 1}")
+        add_actor(session, name="Alone")
+        for ring in ("Two", "Three"):
+            size = 2 if ring == "Two" else 3
+            for i in range(size):
+                parent = f"{ring} {i - 1}" if i else None
+                add_actor(session, name=f"{ring} {i}", part_of=parent)
+            add_actor(session, name=f"Below {ring}", part_of=f"{ring} {size - 1}")
+        ids = {a.name: a.id for a in session.execute(select(Actor)).scalars()}
+    with db.session_scope(target, write=True) as session:
+        for ring, size in (("Two", 2), ("Three", 3)):
+            session.execute(
+                text("UPDATE actor SET part_of_id = :last WHERE id = :first"),
+                {"first": ids[f"{ring} 0"], "last": ids[f"{ring} {size - 1}"]},
+            )
+    with db.session_scope(target, write=False) as session:
+        view = {
+            int(actor_id): (int(side_id), side)
+            for actor_id, side_id, side in session.execute(
+                text("SELECT actor_id, side_id, side FROM actor_side")
+            )
+        }
+        fast = sides_of(session, ids.values())
+        domain = {
+            actor.id: (side_of(session, actor).id, side_of(session, actor).name)
+            for actor in session.execute(select(Actor)).scalars()
+        }
+        deepest = ancestor_ids(session, ids[f"Level {depth}"])
+        in_ring = ancestor_ids(session, ids["Three 1"])
+        below_ring = ancestor_ids(session, ids["Below Two"])
+    assert len(view) == len(ids) == depth + 1 + 1 + 2 + 1 + 3 + 1
+    assert fast == view
+    assert domain == view
+    assert view[ids[f"Level {depth}"]] == (ids["Level 0"], "Level 0")
+    for name in ("Two 0", "Two 1", "Below Two", "Three 2", "Below Three", "Alone"):
+        assert view[ids[name]] == (ids[name], name)
+    assert deepest == {ids[f"Level {level}"] for level in range(depth)}
+    assert in_ring == {ids["Three 0"], ids["Three 2"]}
+    assert below_ring == {ids["Two 0"], ids["Two 1"]}
 
 
 def _reversals_by_definition(assertions: list[dict[str, Any]]) -> list[tuple[str, int, int]]:

@@ -173,6 +173,21 @@ def test_unknown_report_is_usage_error(seeded_cli, tmp_path):
     assert not path.exists()
 
 
+def test_the_help_names_every_report() -> None:
+    """The names come from one registry (``reports.REPORTS``); the help of ``report`` (kept
+    literal so that the command line starts without the reports module) lists them all."""
+    import typer
+
+    from factdb.cli.app import app
+    from factdb.interchange.reports import REPORTS as REGISTRY
+
+    assert tuple(REGISTRY) == REPORTS
+    command = typer.main.get_group(app).commands["report"]
+    (name,) = [p for p in command.params if p.name == "name"]
+    *first, last = REGISTRY
+    assert getattr(name, "help", None) == f"{', '.join(first)} or {last}."
+
+
 def test_bad_filter_is_usage_error(seeded_cli, tmp_path):
     path = tmp_path / "x.csv"
     result = seeded_cli("report", "timeline", "--as-of", "27/02/2024", "-o", str(path))

@@ -49,20 +49,18 @@ def report(
     limit: LimitFilter = None,
 ) -> None:
     """Write a CSV report (formula-safe for spreadsheets), with the filters of `list`."""
-    from factdb.core.errors import InvalidInput
-    from factdb.interchange.reports import REPORTS, write_report
+    from factdb.interchange.reports import report_named, write_report
 
-    if name not in REPORTS:
-        raise InvalidInput("NAME", f"{name!r} is not a report; use one of {', '.join(REPORTS)}")
+    chosen = report_named(name)
     filters = build_filters(ctx.params)
     state: State = ctx.obj
     with state.reader() as session:
         if output == "-":
-            rows = write_report(session, name, filters, sys.stdout)
+            rows = write_report(session, chosen, filters, sys.stdout)
             sys.stdout.flush()
         else:
             with render.output_file(output, "--output") as handle:
-                rows = write_report(session, name, filters, handle)
+                rows = write_report(session, chosen, filters, handle)
             render.note(f"{name}: {rows} rows written to {output}")
 
 

@@ -3,19 +3,72 @@ injection, OWASP).
 
 Text that a spreadsheet would evaluate (leading ``=``, ``+``, ``-``, ``@``, TAB, CR) gets a
 leading apostrophe; so does text that already starts with one, which makes the rule reversible:
-factdb's CSV import removes exactly one leading apostrophe. Only text is escaped, never numbers
-or dates."""
+factdb's CSV import removes exactly one leading apostrophe, where escaping put it. Only text is
+escaped, never numbers or dates.
+
+The rule is written once, as ``FORMULA_START``, and spelled from it for each way a CSV is
+written: per value (``escape_formula``: ``list``/``show --format csv``, names in reports), in
+SQL (``escape_formula_sql``: the flat export and the timeline report, no per-cell Python),
+column-wise in pandas (``escape_formula_series``: the other reports); tests/test_escaping.py
+holds them to the same output.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+"""The first characters that make a cell's text escaped (each one character)."""
+
+_ESCAPED_START = tuple("'" + start for start in FORMULA_START)
+"""How escaped text starts: the apostrophe escaping added, then a ``FORMULA_START``."""
 
 
 def escape_formula(value: object) -> object:
+    """Text starting with a ``FORMULA_START`` with an apostrophe before it; anything else
+    unchanged."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
 
 def unescape_formula(value: str) -> str:
-    return value[1:] if value.startswith("'") else value
+    """Undo ``escape_formula``: one leading apostrophe removed where escaping put it (before
+    a ``FORMULA_START``); other text, ``'quoted'`` included, is kept as it is."""
+    return value[1:] if value.startswith(_ESCAPED_START) else value
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def escape_formula_sql(expr: str) -> str:
+    """SQL (SQLite and PostgreSQL alike): text expression ``expr`` as ``escape_formula``
+    writes it into CSV, NULL as the empty text."""
+    starts = ", ".join(_sql_text(start) for start in FORMULA_START)
+    apostrophe = _sql_text("'")
+    return (
+        f"CASE WHEN substr({expr}, 1, 1) IN ({starts}) THEN {apostrophe} || {expr} "
+        f"ELSE coalesce({expr}, '') END"
+    )
+
+
+def escape_formula_series(values: pd.Series) -> pd.Series:
+    """``escape_formula`` on a pandas column, vectorized for a column of text (missing
+    values kept); numbers, booleans and dates are left alone."""
+    from pandas.api.types import infer_dtype
+
+    if not (values.dtype == object or str(values.dtype).startswith("str")):
+        return values
+    kind = infer_dtype(values, skipna=True)
+    if kind == "string":
+        risky = values.str.startswith(FORMULA_START).fillna(False).astype(bool)
+        if risky.any():
+            return values.where(~risky, "'" + values.astype(object).where(risky, ""))
+        return values
+    if kind not in ("empty", "integer", "floating", "boolean"):
+        return values.map(escape_formula)
+    return values

@@ -162,29 +162,51 @@ def tag_key(tag: str, field: str = "--tag") -> str:
 
 # URLs with nothing for w3lib to canonicalize (no query, escapes, fragment or odd characters)
 # take a fast path with the same result; w3lib costs ~60 µs a URL (docs/performance.md).
-_SIMPLE_URL = re.compile(r"(?i)(https?)://([a-z0-9.-]+)(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
+# tests/test_url_keys.py holds the two paths to the same keys.
+_SIMPLE_URL = re.compile(r"(?i)(https?)://([a-z0-9.-]+)(?::([0-9]{1,5}))?(/[A-Za-z0-9._~/-]*)?")
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+"""A URL's default port is not part of its key: ``http://example.org:80/a`` is
+``example.org/a``; any other port is, as a number (``:08080`` is ``:8080``)."""
 
 
 def normalize_url(url: str, field: str = "--source") -> tuple[str, str]:
     """Return (the URL as given, trimmed; its identity key). Only http and https."""
     text = require_text(url, field, single_line=True)
+    return _simple_url(text) or _normalize_url(text, field)
+
+
+def _simple_url(text: str) -> tuple[str, str] | None:
+    """``normalize_url`` without w3lib for a URL that it would leave alone but for case,
+    ``www.``, the port and a trailing slash; None for any other URL."""
     simple = _SIMPLE_URL.fullmatch(text)
-    if simple is not None:
-        scheme, host, port, path = simple.groups()
-        host = host.lower()
-        if host.startswith("www."):
-            host = host[4:]
-        if host and not host.startswith(".") and ".." not in host and "/." not in (path or ""):
-            key = host + (port or "") + (path or "").rstrip("/")
-            return scheme.lower() + text[len(scheme) :], key
-    return _normalize_url(text, field)
+    if simple is None:
+        return None
+    scheme, host, port, path = simple.groups()
+    host = host.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    if not host or host.startswith(".") or ".." in host or "/." in (path or ""):
+        return None
+    scheme = scheme.lower()
+    if port is not None:
+        number = int(port)
+        if number > 65535:
+            return None  # refused by the general path
+        port = "" if number == DEFAULT_PORTS[scheme] else f":{number}"
+    key = host + (port or "") + (path or "").rstrip("/")
+    return scheme + text[len(scheme) :], key
 
 
 @lru_cache(maxsize=131_072)
 def _normalize_url(text: str, field: str) -> tuple[str, str]:
     from w3lib.url import canonicalize_url
 
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:  # a bracketed host that is no IPv6 address, a port not 0-65535
+        raise InvalidInput(field, f"{text!r} is not an http(s) URL ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput(field, f"{text!r} is not an http(s) URL")
@@ -196,6 +218,8 @@ def _normalize_url(text: str, field: str) -> tuple[str, str]:
     ]
     # The scheme is part of the key's display only: http and https of one page are one source.
     host = parts.netloc.lower()
+    if port == DEFAULT_PORTS[scheme]:
+        host = host[: host.rindex(":")]
     if host.startswith("www."):
         host = host[4:]
     path = parts.path.rstrip("/")  # /a/ and /a are one page

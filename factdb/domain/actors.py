@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 from factdb.core.errors import Conflict, InvalidInput
 from factdb.core.hints import closest_names
 from factdb.core.keys import name_key, require_text
-from factdb.queries import actor_name_pairs, actor_ref
+from factdb.queries import actor_name_pairs, actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
 
 
@@ -53,29 +53,20 @@ def get_actor(session: Session, ref: str, field: str = "actor") -> Actor:
     return actor
 
 
-def _ancestors(session: Session, actor: Actor) -> list[Actor]:
-    chain: list[Actor] = []
-    seen = {actor.id}
-    current = actor
-    while current.part_of_id is not None:
-        parent = session.get(Actor, current.part_of_id)
-        if parent is None or parent.id in seen:
-            break
-        seen.add(parent.id)
-        chain.append(parent)
-        current = parent
-    return chain
-
-
 def side_of(session: Session, actor: Actor) -> Actor:
-    """The top-level ``part_of`` ancestor: the side an actor's stances count for."""
-    chain = _ancestors(session, actor)
-    return chain[-1] if chain else actor
+    """The top-level ``part_of`` ancestor: the side an actor's stances count for
+    (``queries.sides_of``, the definition of the ``actor_side`` view)."""
+    assert actor.id is not None
+    side_id = sides_of(session, [actor.id])[actor.id][0]
+    side = actor if side_id == actor.id else session.get(Actor, side_id)
+    assert side is not None
+    return side
 
 
 def set_part_of(session: Session, *, actor: Actor, parent: Actor | None) -> None:
     if parent is not None:
-        if parent.id == actor.id or any(a.id == actor.id for a in _ancestors(session, parent)):
+        assert parent.id is not None
+        if parent.id == actor.id or actor.id in ancestor_ids(session, parent.id):
             raise Conflict(
                 f"'{actor.name}' cannot be part of '{parent.name}': '{parent.name}' is already "
                 f"part of '{actor.name}'"
@@ -191,7 +182,7 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
     if old.id == new.id:
         raise Conflict(f"'{source}' and '{into}' are the same actor ('{old.name}')")
     assert old.id is not None and new.id is not None
-    if any(a.id == old.id for a in _ancestors(session, new)):
+    if old.id in ancestor_ids(session, new.id):
         # ``into`` sits below ``source``: lift it to source's place before re-parenting
         # source's children under it, or the hierarchy would loop.
         new.part_of_id = old.part_of_id

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Table, bindparam, text
 from sqlmodel import Session
 
-from factdb.core.csvsafe import FORMULA_START
+from factdb.core.csvsafe import unescape_formula as _unescape
 from factdb.core.dates import PartialDate
 from factdb.core.errors import InvalidInput
 from factdb.core.keys import (
@@ -126,12 +126,6 @@ def _blocks(path: Path, label: str) -> Iterator[Iterable[str]]:
 
 def _text_lines(path: Path, label: str) -> Iterator[str]:
     return itertools.chain.from_iterable(_blocks(path, label))
-
-
-def _unescape(value: str) -> str:
-    if value.startswith("'") and value[1:2] and value[1:2] in FORMULA_START:
-        return value[1:]
-    return value
 
 
 ASSERTION_COLUMNS = [

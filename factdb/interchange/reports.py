@@ -7,9 +7,10 @@ pandas is imported inside the functions: the CLI must start without it (docs/des
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
-from factdb.core.csvsafe import FORMULA_START, escape_formula
+from factdb.core.csvsafe import escape_formula, escape_formula_series
 from factdb.core.dates import stored_text
 from factdb.core.errors import InvalidInput
 from factdb.queries import (
@@ -210,48 +211,58 @@ def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
 
 
 Records: TypeAlias = "list[dict[str, Any]] | pd.DataFrame"
-REPORTS: dict[str, Callable[[Conn, Filters], Iterator[Records]]] = {
-    "side-by-side": side_by_side,
-    "matrix": matrix,
-    "timeline": timeline,
-    "sources": sources,
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report of ``factdb report NAME``: its name, what builds its rows (chunk by
+    chunk), and its header."""
+
+    name: str
+    build: Callable[[Conn, Filters], Iterator[Records]]
+    columns: list[str] | None = None
+    """The columns, written even when there are no rows; None where they follow the data
+    (the matrix has one per side)."""
+
+
+REPORTS: dict[str, Report] = {
+    report.name: report
+    for report in (
+        Report("side-by-side", side_by_side, SIDE_BY_SIDE_COLUMNS),
+        Report("matrix", matrix),
+        Report("timeline", timeline, TIMELINE_COLUMNS),
+        Report("sources", sources, SOURCES_COLUMNS),
+    )
 }
+"""Every report, by name, in the order ``factdb report --help`` lists them."""
+
+
+def report_named(name: str) -> Report:
+    """The report called ``name``; ``InvalidInput`` naming the reports there are."""
+    report = REPORTS.get(name)
+    if report is None:
+        raise InvalidInput("NAME", f"{name!r} is not a report; use one of {', '.join(REPORTS)}")
+    return report
 
 
 def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Escape formula-like text cells, column-wise; numbers, booleans and dates are left
-    alone (``csvsafe.escape_formula``)."""
-    from pandas.api.types import infer_dtype
-
+    """Escape formula-like text cells, column-wise (``csvsafe.escape_formula_series``)."""
     for column in frame.columns:
         values = frame[column]
-        if not (values.dtype == object or str(values.dtype).startswith("str")):
-            continue
-        kind = infer_dtype(values, skipna=True)
-        if kind == "string":
-            risky = values.str.startswith(FORMULA_START).fillna(False).astype(bool)
-            if risky.any():
-                frame[column] = values.where(~risky, "'" + values.astype(object).where(risky, ""))
-        elif kind not in ("empty", "integer", "floating", "boolean"):
-            frame[column] = values.map(escape_formula)
+        escaped = escape_formula_series(values)
+        if escaped is not values:
+            frame[column] = escaped
     return frame
 
 
-def write_report(session: Conn, name: str, filters: Filters, out: TextIO) -> int:
-    """Write report ``name`` as CSV to ``out``; returns the number of data rows."""
+def write_report(session: Conn, report: Report, filters: Filters, out: TextIO) -> int:
+    """Write ``report`` as CSV to ``out``; returns the number of data rows."""
     import pandas as pd
 
-    build = REPORTS.get(name)
-    if build is None:
-        raise InvalidInput("NAME", f"{name!r} is not a report; use one of {', '.join(REPORTS)}")
-    columns = {
-        "side-by-side": SIDE_BY_SIDE_COLUMNS,
-        "timeline": TIMELINE_COLUMNS,
-        "sources": SOURCES_COLUMNS,
-    }.get(name)
+    columns = report.columns
     total = 0
     header_written = False
-    for records in build(session, filters):
+    for records in report.build(session, filters):
         if isinstance(records, pd.DataFrame):
             frame = records
         else:

@@ -33,6 +33,9 @@ from factdb.queries.assertions import (
     Statement as Statement,
 )
 from factdb.queries.assertions import (
+    ancestor_ids as ancestor_ids,
+)
+from factdb.queries.assertions import (
     assertion_rows as assertion_rows,
 )
 from factdb.queries.assertions import (

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from factdb.core.csvsafe import escape_formula, escape_formula_sql
 from factdb.core.dates import stored_text
 from factdb.storage.reader import Reader
 
@@ -56,14 +57,16 @@ def timeline_chunks(
     conn: Conn, filters: Filters, chunk_size: int = 20_000
 ) -> Iterator[TimelineChunk]:
     """Every counted assertion of the matching claims in date order, text formula-escaped
-    for CSV (``_csv_text``), in bounded chunks read from one ordered query as they are
-    consumed (no index orders assertions by date, so paging by (date, id) sorted the whole
+    for CSV (``csvsafe.escape_formula_sql``), in bounded chunks read from one ordered query as
+    they are consumed (no index orders assertions by date, so paging by (date, id) sorted the whole
     table once per page: 80 s at a million rows)."""
     q, scope = assertion_scope(conn, filters)
     select = BASE_SELECT
     for column in ("c.text", "ac.name", "s.url", "s.outlet", "s.title", "a.quote"):
-        select = select.replace(f" {column},", f" {_csv_text(column)},", 1)
-    select = select.replace(" a.retraction_reason ", f" {_csv_text('a.retraction_reason')} ", 1)
+        select = select.replace(f" {column},", f" {escape_formula_sql(column)},", 1)
+    select = select.replace(
+        " a.retraction_reason ", f" {escape_formula_sql('a.retraction_reason')} ", 1
+    )
     sql = f"{select} WHERE {scope} ORDER BY a.date, a.id"
     for rows in q.r.stream(sql, q.params, chunk_size):
         yield TimelineChunk(
@@ -114,33 +117,19 @@ def export_assertions(
         q.params["last_id"] = ids[-1]
 
 
-def _csv_text(expr: str) -> str:
-    """SQL: text ``expr`` as ``csvsafe.escape_formula`` writes it into CSV (NULL as empty),
-    so the flat export does no per-cell work in Python."""
-    from factdb.core.csvsafe import FORMULA_START
-
-    starts = ", ".join("'" + c.replace("'", "''") + "'" for c in FORMULA_START)
-    return (
-        f"CASE WHEN substr({expr}, 1, 1) IN ({starts}) THEN '''' || {expr} "
-        f"ELSE coalesce({expr}, '') END"
-    )
-
-
 def export_flat(
     conn: Conn, filters: Filters, chunk_size: int = 20_000
 ) -> Iterator[list[tuple[str, ...]]]:
     """The rows of the flat CSV interchange format (``interchange.CSV_COLUMNS``) for the
     matching claims, formula-escaped, in assertion id order and bounded chunks. Retracted
     assertions only with ``include_retracted`` (the flat format has no retraction columns)."""
-    from factdb.core.csvsafe import escape_formula
-
     q, where = assertion_scope(conn, Filters(**{**filters.__dict__, "limit": None}))
     r = q.r
     q.params["last_id"], q.params["chunk"] = 0, chunk_size
+    e = escape_formula_sql
     sql = (
-        f"SELECT a.id, a.claim_id, {_csv_text('c.text')}, {_csv_text('ac.name')}, a.stance, "
-        f"{_csv_text('s.url')}, {_csv_text('s.outlet')}, {_csv_text('s.title')}, "
-        f"{_csv_text('a.quote')}, a.date, a.date_precision "
+        f"SELECT a.id, a.claim_id, {e('c.text')}, {e('ac.name')}, a.stance, "
+        f"{e('s.url')}, {e('s.outlet')}, {e('s.title')}, {e('a.quote')}, a.date, a.date_precision "
         "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
         "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id "
         f"WHERE {where} AND a.id > :last_id ORDER BY a.id LIMIT :chunk"
