@@ -99,6 +99,19 @@ def _signals_end_the_write() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGTERM and SIGHUP wait until the block ends (then the handler runs)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ENDING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 @dataclass
 class Staged:
     """The temporary file being written: ``fd`` is open for writing, ``path`` names it."""
@@ -121,10 +134,11 @@ def staged(path: Path, field: str, *, new_only: bool = False) -> Iterator[Staged
         temp: Path | None = None
         fd = -1
         try:
-            handle, name = tempfile.mkstemp(
-                prefix=f".{path.name[:_NAME_ROOM]}.factdb-", suffix=".tmp", dir=folder
-            )
-            fd, temp = handle, Path(name)
+            with _signals_held():  # a signal now would leave the file behind, unnamed
+                handle, name = tempfile.mkstemp(
+                    prefix=f".{path.name[:_NAME_ROOM]}.factdb-", suffix=".tmp", dir=folder
+                )
+                fd, temp = handle, Path(name)
             yield Staged(fd, temp)
             os.fchmod(fd, mode)
             os.fsync(fd)
