@@ -118,6 +118,10 @@ def _discard_stdout() -> None:
 
 def run_safely(call: Any, debug: bool) -> int:
     from factdb.cli import render
+    from factdb.storage.config import scrub
+
+    def error(message: str) -> None:
+        render.error(scrub(message))  # never a password, whatever a driver quoted
 
     try:
         result = call()
@@ -125,28 +129,28 @@ def run_safely(call: Any, debug: bool) -> int:
         return result if isinstance(result, int) else 0
     except StdoutError as exc:
         _discard_stdout()
-        render.error(str(exc))
+        error(str(exc))
         return exc.exit_code
     except FactdbError as exc:
-        render.error(str(exc))
+        error(str(exc))
         return exc.exit_code
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
-        render.error("aborted")
+        error("aborted")
         return 1
     except typer.TyperException as exc:  # click's UsageError and friends
         code = int(getattr(exc, "exit_code", 2))
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         ctx = getattr(exc, "ctx", None)
         command = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-        render.error(f"{message}{command}")
+        error(f"{message}{command}")
         return code
     except (ClosedPipe, BrokenPipeError):
         _discard_stdout()  # quiet under `| head`: a closed pipe is a normal end
         return 0
     except KeyboardInterrupt:
-        render.error("interrupted")
+        error("interrupted")
         return 130
     except Exception as exc:
         if debug:
@@ -154,7 +158,7 @@ def run_safely(call: Any, debug: bool) -> int:
         from factdb.cli.errors import describe_unexpected
 
         message, code = describe_unexpected(exc)
-        render.error(message)
+        error(message)
         return code
 
 

@@ -411,18 +411,14 @@ def backup(target: DatabaseTarget, destination: Path) -> BackupResult:
 
 
 def pg_dump_command(target: DatabaseTarget, pg_dump: str) -> tuple[list[str], dict[str, str]]:
-    """pg_dump's arguments (the output goes to its standard output) and environment: the
-    password, never on a command line, goes in the environment."""
+    """pg_dump's arguments (the output goes to its standard output) and environment. The
+    password goes in the environment (PGPASSWORD), never on the command line, where every user
+    of the machine can read it; user, host, port, database and options go in a URL without
+    it."""
     import os
-    from urllib.parse import unquote, urlsplit
 
-    parts = urlsplit(target.libpq_url)
+    url, password = target.libpq_without_password()
     env = dict(os.environ)
-    if parts.password:
-        env["PGPASSWORD"] = unquote(parts.password)  # never on the command line
-    plain = parts._replace(
-        netloc=parts.netloc.rsplit("@", 1)[-1]
-        if parts.password is None
-        else f"{parts.username}@{parts.netloc.rsplit('@', 1)[-1]}"
-    )
-    return [pg_dump, "--format=custom", plain.geturl()], env
+    if password is not None:
+        env["PGPASSWORD"] = password
+    return [pg_dump, "--format=custom", f"--dbname={url}"], env
