@@ -98,7 +98,7 @@ def test_backup_during_a_running_import_holds_a_committed_state(
     assert importer.returncode == 0, err
     assert during, "the import ended before the backup started; use more rows"
     assert backup.returncode == 0, backup.stderr
-    assert not list(tmp_path.glob("*.partial"))
+    assert not list(tmp_path.glob(".*.factdb-*.tmp"))
     assert sqlite_health(copy) == ("ok", [])
     assert _copy_counts(copy) in (before, plus(before, delta))
     # After the import, a backup has all of it.
@@ -178,7 +178,7 @@ def test_backup_never_overwrites_an_existing_file(target: DatabaseTarget, tmp_pa
     assert result.exit_code == 1, (result.stdout, result.stderr)
     assert str(existing) in _one_line(result.stderr)
     assert existing.read_bytes() == b"precious"
-    assert not list(tmp_path.glob("*.partial"))
+    assert not list(tmp_path.glob(".*.factdb-*.tmp"))
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_postgresql_backup_is_a_restorable_pg_dump_of_committed_rows(
     db.dispose_all()
     assert result.exit_code == 0, result.stderr
     assert out.read_bytes()[:5] == b"PGDMP"
-    assert not list(tmp_path.glob("*.partial"))
+    assert not list(tmp_path.glob(".*.factdb-*.tmp"))
     with scratch_database("postgresql", tmp_path, at_head=False) as restored:
         done = subprocess.run(
             [
@@ -235,4 +235,4 @@ def test_postgresql_backup_without_pg_dump_is_one_clear_line(
     assert result.exit_code == 1, (result.stdout, result.stderr)
     assert "pg_dump" in _one_line(result.stderr)
     assert not out.exists()
-    assert not list(tmp_path.glob("*.partial"))
+    assert not list(tmp_path.glob(".*.factdb-*.tmp"))

@@ -202,7 +202,7 @@ def test_unwritable_output_leaves_nothing(seeded_cli, tmp_path):
     assert result.exit_code in (1, 2)
     assert len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.stderr
-    assert list(tmp_path.glob("**/*.partial")) == []
+    assert list(tmp_path.glob("**/.*.factdb-*.tmp")) == []
 
 
 def test_empty_database_reports_have_headers(cli, tmp_path):

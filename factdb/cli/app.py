@@ -3,10 +3,11 @@ errors become exit codes (0 success, 1 failed operation, 2 usage; docs/design.md
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
-from collections.abc import Sequence
-from typing import Annotated, Any
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any, TextIO, cast
 
 import typer
 from typer.core import TyperGroup
@@ -17,6 +18,55 @@ HELP = (
     "factdb: who took which stance on which claim, when, where it was reported and through "
     "whom — side by side, as of any date."
 )
+
+
+class ClosedPipe(Exception):
+    """Standard output's reader went away (``| head``): a normal end. Not an ``OSError``, so
+    that click does not turn it into a silent exit 1 on its way out."""
+
+
+class StdoutError(FactdbError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cannot write to standard output: {self.reason}"
+
+
+class GuardedStdout:
+    """``sys.stdout`` while a command runs: a write error becomes ``ClosedPipe`` (a closed
+    pipe) or ``StdoutError`` (anything else, such as a full disk), whoever writes."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    @staticmethod
+    def _failed(exc: OSError) -> Exception:
+        if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
+            return ClosedPipe()
+        return StdoutError(exc.strerror or str(exc))
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        try:
+            self.stream.writelines(lines)
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 class FactdbGroup(TyperGroup):
@@ -34,49 +84,73 @@ class FactdbGroup(TyperGroup):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("FACTDB_DEBUG") == "1"
-        code = run_safely(
-            lambda: super(FactdbGroup, self).main(
-                args=argv,
-                prog_name=prog_name or "factdb",
-                complete_var=complete_var,
-                standalone_mode=False,
-                windows_expand_args=windows_expand_args,
-                **extra,
-            ),
-            debug,
-        )
+        guard = GuardedStdout(sys.stdout)
+        sys.stdout = cast(TextIO, guard)
+        try:
+            code = run_safely(
+                lambda: super(FactdbGroup, self).main(
+                    args=argv,
+                    prog_name=prog_name or "factdb",
+                    complete_var=complete_var,
+                    standalone_mode=False,
+                    windows_expand_args=windows_expand_args,
+                    **extra,
+                ),
+                debug,
+            )
+        finally:
+            if cast(object, sys.stdout) is guard:
+                sys.stdout = guard.stream
         sys.exit(code)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at devnull, so that the interpreter's final flush of what is
+    still buffered neither fails nor prints (Python docs, "Note on SIGPIPE")."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (OSError, ValueError):
+        return  # not a file (a test runner's capture): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
 
 
 def run_safely(call: Any, debug: bool) -> int:
     from factdb.cli import render
+    from factdb.storage.config import scrub
+
+    def error(message: str) -> None:
+        render.error(scrub(message))  # never a password, whatever a driver quoted
 
     try:
         result = call()
+        sys.stdout.flush()  # a full disk shows here, not as a warning at exit
         return result if isinstance(result, int) else 0
+    except StdoutError as exc:
+        _discard_stdout()
+        error(str(exc))
+        return exc.exit_code
     except FactdbError as exc:
-        render.error(str(exc))
+        error(str(exc))
         return exc.exit_code
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
-        render.error("aborted")
+        error("aborted")
         return 1
     except typer.TyperException as exc:  # click's UsageError and friends
         code = int(getattr(exc, "exit_code", 2))
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         ctx = getattr(exc, "ctx", None)
         command = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-        render.error(f"{message}{command}")
+        error(f"{message}{command}")
         return code
-    except BrokenPipeError:
-        # Quiet under `| head`: point stdout at devnull so the interpreter's final flush
-        # does not fail again (Python docs, "Note on SIGPIPE").
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except (ClosedPipe, BrokenPipeError):
+        _discard_stdout()  # quiet under `| head`: a closed pipe is a normal end
         return 0
     except KeyboardInterrupt:
-        render.error("interrupted")
+        error("interrupted")
         return 130
     except Exception as exc:
         if debug:
@@ -84,7 +158,7 @@ def run_safely(call: Any, debug: bool) -> int:
         from factdb.cli.errors import describe_unexpected
 
         message, code = describe_unexpected(exc)
-        render.error(message)
+        error(message)
         return code
 
 

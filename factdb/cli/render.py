@@ -53,22 +53,13 @@ def _stdout_console() -> Console:
 
 @contextmanager
 def output_file(name: str, field: str, *, newline: str = "") -> Iterator[TextIO]:
-    """A file to write data to, under its name only once complete: it is written beside it
-    and renamed at the end, and removed on any error (never a half-written report)."""
-    from factdb.core.errors import InvalidInput
+    """A file to write data to, under its name only once complete: written to a temporary
+    file of factdb's own beside it, renamed at the end, removed on any error or SIGTERM
+    (``factdb.core.files``; never a half-written report, never through a link)."""
+    from factdb.core.files import text_output
 
-    path = Path(name)
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline=newline) as handle:
-            yield handle
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InvalidInput(field, f"cannot write {name}: {exc.strerror}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with text_output(Path(name), field, newline=newline) as handle:
+        yield handle
 
 
 def console_width() -> int:

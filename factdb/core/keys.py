@@ -49,6 +49,18 @@ _TRACKING_NAMES = frozenset(
 # (docs/reliability.md, bad input), so an export imports back unchanged.
 
 
+_ID = re.compile(r"[0-9]{1,20}")
+
+
+def parse_id(ref: str) -> int | None:
+    """The id a user typed where a name or an id may stand (an actor, a source, a sanction):
+    ASCII digits only (``str.isdigit`` also takes ``²``, which ``int`` refuses, and ``١٢``),
+    at most 20 of them; None when ``ref`` is not a number. Whether a record can have that
+    id is the database's affair (``Reader.holds_id``)."""
+    text = ref.strip()
+    return int(text) if _ID.fullmatch(text) else None
+
+
 def clean_text(
     value: str | None, field: str, *, required: bool = True, single_line: bool = False
 ) -> str | None:

@@ -24,6 +24,7 @@ from factdb.storage.models import (
     Stance,
     utcnow,
 )
+from factdb.storage.reader import Reader
 
 
 def find_claim(session: Session, text: str) -> Claim | None:
@@ -35,7 +36,7 @@ def find_claim(session: Session, text: str) -> Claim | None:
 
 
 def get_claim(session: Session, claim_id: int) -> Claim:
-    claim = session.get(Claim, claim_id)
+    claim = session.get(Claim, claim_id) if Reader.of(session).holds_id(claim_id) else None
     if claim is None:
         raise NotFound("claim", claim_id, "see `factdb list`")
     return claim
@@ -218,7 +219,9 @@ class RetractResult:
 def retract(session: Session, *, assertion_id: int, reason: str) -> RetractResult:
     """Flag an assertion as withdrawn or mistaken. It is kept, and excluded from sides."""
     why = require_text(reason, "--reason")
-    assertion = session.get(Assertion, assertion_id)
+    assertion = (
+        session.get(Assertion, assertion_id) if Reader.of(session).holds_id(assertion_id) else None
+    )
     if assertion is None:
         raise NotFound("assertion", assertion_id, "assertion ids are shown by `factdb show`")
     if assertion.retracted_at is not None:

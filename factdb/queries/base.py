@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from factdb.core.dates import PartialDate, stored_text
 from factdb.core.errors import NotFound
 from factdb.core.hints import closest_names, describe_suggestions
-from factdb.core.keys import name_key
+from factdb.core.keys import name_key, parse_id
 from factdb.core.vocabulary import Stance
 from factdb.storage.reader import Reader
 
@@ -74,8 +74,9 @@ def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
         "WHERE x.alias_key = :key",
         {"key": key},
     )
-    if row is None and ref.strip().isdigit():
-        row = r.first("SELECT id, name FROM actor WHERE id = :id", {"id": int(ref)})
+    number = parse_id(ref)
+    if row is None and number is not None and r.holds_id(number):
+        row = r.first("SELECT id, name FROM actor WHERE id = :id", {"id": number})
     if row is None:
         found = closest_names(ref, actor_name_pairs(r))
         raise NotFound(
@@ -102,8 +103,9 @@ def sanction_ref(conn: Conn, ref: str) -> tuple[int, str]:
     an ORM object)."""
     r = Reader.of(conn)
     row = r.first("SELECT id, name FROM sanction WHERE name_key = :key", {"key": name_key(ref)})
-    if row is None and ref.strip().isdigit():
-        row = r.first("SELECT id, name FROM sanction WHERE id = :id", {"id": int(ref)})
+    number = parse_id(ref)
+    if row is None and number is not None and r.holds_id(number):
+        row = r.first("SELECT id, name FROM sanction WHERE id = :id", {"id": number})
     if row is None:
         raise NotFound("sanction", ref, "add it first with `factdb sanction add NAME`")
     return int(row[0]), str(row[1])

@@ -193,6 +193,8 @@ def show_claim(
     """The side-by-side view of one claim as data: the claim, its summary, its assertions.
     Four independent reads, in one round trip to PostgreSQL."""
     r = Reader.of(conn)
+    if not r.holds_id(claim_id):
+        raise NotFound("claim", claim_id, "see `factdb list`")
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
     claims, base, side_rows, via_rows = r.batch(detail_statements(r, [claim_id], filters))
     texts, tags, sanctions = claim_parts_from_rows(claims)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from factdb.core.dates import stored_text
 from factdb.core.errors import NotFound
+from factdb.core.keys import parse_id
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -118,8 +119,10 @@ def source_ref(conn: Conn, ref: str) -> int:
     """A source's id by id or URL."""
     r = Reader.of(conn)
     found = None
-    if ref.strip().isdigit():
-        found = r.scalar("SELECT id FROM source WHERE id = :id", {"id": int(ref)})
+    number = parse_id(ref)
+    if number is not None:
+        if r.holds_id(number):
+            found = r.scalar("SELECT id FROM source WHERE id = :id", {"id": number})
     elif "://" in ref:
         from factdb.core.keys import normalize_url
 

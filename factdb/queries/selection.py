@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from factdb.core.errors import InvalidInput
-from factdb.storage.reader import Reader
+from factdb.storage.reader import ROW_LIMIT, Reader
 
 if TYPE_CHECKING:
     pass
@@ -56,8 +56,9 @@ def matching_claim_ids(conn: Conn, filters: Filters) -> list[int]:
     if filters.limit is not None:
         if filters.limit < 0:
             raise InvalidInput("--limit", "must be zero or more")
-        q.params["limit"] = filters.limit
-        sql += " LIMIT :limit"
+        if filters.limit <= ROW_LIMIT:  # more than any table can hold is no limit at all
+            q.params["limit"] = filters.limit
+            sql += " LIMIT :limit"
     return [int(row[0]) for row in q.rows(sql)]
 
 

@@ -350,44 +350,39 @@ class BackupResult:
 
 
 def backup(target: DatabaseTarget, destination: Path) -> BackupResult:
-    """A consistent copy made while other commands run.
+    """A consistent copy made while other commands run, to a new file.
 
     SQLite: the online backup API, never a file copy (a copy taken mid-transaction can be
-    wrong or malformed, docs/reliability.md, crash safety); the copy is written beside the
-    destination and renamed into place when complete. PostgreSQL: ``pg_dump`` in its custom format.
+    wrong or malformed, docs/reliability.md, crash safety). PostgreSQL: ``pg_dump`` in its
+    custom format. Either way the copy is written to a temporary file of factdb's own beside
+    the destination and renamed into place when complete (``factdb.core.files.staged``).
     """
-    import os
     import shutil
     import sqlite3
     import subprocess
-    from urllib.parse import unquote, urlsplit
 
-    from factdb.core.errors import Conflict, InvalidInput
+    from factdb.core.errors import InvalidInput
+    from factdb.core.files import staged
 
-    if destination.exists():
-        raise Conflict(f"{destination} exists; choose a new file name")
-    partial = destination.with_name(destination.name + ".partial")
     if target.backend == "sqlite":
         source_path = target.sqlite_path
         if source_path is None or not source_path.exists():
             raise DatabaseUnavailable(target.redacted, "no such database file")
-        try:
-            src = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
-            dst = sqlite3.connect(partial)
+        with staged(destination, "FILE", new_only=True) as stage:
             try:
-                src.backup(dst)
-                check = dst.execute("PRAGMA integrity_check").fetchone()[0]
-                dst.execute("PRAGMA journal_mode=DELETE")
-            finally:
-                dst.close()
-                src.close()
-        except (sqlite3.Error, OSError) as exc:
-            partial.unlink(missing_ok=True)
-            raise InvalidInput("FILE", f"cannot write the backup: {exc}") from None
-        if check != "ok":
-            partial.unlink(missing_ok=True)
-            raise SchemaError(f"the copy failed its integrity check: {check}")
-        partial.replace(destination)
+                src = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+                dst = sqlite3.connect(stage.path)
+                try:
+                    src.backup(dst)
+                    check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+                    dst.execute("PRAGMA journal_mode=DELETE")
+                finally:
+                    dst.close()
+                    src.close()
+            except (sqlite3.Error, OSError) as exc:
+                raise InvalidInput("FILE", f"cannot write the backup: {exc}") from None
+            if check != "ok":
+                raise SchemaError(f"the copy failed its integrity check: {check}")
         return BackupResult(str(destination), "sqlite backup API", destination.stat().st_size)
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
@@ -395,25 +390,34 @@ def backup(target: DatabaseTarget, destination: Path) -> BackupResult:
             "backing up PostgreSQL needs pg_dump on the PATH; run "
             "`pg_dump --format=custom` against the server"
         )
-    parts = urlsplit(target.libpq_url)
-    env = dict(os.environ)
-    if parts.password:
-        env["PGPASSWORD"] = unquote(parts.password)  # never on the command line
-    plain = parts._replace(
-        netloc=parts.netloc.rsplit("@", 1)[-1]
-        if parts.password is None
-        else f"{parts.username}@{parts.netloc.rsplit('@', 1)[-1]}"
-    )
-    completed = subprocess.run(
-        [pg_dump, "--format=custom", f"--file={partial}", plain.geturl()],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        partial.unlink(missing_ok=True)
-        first = first_line(completed.stderr, "failed")
-        raise SchemaError(f"pg_dump: {first}")
-    partial.replace(destination)
+    argv, env = pg_dump_command(target, pg_dump)
+    with staged(destination, "FILE", new_only=True) as stage:
+        try:
+            completed = subprocess.run(
+                argv,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=stage.fd,
+                stderr=subprocess.PIPE,
+                text=True,
+                check=False,
+            )
+        except OSError as exc:
+            raise SchemaError(f"cannot run pg_dump: {exc.strerror or exc}") from None
+        if completed.returncode != 0:
+            raise SchemaError(f"pg_dump: {first_line(completed.stderr, 'failed')}")
     return BackupResult(str(destination), "pg_dump --format=custom", destination.stat().st_size)
+
+
+def pg_dump_command(target: DatabaseTarget, pg_dump: str) -> tuple[list[str], dict[str, str]]:
+    """pg_dump's arguments (the output goes to its standard output) and environment. The
+    password goes in the environment (PGPASSWORD), never on the command line, where every user
+    of the machine can read it; user, host, port, database and options go in a URL without
+    it."""
+    import os
+
+    url, password = target.libpq_without_password()
+    env = dict(os.environ)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    return [pg_dump, "--format=custom", f"--dbname={url}"], env

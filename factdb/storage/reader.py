@@ -48,6 +48,12 @@ JIT compilation took 9 ms for a side walk that runs in 1.5 ms: off. For the read
 connection only: on a writing connection the foreign-key triggers' plans would be planned
 again for every row (a million-row import took 57 s instead of 35 s)."""
 
+ID_LIMIT_SQLITE = 2**63 - 1
+ID_LIMIT_POSTGRESQL = 2**31 - 1
+"""The largest id an INTEGER column holds on each backend."""
+ROW_LIMIT = 2**63 - 1
+"""The largest ``LIMIT`` both backends take: a larger one is no limit at all."""
+
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _STREAMS = itertools.count(1)
 """Names of PostgreSQL server-side cursors, unique in the process."""
@@ -74,6 +80,13 @@ class Reader:
     @property
     def postgresql(self) -> bool:
         return self.dialect == "postgresql"
+
+    def holds_id(self, value: int) -> bool:
+        """Whether ``value`` can be a record's id here: the id columns are INTEGER, 32 bits on
+        PostgreSQL and 64 on SQLite. Beyond that the drivers raise instead of finding nothing
+        (docs/output-guarantees.md, ids)."""
+        limit = ID_LIMIT_POSTGRESQL if self.postgresql else ID_LIMIT_SQLITE
+        return -limit - 1 <= value <= limit
 
     def member(self, column: str, name: str) -> str:
         """SQL: ``column`` is one of the ids in list parameter ``name``."""
