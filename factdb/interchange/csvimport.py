@@ -45,9 +45,9 @@ from factdb.domain.sanctions import add_sanction
 from factdb.interchange.common import (
     CSV_COLUMNS,
     REQUIRED_COLUMNS,
+    FileErrors,
     ImportErrors,
     ImportResult,
-    _Errors,
     encoding_error,
     refuse_utf16,
 )
@@ -202,7 +202,7 @@ class CsvImport:
 
     # -- reading ------------------------------------------------------------------------
 
-    def _header(self, reader: Any, errors: _Errors) -> None:
+    def _header(self, reader: Any, errors: FileErrors) -> None:
         try:
             header = next(reader)
         except StopIteration:
@@ -241,7 +241,7 @@ class CsvImport:
     # -- the one pass ---------------------------------------------------------------------
 
     def run(self) -> ImportResult:
-        errors = _Errors(self.label)
+        errors = FileErrors(self.label)
         reader = csv.reader(_text_lines(self.path, self.label), strict=True)
         self._header(reader, errors)
         self._start()
@@ -306,7 +306,7 @@ class CsvImport:
         value = record[index]
         return _unescape(value) if value[:1] == "'" else value
 
-    def _fail(self, errors: _Errors, line: int, name: str, reason: str) -> None:
+    def _fail(self, errors: FileErrors, line: int, name: str, reason: str) -> None:
         errors.add(InvalidInput(name, reason), line, self.position[name] + 1)
 
     def _text(
@@ -314,7 +314,7 @@ class CsvImport:
         value: str,
         name: str,
         line: int,
-        errors: _Errors,
+        errors: FileErrors,
         *,
         required: bool,
         single_line: bool,
@@ -335,7 +335,7 @@ class CsvImport:
             self._fail(errors, line, name, "must be a single line")
         return stripped
 
-    def _check_row(self, record: list[str], line: int, errors: _Errors) -> Staged | None:
+    def _check_row(self, record: list[str], line: int, errors: FileErrors) -> Staged | None:
         """Validate one row; return it by natural keys (None if it has an error).
 
         Cache hits only on the hot path; every miss goes through a careful check."""
@@ -452,7 +452,7 @@ class CsvImport:
         return found
 
     def _names(
-        self, raw: str, column: str, line: int, errors: _Errors, *, single: bool
+        self, raw: str, column: str, line: int, errors: FileErrors, *, single: bool
     ) -> tuple[str, ...]:
         if single:
             names: tuple[str, ...] = (raw.strip(),)
@@ -478,7 +478,7 @@ class CsvImport:
         return names
 
     def _source(
-        self, raw_url: str, raw_outlet: str, raw_title: str, line: int, errors: _Errors
+        self, raw_url: str, raw_outlet: str, raw_title: str, line: int, errors: FileErrors
     ) -> str | None:
         """Validate a row's source (the URL unescaped already); its key, or None if it has an
         error."""

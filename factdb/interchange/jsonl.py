@@ -25,6 +25,7 @@ from factdb.core.keys import (
     name_key,
     normalize_url,
     require_text,
+    source_key_without_url,
     tag_key,
     text_key,
 )
@@ -35,14 +36,10 @@ from factdb.domain.sources import get_or_create_source
 from factdb.interchange.common import (
     BATCH,
     TYPES,
+    FileErrors,
     ImportErrors,
     ImportResult,
     Row,
-    _Errors,
-    _opt_str,
-    _source_identity,
-    _str_list,
-    _timestamp,
 )
 from factdb.storage.models import (
     Actor,
@@ -71,7 +68,7 @@ class Parsed:
 
 
 def parse_jsonl(lines: Iterable[str], path: str) -> Parsed:
-    errors = _Errors(path)
+    errors = FileErrors(path)
     parsed = Parsed()
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -174,6 +171,45 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
         )
     else:
         raise InvalidInput("type", f"{kind!r} is not a record type; use one of {', '.join(TYPES)}")
+
+
+def _source_identity(
+    url: str | None,
+    outlet: str | None,
+    title: str | None,
+    published: PartialDate | None,
+    field_name: str,
+) -> tuple[str | None, str]:
+    if url:
+        display, key = normalize_url(url, field_name)
+        return display, key
+    if not (outlet or title):
+        raise InvalidInput(field_name, "a source needs a URL, or an outlet and a title")
+    return None, source_key_without_url(outlet, title, str(published) if published else None)
+
+
+def _opt_str(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(key, "must be a string or null")
+    return value
+
+
+def _str_list(record: dict[str, Any], key: str) -> list[str]:
+    value = record.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(key, "must be a list of strings")
+    return value
+
+
+def _timestamp(value: str | None, field_name: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(field_name, f"{value!r} is not an ISO 8601 timestamp") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -390,7 +426,7 @@ class Loader:
         undated = [r for r in rows if r.date is None]
         if undated:
             dates = self.source_dates(source_ids[r.source_key] for r in undated)
-            errors = _Errors(self.path)
+            errors = FileErrors(self.path)
             for row in undated:
                 row.date = dates.get(source_ids[row.source_key])
                 if row.date is None:
