@@ -280,8 +280,8 @@ class Loader:
             return
         keys = self.keys
         keys.sanction_ids(v for r in rows for v in r.violates)
-        names = [r.actor for r in rows] + [v for r in rows for v in r.via]
-        keys.add_actors((name_key(name), name) for name in names)
+        # In file order, each row's actor then its via chain, as the CSV names them.
+        keys.add_actors((name_key(name), name) for r in rows for name in (r.actor, *r.via))
         self.resolve_claims(rows)
         claim_ids, actor_ids, source_ids = keys.claims, keys.actors, keys.sources
         first: dict[str, SourceFields] = {}
