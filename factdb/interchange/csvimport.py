@@ -1,10 +1,10 @@
 """``factdb import FILE.csv``: the flat interchange format, read once and streamed.
 
 Each row is validated and, while the file has shown no error, staged as a compact tuple of
-natural keys; every ``BATCH`` staged rows the new actors, claims and sources they name are
-written, then their assertions (``factdb.storage.bulk``), skipping those already present (natural
-key)
-or repeated in the file. Memory grows with the number of distinct things (claims, actors,
+natural keys; every ``BATCH`` staged rows the actors, claims and sources they name are resolved
+and the new ones written (``interchange.resolve.Keys``, shared with JSON Lines), then their
+assertions (``factdb.storage.bulk``), skipping those already present (natural key) or
+repeated in the file. Memory grows with the number of distinct things (claims, actors,
 sources, dates, lists), not with the number of rows, and the file is parsed only once.
 
 All of it runs in the caller's single transaction. After the first error the importer stops

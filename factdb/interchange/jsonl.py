@@ -5,6 +5,8 @@ updated), ``sanction`` (name, authority, adopted, target, measures, url), ``clai
 tags, violates) and ``assertion`` (claim, actor, stance, date, source_url, outlet, title,
 source_published, via, quote, recorded_at, retracted_at, retraction_reason). It is
 idempotent on natural keys: records already present are counted, not written again.
+Actor, source and sanction records go through the domain functions; the names that claims and
+assertions give are resolved as the CSV's are (``interchange.resolve.Keys``).
 """
 
 from __future__ import annotations

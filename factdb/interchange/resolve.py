@@ -207,6 +207,8 @@ class Keys:
         """Write the tags and sanction links gathered, once every claim is resolved: the
         sanctions named that are missing are created first (in the order named), and links
         already there are skipped (only claims there before the import can have any)."""
+        if not (self.claim_tags or self.claim_violates):
+            return
         sanction_ids = self.sanction_ids(
             name for names in self.claim_violates.values() for name in names
         )
