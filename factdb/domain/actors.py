@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
@@ -11,7 +10,7 @@ from sqlmodel import Session, col
 from factdb.core.errors import Conflict, InvalidInput
 from factdb.core.hints import closest_names
 from factdb.core.keys import name_key, require_text
-from factdb.queries import actor_name_pairs, actor_ref, ancestor_ids, sides_of
+from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
 
 
@@ -24,20 +23,10 @@ def _check_name(name: str, field: str) -> str:
 
 
 def find_actor(session: Session, name: str) -> Actor | None:
-    """An actor by its name or one of its aliases, case-insensitively; None if unknown."""
-    key = name_key(name)
-    actor = session.execute(select(Actor).where(col(Actor.name_key) == key)).scalars().first()
-    if actor is not None:
-        return cast(Actor, actor)
-    return (
-        session.execute(
-            select(Actor)
-            .join(ActorAlias, col(ActorAlias.actor_id) == Actor.id)
-            .where(col(ActorAlias.alias_key) == key)
-        )
-        .scalars()
-        .first()
-    )
+    """An actor by its name or one of its aliases, case-insensitively
+    (``queries.actor_by_name``); None if unknown."""
+    found = actor_by_name(session, name)
+    return None if found is None else session.get(Actor, found[0])
 
 
 def suggestions(session: Session, name: str, limit: int = 3) -> list[tuple[str, str]]:
@@ -78,12 +67,13 @@ def set_part_of(session: Session, *, actor: Actor, parent: Actor | None) -> None
     session.flush()
 
 
-def _check_alias_free(session: Session, alias: str, owner: Actor | None) -> str:
-    key = name_key(alias)
-    other = find_actor(session, alias)
-    if other is not None and (owner is None or other.id != owner.id):
-        raise Conflict(f"'{alias}' already names actor '{other.name}'")
-    return key
+def _check_alias_free(session: Session, alias: str, owner: Actor | None) -> bool:
+    """``Conflict`` if ``alias`` already names an actor other than ``owner``; True if it
+    names ``owner`` already (its name or one of its aliases)."""
+    other = actor_by_name(session, alias)
+    if other is not None and (owner is None or other[0] != owner.id):
+        raise Conflict(f"'{alias}' already names actor '{other[1]}'")
+    return other is not None
 
 
 @dataclass
@@ -142,15 +132,9 @@ def add_aliases(session: Session, *, actor: Actor, aliases: list[str]) -> list[s
     assert actor.id is not None
     for alias in aliases:
         text = _check_name(alias, "ALIAS")
-        key = _check_alias_free(session, text, actor)
-        if (
-            key == actor.name_key
-            or session.execute(
-                select(col(ActorAlias.id)).where(col(ActorAlias.alias_key) == key)
-            ).first()
-        ):
+        if _check_alias_free(session, text, actor):
             continue
-        session.add(ActorAlias(actor_id=actor.id, alias=text, alias_key=key))
+        session.add(ActorAlias(actor_id=actor.id, alias=text, alias_key=name_key(text)))
         session.flush()
         added.append(text)
     return added

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from factdb.core.dates import PartialDate
 from factdb.core.errors import FactdbError, InvalidInput
-from factdb.core.keys import (
-    normalize_url,
-    source_key_without_url,
-)
 from factdb.storage.models import (
     Stance,
 )
@@ -87,7 +82,10 @@ class Row:
     retraction_reason: str | None = None
 
 
-class _Errors:
+class FileErrors:
+    """The errors found in one file, each located (``FILE:LINE:COLUMN``): all are counted,
+    the first ``MAX_ERRORS`` kept; ``raise_if_any`` raises them together as ``ImportErrors``."""
+
     def __init__(self, path: str) -> None:
         self.path = path
         self.items: list[InvalidInput] = []
@@ -145,42 +143,3 @@ def encoding_error(byte: bytes | None, path: str, line: int, column: int) -> Imp
         else f"byte 0x{byte.hex()} is not UTF-8; save the file as UTF-8"
     )
     return ImportErrors([InvalidInput("encoding", reason, path, line, column)], 1)
-
-
-def _source_identity(
-    url: str | None,
-    outlet: str | None,
-    title: str | None,
-    published: PartialDate | None,
-    field_name: str,
-) -> tuple[str | None, str]:
-    if url:
-        display, key = normalize_url(url, field_name)
-        return display, key
-    if not (outlet or title):
-        raise InvalidInput(field_name, "a source needs a URL, or an outlet and a title")
-    return None, source_key_without_url(outlet, title, str(published) if published else None)
-
-
-def _opt_str(record: dict[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput(key, "must be a string or null")
-    return value
-
-
-def _str_list(record: dict[str, Any], key: str) -> list[str]:
-    value = record.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(key, "must be a list of strings")
-    return value
-
-
-def _timestamp(value: str | None, field_name: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(field_name, f"{value!r} is not an ISO 8601 timestamp") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

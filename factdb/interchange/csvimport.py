@@ -1,10 +1,11 @@
 """``factdb import FILE.csv``: the flat interchange format, read once and streamed.
 
 Each row is validated and, while the file has shown no error, staged as a compact tuple of
-natural keys; every ``BATCH`` staged rows the new actors, claims and sources they name are
-written, then their assertions (``factdb.storage.bulk``), skipping those already present
-(natural key) or repeated in the file. Memory grows with the number of distinct things (claims,
-actors, sources, dates, lists), not with the number of rows, and the file is parsed only once.
+natural keys; every ``BATCH`` staged rows the actors, claims and sources they name are resolved
+and the new ones written (``interchange.resolve.Keys``, shared with JSON Lines), then their
+assertions (``factdb.storage.bulk``), skipping those already present (natural key) or
+repeated in the file. Memory grows with the number of distinct things (claims, actors,
+sources, dates, lists), not with the number of rows, and the file is parsed only once.
 
 All of it runs in the caller's single transaction. After the first error the importer stops
 writing but keeps validating, so every error (up to a cap) is reported with
@@ -40,16 +41,16 @@ from factdb.core.keys import (
     text_key,
 )
 from factdb.core.values import parse_date
-from factdb.domain.sanctions import add_sanction
 from factdb.interchange.common import (
     CSV_COLUMNS,
     REQUIRED_COLUMNS,
+    FileErrors,
     ImportErrors,
     ImportResult,
-    _Errors,
     encoding_error,
     refuse_utf16,
 )
+from factdb.interchange.resolve import Keys, SourceFields
 from factdb.storage import bulk
 from factdb.storage.models import (
     Actor,
@@ -59,7 +60,6 @@ from factdb.storage.models import (
     Source,
     Stance,
     table_of,
-    utcnow,
 )
 
 BATCH = 20_000
@@ -166,22 +166,20 @@ class CsvImport:
         self.actor_key: dict[str, str] = {}  # raw name -> key
         self.actor_name: dict[str, str] = {}  # key -> first spelling
         self.url_key: dict[str, str] = {}  # raw url -> source key
-        self.source_first: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self.source_first: dict[str, SourceFields] = {}  # key -> fields, until written
         self.dates: dict[str, tuple[PartialDate, Any, int, int]] = {}
         self.lists: dict[str, tuple[str, ...]] = {}
         self.via_lists: dict[str, tuple[str, ...]] = {}
         self.tag_lists: dict[str, tuple[str, ...]] = {}
-        self.claim_tags: dict[str, set[str]] = {}
-        self.claim_violates: dict[str, set[str]] = {}
         self.tags_claim: str | None = None  # the claim and raw tags of the last update
         self.tags_raw = ""
-        # What is written so far, by natural key.
-        self.claim_ids: dict[str, int] = {}
-        self.source_ids: dict[str, int] = {}
-        self.actor_ids: dict[str, int] = {}
+        # Natural keys -> ids (``_start``): the resolver's maps, read here on the hot path.
+        self.keys: Keys
+        self.claim_ids: dict[str, int]
+        self.source_ids: dict[str, int]
+        self.actor_ids: dict[str, int]
+        self.claim_tags: dict[str, set[str]]
         self.actors_done = 0
-        self.existing_actors: set[int] = set()
-        self.existing_claims: set[int] = set()
         self.existing: set[int] = set()  # packed keys of assertions there before the import
         self.existing_hits = 0
         # Packed keys already taken: on PostgreSQL every row written by this import; on
@@ -190,12 +188,11 @@ class CsvImport:
         self.staged: list[Staged] = []
         self.new = 0
         self.now_value: Any = None
-        self.empty_tables: set[str] = set()
         self.writer: bulk.BackgroundCopy | None = None
 
     # -- reading ------------------------------------------------------------------------
 
-    def _header(self, reader: Any, errors: _Errors) -> None:
+    def _header(self, reader: Any, errors: FileErrors) -> None:
         try:
             header = next(reader)
         except StopIteration:
@@ -234,7 +231,7 @@ class CsvImport:
     # -- the one pass ---------------------------------------------------------------------
 
     def run(self) -> ImportResult:
-        errors = _Errors(self.label)
+        errors = FileErrors(self.label)
         reader = csv.reader(_text_lines(self.path, self.label), strict=True)
         self._header(reader, errors)
         self._start()
@@ -299,7 +296,7 @@ class CsvImport:
         value = record[index]
         return _unescape(value) if value[:1] == "'" else value
 
-    def _fail(self, errors: _Errors, line: int, name: str, reason: str) -> None:
+    def _fail(self, errors: FileErrors, line: int, name: str, reason: str) -> None:
         errors.add(InvalidInput(name, reason), line, self.position[name] + 1)
 
     def _text(
@@ -307,7 +304,7 @@ class CsvImport:
         value: str,
         name: str,
         line: int,
-        errors: _Errors,
+        errors: FileErrors,
         *,
         required: bool,
         single_line: bool,
@@ -328,7 +325,7 @@ class CsvImport:
             self._fail(errors, line, name, "must be a single line")
         return stripped
 
-    def _check_row(self, record: list[str], line: int, errors: _Errors) -> Staged | None:
+    def _check_row(self, record: list[str], line: int, errors: FileErrors) -> Staged | None:
         """Validate one row; return it by natural keys (None if it has an error).
 
         Cache hits only on the hot path; every miss goes through a careful check."""
@@ -432,7 +429,7 @@ class CsvImport:
             if violates_raw[:1] == "'":
                 violates_raw = _unescape(violates_raw)
             if violates_raw:
-                self.claim_violates.setdefault(key, set()).update(self._list(violates_raw))
+                self.keys.violate(key, self._list(violates_raw))
             if actor_key is not None and source is not None:
                 return (key, actor_key, stance, date_raw, source, quote, via)
         return None
@@ -445,7 +442,7 @@ class CsvImport:
         return found
 
     def _names(
-        self, raw: str, column: str, line: int, errors: _Errors, *, single: bool
+        self, raw: str, column: str, line: int, errors: FileErrors, *, single: bool
     ) -> tuple[str, ...]:
         if single:
             names: tuple[str, ...] = (raw.strip(),)
@@ -471,7 +468,7 @@ class CsvImport:
         return names
 
     def _source(
-        self, raw_url: str, raw_outlet: str, raw_title: str, line: int, errors: _Errors
+        self, raw_url: str, raw_outlet: str, raw_title: str, line: int, errors: FileErrors
     ) -> str | None:
         """Validate a row's source (the URL unescaped already); its key, or None if it has an
         error."""
@@ -492,133 +489,43 @@ class CsvImport:
                     return None
                 self.url_key[url] = key
                 if key not in self.source_ids:
-                    self.source_first.setdefault(key, (display, outlet, title))
+                    self.source_first.setdefault(key, (display, outlet, title, None, None))
             return key
         if outlet or title:
             key = source_key_without_url(outlet, title, None)
             self.url_key["\x00" + (outlet or "") + "\x00" + (title or "")] = key
             if key not in self.source_ids:
-                self.source_first.setdefault(key, (None, outlet, title))
+                self.source_first.setdefault(key, (None, outlet, title, None, None))
             return key
         self._fail(errors, line, "source_url", "a source needs a URL, or an outlet and a title")
         return None
 
     # -- writing --------------------------------------------------------------------------
 
-    def _lookup(self, table: str, column: str, keys: list[str]) -> dict[str, int]:
-        """The ids of the rows of ``table`` already there with these natural keys.
-
-        On SQLite the import holds the write lock from its first statement, so a table that
-        was empty then holds only rows this import wrote, and those are known already: no
-        query. PostgreSQL gets the keys as one array parameter (``= ANY``), not thousands of
-        bound values to compile and plan."""
-        found: dict[str, int] = {}
-        if not keys or table in self.empty_tables:
-            return found
-        if self.sqlite:
-            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} IN :keys").bindparams(
-                bindparam("keys", expanding=True)
-            )
-            size = 5_000
-        else:
-            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} = ANY(:keys)")
-            size = 50_000
-        for start in range(0, len(keys), size):
-            for row_id, key in self.session.execute(stmt, {"keys": keys[start : start + size]}):
-                found[key] = int(row_id)
-        return found
-
     def _start(self) -> None:
-        """Before the first row: the actors already there (by name or alias)."""
-        session = self.session
-        now = utcnow()
-        self.now_value = bulk.sqlite_value(now) if self.sqlite else now
-        if self.sqlite:
-            self.empty_tables = {
-                table
-                for table in ("claim", "source")
-                if session.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is None
-            }
-        self.actor_ids = {
-            key: int(i) for i, key in session.execute(text("SELECT id, name_key FROM actor"))
-        }
-        self.actor_ids.update(
-            {
-                key: int(i)
-                for i, key in session.execute(text("SELECT actor_id, alias_key FROM actor_alias"))
-            }
-        )
+        """Before the first row: the resolver, with the actors already there (by name or
+        alias)."""
+        keys = self.keys = Keys(self.session)
+        self.now_value = keys.now
+        self.claim_ids, self.source_ids, self.actor_ids = keys.claims, keys.sources, keys.actors
+        self.claim_tags = keys.claim_tags
 
     def _flush(self) -> None:
         """Write the staged rows: first the actors, claims and sources they name that are
         new, then the assertions and their via chains."""
         self._wait()
-        session, now_value = self.session, self.now_value
+        keys = self.keys
         # Actors, in the order of first appearance.
-        fresh = list(itertools.islice(self.actor_name, self.actors_done, None))
-        self.actors_done += len(fresh)
-        actor_ids = self.actor_ids
-        new_actors = []
-        for key in fresh:
-            found = actor_ids.get(key)
-            if found is None:
-                new_actors.append(key)
-            else:
-                self.existing_actors.add(found)
-        ids = bulk.reserve_ids(session, "actor", len(new_actors))
-        bulk.insert_rows(
-            session,
-            "actor",
-            ["id", "name", "name_key", "kind", "created_at"],
-            [
-                (i, self.actor_name[k], k, "other", now_value)
-                for i, k in zip(ids, new_actors, strict=True)
-            ],
-            convert=False,
-        )
-        actor_ids.update(zip(new_actors, ids, strict=True))
-        self.result.count("actor", True, len(new_actors))
-        # Claims.
-        claim_ids = self.claim_ids
-        found_claims = self._lookup("claim", "text_key", list(self.claim_text))
-        claim_ids.update(found_claims)
-        if found_claims:
-            self.existing_claims.update(found_claims.values())
-            self.existing |= self._existing_keys(set(found_claims.values()))
-        new_claims = [k for k in self.claim_text if k not in found_claims]
-        ids = bulk.reserve_ids(session, "claim", len(new_claims))
-        bulk.insert_rows(
-            session,
-            "claim",
-            ["id", "text", "text_key", "created_at"],
-            [(i, self.claim_text[k], k, now_value) for i, k in zip(ids, new_claims, strict=True)],
-            convert=False,
-        )
-        claim_ids.update(zip(new_claims, ids, strict=True))
-        self.result.count("claim", True, len(new_claims))
+        fresh = itertools.islice(self.actor_name.items(), self.actors_done, None)
+        self.actors_done = len(self.actor_name)
+        keys.add_actors(fresh)
+        found = keys.add_claims(self.claim_text)
+        if found:
+            self.existing |= self._existing_keys(set(found.values()))
         self.claim_text.clear()
-        # Sources.
-        source_ids = self.source_ids
-        found_sources = self._lookup("source", "key", list(self.source_first))
-        source_ids.update(found_sources)
-        self.result.count("source", False, len(found_sources))
-        new_sources = [k for k in self.source_first if k not in found_sources]
-        ids = bulk.reserve_ids(session, "source", len(new_sources))
-        bulk.insert_rows(
-            session,
-            "source",
-            ["id", "url", "key", "outlet", "title", "created_at"],
-            [(i, *self._source_row(k), now_value) for i, k in zip(ids, new_sources, strict=True)],
-            convert=False,
-        )
-        source_ids.update(zip(new_sources, ids, strict=True))
-        self.result.count("source", True, len(new_sources))
+        keys.add_sources(self.source_first)
         self.source_first.clear()
         self._assertions()
-
-    def _source_row(self, key: str) -> tuple[str | None, str, str | None, str | None]:
-        display, outlet, title = self.source_first[key]
-        return display, key, outlet, title
 
     def _assertions(self) -> None:
         """The staged rows as assertions, minus those already there or seen before.
@@ -815,56 +722,11 @@ class CsvImport:
             cache.clear()
 
     def _finish(self) -> None:
-        """After the last row: sanctions, claim links, and the counts."""
-        session = self.session
-        sanction_ids = {
-            key: int(i) for i, key in session.execute(text("SELECT id, name_key FROM sanction"))
-        }
-        for names in self.claim_violates.values():
-            for name in names:
-                if name_key(name) not in sanction_ids:
-                    sanction = add_sanction(session, name=name)
-                    assert sanction.id is not None
-                    sanction_ids[name_key(name)] = sanction.id
-                    self.result.count("sanction", True)
-        self._links(sanction_ids)
-        self.result.count("actor", False, len(self.existing_actors))
-        self.result.count("claim", False, len(self.existing_claims))
+        """After the last row: tags and sanctions linked, and the counts."""
+        self.keys.link_claims()
+        self.keys.count(self.result, named=True)
         self.result.count("assertion", True, self.new)
         self.result.count("assertion", False, self.existing_hits)
-
-    def _links(self, sanction_ids: dict[str, int]) -> None:
-        claim_ids, existing = self.claim_ids, self.existing_claims
-        tags = {(claim_ids[k], t) for k, ts in self.claim_tags.items() for t in ts}
-        links = {
-            (claim_ids[k], sanction_ids[name_key(v)])
-            for k, vs in self.claim_violates.items()
-            for v in vs
-        }
-        # Only claims that were there before can have links already.
-        touched = sorted(({c for c, _ in tags} | {c for c, _ in links}) & existing)
-        for start in range(0, len(touched), 5_000):
-            chunk = touched[start : start + 5_000]
-            tags -= {
-                (int(c), t)
-                for c, t in self.session.execute(
-                    text("SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids").bindparams(
-                        bindparam("ids", expanding=True)
-                    ),
-                    {"ids": chunk},
-                )
-            }
-            links -= {
-                (int(c), int(s))
-                for c, s in self.session.execute(
-                    text(
-                        "SELECT claim_id, sanction_id FROM claim_sanction WHERE claim_id IN :ids"
-                    ).bindparams(bindparam("ids", expanding=True)),
-                    {"ids": chunk},
-                )
-            }
-        bulk.insert_rows(self.session, "claim_tag", ["claim_id", "tag"], sorted(tags))
-        bulk.insert_rows(self.session, "claim_sanction", ["claim_id", "sanction_id"], sorted(links))
 
     @contextmanager
     def _bulk_load(self) -> Iterator[None]:

@@ -5,6 +5,8 @@ updated), ``sanction`` (name, authority, adopted, target, measures, url), ``clai
 tags, violates) and ``assertion`` (claim, actor, stance, date, source_url, outlet, title,
 source_published, via, quote, recorded_at, retracted_at, retraction_reason). It is
 idempotent on natural keys: records already present are counted, not written again.
+Actor, source and sanction records go through the domain functions; the names that claims and
+assertions give are resolved as the CSV's are (``interchange.resolve.Keys``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from factdb.core.keys import (
     name_key,
     normalize_url,
     require_text,
+    source_key_without_url,
     tag_key,
     text_key,
 )
@@ -35,24 +38,15 @@ from factdb.domain.sources import get_or_create_source
 from factdb.interchange.common import (
     BATCH,
     TYPES,
+    FileErrors,
     ImportErrors,
     ImportResult,
     Row,
-    _Errors,
-    _opt_str,
-    _source_identity,
-    _str_list,
-    _timestamp,
 )
+from factdb.interchange.resolve import Keys, SourceFields
 from factdb.storage.models import (
-    Actor,
-    ActorKind,
     Assertion,
     AssertionVia,
-    Claim,
-    ClaimSanction,
-    ClaimTag,
-    Source,
     Stance,
     table_of,
     utcnow,
@@ -71,7 +65,7 @@ class Parsed:
 
 
 def parse_jsonl(lines: Iterable[str], path: str) -> Parsed:
-    errors = _Errors(path)
+    errors = FileErrors(path)
     parsed = Parsed()
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -176,6 +170,45 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
         raise InvalidInput("type", f"{kind!r} is not a record type; use one of {', '.join(TYPES)}")
 
 
+def _source_identity(
+    url: str | None,
+    outlet: str | None,
+    title: str | None,
+    published: PartialDate | None,
+    field_name: str,
+) -> tuple[str | None, str]:
+    if url:
+        display, key = normalize_url(url, field_name)
+        return display, key
+    if not (outlet or title):
+        raise InvalidInput(field_name, "a source needs a URL, or an outlet and a title")
+    return None, source_key_without_url(outlet, title, str(published) if published else None)
+
+
+def _opt_str(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(key, "must be a string or null")
+    return value
+
+
+def _str_list(record: dict[str, Any], key: str) -> list[str]:
+    value = record.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(key, "must be a list of strings")
+    return value
+
+
+def _timestamp(value: str | None, field_name: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(field_name, f"{value!r} is not an ISO 8601 timestamp") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
 # --- writing -------------------------------------------------------------------------------
 
 
@@ -197,166 +230,33 @@ def _executemany(session: Session, statement: Any, rows: list[dict[str, Any]]) -
 
 
 class Loader:
-    """Resolves rows against the database with caches and writes them in batches."""
+    """Writes the claims and assertions of a file, every name resolved through ``Keys``."""
 
     def __init__(self, session: Session, path: str) -> None:
         self.session = session
         self.path = path
         self.result = ImportResult()
-        self.actor_ids: dict[str, int] = {}
-        for actor_id, key in session.execute(
-            select(table_of(Actor).c.id, table_of(Actor).c.name_key)
-        ):
-            self.actor_ids[key] = int(actor_id)
-        for actor_id, key in session.execute(text("SELECT actor_id, alias_key FROM actor_alias")):
-            self.actor_ids[key] = int(actor_id)
-        self.new_claims: set[int] = set()
-        self.claim_keys: set[str] = set()
-        self.sanction_ids = {
-            key: int(i) for i, key in session.execute(text("SELECT id, name_key FROM sanction"))
-        }
+        self.keys = Keys(session)
 
-    def check_sanctions(self, rows: Iterable[Row]) -> None:
-        """Sanctions named in ``violates`` that the database lacks are created by name: the
-        CSV format cannot carry their details, and refusing would lose the link."""
+    def load_claims(self, claims: list[Row]) -> None:
+        """Claim records: the sanctions they name that are missing (in record order), the
+        claims, and their tags and sanctions gathered for ``Keys.link_claims``."""
+        self.keys.sanction_ids(v for row in claims for v in row.violates)
+        self.resolve_claims(claims)
+
+    def resolve_claims(self, rows: list[Row]) -> None:
+        """The claims of these rows (the first spelling of each wins), their tags and the
+        sanctions they name gathered."""
+        keys = self.keys
+        texts: dict[str, str] = {}
         for row in rows:
-            for name in row.violates:
-                key = name_key(name)
-                if key not in self.sanction_ids:
-                    sanction = add_sanction(self.session, name=name)
-                    assert sanction.id is not None
-                    self.sanction_ids[key] = sanction.id
-                    self.result.count("sanction", True)
-
-    def ensure_actors(self, names: Iterable[str], count: bool = True) -> None:
-        new: dict[str, str] = {}
-        known: set[str] = set()
-        for name in names:
-            key = name_key(name)
-            if key in self.actor_ids:
-                known.add(key)
-            elif key not in new:
-                new[key] = name
-        if count:
-            self.result.count("actor", False, len({self.actor_ids[k] for k in known}))
-        if not new:
-            return
-        rows = [
-            {"name": n, "name_key": k, "kind": ActorKind.other.value, "created_at": utcnow()}
-            for k, n in new.items()
-        ]
-        ids = _returning_insert(self.session, table_of(Actor), rows)
-        for key, actor_id in zip(new, ids, strict=True):
-            self.actor_ids[key] = actor_id
-        self.result.count("actor", True, len(new))
-
-    def ensure_claims(self, rows: list[Row]) -> dict[str, int]:
-        keys: dict[str, str] = {}
-        for row in rows:  # the first spelling of a claim wins, in file order
-            keys.setdefault(text_key(row.claim), row.claim)
-        known: dict[str, int] = {}
-        key_list = list(keys)
-        stmt = text("SELECT id, text_key FROM claim WHERE text_key IN :keys").bindparams(
-            bindparam("keys", expanding=True)
-        )
-        for start in range(0, len(key_list), BATCH):
-            for cid, key in self.session.execute(stmt, {"keys": key_list[start : start + BATCH]}):
-                known[key] = int(cid)
-        new = [k for k in key_list if k not in known]
-        now = utcnow()
-        created = _returning_insert(
-            self.session,
-            table_of(Claim),
-            [{"text": keys[k], "text_key": k, "created_at": now} for k in new],
-        )
-        known.update(zip(new, created, strict=True))
-        self.new_claims.update(created)
-        self.claim_keys.update(key_list)
-        return known
-
-    def count_claims(self) -> None:
-        self.result.new["claim"] = len(self.new_claims)
-        self.result.existing["claim"] = len(self.claim_keys) - len(self.new_claims)
-
-    def link_claims(self, rows: list[Row], claim_ids: dict[str, int]) -> None:
-        tags: set[tuple[int, str]] = set()
-        links: set[tuple[int, int]] = set()
+            texts.setdefault(text_key(row.claim), row.claim)
+        keys.add_claims(texts)
         for row in rows:
-            cid = claim_ids[text_key(row.claim)]
-            tags.update((cid, t) for t in row.tags)
-            links.update((cid, self.sanction_ids[name_key(v)]) for v in row.violates)
-        touched = sorted({c for c, _ in tags} | {c for c, _ in links})
-        existing_tags: set[tuple[int, str]] = set()
-        existing_links: set[tuple[int, int]] = set()
-        for start in range(0, len(touched), BATCH):
-            chunk = touched[start : start + BATCH]
-            if not (set(chunk) - self.new_claims):
-                continue
-            existing_tags.update(
-                (int(c), t)
-                for c, t in self.session.execute(
-                    text("SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids").bindparams(
-                        bindparam("ids", expanding=True)
-                    ),
-                    {"ids": chunk},
-                )
-            )
-            existing_links.update(
-                (int(c), int(s))
-                for c, s in self.session.execute(
-                    text(
-                        "SELECT claim_id, sanction_id FROM claim_sanction WHERE claim_id IN :ids"
-                    ).bindparams(bindparam("ids", expanding=True)),
-                    {"ids": chunk},
-                )
-            )
-        _executemany(
-            self.session,
-            insert(table_of(ClaimTag)),
-            [{"claim_id": c, "tag": t} for c, t in sorted(tags - existing_tags)],
-        )
-        _executemany(
-            self.session,
-            insert(table_of(ClaimSanction)),
-            [{"claim_id": c, "sanction_id": s} for c, s in sorted(links - existing_links)],
-        )
-
-    def ensure_sources(self, rows: list[Row], count: bool = True) -> dict[str, int]:
-        first: dict[str, Row] = {}
-        for row in rows:
-            first.setdefault(row.source_key, row)
-        known: dict[str, int] = {}
-        key_list = list(first)
-        stmt = text("SELECT id, key FROM source WHERE key IN :keys").bindparams(
-            bindparam("keys", expanding=True)
-        )
-        for start in range(0, len(key_list), BATCH):
-            for sid, key in self.session.execute(stmt, {"keys": key_list[start : start + BATCH]}):
-                known[key] = int(sid)
-        if count:
-            self.result.count("source", False, len(known))
-        new = [k for k in key_list if k not in known]
-        now = utcnow()
-        records = []
-        for key in new:
-            row = first[key]
-            records.append(
-                {
-                    "url": row.source_url,
-                    "key": key,
-                    "outlet": row.outlet,
-                    "title": row.title,
-                    "published": row.published.start if row.published else None,
-                    "published_precision": row.published.precision if row.published else None,
-                    "created_at": now,
-                }
-            )
-        known.update(
-            zip(new, _returning_insert(self.session, table_of(Source), records), strict=True)
-        )
-        if count:
-            self.result.count("source", True, len(new))
-        return known
+            if row.tags:
+                keys.tag(text_key(row.claim), row.tags)
+            if row.violates:
+                keys.violate(text_key(row.claim), row.violates)
 
     def source_dates(self, ids: Iterable[int]) -> dict[int, PartialDate]:
         wanted = sorted(set(ids))
@@ -377,20 +277,31 @@ class Loader:
                 dates[int(sid)] = PartialDate(day, precision)
         return dates
 
-    def load_assertions(self, rows: list[Row], count_sources: bool = True) -> None:
+    def load_assertions(self, rows: list[Row]) -> None:
         if not rows:
             return
-        self.check_sanctions(rows)
-        self.ensure_actors(
-            [r.actor for r in rows] + [v for r in rows for v in r.via], count_sources
-        )
-        claim_ids = self.ensure_claims(rows)
-        self.link_claims(rows, claim_ids)
-        source_ids = self.ensure_sources(rows, count_sources)
+        keys = self.keys
+        keys.sanction_ids(v for r in rows for v in r.violates)
+        # In file order, each row's actor then its via chain, as the CSV names them.
+        keys.add_actors((name_key(name), name) for r in rows for name in (r.actor, *r.via))
+        self.resolve_claims(rows)
+        claim_ids, actor_ids, source_ids = keys.claims, keys.actors, keys.sources
+        first: dict[str, SourceFields] = {}
+        for r in rows:  # the first row naming a source gives its details
+            if r.source_key not in first:
+                published = r.published
+                first[r.source_key] = (
+                    r.source_url,
+                    r.outlet,
+                    r.title,
+                    published.start if published else None,
+                    published.precision if published else None,
+                )
+        keys.add_sources(first)
         undated = [r for r in rows if r.date is None]
         if undated:
             dates = self.source_dates(source_ids[r.source_key] for r in undated)
-            errors = _Errors(self.path)
+            errors = FileErrors(self.path)
             for row in undated:
                 row.date = dates.get(source_ids[row.source_key])
                 if row.date is None:
@@ -400,7 +311,7 @@ class Loader:
                     )
             errors.raise_if_any()
         existing = self._existing_assertions(
-            {claim_ids[text_key(r.claim)] for r in rows} - self.new_claims
+            {claim_ids[text_key(r.claim)] for r in rows} & keys.existing_claims
         )
         seen: set[tuple[Any, ...]] = set()
         new_rows: list[dict[str, Any]] = []
@@ -411,7 +322,7 @@ class Loader:
             assert row.date is not None
             key = (
                 claim_ids[text_key(row.claim)],
-                self.actor_ids[name_key(row.actor)],
+                actor_ids[name_key(row.actor)],
                 row.stance.value,
                 row.date.start,
                 row.date.precision,
@@ -447,7 +358,7 @@ class Loader:
                     "retraction_reason": row.retraction_reason,
                 }
             )
-            vias.append([self.actor_ids[name_key(v)] for v in row.via])
+            vias.append([actor_ids[name_key(v)] for v in row.via])
         ids = _returning_insert(self.session, table_of(Assertion), new_rows)
         self.result.count("assertion", True, len(ids))
         via_rows = [
@@ -560,9 +471,9 @@ def apply_parsed(session: Session, parsed: Parsed, path: str) -> ImportResult:
     loader = Loader(session, path)
     loader.result = result
     if parsed.claims:
-        loader.check_sanctions(parsed.claims)
-        loader.link_claims(parsed.claims, loader.ensure_claims(parsed.claims))
-    loader.load_assertions(parsed.rows, count_sources=False)
-    loader.count_claims()
+        loader.load_claims(parsed.claims)
+    loader.load_assertions(parsed.rows)
+    loader.keys.link_claims()
+    loader.keys.count(result, named=False)
     result.rows = len(parsed.rows)
     return result

@@ -120,6 +120,12 @@ from factdb.queries.base import (
     Sql as Sql,
 )
 from factdb.queries.base import (
+    actor_by_name as actor_by_name,
+)
+from factdb.queries.base import (
+    actor_keys as actor_keys,
+)
+from factdb.queries.base import (
     actor_name_pairs as actor_name_pairs,
 )
 from factdb.queries.base import (

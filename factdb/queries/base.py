@@ -64,25 +64,47 @@ class Sql:
 # --- look-ups by what a user types -----------------------------------------------------------
 
 
-def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
-    """(id, name) of an actor by name, alias or numeric id; ``NotFound`` with a did-you-mean
-    hint (``actors.get_actor`` is this, as an ORM object)."""
+def actor_by_name(conn: Conn, name: str) -> tuple[int, str] | None:
+    """(id, name) of the actor called ``name`` or answering to it as an alias, compared by
+    ``name_key`` (case and spacing forgiven); None if no actor does. The one look-up by name
+    behind ``actor_ref`` and ``actors.find_actor``."""
     r = Reader.of(conn)
-    key = name_key(ref)
+    key = name_key(name)
     row = r.first("SELECT id, name FROM actor WHERE name_key = :key", {"key": key}) or r.first(
         "SELECT a.id, a.name FROM actor_alias AS x JOIN actor AS a ON a.id = x.actor_id "
         "WHERE x.alias_key = :key",
         {"key": key},
     )
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def actor_keys(conn: Conn) -> dict[str, int]:
+    """Every actor's ``name_key`` and alias keys -> the actor's id: the map an import resolves
+    the names of a whole file with, read once (``interchange.resolve``). Its keys are those
+    ``actor_by_name`` compares."""
+    r = Reader.of(conn)
+    keys = {str(key): int(i) for i, key in r.rows("SELECT id, name_key FROM actor")}
+    keys.update(
+        (str(key), int(i)) for i, key in r.rows("SELECT actor_id, alias_key FROM actor_alias")
+    )
+    return keys
+
+
+def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
+    """(id, name) of an actor by name, alias (``actor_by_name``) or numeric id; ``NotFound``
+    with a did-you-mean hint (``actors.get_actor`` is this, as an ORM object)."""
+    r = Reader.of(conn)
+    found = actor_by_name(r, ref)
     number = parse_id(ref)
-    if row is None and number is not None and r.holds_id(number):
+    if found is None and number is not None and r.holds_id(number):
         row = r.first("SELECT id, name FROM actor WHERE id = :id", {"id": number})
-    if row is None:
-        found = closest_names(ref, actor_name_pairs(r))
+        found = None if row is None else (int(row[0]), str(row[1]))
+    if found is None:
+        near = closest_names(ref, actor_name_pairs(r))
         raise NotFound(
-            "actor", ref, f"did you mean {describe_suggestions(found)}?" if found else None
+            "actor", ref, f"did you mean {describe_suggestions(near)}?" if near else None
         )
-    return int(row[0]), str(row[1])
+    return found
 
 
 def actor_name_pairs(conn: Conn) -> list[tuple[str, str]]:

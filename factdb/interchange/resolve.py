@@ -1,0 +1,265 @@
+"""The one resolution of what an import names, for CSV and JSON Lines alike.
+
+An imported assertion names a claim (by its text), an actor and the actors it came through
+(by name or alias), a source (by URL, or by outlet and title), tags and sanctions (by name).
+``Keys`` reads what the database holds once (every actor name and alias, then the claims and
+sources a batch names), resolves each distinct natural key to an id, writes those that are
+missing in bulk (ids in order of first appearance) and, at the end, links the claims to their
+tags and sanctions. Both importers (``csvimport`` and ``jsonl``) go through it, so a name
+resolves the same way whichever format carries it.
+
+Everything runs in the caller's transaction. The maps are plain dicts that the importers read
+directly on their hot paths (``actors``, ``claims``, ``sources``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import bindparam, text
+from sqlmodel import Session
+
+from factdb.core.keys import name_key
+from factdb.domain.sanctions import add_sanction
+from factdb.interchange.common import ImportResult
+from factdb.queries import actor_keys
+from factdb.storage import bulk
+from factdb.storage.models import ActorKind, utcnow
+
+SourceFields = tuple[str | None, str | None, str | None, dt.date | None, str | None]
+"""What a new source is written with: its URL (display form, None without one), outlet,
+title, publication date and that date's precision."""
+
+LINK_CHUNK = 5_000
+"""Claims whose existing tags and sanction links are read in one statement."""
+
+
+class Keys:
+    """Natural keys -> ids for one import, the missing ones created in bulk.
+
+    ``actors`` maps every name key and alias key to its actor's id; ``claims`` maps text keys
+    and ``sources`` source keys to the ids resolved so far. ``claim_tags`` and
+    ``claim_violates`` gather, per claim key, the tags and the sanction names the file gives,
+    written by ``link_claims``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sqlite = bulk.dialect(session) == "sqlite"
+        now = utcnow()
+        self.now = bulk.sqlite_value(now) if self.sqlite else now
+        """When this import writes its rows, in the backend's form (``bulk.insert_rows``)."""
+        self.actors = actor_keys(session)
+        self.claims: dict[str, int] = {}
+        self.sources: dict[str, int] = {}
+        self.sanctions: dict[str, int] | None = None  # name key -> id, read when first needed
+        self.claim_tags: dict[str, set[str]] = {}
+        self.claim_violates: dict[str, dict[str, None]] = {}  # ordered: first named, first made
+        # What was found and what was made, for the counts.
+        self.existing_actors: set[int] = set()
+        self.existing_claims: set[int] = set()
+        self.existing_sources = 0
+        self.new_actors = 0
+        self.new_claims = 0
+        self.new_sources = 0
+        self.new_sanctions = 0
+        # On SQLite the import holds the write lock from its first statement, so a table
+        # empty now holds only rows this import writes, and those are known: no look-up.
+        self.empty_tables: set[str] = set()
+        if self.sqlite:
+            self.empty_tables = {
+                table
+                for table in ("claim", "source")
+                if session.execute(text(f"SELECT 1 FROM {table} LIMIT 1")).first() is None
+            }
+
+    # -- look-ups -------------------------------------------------------------------------
+
+    def lookup(self, table: str, column: str, keys: list[str]) -> dict[str, int]:
+        """The ids of the rows of ``table`` already there with these natural keys.
+
+        PostgreSQL gets the keys as one array parameter (``= ANY``), not thousands of bound
+        values to compile and plan; a table that was empty at the start is not read."""
+        found: dict[str, int] = {}
+        if not keys or table in self.empty_tables:
+            return found
+        if self.sqlite:
+            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} IN :keys").bindparams(
+                bindparam("keys", expanding=True)
+            )
+            size = 5_000
+        else:
+            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} = ANY(:keys)")
+            size = 50_000
+        for start in range(0, len(keys), size):
+            for row_id, key in self.session.execute(stmt, {"keys": keys[start : start + size]}):
+                found[key] = int(row_id)
+        return found
+
+    # -- resolving and creating -----------------------------------------------------------
+
+    def add_actors(self, names: Iterable[tuple[str, str]]) -> None:
+        """Resolve (name key, name) pairs by name or alias; the actors not known yet are
+        written (kind ``other``) in the order given, with the first spelling of each key."""
+        actors = self.actors
+        new: dict[str, str] = {}
+        for key, name in names:
+            found = actors.get(key)
+            if found is not None:
+                self.existing_actors.add(found)
+            elif key not in new:
+                new[key] = name
+        if not new:
+            return
+        ids = bulk.reserve_ids(self.session, "actor", len(new))
+        now, kind = self.now, ActorKind.other.value
+        bulk.insert_rows(
+            self.session,
+            "actor",
+            ["id", "name", "name_key", "kind", "created_at"],
+            [(i, name, key, kind, now) for i, (key, name) in zip(ids, new.items(), strict=True)],
+            convert=False,
+        )
+        actors.update(zip(new, ids, strict=True))
+        self.new_actors += len(new)
+
+    def add_claims(self, texts: Mapping[str, str]) -> dict[str, int]:
+        """Resolve claims by text key (-> the text written if new), in the order given;
+        returns those that were there before the import (key -> id)."""
+        wanted = [key for key in texts if key not in self.claims]
+        found = self.lookup("claim", "text_key", wanted)
+        self.claims.update(found)
+        self.existing_claims.update(found.values())
+        new = [key for key in wanted if key not in found]
+        if not new:
+            return found
+        ids = bulk.reserve_ids(self.session, "claim", len(new))
+        now = self.now
+        bulk.insert_rows(
+            self.session,
+            "claim",
+            ["id", "text", "text_key", "created_at"],
+            [(i, texts[key], key, now) for i, key in zip(ids, new, strict=True)],
+            convert=False,
+        )
+        self.claims.update(zip(new, ids, strict=True))
+        self.new_claims += len(new)
+        return found
+
+    def add_sources(self, first: Mapping[str, SourceFields]) -> None:
+        """Resolve sources by key (-> what a new one is written with), in the order given."""
+        wanted = [key for key in first if key not in self.sources]
+        found = self.lookup("source", "key", wanted)
+        self.sources.update(found)
+        self.existing_sources += len(found)
+        new = [key for key in wanted if key not in found]
+        if not new:
+            return
+        ids = bulk.reserve_ids(self.session, "source", len(new))
+        now, convert = self.now, bulk.sqlite_value if self.sqlite else None
+        rows = []
+        for i, key in zip(ids, new, strict=True):
+            url, outlet, title, published, precision = first[key]
+            if published is not None and convert is not None:
+                published = convert(published)
+            rows.append((i, url, key, outlet, title, published, precision, now))
+        bulk.insert_rows(
+            self.session,
+            "source",
+            ["id", "url", "key", "outlet", "title", "published", "published_precision"]
+            + ["created_at"],
+            rows,
+            convert=False,
+        )
+        self.sources.update(zip(new, ids, strict=True))
+        self.new_sources += len(new)
+
+    def sanction_ids(self, names: Iterable[str]) -> dict[str, int]:
+        """Every sanction's name key -> id, after creating by name, in the order given, those
+        named here that the database lacks: neither format carries a sanction's details
+        with the claim, and refusing would lose the link."""
+        ids = self.sanctions
+        if ids is None:
+            ids = self.sanctions = {
+                str(key): int(i)
+                for i, key in self.session.execute(text("SELECT id, name_key FROM sanction"))
+            }
+        for name in names:
+            key = name_key(name)
+            if key not in ids:
+                sanction = add_sanction(self.session, name=name)
+                assert sanction.id is not None
+                ids[key] = sanction.id
+                self.new_sanctions += 1
+        return ids
+
+    # -- links ----------------------------------------------------------------------------
+
+    def tag(self, claim_key: str, tags: Iterable[str]) -> None:
+        """Gather tags (already keys, ``tag_key``) for a claim, written by ``link_claims``."""
+        self.claim_tags.setdefault(claim_key, set()).update(tags)
+
+    def violate(self, claim_key: str, names: Iterable[str]) -> None:
+        """Gather the names of sanctions a claim alleges violated, for ``link_claims``."""
+        self.claim_violates.setdefault(claim_key, {}).update(dict.fromkeys(names))
+
+    def link_claims(self) -> None:
+        """Write the tags and sanction links gathered, once every claim is resolved: the
+        sanctions named that are missing are created first (in the order named), and links
+        already there are skipped (only claims there before the import can have any)."""
+        if not (self.claim_tags or self.claim_violates):
+            return
+        sanction_ids = self.sanction_ids(
+            name for names in self.claim_violates.values() for name in names
+        )
+        claim_ids = self.claims
+        tags = {(claim_ids[k], t) for k, ts in self.claim_tags.items() for t in ts}
+        links = {
+            (claim_ids[k], sanction_ids[name_key(v)])
+            for k, vs in self.claim_violates.items()
+            for v in vs
+        }
+        self.claim_tags.clear()
+        self.claim_violates.clear()
+        touched = sorted(({c for c, _ in tags} | {c for c, _ in links}) & self.existing_claims)
+        for start in range(0, len(touched), LINK_CHUNK):
+            chunk = touched[start : start + LINK_CHUNK]
+            tags -= {
+                (int(c), str(t))
+                for c, t in self.session.execute(
+                    text("SELECT claim_id, tag FROM claim_tag WHERE claim_id IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": chunk},
+                )
+            }
+            links -= {
+                (int(c), int(s))
+                for c, s in self.session.execute(
+                    text(
+                        "SELECT claim_id, sanction_id FROM claim_sanction WHERE claim_id IN :ids"
+                    ).bindparams(bindparam("ids", expanding=True)),
+                    {"ids": chunk},
+                )
+            }
+        if tags:
+            bulk.insert_rows(self.session, "claim_tag", ["claim_id", "tag"], sorted(tags))
+        if links:
+            bulk.insert_rows(
+                self.session, "claim_sanction", ["claim_id", "sanction_id"], sorted(links)
+            )
+
+    # -- counts ---------------------------------------------------------------------------
+
+    def count(self, result: ImportResult, *, named: bool) -> None:
+        """Add to ``result`` the actors, claims and sanctions made and the claims found;
+        with ``named``, also the actors found and the sources made and found (JSON Lines
+        counts those from its own actor and source records instead)."""
+        result.count("actor", True, self.new_actors)
+        result.count("claim", True, self.new_claims)
+        result.count("claim", False, len(self.existing_claims))
+        result.count("sanction", True, self.new_sanctions)
+        if named:
+            result.count("actor", False, len(self.existing_actors))
+            result.count("source", True, self.new_sources)
+            result.count("source", False, self.existing_sources)
