@@ -1,4 +1,4 @@
-"""Output guarantees (docs/output-guarantees.md): output files, closed pipes, a full stdout.
+"""Output guarantees (docs/reliability.md, output files): output files, closed pipes, a full stdout.
 
 Output files (``export FILE``, ``report -o FILE``, ``db backup FILE``) are written to a
 temporary file of factdb's own, created exclusively beside the target, and renamed onto the

@@ -1,5 +1,5 @@
 """A database password never appears in any output, error or process argument, whatever
-characters it holds (docs/output-guarantees.md, secrets).
+characters it holds (docs/reliability.md, secrets).
 
 Against a real PostgreSQL role whose password holds ``? # / @ : %``, given percent-encoded
 (as a URL must carry it), typed as is, or in the query string: ``db info``, a failing

@@ -1,4 +1,4 @@
-"""Output files written whole or not at all (docs/output-guarantees.md).
+"""Output files written whole or not at all (docs/reliability.md, output files).
 
 A file factdb writes (``export FILE``, ``report -o FILE``, ``db backup FILE``) goes to a
 temporary file of its own beside the target, ``.NAME.factdb-XXXXXXXX.tmp``, created

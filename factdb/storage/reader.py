@@ -84,7 +84,7 @@ class Reader:
     def holds_id(self, value: int) -> bool:
         """Whether ``value`` can be a record's id here: the id columns are INTEGER, 32 bits on
         PostgreSQL and 64 on SQLite. Beyond that the drivers raise instead of finding nothing
-        (docs/output-guarantees.md, ids)."""
+        (docs/reliability.md, ids)."""
         limit = ID_LIMIT_POSTGRESQL if self.postgresql else ID_LIMIT_SQLITE
         return -limit - 1 <= value <= limit
 
