@@ -1,7 +1,7 @@
-"""Ids a user types (docs/reliability.md, output files): a number that no record can have (beyond the
-id columns' range: 64 bits on SQLite, 32 on PostgreSQL) is simply not found, exit 1, like any
-other absent id; digits other than 0-9 (``²``) are not an id. A ``--limit`` beyond any count
-means no limit. Never an "internal error" (the driver's overflow)."""
+"""Ids a user types (docs/reliability.md, ids): a number that no record can have (beyond the id
+columns' range: 64 bits on SQLite, 32 on PostgreSQL) is simply not found, exit 1, like any other
+absent id; digits other than 0-9 (``²``) are not an id. A ``--limit`` beyond any count means no
+limit. Never an "internal error" (the driver's overflow)."""
 
 from __future__ import annotations
 
