@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 
 from factdb.cli import render
-from factdb.cli.options import FormatOpt
+from factdb.cli.options import AllowConfusableOpt, FormatOpt
 from factdb.cli.render import Format, safe_text
 from factdb.cli.state import State
 
@@ -28,6 +28,7 @@ def add(
     alias: Annotated[
         list[str] | None, typer.Option("--alias", help="Another name (repeat).")
     ] = None,
+    allow_confusable: AllowConfusableOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add an actor."""
@@ -38,7 +39,14 @@ def add(
     parsed = parse_kind(kind)
     state: State = ctx.obj
     with state.session(write=True) as session:
-        actor = add_actor(session, name=name, kind=parsed, part_of=part_of, aliases=alias or [])
+        actor = add_actor(
+            session,
+            name=name,
+            kind=parsed,
+            part_of=part_of,
+            aliases=alias or [],
+            allow_confusable=allow_confusable,
+        )
         data = show_actor(session, str(actor.id))
     data.pop("assertions")
     render.emit(data, fmt)
@@ -49,6 +57,7 @@ def alias(
     ctx: typer.Context,
     actor: Annotated[str, typer.Argument(help="The actor (name, alias or id).")],
     aliases: Annotated[list[str], typer.Argument(help="The aliases to add.")],
+    allow_confusable: AllowConfusableOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Give an actor more names; "Pyongyang" then resolves to North Korea."""
@@ -57,7 +66,9 @@ def alias(
     state: State = ctx.obj
     with state.session(write=True) as session:
         found = get_actor(session, actor)
-        added = add_aliases(session, actor=found, aliases=aliases)
+        added = add_aliases(
+            session, actor=found, aliases=aliases, allow_confusable=allow_confusable
+        )
         assert found.id is not None
         data = {
             "id": found.id,

@@ -13,6 +13,7 @@ from rich.text import Text
 from factdb.cli import render
 from factdb.cli.options import (
     ActorFilter,
+    AllowConfusableOpt,
     AsOfFilter,
     ContestedFilter,
     FormatOpt,
@@ -67,6 +68,7 @@ def add(
     published: Annotated[
         str | None, typer.Option("--published", help="The source's publication date.")
     ] = None,
+    allow_confusable: AllowConfusableOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record who took which stance on a claim, creating claim, actor and source when new."""
@@ -97,6 +99,7 @@ def add(
             outlet=outlet,
             title=title,
             published=parsed_published,
+            allow_confusable=allow_confusable,
         )
     )
     for hint in result.hints:

@@ -11,6 +11,7 @@ import typer
 from factdb.cli import render
 from factdb.cli.options import (
     ActorFilter,
+    AllowConfusableOpt,
     AsOfFilter,
     ContestedFilter,
     RetractedFilter,
@@ -70,6 +71,7 @@ def import_(
     fmt: Annotated[
         Format, typer.Option("--output-format", help="How to print the counts.")
     ] = Format.table,
+    allow_confusable: AllowConfusableOpt = False,
 ) -> None:
     """Import assertions (CSV) or everything (JSON Lines): all or nothing, idempotent."""
     from factdb.core.errors import InvalidInput
@@ -87,10 +89,20 @@ def import_(
         progress = _progress if sys.stderr.isatty() else None
         if dry_run:
             with state.session(write=False, bulk=True) as session:
-                result = import_file(session, path, name, kind, dry_run=True, progress=progress)
+                result = import_file(
+                    session,
+                    path,
+                    name,
+                    kind,
+                    dry_run=True,
+                    progress=progress,
+                    allow_confusable=allow_confusable,
+                )
         else:
             result = state.transact(
-                lambda session: import_file(session, path, name, kind, progress=progress),
+                lambda session: import_file(
+                    session, path, name, kind, progress=progress, allow_confusable=allow_confusable
+                ),
                 bulk=True,
             )
             if sum(result.new.values()) >= ANALYZE_AFTER:

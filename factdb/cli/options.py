@@ -18,6 +18,13 @@ FormatOpt = Annotated[
         case_sensitive=False,
     ),
 ]
+AllowConfusableOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-confusable",
+        help="Accept a new actor name that looks like a known one (Cyrillic о for Latin o…).",
+    ),
+]
 ActorFilter = Annotated[
     str | None, typer.Option("--actor", help="Claims where this actor or any of its parts spoke.")
 ]

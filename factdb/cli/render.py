@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from factdb.core.csvsafe import escape_formula
+from factdb.core.keys import is_invisible
 
 
 class Format(StrEnum):
@@ -31,16 +32,27 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
-# Control characters (other than TAB/LF) and bidirectional controls that could disguise text
-# on a terminal (docs/reliability.md).
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters (other than TAB/LF), and the invisible ones that could disguise text on a
+# terminal or make two names look alike (docs/reliability.md): every format character
+# (category Cf: zero-width spaces and joiners, bidirectional controls, the BOM, the soft
+# hyphen …) and the other characters that draw nothing (``keys.is_invisible``).
+_SUSPECT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|[^\x00-\x7f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char.isascii() or char <= "\x9f" or is_invisible(char):
+        return f"\\u{ord(char):04x}"
+    return char
 
 
 def safe_text(value: object) -> str:
     if value is None:
         return ""
     text = str(value)
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if text.isascii() and text.isprintable():
+        return text
+    return _SUSPECT.sub(_escape, text)
 
 
 def cell(value: object, style: str | None = None) -> Text:

@@ -6,6 +6,11 @@ hints without importing SQLModel.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
+
+from factdb.core.keys import confusable_skeleton, is_invisible, name_key, strip_invisible
+
 
 def closest_names(name: str, pairs: list[tuple[str, str]], limit: int = 3) -> list[tuple[str, str]]:
     """Of (name or alias, actor name) pairs, those whose first part is close to ``name``."""
@@ -27,3 +32,54 @@ def closest_names(name: str, pairs: list[tuple[str, str]], limit: int = 3) -> li
 
 def describe_suggestions(found: list[tuple[str, str]]) -> str:
     return ", ".join(f"'{n}'" if n == a else f"'{n}' ({a})" for n, a in found)
+
+
+class LookAlikes:
+    """The names a database knows (actor names and aliases) by what they look like
+    (``keys.confusable_skeleton``): a new name that looks like a known one but is another
+    name is refused (``problem``), as a typo would be hinted, so that two actors never show
+    alike in a table. One object serves a whole import; ``remember`` adds each new name."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        # skeleton -> [(name_key, name or alias, actor name)]
+        self.by_skeleton: dict[str, list[tuple[str, str, str]]] = {}
+        self.keys: set[str] = set()
+        for name, actor in pairs:
+            self.remember(name, actor)
+
+    def remember(self, name: str, actor: str | None = None) -> None:
+        key = name_key(name)
+        if key in self.keys:
+            return
+        self.keys.add(key)
+        self.by_skeleton.setdefault(confusable_skeleton(name), []).append(
+            (key, name, actor or name)
+        )
+
+    def problem(self, name: str, *, allow: bool = False, owner: str | None = None) -> str | None:
+        """Why ``name`` (not a known name itself) may not name a new actor or alias of
+        ``owner``: it differs from a known name only by invisible characters (always
+        refused), or looks like one (refused unless ``allow``). None if it may."""
+        key = name_key(name)
+        if key in self.keys:
+            return None
+        owner_key = name_key(owner) if owner is not None else None
+        for other_key, other, actor in self.by_skeleton.get(confusable_skeleton(name), ()):
+            if other_key == key or name_key(actor) == owner_key:
+                continue
+            known = f"actor '{other}'" if other == actor else f"'{other}' (actor '{actor}')"
+            if name_key(strip_invisible(name)) == name_key(strip_invisible(other)):
+                hidden = "".join(sorted({c for c in name if is_invisible(c)}))
+                return (
+                    f"{name!r} differs from {known} only by invisible characters "
+                    f"({ascii(hidden)[1:-1]}); use '{other}'"
+                )
+            if not allow:
+                odd = sorted({c for c in name if not c.isascii()} - set(other))
+                letters = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '?')}" for c in odd)
+                return (
+                    f"{name!r} looks like {known} but is another name"
+                    + (f" ({letters})" if letters else "")
+                    + "; use the known name, or --allow-confusable if it is another actor"
+                )
+        return None

@@ -89,6 +89,67 @@ def require_text(value: str | None, field: str, *, single_line: bool = False) ->
     return text
 
 
+def check_name(name: str | None, field: str, what: str = "names") -> str:
+    """The naming rule of every name that a CSV list can hold: actor names, aliases and
+    ``via`` intermediaries (``what`` "names"), sanction names (``what`` "sanctions"). One line,
+    not empty, within ``MAX_TEXT``, and no ``;``, which separates the names of a list in CSV
+    (docs/design.md): a name with one could not come back from an export. Every path into
+    the database (CLI, CSV, JSON Lines) calls this one function. Tags have ``tag_key``."""
+    text = require_text(name, field, single_line=True)
+    if ";" in text:
+        raise InvalidInput(field, f"{text!r} contains ';', which separates {what} in CSV")
+    return text
+
+
+# --- invisible characters and look-alikes ---------------------------------------------------
+
+_INVISIBLE_EXTRA = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u3164\uffa0"
+    "\ufe00\ufe01\ufe02\ufe03\ufe04\ufe05\ufe06\ufe07"
+    "\ufe08\ufe09\ufe0a\ufe0b\ufe0c\ufe0d\ufe0e\ufe0f"
+)
+"""Invisible characters outside category Cf: the combining grapheme joiner, the Hangul and
+Khmer fillers, the Mongolian and standard variation selectors."""
+
+
+def is_invisible(char: str) -> bool:
+    """A format character (category Cf: zero-width spaces and joiners, the word joiner, the
+    BOM, bidirectional controls, the soft hyphen …) or another character that draws nothing."""
+    return unicodedata.category(char) == "Cf" or char in _INVISIBLE_EXTRA
+
+
+def strip_invisible(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(c for c in text if not is_invisible(c))
+
+
+# Cyrillic and Greek letters drawn like Latin ones (from Unicode's confusables.txt, UTS #39,
+# restricted to the common Latin look-alikes), both cases; NFKC already folds the fullwidth,
+# mathematical and compatibility forms. ASCII-only look-alikes (0/O, 1/l, rn/m) are left out:
+# they are typos, which the did-you-mean hints catch.
+_HOMOGLYPH_PAIRS = (
+    # Cyrillic
+    "Аa аa Вb Еe еe Ѕs ѕs Іi іi Ії їi Јj јj Кk кk Мm Нh Оo оo Рp рp Сc сc Тt Уy уy Хx хx "
+    "Ԁd ԁd Һh һh Ԛq ԛq Ԝw ԝw Ӏl ӏl Ғf ғf Ԍg ԍg Ьb Ϲc ϲc Ԛq"
+    # Greek
+    " Αa αa Βb βb Εe Ζz Ηh Ιi ιi Κk κk Μm Νn νv Οo οo Ρp ρp Τt Υy υu Χx χx Ϳj ϳj"
+    # Latin letters drawn like others
+    " ıi ɑa ɡg ǀl ɩi ʏy"
+)
+_HOMOGLYPHS = {ord(pair[0]): pair[1] for pair in _HOMOGLYPH_PAIRS.split()}
+
+
+def confusable_skeleton(name: str) -> str:
+    """What a name looks like (after UTS #39's skeleton): NFKC, invisible characters dropped,
+    Cyrillic and Greek look-alikes mapped to Latin, case-folded, whitespace collapsed. Two
+    names with one skeleton look alike on screen; with one ``name_key`` they are one name."""
+    text = unicodedata.normalize("NFKC", name)
+    if not text.isascii():
+        text = strip_invisible(text).translate(_HOMOGLYPHS).casefold().translate(_HOMOGLYPHS)
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 # Unicode categories folded away (None) or to a space, as in normality's defaults.
 _CATEGORY_REPLACEMENTS: dict[str, str | None] = {
     "Cc": " ",

@@ -7,19 +7,29 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
-from factdb.core.errors import Conflict, InvalidInput
-from factdb.core.hints import closest_names
-from factdb.core.keys import name_key, require_text
+from factdb.core.errors import Conflict
+from factdb.core.hints import LookAlikes, closest_names
+from factdb.core.keys import check_name, name_key
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
 
 
 def _check_name(name: str, field: str) -> str:
-    text = require_text(name, field, single_line=True)
-    if ";" in text:
-        # ';' separates the via chain in the CSV interchange format (docs/design.md).
-        raise InvalidInput(field, f"{text!r} contains ';', which separates names in CSV")
-    return text
+    return check_name(name, field)
+
+
+def look_alikes(session: Session) -> LookAlikes:
+    """Every actor name and alias, by what it looks like (``LookAlikes``)."""
+    return LookAlikes(actor_name_pairs(session))
+
+
+def _check_look(guard: LookAlikes, name: str, *, allow: bool, owner: str | None = None) -> None:
+    """Refuse a new name that looks like a known one (``LookAlikes.problem``): a ``Conflict``
+    naming the known actor. Then remember it, for the next name of the same operation."""
+    problem = guard.problem(name, allow=allow, owner=owner)
+    if problem is not None:
+        raise Conflict(problem)
+    guard.remember(name, owner)
 
 
 def find_actor(session: Session, name: str) -> Actor | None:
@@ -90,8 +100,12 @@ def add_actor(
     kind: ActorKind = ActorKind.other,
     part_of: str | None = None,
     aliases: list[str] | None = None,
+    allow_confusable: bool = False,
+    guard: LookAlikes | None = None,
 ) -> Actor:
-    """Create an actor; ``Conflict`` if the name is taken by an actor or an alias."""
+    """Create an actor; ``Conflict`` if the name is taken by an actor or an alias, or if it
+    or an alias looks like a known name (``LookAlikes``) unless ``allow_confusable``.
+    ``guard`` is the known names when a caller adds many actors."""
     text = _check_name(name, "NAME")
     existing = find_actor(session, text)
     if existing is not None:
@@ -101,6 +115,10 @@ def add_actor(
     for alias in checked_aliases:
         if name_key(alias) != name_key(text):
             _check_alias_free(session, alias, None)
+    guard = guard if guard is not None else look_alikes(session)
+    _check_look(guard, text, allow=allow_confusable)
+    for alias in checked_aliases:
+        _check_look(guard, alias, allow=allow_confusable, owner=text)
     actor = Actor(
         name=text,
         name_key=name_key(text),
@@ -109,31 +127,47 @@ def add_actor(
     )
     session.add(actor)
     session.flush()
-    add_aliases(session, actor=actor, aliases=checked_aliases)
+    add_aliases(session, actor=actor, aliases=checked_aliases, guard=guard)
     return actor
 
 
 def get_or_create_actor(
-    session: Session, name: str, field: str, kind: ActorKind = ActorKind.other
+    session: Session,
+    name: str,
+    field: str,
+    kind: ActorKind = ActorKind.other,
+    allow_confusable: bool = False,
 ) -> tuple[Actor, bool]:
     text = _check_name(name, field)
     actor = find_actor(session, text)
     if actor is not None:
         return actor, False
+    _check_look(look_alikes(session), text, allow=allow_confusable)
     actor = Actor(name=text, name_key=name_key(text), kind=kind.value)
     session.add(actor)
     session.flush()
     return actor, True
 
 
-def add_aliases(session: Session, *, actor: Actor, aliases: list[str]) -> list[str]:
-    """Add aliases; those the actor already answers to are skipped. Returns those added."""
+def add_aliases(
+    session: Session,
+    *,
+    actor: Actor,
+    aliases: list[str],
+    allow_confusable: bool = False,
+    guard: LookAlikes | None = None,
+) -> list[str]:
+    """Add aliases; those the actor already answers to are skipped. Returns those added.
+    An alias that looks like another actor's name is refused as in ``add_actor``."""
     added: list[str] = []
     assert actor.id is not None
     for alias in aliases:
         text = _check_name(alias, "ALIAS")
         if _check_alias_free(session, text, actor):
             continue
+        if guard is None:
+            guard = look_alikes(session)
+        _check_look(guard, text, allow=allow_confusable, owner=actor.name)
         session.add(ActorAlias(actor_id=actor.id, alias=text, alias_key=name_key(text)))
         session.flush()
         added.append(text)
@@ -211,5 +245,8 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
     session.expire_all()
     new_fresh = session.get(Actor, new.id)
     assert new_fresh is not None
-    added = add_aliases(session, actor=new_fresh, aliases=[old_name, *aliases])
+    # FROM's names were known names already: they may look like anything they did before.
+    added = add_aliases(
+        session, actor=new_fresh, aliases=[old_name, *aliases], allow_confusable=True
+    )
     return MergeResult(into=new_fresh, assertions_moved=moved, aliases_moved=len(added))

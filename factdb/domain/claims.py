@@ -115,6 +115,7 @@ def add_assertion(
     outlet: str | None = None,
     title: str | None = None,
     published: PartialDate | None = None,
+    allow_confusable: bool = False,
 ) -> AddResult:
     """Record one actor's stance on a claim, creating claim, actors and source when new.
 
@@ -147,8 +148,13 @@ def add_assertion(
                 "is required: the source has no publication date (give --date or --published)",
             )
         date = PartialDate(source.published, cast(Precision, source.published_precision))
-    actor, actor_created = get_or_create_actor(session, by, "--by")
-    chain = [get_or_create_actor(session, name, "--via") for name in via or []]
+    actor, actor_created = get_or_create_actor(
+        session, by, "--by", allow_confusable=allow_confusable
+    )
+    chain = [
+        get_or_create_actor(session, name, "--via", allow_confusable=allow_confusable)
+        for name in via or []
+    ]
     tag_claim(session, claim, tags or [])
     link_sanctions(session, claim, violates or [])
     assert claim.id is not None and actor.id is not None and source.id is not None

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from factdb.core.dates import PartialDate
-from factdb.core.errors import Conflict, InvalidInput
-from factdb.core.keys import clean_text, name_key, normalize_url, require_text
+from factdb.core.errors import Conflict
+from factdb.core.keys import check_name, clean_text, name_key, normalize_url
 from factdb.domain.actors import get_actor
 from factdb.queries import sanction_ref
 from factdb.storage.models import Sanction
@@ -38,9 +38,7 @@ def add_sanction(
     measures: str | None = None,
     url: str | None = None,
 ) -> Sanction:
-    text = require_text(name, "NAME", single_line=True)
-    if ";" in text:
-        raise InvalidInput("NAME", f"{text!r} contains ';', which separates sanctions in CSV")
+    text = check_name(name, "NAME", "sanctions")
     existing = find_sanction(session, text)
     if existing is not None:
         raise Conflict(f"sanction '{existing.name}' already exists (id {existing.id})")

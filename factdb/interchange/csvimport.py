@@ -32,8 +32,10 @@ from sqlmodel import Session
 from factdb.core.csvsafe import unescape_formula as _unescape
 from factdb.core.dates import PartialDate
 from factdb.core.errors import InvalidInput
+from factdb.core.hints import LookAlikes
 from factdb.core.keys import (
     MAX_TEXT,
+    check_name,
     name_key,
     normalize_url,
     source_key_without_url,
@@ -41,6 +43,7 @@ from factdb.core.keys import (
     text_key,
 )
 from factdb.core.values import parse_date
+from factdb.domain.actors import look_alikes
 from factdb.interchange.common import (
     CSV_COLUMNS,
     REQUIRED_COLUMNS,
@@ -189,6 +192,8 @@ class CsvImport:
         self.new = 0
         self.now_value: Any = None
         self.writer: bulk.BackgroundCopy | None = None
+        self.allow_confusable = False
+        self.look: LookAlikes | None = None  # the known names, from ``_start``
 
     # -- reading ------------------------------------------------------------------------
 
@@ -429,6 +434,13 @@ class CsvImport:
             if violates_raw[:1] == "'":
                 violates_raw = _unescape(violates_raw)
             if violates_raw:
+                if violates_raw not in self.lists:
+                    for name in violates_raw.split(";"):
+                        if name.strip():
+                            try:
+                                check_name(name, "violates", "sanctions")
+                            except InvalidInput as exc:
+                                self._fail(errors, line, "violates", exc.reason)
                 self.keys.violate(key, self._list(violates_raw))
             if actor_key is not None and source is not None:
                 return (key, actor_key, stance, date_raw, source, quote, via)
@@ -456,12 +468,19 @@ class CsvImport:
             self.via_lists[raw] = names
         for name in names:
             if name not in self.actor_key:
-                if "\n" in name or "\r" in name:
-                    self._fail(errors, line, column, "must be a single line")
+                # The naming rules of every path (``check_name``), then look-alikes of known
+                # names (``LookAlikes``): a name is cached only once it passed both.
+                try:
+                    check_name(name, column)
+                except InvalidInput as exc:
+                    self._fail(errors, line, column, exc.reason)
                     continue
-                if len(name) > MAX_TEXT:
-                    self._fail(errors, line, column, f"is {len(name):,} characters long")
+                assert self.look is not None
+                problem = self.look.problem(name, allow=self.allow_confusable)
+                if problem is not None:
+                    self._fail(errors, line, column, problem)
                     continue
+                self.look.remember(name)
                 key = name_key(name)
                 self.actor_key[name] = key
                 self.actor_name.setdefault(key, name)
@@ -505,6 +524,7 @@ class CsvImport:
     def _start(self) -> None:
         """Before the first row: the resolver, with the actors already there (by name or
         alias)."""
+        self.look = look_alikes(self.session)
         keys = self.keys = Keys(self.session)
         self.now_value = keys.now
         self.claim_ids, self.source_ids, self.actor_ids = keys.claims, keys.sources, keys.actors
@@ -879,8 +899,13 @@ def _pack(claim: int, actor: int, stance: int, ordinal: int, precision: int, sou
 
 
 def import_csv(
-    session: Session, path: Path, label: str, progress: Progress | None = None
+    session: Session,
+    path: Path,
+    label: str,
+    progress: Progress | None = None,
+    allow_confusable: bool = False,
 ) -> ImportResult:
     importer = CsvImport(session, path, label)
     importer.progress = progress
+    importer.allow_confusable = allow_confusable
     return importer.run()

@@ -22,7 +22,9 @@ from sqlmodel import Session
 
 from factdb.core.dates import PartialDate
 from factdb.core.errors import FactdbError, InvalidInput
+from factdb.core.hints import LookAlikes
 from factdb.core.keys import (
+    check_name,
     clean_text,
     name_key,
     normalize_url,
@@ -75,23 +77,54 @@ def parse_jsonl(lines: Iterable[str], path: str) -> Parsed:
         except json.JSONDecodeError as exc:
             errors.add(InvalidInput("json", exc.msg), number, exc.colno)
             continue
+        except RecursionError:
+            errors.add(InvalidInput("json", "nested too deeply"), number)
+            continue
         if not isinstance(record, dict):
             errors.add(InvalidInput("json", "each line must be a JSON object"), number)
             continue
         try:
+            if "\\u" in raw:
+                _refuse_surrogates(record)
             _jsonl_record(record, number, parsed)
         except InvalidInput as exc:
             errors.add(exc, number)
+        except RecursionError:
+            errors.add(InvalidInput("json", "nested too deeply"), number)
     errors.raise_if_any()
     return parsed
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    return False
+
+
+def _refuse_surrogates(record: dict[str, Any]) -> None:
+    """A ``\\ud800``-style escape of half a surrogate pair is valid JSON but no character:
+    it cannot be stored as UTF-8. Called only for lines with an escape; the walk is shallow
+    for valid records (``json.loads`` already bounded the depth)."""
+    for key, value in record.items():
+        if _has_surrogate(key):
+            raise InvalidInput("json", "a key holds half a surrogate pair (\\ud800-\\udfff)")
+        if _has_surrogate(value):
+            raise InvalidInput(
+                key, "holds half a surrogate pair (\\ud800-\\udfff), which is no character"
+            )
 
 
 def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
     kind = record.get("type")
     if kind == "actor":
-        require_text(_opt_str(record, "name"), "name", single_line=True)
+        check_name(_opt_str(record, "name"), "name")
         parse_kind(record.get("kind") or "other", "kind")
-        _str_list(record, "aliases")
+        for alias in _str_list(record, "aliases"):
+            check_name(alias, "aliases")
         _opt_str(record, "part_of")
         parsed.actors.append((number, record))
     elif kind == "source":
@@ -106,7 +139,7 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
         )
         parsed.sources.append((number, record))
     elif kind == "sanction":
-        require_text(_opt_str(record, "name"), "name", single_line=True)
+        check_name(_opt_str(record, "name"), "name", "sanctions")
         parse_optional_date(_opt_str(record, "adopted"), "adopted")
         url = _opt_str(record, "url")
         if url:
@@ -124,8 +157,7 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
                 source_key="",
                 tags=[tag_key(t, "tags") for t in _str_list(record, "tags")],
                 violates=[
-                    require_text(v, "violates", single_line=True)
-                    for v in _str_list(record, "violates")
+                    check_name(v, "violates", "sanctions") for v in _str_list(record, "violates")
                 ],
             )
         )
@@ -146,7 +178,7 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
             Row(
                 line=number,
                 claim=require_text(_opt_str(record, "claim"), "claim"),
-                actor=require_text(_opt_str(record, "actor"), "actor", single_line=True),
+                actor=check_name(_opt_str(record, "actor"), "actor"),
                 stance=parse_stance(_opt_str(record, "stance") or "", "stance"),
                 date=parse_optional_date(_opt_str(record, "date"), "date"),
                 source_url=source_url,
@@ -155,11 +187,10 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
                 title=title,
                 published=published,
                 quote=clean_text(_opt_str(record, "quote"), "quote", required=False),
-                via=[require_text(v, "via", single_line=True) for v in _str_list(record, "via")],
+                via=[check_name(v, "via") for v in _str_list(record, "via")],
                 tags=[tag_key(t, "tags") for t in _str_list(record, "tags")],
                 violates=[
-                    require_text(v, "violates", single_line=True)
-                    for v in _str_list(record, "violates")
+                    check_name(v, "violates", "sanctions") for v in _str_list(record, "violates")
                 ],
                 recorded_at=_timestamp(_opt_str(record, "recorded_at"), "recorded_at"),
                 retracted_at=retracted_at,
@@ -400,12 +431,25 @@ class Loader:
         return found
 
 
-def _apply_entities(session: Session, parsed: Parsed, result: ImportResult, path: str) -> None:
+def _apply_entities(
+    session: Session,
+    parsed: Parsed,
+    result: ImportResult,
+    path: str,
+    guard: LookAlikes,
+    allow_confusable: bool,
+) -> None:
     """Actors, sources and sanctions of a JSON Lines file, through the domain functions."""
     for number, record in parsed.actors:
         try:
             name = record["name"]
             existing = actors_mod.find_actor(session, name)
+            # Look-alike names first, so that the error names the field.
+            owner = name if existing is None else existing.name
+            if existing is None:
+                _look(guard, name, "name", allow_confusable)
+            for alias in record.get("aliases") or []:
+                _look(guard, alias, "aliases", allow_confusable, owner)
             if existing is None:
                 actors_mod.add_actor(
                     session,
@@ -413,10 +457,18 @@ def _apply_entities(session: Session, parsed: Parsed, result: ImportResult, path
                     kind=parse_kind(record.get("kind") or "other", "kind"),
                     part_of=record.get("part_of"),
                     aliases=record.get("aliases") or [],
+                    allow_confusable=allow_confusable,
+                    guard=guard,
                 )
                 result.count("actor", True)
             else:
-                actors_mod.add_aliases(session, actor=existing, aliases=record.get("aliases") or [])
+                actors_mod.add_aliases(
+                    session,
+                    actor=existing,
+                    aliases=record.get("aliases") or [],
+                    allow_confusable=allow_confusable,
+                    guard=guard,
+                )
                 result.count("actor", False)
         except FactdbError as exc:
             raise _located(exc, path, number) from None
@@ -453,6 +505,14 @@ def _apply_entities(session: Session, parsed: Parsed, result: ImportResult, path
             raise _located(exc, path, number) from None
 
 
+def _look(
+    guard: LookAlikes, name: str, field_name: str, allow: bool, owner: str | None = None
+) -> None:
+    problem = guard.problem(name, allow=allow, owner=owner)
+    if problem is not None:
+        raise InvalidInput(field_name, problem)
+
+
 def _located(exc: FactdbError, path: str, line: int) -> ImportErrors:
     if isinstance(exc, InvalidInput):
         exc.path, exc.line = exc.path or path, exc.line or line
@@ -460,14 +520,34 @@ def _located(exc: FactdbError, path: str, line: int) -> ImportErrors:
     return ImportErrors([InvalidInput("record", str(exc), path, line)], 1)
 
 
-def load_jsonl(session: Session, lines: Iterable[str], path: str) -> ImportResult:
+def load_jsonl(
+    session: Session, lines: Iterable[str], path: str, allow_confusable: bool = False
+) -> ImportResult:
     parsed = parse_jsonl(lines, path)
-    return apply_parsed(session, parsed, path)
+    return apply_parsed(session, parsed, path, allow_confusable)
 
 
-def apply_parsed(session: Session, parsed: Parsed, path: str) -> ImportResult:
+def _check_look_alikes(guard: LookAlikes, rows: list[Row], path: str, allow: bool) -> None:
+    """The actors and intermediaries of assertions, new to the database, that look like a
+    known name (``LookAlikes``): refused with their line, like the other errors."""
+    errors = FileErrors(path)
+    for row in rows:
+        for field_name, name in [("actor", row.actor)] + [("via", v) for v in row.via]:
+            problem = guard.problem(name, allow=allow)
+            if problem is not None:
+                errors.add(InvalidInput(field_name, problem), row.line)
+            else:
+                guard.remember(name)
+    errors.raise_if_any()
+
+
+def apply_parsed(
+    session: Session, parsed: Parsed, path: str, allow_confusable: bool = False
+) -> ImportResult:
     result = ImportResult()
-    _apply_entities(session, parsed, result, path)
+    guard = actors_mod.look_alikes(session)
+    _apply_entities(session, parsed, result, path, guard, allow_confusable)
+    _check_look_alikes(guard, parsed.rows, path, allow_confusable)
     loader = Loader(session, path)
     loader.result = result
     if parsed.claims:

@@ -25,16 +25,17 @@ def import_file(
     fmt: str,
     dry_run: bool = False,
     progress: Callable[[str, int], None] | None = None,
+    allow_confusable: bool = False,
 ) -> ImportResult:
     """Import a CSV or JSON Lines file. Validation first; any error writes nothing."""
     if fmt == "csv":
         from factdb.interchange.csvimport import import_csv
 
-        result = import_csv(session, path, label, progress)
+        result = import_csv(session, path, label, progress, allow_confusable)
     else:
         with path.open("rb") as handle:
             data = handle.read()
-        result = load_jsonl(session, decode(data, label).splitlines(), label)
+        result = load_jsonl(session, decode(data, label).splitlines(), label, allow_confusable)
     if dry_run:
         session.rollback()
     return result
