@@ -1,4 +1,4 @@
-"""Input hardening (docs/input-guarantees.md): malformed JSON Lines records are refused with
+"""Input hardening (docs/reliability.md, names): malformed JSON Lines records are refused with
 their line, the naming rules are one function on every path (CLI, CSV, JSON Lines), invisible
 characters are shown escaped in tables, and a name confusable with a known actor is refused
 unless the user insists. Every database test runs on SQLite and PostgreSQL."""
