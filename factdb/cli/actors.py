@@ -111,8 +111,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from factdb.queries import list_actors
 
     state: State = ctx.obj
-    with state.reader() as session:
-        rows = list_actors(session)
+    rows = state.read(list_actors)
     render.emit(
         rows,
         fmt,
@@ -142,8 +141,7 @@ def show(
     from factdb.queries import show_actor
 
     state: State = ctx.obj
-    with state.reader() as session:
-        data = show_actor(session, actor)
+    data = state.read(show_actor, actor)
     render.emit(data, fmt, _show_table, csv_records=lambda d: d["assertions"])
 
 

@@ -9,44 +9,18 @@ from typing import Annotated
 import typer
 
 from factdb.cli import render
-from factdb.cli.options import (
-    ActorFilter,
-    AsOfFilter,
-    ContestedFilter,
-    FormatOpt,
-    LimitFilter,
-    RetractedFilter,
-    ReversedFilter,
-    SanctionFilter,
-    SearchFilter,
-    SinceFilter,
-    StanceFilter,
-    TagFilter,
-    UntilFilter,
-    build_filters,
-)
+from factdb.cli.options import FormatOpt, build_filters, with_filters
 from factdb.cli.render import Format
 from factdb.cli.state import State
 
 
+@with_filters()
 def report(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="side-by-side, matrix, timeline or sources.")],
     output: Annotated[
         str, typer.Option("--output", "-o", help="The CSV file to write; '-' for stdout.")
     ] = "-",
-    actor: ActorFilter = None,
-    stance: StanceFilter = None,
-    tag: TagFilter = None,
-    since: SinceFilter = None,
-    until: UntilFilter = None,
-    as_of: AsOfFilter = None,
-    contested: ContestedFilter = False,
-    reversed_: ReversedFilter = False,
-    search: SearchFilter = None,
-    sanction: SanctionFilter = None,
-    include_retracted: RetractedFilter = False,
-    limit: LimitFilter = None,
 ) -> None:
     """Write a CSV report (formula-safe for spreadsheets), with the filters of `list`."""
     from factdb.interchange.reports import report_named, write_report

@@ -12,21 +12,12 @@ from rich.text import Text
 
 from factdb.cli import render
 from factdb.cli.options import (
-    ActorFilter,
     AllowConfusableOpt,
     AsOfFilter,
-    ContestedFilter,
     FormatOpt,
-    LimitFilter,
     RetractedFilter,
-    ReversedFilter,
-    SanctionFilter,
-    SearchFilter,
-    SinceFilter,
-    StanceFilter,
-    TagFilter,
-    UntilFilter,
     build_filters,
+    with_filters,
 )
 from factdb.cli.render import Format, cell, safe_text
 from factdb.cli.state import State
@@ -122,30 +113,15 @@ def _add_table(r: dict[str, Any]) -> list[Any]:
     ]
 
 
-def list_(
-    ctx: typer.Context,
-    actor: ActorFilter = None,
-    stance: StanceFilter = None,
-    tag: TagFilter = None,
-    since: SinceFilter = None,
-    until: UntilFilter = None,
-    as_of: AsOfFilter = None,
-    contested: ContestedFilter = False,
-    reversed_: ReversedFilter = False,
-    search: SearchFilter = None,
-    sanction: SanctionFilter = None,
-    include_retracted: RetractedFilter = False,
-    limit: LimitFilter = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
+@with_filters()
+def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     """Claims with their sides at a glance."""
     from factdb.queries import list_claims
 
     filters = build_filters(ctx.params)
     state: State = ctx.obj
-    with state.reader() as session:
-        rows = list_claims(session, filters)
-    render.emit(rows, fmt, lambda data: claims_table(data, as_of))
+    rows = state.read(list_claims, filters)
+    render.emit(rows, fmt, lambda data: claims_table(data, ctx.params["as_of"]))
 
 
 def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[Any]:
@@ -199,8 +175,7 @@ def show(
 
     when = parse_optional_date(as_of, "--as-of")
     state: State = ctx.obj
-    with state.reader() as session:
-        data = show_claim(session, claim_id, as_of=when, include_retracted=include_retracted)
+    data = state.read(show_claim, claim_id, as_of=when, include_retracted=include_retracted)
     render.emit(data, fmt, show_table, csv_records=_show_csv)
 
 

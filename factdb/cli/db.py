@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -12,6 +13,9 @@ from factdb.cli import render
 from factdb.cli.options import FormatOpt
 from factdb.cli.render import Format
 from factdb.cli.state import State
+
+if TYPE_CHECKING:
+    from factdb.storage.config import DatabaseTarget
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -24,12 +28,8 @@ def upgrade(
     """Migrate the schema up to REVISION (default: head), in one transaction."""
     from factdb.storage import db
 
-    state: State = ctx.obj
-    target = state.target()
-    before = db.current_revision(db.get_engine(target))
-    db.upgrade(target, revision)
-    after = db.current_revision(db.get_engine(target))
-    render.note(f"{target.redacted}: {before or 'empty'} → {after}")
+    where, before, after = _migrate(ctx, db.upgrade, revision)
+    render.note(f"{where}: {before or 'empty'} → {after}")
 
 
 @app.command("downgrade")
@@ -40,12 +40,21 @@ def downgrade(
     """Migrate the schema down to REVISION."""
     from factdb.storage import db
 
+    where, before, after = _migrate(ctx, db.downgrade, revision)
+    render.note(f"{where}: {before or 'empty'} → {after or 'base'}")
+
+
+def _migrate(
+    ctx: typer.Context, step: Callable[[DatabaseTarget, str], None], revision: str
+) -> tuple[str, str | None, str | None]:
+    """Run one migration step to REVISION: the database (redacted), its revision before, after."""
+    from factdb.storage import db
+
     state: State = ctx.obj
     target = state.target()
     before = db.current_revision(db.get_engine(target))
-    db.downgrade(target, revision)
-    after = db.current_revision(db.get_engine(target))
-    render.note(f"{target.redacted}: {before or 'empty'} → {after or 'base'}")
+    step(target, revision)
+    return target.redacted, before, db.current_revision(db.get_engine(target))
 
 
 @app.command("current")

@@ -9,21 +9,7 @@ from typing import Annotated
 import typer
 
 from factdb.cli import render
-from factdb.cli.options import (
-    ActorFilter,
-    AllowConfusableOpt,
-    AsOfFilter,
-    ContestedFilter,
-    RetractedFilter,
-    ReversedFilter,
-    SanctionFilter,
-    SearchFilter,
-    SinceFilter,
-    StanceFilter,
-    TagFilter,
-    UntilFilter,
-    build_filters,
-)
+from factdb.cli.options import AllowConfusableOpt, build_filters, with_filters
 from factdb.cli.render import Format
 from factdb.cli.state import State
 
@@ -131,21 +117,11 @@ def import_(
         render.note("dry run: nothing was written")
 
 
+@with_filters(limit=False)
 def export(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="A .csv or .jsonl file; '-' writes stdout.")],
     file_format: FileFormat = None,
-    actor: ActorFilter = None,
-    stance: StanceFilter = None,
-    tag: TagFilter = None,
-    since: SinceFilter = None,
-    until: UntilFilter = None,
-    as_of: AsOfFilter = None,
-    contested: ContestedFilter = False,
-    reversed_: ReversedFilter = False,
-    search: SearchFilter = None,
-    sanction: SanctionFilter = None,
-    include_retracted: RetractedFilter = False,
 ) -> None:
     """Export: JSON Lines carries everything (lossless); CSV is the flat interchange format."""
     from factdb.interchange.export import export_csv, export_jsonl

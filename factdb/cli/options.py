@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar, cast, get_type_hints
 
 import typer
 
@@ -62,6 +64,59 @@ RetractedFilter = Annotated[
     bool, typer.Option("--include-retracted", help="Count retracted assertions too.")
 ]
 LimitFilter = Annotated[int | None, typer.Option("--limit", help="At most N claims.", min=0)]
+
+
+# The filter options of `list`, `report` and `export`: parameter name, declaration, default.
+FILTERS: tuple[tuple[str, Any, object], ...] = (
+    ("actor", ActorFilter, None),
+    ("stance", StanceFilter, None),
+    ("tag", TagFilter, None),
+    ("since", SinceFilter, None),
+    ("until", UntilFilter, None),
+    ("as_of", AsOfFilter, None),
+    ("contested", ContestedFilter, False),
+    ("reversed_", ReversedFilter, False),
+    ("search", SearchFilter, None),
+    ("sanction", SanctionFilter, None),
+    ("include_retracted", RetractedFilter, False),
+    ("limit", LimitFilter, None),
+)
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def with_filters(*, limit: bool = True) -> Callable[[Command], Command]:
+    """Give a command the filter options (without ``--limit`` if ``limit`` is false), placed
+    before its ``--format`` option, or after its own parameters when it has none. The command
+    does not take them as arguments: it reads them from ``ctx.params`` (see ``build_filters``)."""
+
+    def decorate(command: Command) -> Command:
+        hints = get_type_hints(command, include_extras=True)
+        own = [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(command).parameters.values()
+        ]
+        added = [
+            inspect.Parameter(
+                name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=declared
+            )
+            for name, declared, default in FILTERS
+            if limit or name != "limit"
+        ]
+        at = next((i for i, p in enumerate(own) if p.name == "fmt"), len(own))
+        params = [*own[:at], *added, *own[at:]]
+        names = {p.name for p in own}
+
+        @functools.wraps(command)
+        def wrapper(**values: Any) -> None:
+            command(**{k: v for k, v in values.items() if k in names})
+
+        signature = inspect.Signature(params, return_annotation=None)
+        wrapper.__signature__ = signature  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params} | {"return": None}
+        return cast(Command, wrapper)
+
+    return decorate
 
 
 def build_filters(values: Mapping[str, Any]) -> Any:

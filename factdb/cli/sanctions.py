@@ -65,8 +65,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from factdb.queries import list_sanctions
 
     state: State = ctx.obj
-    with state.reader() as session:
-        rows = list_sanctions(session)
+    rows = state.read(list_sanctions)
     render.emit(rows, fmt, lambda d: render.records_table(d, COLUMNS, empty="no sanctions yet"))
 
 
@@ -80,8 +79,7 @@ def show(
     from factdb.queries import show_sanction
 
     state: State = ctx.obj
-    with state.reader() as session:
-        data = show_sanction(session, sanction)
+    data = state.read(show_sanction, sanction)
     render.emit(
         data,
         fmt,

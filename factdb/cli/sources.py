@@ -57,8 +57,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from factdb.queries import list_sources
 
     state: State = ctx.obj
-    with state.reader() as session:
-        rows = list_sources(session)
+    rows = state.read(list_sources)
     render.emit(
         rows,
         fmt,
@@ -76,8 +75,7 @@ def show(
     from factdb.queries import show_source
 
     state: State = ctx.obj
-    with state.reader() as session:
-        data = show_source(session, source)
+    data = state.read(show_source, source)
     render.emit(
         data,
         fmt,

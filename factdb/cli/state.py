@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from factdb.storage.config import DatabaseTarget, resolve
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from factdb.storage.reader import Reader
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass
@@ -49,6 +50,16 @@ class State:
                 return
         with self.session(write=False) as session:
             yield session
+
+    def read(
+        self,
+        query: Callable[Concatenate[Session | Reader, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """The result of one query (from ``factdb.queries``) run on a ``reader()``."""
+        with self.reader() as conn:
+            return query(conn, *args, **kwargs)
 
     def transact(self, work: Callable[[Session], T], *, bulk: bool = False) -> T:
         """``work`` in one write transaction, retried if a concurrent writer won a race."""

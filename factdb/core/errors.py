@@ -41,7 +41,9 @@ class NotFound(FactdbError):
         return f"{msg}; {self.hint}" if self.hint else msg
 
 
-class Conflict(FactdbError):
+class MessageError(FactdbError):
+    """An error whose message is given whole."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
@@ -50,15 +52,12 @@ class Conflict(FactdbError):
         return self.message
 
 
-class SchemaError(FactdbError):
+class Conflict(MessageError):
+    """The operation clashes with what is recorded (a name taken, a source already there)."""
+
+
+class SchemaError(MessageError):
     """The database is not at the schema this factdb expects."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class DatabaseBusy(FactdbError):

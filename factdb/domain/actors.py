@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
@@ -12,6 +13,33 @@ from factdb.core.hints import LookAlikes, closest_names
 from factdb.core.keys import check_name, name_key
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
+
+
+def find_assertion(
+    session: Session,
+    *,
+    claim_id: int,
+    actor_id: int,
+    stance: str,
+    date: dt.date,
+    precision: str,
+    source_id: int,
+) -> Assertion | None:
+    """The assertion recorded with this identity (the unique key of ``assertion``), if any."""
+    return (
+        session.execute(
+            select(Assertion).where(
+                col(Assertion.claim_id) == claim_id,
+                col(Assertion.actor_id) == actor_id,
+                col(Assertion.stance) == stance,
+                col(Assertion.date) == date,
+                col(Assertion.date_precision) == precision,
+                col(Assertion.source_id) == source_id,
+            )
+        )
+        .scalars()
+        .first()
+    )
 
 
 def _check_name(name: str, field: str) -> str:
@@ -210,16 +238,15 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
     for assertion in (
         session.execute(select(Assertion).where(col(Assertion.actor_id) == old.id)).scalars().all()
     ):
-        twin = session.execute(
-            select(col(Assertion.id)).where(
-                col(Assertion.claim_id) == assertion.claim_id,
-                col(Assertion.actor_id) == new.id,
-                col(Assertion.stance) == assertion.stance,
-                col(Assertion.date) == assertion.date,
-                col(Assertion.date_precision) == assertion.date_precision,
-                col(Assertion.source_id) == assertion.source_id,
-            )
-        ).first()
+        twin = find_assertion(
+            session,
+            claim_id=assertion.claim_id,
+            actor_id=new.id,
+            stance=assertion.stance,
+            date=assertion.date,
+            precision=assertion.date_precision,
+            source_id=assertion.source_id,
+        )
         if twin is not None:
             session.delete(assertion)
         else:

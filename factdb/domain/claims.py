@@ -12,7 +12,7 @@ from factdb.core.dates import PartialDate, Precision
 from factdb.core.errors import Conflict, InvalidInput, NotFound
 from factdb.core.hints import describe_suggestions
 from factdb.core.keys import clean_text, require_text, tag_key, text_key
-from factdb.domain.actors import find_actor, get_or_create_actor, suggestions
+from factdb.domain.actors import find_actor, find_assertion, get_or_create_actor, suggestions
 from factdb.domain.sanctions import get_sanction
 from factdb.domain.sources import get_or_create_source
 from factdb.storage.models import (
@@ -158,19 +158,14 @@ def add_assertion(
     tag_claim(session, claim, tags or [])
     link_sanctions(session, claim, violates or [])
     assert claim.id is not None and actor.id is not None and source.id is not None
-    existing = (
-        session.execute(
-            select(Assertion).where(
-                col(Assertion.claim_id) == claim.id,
-                col(Assertion.actor_id) == actor.id,
-                col(Assertion.stance) == stance.value,
-                col(Assertion.date) == date.start,
-                col(Assertion.date_precision) == date.precision,
-                col(Assertion.source_id) == source.id,
-            )
-        )
-        .scalars()
-        .first()
+    existing = find_assertion(
+        session,
+        claim_id=claim.id,
+        actor_id=actor.id,
+        stance=stance.value,
+        date=date.start,
+        precision=date.precision,
+        source_id=source.id,
     )
     created = existing is None
     if existing is not None and existing.retracted_at is not None:
