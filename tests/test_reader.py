@@ -172,7 +172,7 @@ def test_a_database_behind_head_takes_the_full_path(empty_target: DatabaseTarget
     db.dispose_all()
     done = _fresh_process(["list"], env)
     assert done["rc"] == 1
-    assert "behind 0003; run `factdb --db … db upgrade`" in done["stderr"]
+    assert f"behind {db.SCHEMA_HEAD}; run `factdb --db … db upgrade`" in done["stderr"]
     with open_reader(empty_target) as r:
         assert r is None
 
