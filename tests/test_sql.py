@@ -665,3 +665,37 @@ def test_default_row_limit_cuts_with_a_line_saying_so(seeded_cli):  # type: igno
     assert rows[0] == "i" and len(rows) == 1 + 100_000 and rows[-1] == "100000"
     note = [line for line in result.stderr.splitlines() if "100000" in line]
     assert note and "--max-rows" in note[0], result.stderr
+
+
+def test_parameters_only_outside_quotes(seeded_cli):  # type: ignore[no-untyped-def]
+    """``:name`` inside a string is text on both backends (SQLAlchemy's text() took it for a
+    parameter on PostgreSQL), ``%`` is no placeholder, ``::`` is a cast."""
+    rows = seeded_cli.ok(
+        "sql",
+        "SELECT ':x' AS s, 'a%b' AS p, CAST(:n AS integer) + 1 AS n",
+        "-p",
+        "n=41",
+        "-f",
+        "json",
+    ).json()
+    assert rows == [{"s": ":x", "p": "a%b", "n": 42}]
+    missing = seeded_cli("sql", "SELECT :nothing AS x")
+    assert missing.exit_code == 2 and len(missing.stderr.splitlines()) == 1
+    assert "-p nothing=VALUE" in missing.stderr
+
+
+def test_positional_parameter_is_refused_postgresql(seeded_cli, backend):  # type: ignore[no-untyped-def]
+    result = seeded_cli("sql", "SELECT $1::int AS x", "-p", "x=1")
+    assert result.exit_code == 2
+    assert ":name" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_timeout_while_printing_a_committed_write_says_it_was_committed() -> None:
+    from factdb.storage.sqlexec import SqlResult
+
+    with pytest.raises(QueryTimeout) as caught:
+        SqlResult(committed=True, deadline=0, timeout=2).check_deadline()
+    assert "committed" in str(caught.value) and "--timeout" in str(caught.value)
+    with pytest.raises(QueryTimeout) as caught:
+        SqlResult(deadline=0, timeout=2).check_deadline()
+    assert "committed" not in str(caught.value)

@@ -1,43 +1,47 @@
 """``factdb sql``: ad-hoc SQL with a deadline, read-only by construction unless ``--write``.
 
-What holds, exactly (docs/sql-guarantees.md; tests/test_sql.py, tests/test_sql_hostile.py):
+What holds, exactly (docs/sql-guarantees.md names the tests that hold each point):
 
-Read-only on SQLite. One statement (split by SQLite's own tokenizer, and the driver runs one
-per call) on a connection opened ``mode=ro`` with ``query_only``, no attachable database, and
-an authorizer that allows reading only: SELECT, READ, RECURSIVE, functions other than
-``load_extension`` and the file ones, and introspection PRAGMAs without a value. Transaction
-control (BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE) is refused by the authorizer.
+Read-only, SQLite. One statement (SQLite's own tokenizer splits the text; the driver runs one
+statement per call) on a connection opened ``mode=ro`` with ``query_only``, no attachable
+database, and an authorizer that allows reading only: SELECT, READ, RECURSIVE, functions but
+``load_extension`` and the file ones, introspection PRAGMAs without a value. It refuses
+transaction control too (BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE).
 
-Read-only on PostgreSQL. The text is sent whole, as ONE statement of the extended protocol
-(``PQsendQueryParams``; the server refuses text that holds more), on a connection of its own
-that logs in as the database's reader role, inside ``BEGIN READ ONLY``, and is rolled back.
-A statement whose first keyword is transaction control is refused before it is sent. The
-reader role is LOGIN, NOINHERIT, member of no role, with no other attribute, and may CONNECT,
-use schema public and SELECT its tables, nothing else; so it cannot become another role
-(``SET ROLE``, ``set_config('role', …)``), signal other roles' sessions, read server files or
-write anything. Migration 0004 makes it, with a random name and password (the password in
-``factdb_private.sql_reader``, which only the owner may read), when the migrating role may
-CREATEROLE; otherwise the first read-only ``sql`` of a role that may makes it, and a role that
-may not is refused with a one-line error naming the fix. Before each use the role is checked
-to still be that (no attribute, no membership, no write privilege, no SECURITY DEFINER function
-it may call); a role given more is refused.
+Read-only, PostgreSQL. The text goes whole as ONE statement of the extended protocol
+(``PQsendQueryParams``, whose parse step refuses text with more than one), on a connection of
+its own that logs in as the database's reader role, in ``BEGIN READ ONLY`` whose first query
+(setting ``statement_timeout``) makes it impossible to switch to read-write; it is never
+committed. A statement whose first keywords are transaction control is refused before it is
+sent. The reader role is LOGIN, NOINHERIT, member of no role, with no other attribute, and may
+CONNECT, use schema public and SELECT its tables, nothing more; so the SQL cannot become
+another role (``SET ROLE``, ``set_config('role', …)``, ``SET SESSION AUTHORIZATION``), signal
+other roles' sessions, read server files or change anything. Migration 0004 makes it, with a
+random name and password (kept in ``factdb_private.sql_reader``, which only the owner may
+read), when the migrating role may CREATEROLE; otherwise the first read-only ``sql`` of a role
+that may makes it, and until then read-only ``sql`` is refused with a one-line error naming the
+fix. Before each use the role is checked to be still that (no attribute, no membership, no
+write privilege or ownership, no SECURITY DEFINER function it may call); a role given more is
+refused.
 
 ``--write``. The statements, split by each backend's own lexical rules (PostgreSQL: quotes,
-``E''`` strings, dollar quotes, nested comments), run one by one in ONE transaction, committed
-only when all have succeeded. Transaction control in the text (BEGIN, START, COMMIT, END,
-ROLLBACK, ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION) is refused before anything runs
-(PostgreSQL: by each statement's first keywords; SQLite: by the authorizer), and the
+``E''`` strings, dollar quotes, nested comments, ``BEGIN ATOMIC`` bodies), run one by one, each
+alone through the extended protocol on PostgreSQL, in ONE transaction that is committed only
+when all have succeeded. Transaction control in the text (BEGIN, START, COMMIT, END, ROLLBACK,
+ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION) is refused before anything runs (PostgreSQL:
+by each statement's first keywords) or when it is compiled (SQLite: the authorizer), and the
 transaction is checked to be still open after every statement.
 
-The deadline (``--timeout``: finite, more than 0, at most a day) bounds the whole command:
-connecting, running, fetching and, through ``SqlResult.check_deadline``, rendering. SQLite runs
-in a worker thread with a progress handler; at the deadline the caller interrupts it and, if a
-single uninterruptible function call (``printf('%.*c', 2000000000, 'x')``) still runs, stops
-waiting for it (the CLI then exits, which ends it; a write is never committed after the
-deadline). PostgreSQL: the client waits on the socket until the deadline, then cancels.
-Memory: one value is at most ``VALUE_CAP`` bytes (SQLite: ``SQLITE_LIMIT_LENGTH``; PostgreSQL:
-each value's length is checked before it is converted), and rows past ``max_rows`` or past
-``RESULT_CAP`` bytes are cut, with ``SqlResult.cut_note`` saying so.
+The deadline (``--timeout``: finite, more than 0, at most a day) starts when ``run_sql`` is
+called and bounds connecting, running, fetching and, through ``SqlResult.check_deadline``,
+rendering. SQLite runs in a worker thread with a progress handler; at the deadline the caller
+interrupts it and, if a single call SQLite cannot interrupt still runs (``printf('%.*c',
+2000000000, 'x')``), stops waiting for it: the CLI exits, which ends it. A write is never
+committed once the caller has given up. PostgreSQL: the client waits on the socket no longer
+than the deadline, then cancels the statement and closes the connection. Memory: one value is
+at most ``VALUE_CAP`` bytes (SQLite: ``SQLITE_LIMIT_LENGTH``; PostgreSQL: each value's length
+is checked before it is converted), and rows past ``max_rows`` or past ``RESULT_CAP`` bytes
+are cut, ``SqlResult.cut_note`` saying so.
 """
 
 from __future__ import annotations
@@ -299,6 +303,10 @@ class _Rows:
         return True
 
 
+def _missing_parameter(name: str) -> InvalidInput:
+    return InvalidInput("-p", f"no value for :{name}; give it with -p {name}=VALUE")
+
+
 def _value_too_big() -> QueryFailed:
     return QueryFailed(
         f"a value is over factdb sql's limit of {VALUE_CAP // 2**20} MiB per value; "
@@ -480,6 +488,10 @@ def _sqlite_error(
     if isinstance(exc, FactdbError):
         return exc
     message = str(exc)
+    if isinstance(exc, sqlite3.ProgrammingError) and (
+        m := re.search(r"supply a value for binding parameter [:@$]?(\w+)", message)
+    ):
+        return _missing_parameter(m.group(1))
     if isinstance(exc, sqlite3.DatabaseError):
         if "interrupted" in message:
             return QueryTimeout(timeout)
@@ -1008,7 +1020,7 @@ def _run_postgresql(
             raise QueryRefused(TRANSACTION_HINT)
         for name in statement.names:
             if name not in params:
-                raise InvalidInput("-p", f"no value for :{name}; give it with -p {name}=VALUE")
+                raise _missing_parameter(name)
     if write:
         conninfo, who = target.libpq_url, "the database owner"
     else:
