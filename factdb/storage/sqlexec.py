@@ -753,16 +753,22 @@ def _reader_problem(row: Any) -> str | None:
     return None
 
 
-def _reader_login(target: DatabaseTarget) -> tuple[str, str]:
-    """The reader role's name and password, made first if the database has none."""
+def _reader_login(target: DatabaseTarget, rows: _Rows) -> tuple[str, str]:
+    """The reader role's name and password, made first if the database has none (as the
+    owner, never running the user's SQL; within the deadline)."""
     import psycopg
     from sqlalchemy.exc import DBAPIError
 
     from factdb.storage.db import get_engine
 
+    def within_deadline(conn: Any) -> None:
+        ms = max(1, int((rows.deadline - time.monotonic()) * 1000))
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+
     try:
         with get_engine(target).connect() as conn:
             try:
+                within_deadline(conn)
                 row = conn.exec_driver_sql(
                     f"SELECT role, password FROM {READER_TABLE} ORDER BY role LIMIT 1"
                 ).first()
@@ -771,6 +777,7 @@ def _reader_login(target: DatabaseTarget) -> tuple[str, str]:
                     state = conn.exec_driver_sql(_READER_CHECK, (row[0],)).first()
                 if row is None or state is None:
                     conn.rollback()
+                    within_deadline(conn)
                     row = _make_reader(conn)
                 elif (problem := _reader_problem(state)) is not None:
                     raise QueryRefused(
@@ -784,6 +791,8 @@ def _reader_login(target: DatabaseTarget) -> tuple[str, str]:
                 conn.rollback()
     except DBAPIError as exc:
         orig = exc.orig
+        if isinstance(orig, psycopg.errors.QueryCanceled):
+            raise QueryTimeout(rows.timeout) from None
         if isinstance(orig, psycopg.errors.InsufficientPrivilege):
             raise QueryRefused(
                 f"read-only factdb sql on PostgreSQL logs in as the database's reader role, "
@@ -1024,7 +1033,7 @@ def _run_postgresql(
     if write:
         conninfo, who = target.libpq_url, "the database owner"
     else:
-        role, password = _reader_login(target)
+        role, password = _reader_login(target, rows)
         conninfo, who = make_conninfo(target.libpq_url, user=role, password=password), role
     conn = _pg_connect(conninfo, rows, who)
     try:
