@@ -286,7 +286,36 @@ def pytest_runtest_makereport(
     return report
 
 
+_DROP_ORPHAN_READERS = """
+DO $body$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT rolname FROM pg_roles WHERE rolname LIKE 'factdb\\_sql\\_%' LOOP
+        BEGIN
+            EXECUTE format('DROP ROLE %I', r.rolname);
+        EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN
+            NULL;  -- still granted something in some database: in use, not an orphan
+        END;
+    END LOOP;
+END
+$body$
+"""
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Migration 0005 makes a reader role per migrated PostgreSQL database (shared by its
+    # copies); the tests drop databases without downgrading them, which leaves the role
+    # behind with no privilege anywhere. Drop every such orphan, ours or an earlier run's; a
+    # role still in use (a running session's template) cannot be dropped and stays.
+    admin = pg_admin_url()
+    if admin is not None:
+        import psycopg
+
+        try:
+            _pg_exec(admin, _DROP_ORPHAN_READERS)
+        except psycopg.Error:
+            pass
     (ROOT / ".pytest-backends.json").write_text(
         json.dumps({b: _passed[b] for b in BACKENDS}) + "\n", encoding="utf-8"
     )

@@ -465,3 +465,226 @@ def test_sql_error_is_one_line(seeded_cli):
 def test_sql_from_stdin(seeded_cli):
     rows = seeded_cli.ok("sql", "-", "-f", "json", input="SELECT count(*) AS n FROM claim").json()
     assert rows == [{"n": 14}]
+
+
+# --- findings of an adversarial pass (each failed on the code before the fix) -----------------
+
+ISSUE_1 = (
+    "SELECT $$'$$; COMMIT; INSERT INTO sanction(name,name_key,created_at) "
+    "VALUES ($$x$$,$$x$$,now()); CREATE TABLE probe(x int); SELECT $$'$$"
+)
+
+
+def test_dollar_quotes_cannot_smuggle_a_commit_postgresql(seeded_cli, target, backend):
+    """PostgreSQL text read with SQLite's tokenizer looked like one statement; the simple
+    protocol then ran all five."""
+    before = snapshot(target)
+    result = seeded_cli("sql", ISSUE_1)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert snapshot(target) == before
+    assert "probe" not in snapshot(target)[0]
+
+
+def _owner_name(target: DatabaseTarget) -> str:
+    import psycopg
+
+    with psycopg.connect(target.libpq_url) as conn:
+        row = conn.execute("SELECT current_user").fetchone()
+        assert row is not None
+        return str(row[0])
+
+
+def test_reader_cannot_take_the_owner_role_back_postgresql(seeded_cli, target, backend):
+    """``set_config('role', …)`` undid ``SET LOCAL ROLE``; the owner's privileges then let
+    the statement terminate another session of the owner."""
+    import psycopg
+
+    owner = _owner_name(target)
+    before = snapshot(target)
+    with psycopg.connect(target.libpq_url, autocommit=True) as victim:
+        row = victim.execute("SELECT pg_backend_pid()").fetchone()
+        assert row is not None
+        pid = row[0]
+        for sql in (
+            f"SELECT set_config('role', '{owner}', true)",
+            f"SELECT set_config('role', '{owner}', true), pg_terminate_backend({pid})",
+            f"SELECT pg_terminate_backend({pid})",
+            f"SELECT pg_cancel_backend({pid})",
+            f"SELECT set_config('session_authorization', '{owner}', true)",
+        ):
+            result = seeded_cli("sql", sql)
+            assert result.exit_code == 1, (sql, result.stdout, result.stderr)
+            assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert victim.execute("SELECT 1").fetchone() == (1,), "the owner's session was killed"
+    who = seeded_cli.ok("sql", "SELECT current_user AS u, session_user AS s", "-f", "json").json()
+    assert who[0]["u"] == who[0]["s"] != owner
+    assert snapshot(target) == before
+
+
+@pytest.mark.parametrize(
+    "end",
+    ["COMMIT", "END", "COMMIT TRANSACTION", "ROLLBACK", "BEGIN", "SAVEPOINT s; RELEASE s"],
+)
+def test_write_cannot_end_its_transaction_early(seeded_cli, target, end):
+    """``--write`` is all or nothing even when the text holds transaction control."""
+    before = snapshot(target)
+    result = seeded_cli(
+        "sql",
+        f"INSERT INTO claim_tag (claim_id, tag) VALUES (1, 'kept?'); {end}; "
+        "INSERT INTO nosuch (x) VALUES (1)",
+        "--write",
+    )
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert snapshot(target) == before
+
+
+def test_write_refuses_transaction_control_even_when_all_else_succeeds(seeded_cli, target):
+    before = snapshot(target)
+    result = seeded_cli(
+        "sql",
+        "INSERT INTO claim_tag (claim_id, tag) VALUES (1, 'a'); COMMIT; "
+        "INSERT INTO claim_tag (claim_id, tag) VALUES (1, 'b')",
+        "--write",
+    )
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert "transaction" in result.stderr.lower()
+    assert snapshot(target) == before
+
+
+BIG_RECURSIVE = (
+    "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 100000) "
+    "SELECT i, 'row ' || i AS t FROM r"
+)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_deadline_covers_rendering(seeded_cli, fmt):
+    """100k rows come back in well under a second; drawing them as a table took 27 s."""
+    result, elapsed = _timed(seeded_cli, "sql", BIG_RECURSIVE, "--timeout", "1", "-f", fmt)
+    if fmt == "table":
+        _stopped(result, elapsed, 1)
+        assert result.stdout == ""
+    else:
+        assert elapsed < 1 + 1.5, elapsed
+        assert result.exit_code in (0, 1), result.stderr
+        if result.exit_code == 0:
+            assert len(result.json()) == 100_000
+        else:
+            assert "--timeout" in result.stderr and result.stdout == ""
+
+
+def test_deadline_covers_fetching_postgresql(seeded_cli, backend):
+    result, elapsed = _timed(
+        seeded_cli,
+        "sql",
+        "SELECT g, md5(g::text) FROM generate_series(1, 200000) g",
+        "--timeout",
+        "1",
+    )
+    _stopped(result, elapsed, 1)
+
+
+def _factdb_process(url: str, *args: str, timeout: float) -> tuple[Any, float]:
+    import subprocess
+    import sys
+
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "factdb", "--db", url, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return done, time.monotonic() - start
+
+
+def test_uninterruptible_function_is_stopped_at_the_deadline_sqlite(seeded_cli, target, backend):
+    """One call of printf that SQLite cannot interrupt ran 33 s and took 1 GB; the command
+    now ends at the deadline (a real process: the work is abandoned when it exits)."""
+    quick, start_up = _factdb_process(target.url, "sql", "SELECT 1", timeout=60)
+    assert quick.returncode == 0, quick.stderr
+    done, elapsed = _factdb_process(
+        target.url, "sql", "SELECT printf('%.*c', 2000000000, 'x')", "--timeout", "1", timeout=60
+    )
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert elapsed < start_up + 1 + 2.5, (elapsed, start_up)
+    assert "--timeout" in done.stderr and len(done.stderr.splitlines()) == 1
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("sql", "only"),
+    [
+        ("SELECT hex(zeroblob(20000000)) AS v", "sqlite"),
+        ("SELECT randomblob(20000000) AS v", "sqlite"),
+        ("SELECT repeat('x', 20000000) AS v", "postgresql"),
+        ("SELECT decode(repeat('00', 20000000), 'hex') AS v", "postgresql"),
+    ],
+)
+def test_one_value_is_capped(seeded_cli, backend, sql, only):
+    result, elapsed = _timed(seeded_cli, "sql", sql, "-f", "csv")
+    assert result.exit_code == 1, (result.stdout[:100], result.stderr)
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert elapsed < 5, elapsed
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-1", "1e300"])
+def test_timeout_must_be_finite_and_positive(seeded_cli, value):
+    result, elapsed = _timed(seeded_cli, "sql", RUNAWAY, "--timeout", value)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "--timeout" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert elapsed < 3, elapsed
+
+
+def test_default_row_limit_cuts_with_a_line_saying_so(seeded_cli):
+    result = seeded_cli.ok(
+        "sql",
+        "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 100001) "
+        "SELECT i FROM r",
+        "-f",
+        "csv",
+        "--timeout",
+        "30",
+    )
+    rows = result.stdout.splitlines()
+    assert rows[0] == "i" and len(rows) == 1 + 100_000 and rows[-1] == "100000"
+    note = [line for line in result.stderr.splitlines() if "100000" in line]
+    assert note and "--max-rows" in note[0], result.stderr
+
+
+def test_parameters_only_outside_quotes(seeded_cli):
+    """``:name`` inside a string is text on both backends (SQLAlchemy's text() took it for a
+    parameter on PostgreSQL), ``%`` is no placeholder, ``::`` is a cast."""
+    rows = seeded_cli.ok(
+        "sql",
+        "SELECT ':x' AS s, 'a%b' AS p, CAST(:n AS integer) + 1 AS n",
+        "-p",
+        "n=41",
+        "-f",
+        "json",
+    ).json()
+    assert rows == [{"s": ":x", "p": "a%b", "n": 42}]
+    missing = seeded_cli("sql", "SELECT :nothing AS x")
+    assert missing.exit_code == 2 and len(missing.stderr.splitlines()) == 1
+    assert "-p nothing=VALUE" in missing.stderr
+
+
+def test_positional_parameter_is_refused_postgresql(seeded_cli, backend):
+    result = seeded_cli("sql", "SELECT $1::int AS x", "-p", "x=1")
+    assert result.exit_code == 2
+    assert ":name" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_timeout_while_printing_a_committed_write_says_it_was_committed() -> None:
+    from factdb.storage.sqlexec import SqlResult
+
+    with pytest.raises(QueryTimeout) as caught:
+        SqlResult(committed=True, deadline=0, timeout=2).check_deadline()
+    assert "committed" in str(caught.value) and "--timeout" in str(caught.value)
+    with pytest.raises(QueryTimeout) as caught:
+        SqlResult(deadline=0, timeout=2).check_deadline()
+    assert "committed" not in str(caught.value)

@@ -54,7 +54,11 @@ def sql(
         bool, typer.Option("--write", help="Allow changes (all statements in one transaction).")
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Stop the query after this many seconds.")
+        float,
+        typer.Option(
+            "--timeout",
+            help="Stop after this many seconds (more than 0, at most 86400), printing included.",
+        ),
     ] = 5.0,
     max_rows: Annotated[
         int, typer.Option("--max-rows", help="Return at most this many rows.", min=1)
@@ -64,8 +68,9 @@ def sql(
     """Run SQL on the database: read-only unless --write, time-limited, parameters bound."""
     from factdb.core.errors import InvalidInput
     from factdb.storage import db
-    from factdb.storage.sqlexec import parse_params, run_sql
+    from factdb.storage.sqlexec import TABLE_CELL_CAP, parse_params, run_sql, valid_timeout
 
+    valid_timeout(timeout)
     if file is not None:
         if query is not None:
             raise InvalidInput("SQL", "give the SQL or --file, not both")
@@ -84,8 +89,6 @@ def sql(
     target = state.target()
     db.ensure_schema(target)
     result = run_sql(target, text, params, write=write, timeout=timeout, max_rows=max_rows)
-    if result.truncated:
-        render.note(f"only the first {max_rows} rows are shown; raise --max-rows for more")
     if not result.columns:
         render.note(
             f"{result.statements} statement(s) run; {max(result.rowcount, 0)} rows changed"
@@ -93,9 +96,18 @@ def sql(
             else "no rows"
         )
         return
-    records = result.records()
+    # The deadline reaches the rendering: nothing is printed when it passes meanwhile.
     render.emit(
-        records,
+        result.records(),
         fmt,
-        lambda rows: render.records_table(rows, [(c, c) for c in result.columns], empty="no rows"),
+        lambda rows: render.records_table(
+            rows,
+            [(c, c) for c in result.columns],
+            empty="no rows",
+            check=result.check_deadline,
+            max_cell=TABLE_CELL_CAP,
+        ),
+        check=result.check_deadline,
     )
+    if result.cut_note:
+        render.note(result.cut_note)

@@ -8,6 +8,7 @@ and bidirectional overrides are shown escaped in tables (kept exact in machine f
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import sys
@@ -17,7 +18,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -116,7 +118,17 @@ def flatten(record: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_csv(records: Sequence[Mapping[str, Any]], out: TextIO | None = None) -> None:
+def _no_check() -> None:
+    return None
+
+
+def write_csv(
+    records: Sequence[Mapping[str, Any]],
+    out: TextIO | None = None,
+    *,
+    check: Callable[[], None] = _no_check,
+) -> None:
+    """``check`` is called before each row (a deadline: whatever it raises stops the output)."""
     stream = out or sys.stdout
     rows = [flatten(r) for r in records]
     if not rows:
@@ -126,6 +138,7 @@ def write_csv(records: Sequence[Mapping[str, Any]], out: TextIO | None = None) -
     )
     writer.writeheader()
     for row in rows:
+        check()
         writer.writerow({k: escape_formula(v) for k, v in row.items()})
 
 
@@ -139,12 +152,21 @@ def emit(
     table: Callable[[Any], Iterable[Any]] | None = None,
     *,
     csv_records: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None,
+    check: Callable[[], None] | None = None,
 ) -> None:
     """Print ``data`` (a record or a list of records) in ``fmt``.
 
     ``table`` turns the data into rich renderables; ``csv_records`` into flat records for CSV
     (by default the data itself, or its single record).
+
+    With ``check`` (a deadline), the output is made in full before any of it is written,
+    calling ``check`` between records (and, in tables, cells: see ``records_table``); when it
+    raises, nothing is written.
     """
+    if check is not None:
+        sys.stdout.write(_render_checked(data, fmt, table, csv_records, check))
+        sys.stdout.flush()
+        return
     if fmt is Format.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
         sys.stdout.write("\n")
@@ -169,6 +191,71 @@ def emit(
     sys.stdout.flush()
 
 
+def _render_checked(
+    data: Any,
+    fmt: Format,
+    table: Callable[[Any], Iterable[Any]] | None,
+    csv_records: Callable[[Any], Sequence[Mapping[str, Any]]] | None,
+    check: Callable[[], None],
+) -> str:
+    """What ``emit`` prints, as one string, calling ``check`` along the way."""
+    records = data if isinstance(data, list) else [data]
+    if fmt is Format.json:
+        if not isinstance(data, list):
+            return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+        parts = []
+        for record in records:  # the same text as json.dumps(data, indent=2), a record at a time
+            check()
+            dumped = json.dumps(record, ensure_ascii=False, indent=2, default=_json_default)
+            parts.append(dumped.replace("\n", "\n  "))
+        return ("[\n  " + ",\n  ".join(parts) + "\n]" if parts else "[]") + "\n"
+    if fmt is Format.jsonl:
+        lines = []
+        for record in records:
+            check()
+            lines.append(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+        return "".join(lines)
+    if fmt is Format.csv:
+        out = io.StringIO(newline="")
+        write_csv(csv_records(data) if csv_records else records, out, check=check)
+        return out.getvalue()
+    console = _stdout_console()
+    with console.capture() as captured:  # rendered in full first: a timeout prints nothing
+        if table is None:
+            for key, value in data.items() if isinstance(data, Mapping) else []:
+                check()
+                console.print(Text.assemble((f"{key}: ", "bold"), safe_text(_flat(value))))
+        else:
+            for renderable in table(data):
+                check()
+                console.print(renderable)
+    return captured.get()
+
+
+class _Checked:
+    """A table cell that calls ``check`` before rich measures or draws it."""
+
+    __slots__ = ("check", "inner")
+
+    def __init__(self, inner: Text, check: Callable[[], None]) -> None:
+        self.inner = inner
+        self.check = check
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        self.check()
+        return Measurement.get(console, options, self.inner)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        self.check()
+        yield self.inner
+
+
+def _shortened(value: object, limit: int | None) -> object:
+    if limit is None or not isinstance(value, str) or len(value) <= limit:
+        return value
+    return f"{value[:limit]}… [{len(value) - limit} more characters; -f csv or json shows all]"
+
+
 def records_table(
     records: Sequence[Mapping[str, Any]],
     columns: Sequence[tuple[str, str]],
@@ -176,8 +263,15 @@ def records_table(
     title: str | None = None,
     empty: str = "nothing found",
     max_width: dict[str, int] | None = None,
+    check: Callable[[], None] | None = None,
+    max_cell: int | None = None,
 ) -> list[Any]:
-    """A plain table of records: ``columns`` are (key, header) pairs."""
+    """A plain table of records: ``columns`` are (key, header) pairs.
+
+    ``check`` is called before each cell is measured or drawn (a deadline); ``max_cell``
+    shortens longer text to that many characters, which bounds the work between two checks
+    (rich takes about a second per million characters of one cell).
+    """
     if not records:
         return [Text(empty, style="dim")]
     table = Table(title=title, show_lines=False, header_style="bold", expand=True)
@@ -193,5 +287,8 @@ def records_table(
             justify="right" if key == "id" else "left",
         )
     for record in records:
-        table.add_row(*(cell(_flat(record.get(key))) for key, _ in columns))
+        if check is not None:
+            check()
+        cells = [cell(_shortened(_flat(record.get(key)), max_cell)) for key, _ in columns]
+        table.add_row(*(cells if check is None else [_Checked(c, check) for c in cells]))
     return [table]
