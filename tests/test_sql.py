@@ -230,6 +230,7 @@ def test_set_config_read_write_refused_postgresql(seeded_cli, target):
 @pytest.mark.parametrize(
     "sql", ["SET default_transaction_read_only = off", "RESET ROLE", "SET ROLE NONE"]
 )
+@pytest.mark.postgres_only
 def test_role_or_setting_change_does_not_carry_over_postgresql(seeded_cli, target, sql):
     """A session-level SET in one call must not make the next call writable."""
     before = snapshot(target)
@@ -336,6 +337,7 @@ def test_pg_sleep_is_stopped_postgresql(seeded_cli):
         "SET statement_timeout = 0; select pg_sleep(3)",
     ],
 )
+@pytest.mark.postgres_only
 def test_statement_timeout_zero_cannot_defeat_limit_postgresql(seeded_cli, sql):
     result, elapsed = _timed(seeded_cli, "sql", sql, "--timeout", "0.5")
     assert result.exit_code == 1, (result.stdout, result.stderr)
@@ -475,6 +477,7 @@ ISSUE_1 = (
 )
 
 
+@pytest.mark.postgres_only
 def test_dollar_quotes_cannot_smuggle_a_commit_postgresql(seeded_cli, target, backend):
     """PostgreSQL text read with SQLite's tokenizer looked like one statement; the simple
     protocol then ran all five."""
@@ -495,6 +498,7 @@ def _owner_name(target: DatabaseTarget) -> str:
         return str(row[0])
 
 
+@pytest.mark.postgres_only
 def test_reader_cannot_take_the_owner_role_back_postgresql(seeded_cli, target, backend):
     """``set_config('role', …)`` undid ``SET LOCAL ROLE``; the owner's privileges then let
     the statement terminate another session of the owner."""
@@ -575,6 +579,7 @@ def test_deadline_covers_rendering(seeded_cli, fmt):
             assert "--timeout" in result.stderr and result.stdout == ""
 
 
+@pytest.mark.postgres_only
 def test_deadline_covers_fetching_postgresql(seeded_cli, backend):
     result, elapsed = _timed(
         seeded_cli,
@@ -601,6 +606,7 @@ def _factdb_process(url: str, *args: str, timeout: float) -> tuple[Any, float]:
     return done, time.monotonic() - start
 
 
+@pytest.mark.sqlite_only
 def test_uninterruptible_function_is_stopped_at_the_deadline_sqlite(seeded_cli, target, backend):
     """One call of printf that SQLite cannot interrupt ran 33 s and took 1 GB; the command
     now ends at the deadline (a real process: the work is abandoned when it exits)."""
@@ -673,6 +679,7 @@ def test_parameters_only_outside_quotes(seeded_cli):
     assert "-p nothing=VALUE" in missing.stderr
 
 
+@pytest.mark.postgres_only
 def test_positional_parameter_is_refused_postgresql(seeded_cli, backend):
     result = seeded_cli("sql", "SELECT $1::int AS x", "-p", "x=1")
     assert result.exit_code == 2

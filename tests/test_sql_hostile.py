@@ -462,6 +462,7 @@ def _reader(target: DatabaseTarget) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
+@pytest.mark.postgres_only
 def test_reader_role_is_read_only_and_member_of_nothing_postgresql(
     shared: Shared, backend: str
 ) -> None:
@@ -496,6 +497,7 @@ def test_reader_role_is_read_only_and_member_of_nothing_postgresql(
     assert row == [{"u": role, "s": role, "ro": "on"}]
 
 
+@pytest.mark.postgres_only
 def test_advisory_lock_does_not_outlive_the_call_postgresql(shared: Shared, backend: str) -> None:
     shared.cli.ok("sql", "SELECT pg_advisory_lock(4343)")
     with _pg_conn(shared.target.url, autocommit=True) as conn:
@@ -503,6 +505,7 @@ def test_advisory_lock_does_not_outlive_the_call_postgresql(shared: Shared, back
         conn.execute("SELECT pg_advisory_unlock(4343)")
 
 
+@pytest.mark.postgres_only
 def test_notify_is_never_delivered_postgresql(shared: Shared, backend: str) -> None:
     with _pg_conn(shared.target.url, autocommit=True) as listener:
         listener.execute("LISTEN factdb_probe")
@@ -513,6 +516,7 @@ def test_notify_is_never_delivered_postgresql(shared: Shared, backend: str) -> N
     assert got == []
 
 
+@pytest.mark.postgres_only
 def test_owner_session_survives_signals_postgresql(shared: Shared, backend: str) -> None:
     with _pg_conn(shared.target.url, autocommit=True) as victim:
         pid = victim.execute("SELECT pg_backend_pid()").fetchone()[0]
@@ -523,6 +527,7 @@ def test_owner_session_survives_signals_postgresql(shared: Shared, backend: str)
         assert victim.execute("SELECT 1").fetchone() == (1,)
 
 
+@pytest.mark.postgres_only
 def test_roles_are_not_made_per_call_or_per_copy_postgresql(shared: Shared, backend: str) -> None:
     """The databases copied from one migrated template share its reader: calls and copies
     make no role (counted through the roles this database grants anything to, so that other
@@ -631,6 +636,7 @@ def own_database(backend: str) -> Iterator[Any]:
             conn.execute(f"DROP ROLE IF EXISTS {owned.role}")
 
 
+@pytest.mark.postgres_only
 def test_owner_without_createrole_postgresql(own_database: Any, backend: str) -> None:
     owned = own_database(createrole=False)
     cli = Cli(owned.target)
@@ -650,6 +656,7 @@ def test_owner_without_createrole_postgresql(own_database: Any, backend: str) ->
     assert who == [{"u": reader}]
 
 
+@pytest.mark.postgres_only
 def test_owner_with_createrole_gets_a_reader_at_upgrade_postgresql(
     own_database: Any, backend: str
 ) -> None:
@@ -670,6 +677,7 @@ def test_owner_with_createrole_gets_a_reader_at_upgrade_postgresql(
         assert result.exit_code == 1, (sql, result.stdout)
 
 
+@pytest.mark.postgres_only
 def test_downgrade_drops_the_reader_role_postgresql(own_database: Any, backend: str) -> None:
     owned = own_database(createrole=True)
     reader, _ = _reader(owned.target)
@@ -692,6 +700,7 @@ def test_downgrade_drops_the_reader_role_postgresql(own_database: Any, backend: 
         "GRANT INSERT ON claim_tag TO {reader}",
     ],
 )
+@pytest.mark.postgres_only
 def test_a_reader_role_given_more_is_refused_postgresql(
     own_database: Any, backend: str, grant: str
 ) -> None:
