@@ -36,15 +36,22 @@ def add(
 ) -> None:
     """Record a source."""
     from factdb.core.values import parse_optional_date
-    from factdb.domain.sources import add_source
+    from factdb.domain.sources import get_or_create_source
     from factdb.queries import show_source
 
     pub = parse_optional_date(published, "--published")
     upd = parse_optional_date(updated, "--updated")
     state: State = ctx.obj
     with state.session(write=True) as session:
-        source = add_source(
-            session, url=url, outlet=outlet, title=title, published=pub, updated=upd
+        source, _ = get_or_create_source(
+            session,
+            url=url,
+            outlet=outlet,
+            title=title,
+            published=pub,
+            updated=upd,
+            field="URL",
+            new_only=True,
         )
         data = show_source(session, str(source.id))
     data.pop("assertion_list")

@@ -20,9 +20,11 @@ def get_or_create_source(
     published: PartialDate | None = None,
     updated: PartialDate | None = None,
     field: str = "--source",
+    new_only: bool = False,
 ) -> tuple[Source, bool]:
     """Find a source by its natural key or create it. Details given for an existing source
-    fill its empty fields and never overwrite what is there."""
+    fill its empty fields and never overwrite what is there. ``new_only`` (``factdb source
+    add``): an existing source is a ``Conflict`` instead, and is left untouched."""
     outlet = clean_text(outlet, "--outlet", required=False, single_line=True)
     title = clean_text(title, "--title", required=False, single_line=True)
     if url:
@@ -33,6 +35,8 @@ def get_or_create_source(
         display = None
         key = source_key_without_url(outlet, title, str(published) if published else None)
     source = session.execute(select(Source).where(col(Source.key) == key)).scalars().first()
+    if source is not None and new_only:
+        raise Conflict(f"source already recorded as id {source.id}")
     if source is not None:
         changed = False
         for attr, value in (("outlet", outlet), ("title", title)):
@@ -61,26 +65,3 @@ def get_or_create_source(
     session.add(source)
     session.flush()
     return source, True
-
-
-def add_source(
-    session: Session,
-    *,
-    url: str | None,
-    outlet: str | None = None,
-    title: str | None = None,
-    published: PartialDate | None = None,
-    updated: PartialDate | None = None,
-) -> Source:
-    source, created = get_or_create_source(
-        session,
-        url=url,
-        outlet=outlet,
-        title=title,
-        published=published,
-        updated=updated,
-        field="URL",
-    )
-    if not created:
-        raise Conflict(f"source already recorded as id {source.id}")
-    return source
