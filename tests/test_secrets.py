@@ -141,6 +141,12 @@ def test_pg_dump_gets_the_password_through_its_environment(
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("FACTDB_TEST_PG_DUMP_RECORD", str(record))
     monkeypatch.delenv("PGPASSWORD", raising=False)
+    # A backup is the owner's job: pg_dump must read every schema, factdb_private (the sql
+    # reader's credentials, owner-only) included, so this role acts with the owner's rights.
+    admin = pg_admin_url()
+    assert admin is not None
+    owner = admin.split("://", 1)[1].split(":", 1)[0].split("@", 1)[0]
+    _pg_exec(admin, f"GRANT {owner} TO {role.name}")
     copy = tmp_path / "copy.dump"
     result = as_role(role, form).ok("db", "backup", str(copy))
     assert_hidden(result.stdout, result.stderr)
