@@ -13,6 +13,8 @@ import json
 import random
 from pathlib import Path
 
+from factdb.interchange.common import CSV_COLUMNS
+
 WORDS = (
     "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november "
     "oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu missile "
@@ -21,19 +23,6 @@ WORDS = (
 ).split()
 STANCES = ["asserts", "asserts", "supports", "neutral", "disputes", "denies", "denies"]
 TAGS = [f"tag-{i}" for i in range(50)]
-HEADER = [
-    "claim",
-    "actor",
-    "stance",
-    "date",
-    "source_url",
-    "outlet",
-    "title",
-    "quote",
-    "via",
-    "tags",
-    "violates",
-]
 
 
 def actor_names(n_actors: int) -> list[tuple[str, str, str | None, list[str]]]:
@@ -78,7 +67,7 @@ def generate(directory: Path, n_rows: int, seed: int = 1718) -> dict[str, Path]:
     csv_path = directory / "assertions.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(HEADER)
+        writer.writerow(CSV_COLUMNS)
         for c in range(n_claims):
             words = " ".join(rng.choice(WORDS) for _ in range(8))
             claim = f"Claim {c}: {words}"
