@@ -185,13 +185,22 @@ def root(
             metavar="URL_OR_PATH",
         ),
     ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Who makes the change, recorded in the history. Default: $FACTDB_USER, else "
+            "the operating system's user.",
+            metavar="NAME",
+        ),
+    ] = None,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
     ] = False,
 ) -> None:
     from factdb.cli.state import State
 
-    ctx.obj = State(db_option=db, debug=debug)
+    ctx.obj = State(db_option=db, debug=debug, as_user=as_user)
 
 
 def _register() -> None:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
-from factdb.storage.config import DatabaseTarget, resolve
+from factdb.storage.config import ChangeContext, DatabaseTarget, resolve
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -22,18 +22,45 @@ P = ParamSpec("P")
 class State:
     db_option: str | None
     debug: bool = False
+    as_user: str | None = None
 
     def target(self) -> DatabaseTarget:
         return resolve(self.db_option)
 
+    def change(self, reason: str | None) -> ChangeContext:
+        """Who makes a write, through which command, and why: recorded with every row it
+        changes (docs/design.md, history)."""
+        import click
+
+        ctx = click.get_current_context(silent=True)
+        command = ctx.command_path if ctx is not None else "factdb"
+        return ChangeContext(user=self.user(), command=command, reason=reason)
+
+    def user(self) -> str:
+        """``--as``, else $FACTDB_USER, else the operating system's user name."""
+        import getpass
+        import os
+
+        for candidate in (self.as_user, os.environ.get("FACTDB_USER")):
+            if candidate is not None and candidate.strip():
+                return candidate.strip()
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return "unknown"
+
     @contextmanager
-    def session(self, *, write: bool, bulk: bool = False) -> Iterator[Session]:
-        """A session on a database at the expected schema; one transaction per command."""
+    def session(
+        self, *, write: bool, bulk: bool = False, reason: str | None = None
+    ) -> Iterator[Session]:
+        """A session on a database at the expected schema; one transaction per command. A
+        write session records who, which command and ``reason`` with every change."""
         from factdb.storage import db
 
         target = self.target()
         db.ensure_schema(target)
-        with db.session_scope(target, write=write, bulk=bulk) as session:
+        change = self.change(reason) if write else None
+        with db.session_scope(target, write=write, bulk=bulk, change=change) as session:
             yield session
 
     @contextmanager
@@ -61,10 +88,13 @@ class State:
         with self.reader() as conn:
             return query(conn, *args, **kwargs)
 
-    def transact(self, work: Callable[[Session], T], *, bulk: bool = False) -> T:
-        """``work`` in one write transaction, retried if a concurrent writer won a race."""
+    def transact(
+        self, work: Callable[[Session], T], *, bulk: bool = False, reason: str | None = None
+    ) -> T:
+        """``work`` in one write transaction, retried if a concurrent writer won a race; the
+        change is recorded as in ``session``."""
         from factdb.storage import db
 
         target = self.target()
         db.ensure_schema(target)
-        return db.transact(target, work, bulk=bulk)
+        return db.transact(target, work, bulk=bulk, change=self.change(reason))

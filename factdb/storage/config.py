@@ -28,6 +28,16 @@ DEFAULT_FILENAME = "factdb.sqlite3"
 
 
 @dataclass(frozen=True)
+class ChangeContext:
+    """Who writes, through which command, and why: recorded with every change a write
+    transaction makes (``storage.history``)."""
+
+    user: str
+    command: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class DatabaseTarget:
     url: str
     """SQLAlchemy URL with the driver named (``sqlite:///…``, ``postgresql+psycopg://…``)."""

@@ -30,7 +30,7 @@ from factdb.core.errors import (
 from factdb.storage.config import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from factdb.storage.config import KNOWN_REVISIONS as KNOWN_REVISIONS
 from factdb.storage.config import SCHEMA_HEAD as SCHEMA_HEAD
-from factdb.storage.config import DatabaseTarget
+from factdb.storage.config import ChangeContext, DatabaseTarget
 from factdb.storage.models import TABLES
 
 T = TypeVar("T")
@@ -108,7 +108,11 @@ def is_busy(exc: BaseException) -> bool:
 
 @contextmanager
 def session_scope(
-    target: DatabaseTarget, *, write: bool = True, bulk: bool = False
+    target: DatabaseTarget,
+    *,
+    write: bool = True,
+    bulk: bool = False,
+    change: ChangeContext | None = None,
 ) -> Iterator[Session]:
     """One transaction per command: commit on success, roll back on any error.
 
@@ -136,7 +140,12 @@ def session_scope(
 
 
 def transact(
-    target: DatabaseTarget, work: Callable[[Session], T], *, attempts: int = 3, bulk: bool = False
+    target: DatabaseTarget,
+    work: Callable[[Session], T],
+    *,
+    attempts: int = 3,
+    bulk: bool = False,
+    change: ChangeContext | None = None,
 ) -> T:
     """Run ``work`` in one write transaction, retried when a concurrent writer won a race.
 
@@ -146,7 +155,7 @@ def transact(
     """
     for attempt in range(1, attempts + 1):
         try:
-            with session_scope(target, write=True, bulk=bulk) as session:
+            with session_scope(target, write=True, bulk=bulk, change=change) as session:
                 return work(session)
         except Exception as exc:
             if attempt == attempts or not is_unique_violation(exc):
