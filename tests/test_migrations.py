@@ -33,7 +33,7 @@ from sqlalchemy import Engine, inspect, text
 
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
-from factdb.storage.models import TABLES, metadata
+from factdb.storage.models import HISTORY_TABLES, TABLES, metadata
 from tests.conftest import ROOT, Cli
 
 VIEWS: dict[str, list[str]] = {
@@ -230,7 +230,7 @@ def test_views_are_not_tables_and_tables_are_complete(target: DatabaseTarget) ->
     objects = _schema_objects(target)
     # Full-text search tables (SQLite FTS5 and its shadow tables, migration 0003) aside.
     tables = {t for t in objects["tables"] if "_fts" not in t}
-    assert tables == set(TABLES) | {"alembic_version"}
+    assert tables == set(TABLES) | set(HISTORY_TABLES) | {"alembic_version"}
     assert not (objects["views"] & objects["tables"])
 
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, TextIO, cast
 
+import click
 import typer
 from typer.core import TyperGroup
 
@@ -84,6 +85,9 @@ class FactdbGroup(TyperGroup):
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv or os.environ.get("FACTDB_DEBUG") == "1"
+        from factdb.cli import state
+
+        state.COMMAND_PATH = self.command_path(argv)
         guard = GuardedStdout(sys.stdout)
         sys.stdout = cast(TextIO, guard)
         try:
@@ -102,6 +106,31 @@ class FactdbGroup(TyperGroup):
             if cast(object, sys.stdout) is guard:
                 sys.stdout = guard.stream
         sys.exit(code)
+
+
+    def command_path(self, argv: list[str]) -> str:
+        """The command a command line runs (``factdb actor merge``), for the change history:
+        the root's options skipped, then a command, and a subcommand when it is a group."""
+        words = ["factdb"]
+        group: click.Group = cast(click.Group, self)
+        i = 0
+        while i < len(argv):
+            arg = argv[i]
+            if arg in ("--db", "--as"):
+                i += 2
+                continue
+            if arg.startswith("-"):
+                i += 1
+                continue
+            command = group.commands.get(arg)
+            if command is None:
+                break
+            words.append(arg)
+            if not isinstance(command, click.Group):
+                break
+            group = command
+            i += 1
+        return " ".join(words)
 
 
 def _discard_stdout() -> None:

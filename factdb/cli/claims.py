@@ -281,7 +281,7 @@ def retract(
     from factdb.domain.claims import retract as do_retract
 
     state: State = ctx.obj
-    with state.session(write=True) as session:
+    with state.session(write=True, reason=reason) as session:
         result = do_retract(session, assertion_id=assertion_id, reason=reason)
     render.emit(
         asdict(result),

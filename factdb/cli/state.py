@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from factdb.storage.reader import Reader
 
 T = TypeVar("T")
+COMMAND_PATH = "factdb"
+"""The command being run (``factdb actor merge``), set by the root group from its command
+line (``FactdbGroup.command_path``)."""
 P = ParamSpec("P")
 
 
@@ -30,11 +33,7 @@ class State:
     def change(self, reason: str | None) -> ChangeContext:
         """Who makes a write, through which command, and why: recorded with every row it
         changes (docs/design.md, history)."""
-        import click
-
-        ctx = click.get_current_context(silent=True)
-        command = ctx.command_path if ctx is not None else "factdb"
-        return ChangeContext(user=self.user(), command=command, reason=reason)
+        return ChangeContext(user=self.user(), command=COMMAND_PATH, reason=reason)
 
     def user(self) -> str:
         """``--as``, else $FACTDB_USER, else the operating system's user name."""

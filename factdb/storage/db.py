@@ -125,7 +125,14 @@ def session_scope(
     try:
         with Session(engine, expire_on_commit=False, autoflush=True) as session:
             try:
+                if change is not None:
+                    from factdb.storage import history
+                    from factdb.storage.reader import Reader
+
+                    set_id = history.begin(Reader.of(session))
                 yield session
+                if change is not None:
+                    history.finish(Reader.of(session), set_id, change)
                 if write:
                     session.commit()
                 else:

@@ -19,7 +19,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
-    UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -60,6 +60,11 @@ def table_of(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
+AUTOINCREMENT = {"sqlite_autoincrement": True}
+"""SQLite: a new row's id is above every id the table ever had, so that an id a user wrote
+down never comes back for another record (PostgreSQL's sequences never go back)."""
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -69,6 +74,7 @@ class Actor(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_in("kind", [k.value for k in ActorKind]), name="kind_valid"),
         CheckConstraint("part_of_id IS NULL OR part_of_id <> id", name="not_own_part"),
+        AUTOINCREMENT,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,6 +89,7 @@ class Actor(SQLModel, table=True):
 
 class ActorAlias(SQLModel, table=True):
     __tablename__ = "actor_alias"
+    __table_args__ = (AUTOINCREMENT,)
 
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int = Field(
@@ -96,6 +103,7 @@ class ActorAlias(SQLModel, table=True):
 
 class Claim(SQLModel, table=True):
     __tablename__ = "claim"
+    __table_args__ = (AUTOINCREMENT,)
 
     id: int | None = Field(default=None, primary_key=True)
     text: str = Field(sa_type=Text)
@@ -122,6 +130,7 @@ class Source(SQLModel, table=True):
         ),
         _precision_check("published", "published_precision"),
         _precision_check("updated", "updated_precision"),
+        AUTOINCREMENT,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -137,11 +146,25 @@ class Source(SQLModel, table=True):
 
 
 class Assertion(SQLModel, table=True):
-    """One actor's stance on one claim, on a date, reported in a source. Append-only."""
+    """One actor's stance on one claim, on a date, reported in a source. Append-only: a
+    correction retracts it and records a new one that ``supersedes`` it; a merge that makes
+    it another's twin retracts it as ``folded_into`` that one. The natural key is unique among
+    live (unretracted) assertions."""
 
     __tablename__ = "assertion"
     __table_args__ = (
-        UniqueConstraint("claim_id", "actor_id", "stance", "date", "date_precision", "source_id"),
+        Index(
+            "ux_assertion_live_key",
+            "claim_id",
+            "actor_id",
+            "stance",
+            "date",
+            "date_precision",
+            "source_id",
+            unique=True,
+            sqlite_where=text("retracted_at IS NULL"),
+            postgresql_where=text("retracted_at IS NULL"),
+        ),
         CheckConstraint(_in("stance", [s.value for s in Stance]), name="stance_valid"),
         CheckConstraint(_in("date_precision", PRECISION_VALUES), name="date_precision_valid"),
         CheckConstraint(
@@ -149,6 +172,7 @@ class Assertion(SQLModel, table=True):
             "(retracted_at IS NOT NULL AND retraction_reason IS NOT NULL)",
             name="retraction_complete",
         ),
+        AUTOINCREMENT,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -166,6 +190,12 @@ class Assertion(SQLModel, table=True):
     recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     retracted_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     retraction_reason: str | None = Field(default=None, sa_type=Text)
+    supersedes_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("assertion.id"))
+    )
+    folded_into_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("assertion.id"))
+    )
 
 
 class AssertionVia(SQLModel, table=True):
@@ -191,6 +221,7 @@ class Sanction(SQLModel, table=True):
             "url IS NULL OR substr(url, 1, 7) = 'http://' OR substr(url, 1, 8) = 'https://'",
             name="url_http",
         ),
+        AUTOINCREMENT,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -221,6 +252,56 @@ class ClaimSanction(SQLModel, table=True):
         )
     )
 
+
+class ChangeSet(SQLModel, table=True):
+    """One write transaction of a factdb command: who, through which command, why."""
+
+    __tablename__ = "change_set"
+    __table_args__ = (AUTOINCREMENT,)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: str = Field(sa_type=Text)
+    user_name: str = Field(sa_type=Text)
+    db_role: str | None = Field(default=None, sa_type=Text)
+    command: str = Field(sa_type=Text)
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class Change(SQLModel, table=True):
+    """One row inserted, updated or deleted, written by the database's triggers (migration
+    0006): the row's key and its values before and after as JSON text. Append-only."""
+
+    __tablename__ = "change"
+    __table_args__ = (
+        CheckConstraint("op IN ('insert', 'update', 'delete')", name="op_valid"),
+        AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    set_id: int | None = Field(default=None, index=True)
+    at: str = Field(sa_type=Text)
+    db_role: str | None = Field(default=None, sa_type=Text)
+    table_name: str = Field(sa_type=Text)
+    op: str = Field(sa_type=Text)
+    row_key: str = Field(sa_type=Text)
+    old: str | None = Field(default=None, sa_type=Text)
+    new: str | None = Field(default=None, sa_type=Text)
+    claim_id: int | None = Field(default=None, index=True)
+    actor_id: int | None = Field(default=None, index=True)
+    source_id: int | None = Field(default=None, index=True)
+    sanction_id: int | None = Field(default=None, index=True)
+
+
+class ChangeCurrent(SQLModel, table=True):
+    """The change set of the write transaction in progress: inserted at its start, deleted
+    before it commits, so never seen by another transaction."""
+
+    __tablename__ = "change_current"
+
+    set_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+
+
+HISTORY_TABLES = ["change_set", "change", "change_current"]
 
 TABLES = [
     "actor",

@@ -124,6 +124,17 @@ class Reader:
         finally:
             cur.close()
 
+    def run(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        """A statement that returns no rows, in the caller's transaction (the change context
+        a write transaction records, ``storage.history``)."""
+        cur = self.conn.cursor()
+        try:
+            cur.execute(self._prepare(sql), self._params(params or {}))
+        except Exception as exc:
+            raise _driver_error(exc) from None
+        finally:
+            cur.close()
+
     def stream(
         self, sql: str, params: dict[str, Any] | None = None, size: int = 20_000
     ) -> Iterator[list[tuple[Any, ...]]]:
