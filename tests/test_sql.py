@@ -334,7 +334,7 @@ def test_pg_sleep_is_stopped_postgresql(seeded_cli):
     "sql",
     [
         "select set_config('statement_timeout', '0', false), pg_sleep(3)",
-        "SET statement_timeout = 0; select pg_sleep(3)",
+        "SELECT set_config('statement_timeout', '0', false); select pg_sleep(3)",
     ],
 )
 @pytest.mark.postgres_only
@@ -357,7 +357,7 @@ def test_statement_timeout_zero_with_write_postgresql(seeded_cli):
     result, elapsed = _timed(
         seeded_cli,
         "sql",
-        "SET statement_timeout = 0; select pg_sleep(3)",
+        "SELECT set_config('statement_timeout', '0', false); select pg_sleep(3)",
         "--write",
         "--timeout",
         "0.5",

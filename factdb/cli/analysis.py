@@ -53,6 +53,10 @@ def sql(
     write: Annotated[
         bool, typer.Option("--write", help="Allow changes (all statements in one transaction).")
     ] = False,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", help="Why (--write): recorded with the changes in the history."),
+    ] = None,
     timeout: Annotated[
         float,
         typer.Option(
@@ -85,10 +89,20 @@ def sql(
     else:
         raise InvalidInput("SQL", "is required (or --file, or '-' for stdin)")
     params = parse_params(param or [])
+    if reason is not None and not write:
+        raise InvalidInput("--reason", "goes with --write: a read changes nothing")
     state: State = ctx.obj
     target = state.target()
     db.ensure_schema(target)
-    result = run_sql(target, text, params, write=write, timeout=timeout, max_rows=max_rows)
+    result = run_sql(
+        target,
+        text,
+        params,
+        write=write,
+        timeout=timeout,
+        max_rows=max_rows,
+        change=state.change(reason) if write else None,
+    )
     if not result.columns:
         render.note(
             f"{result.statements} statement(s) run; {max(result.rowcount, 0)} rows changed"

@@ -107,7 +107,6 @@ class FactdbGroup(TyperGroup):
                 sys.stdout = guard.stream
         sys.exit(code)
 
-
     def command_path(self, argv: list[str]) -> str:
         """The command a command line runs (``factdb actor merge``), for the change history:
         the root's options skipped, then a command, and a subcommand when it is a group."""

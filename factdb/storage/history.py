@@ -14,6 +14,7 @@ the highest; PostgreSQL draws it from the table's sequence.
 from __future__ import annotations
 
 import datetime as dt
+
 from factdb.storage.config import ChangeContext
 from factdb.storage.reader import Reader
 
@@ -56,4 +57,3 @@ def finish(r: Reader, set_id: int, change: ChangeContext) -> None:
             "reason": change.reason,
         },
     )
-

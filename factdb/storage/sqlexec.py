@@ -60,7 +60,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factdb.core.errors import FactdbError, InvalidInput, first_line
-from factdb.storage.config import DatabaseTarget
+from factdb.storage import history
+from factdb.storage.config import ChangeContext, DatabaseTarget
+from factdb.storage.models import HISTORY_TABLES
+from factdb.storage.reader import Reader
 
 DEFAULT_TIMEOUT = 5.0
 MAX_TIMEOUT = 86_400.0
@@ -97,6 +100,19 @@ _ALLOWED_PRAGMAS = frozenset(
 _DENIED_FUNCTIONS = frozenset(
     {"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "zipfile"}
 )
+_SCHEMA_ACTIONS = frozenset(
+    getattr(sqlite3, name)
+    for name in dir(sqlite3)
+    if name.startswith(("SQLITE_CREATE_", "SQLITE_DROP_"))
+    or name in ("SQLITE_ALTER_TABLE", "SQLITE_REINDEX", "SQLITE_ANALYZE")
+)
+"""What ``--write`` may not do: the schema changes through migrations only, and a dropped
+table or trigger would take rows or the history with it unrecorded."""
+_WRITE_LEADS = frozenset(
+    {"select", "with", "insert", "update", "delete", "merge", "values", "table", "explain"}
+)
+"""PostgreSQL: the first keywords ``--write`` runs. No DDL, TRUNCATE (which bypasses the
+history's row triggers) or DO block."""
 _TRANSACTION_WORDS = frozenset(
     {"abort", "begin", "commit", "end", "release", "rollback", "savepoint", "start"}
 )
@@ -224,7 +240,10 @@ def run_sql(
     write: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     max_rows: int = DEFAULT_MAX_ROWS,
+    change: ChangeContext | None = None,
 ) -> SqlResult:
+    """Run ``sql``; with ``write``, in one transaction recorded in the change history as
+    ``change`` (who and which command; the database's triggers record the rows)."""
     timeout = valid_timeout(timeout)
     deadline = time.monotonic() + timeout
     if not sql.strip():
@@ -242,8 +261,10 @@ def run_sql(
             raise QueryRefused(
                 f"{READ_ONLY_HINT} (and it runs one statement at a time; {len(statements)} given)"
             )
-        return _run_sqlite(target, statements, dict(params or {}), write, rows)
-    return _run_postgresql(target, sql, {k: str(v) for k, v in (params or {}).items()}, write, rows)
+        return _run_sqlite(target, statements, dict(params or {}), write, rows, change)
+    return _run_postgresql(
+        target, sql, {k: str(v) for k, v in (params or {}).items()}, write, rows, change
+    )
 
 
 # --- rows, with the caps -------------------------------------------------------------------
@@ -325,7 +346,7 @@ def _authorizer(write: bool, denied: list[str]) -> Any:
         return sqlite3.SQLITE_DENY
 
     def authorize(
-        action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None
+        action: int, arg1: str | None, arg2: str | None, _db: str | None, trigger: str | None
     ) -> int:
         if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
             return deny("ATTACH and DETACH")
@@ -342,6 +363,14 @@ def _authorizer(write: bool, denied: list[str]) -> Any:
             name = (arg2 or "").lower()
             return deny(f"the function {name}") if name in _DENIED_FUNCTIONS else sqlite3.SQLITE_OK
         if write:
+            if action in _SCHEMA_ACTIONS and not (arg1 or "").startswith("sqlite_"):
+                return deny("changing the schema")
+            if (
+                action in (sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE)
+                and (arg1 or "").lower() in HISTORY_TABLES
+                and not (trigger or "").startswith("change_")
+            ):
+                return deny("writing the change history")
             return sqlite3.SQLITE_OK
         if action in (sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_RECURSIVE):
             return sqlite3.SQLITE_OK
@@ -377,6 +406,7 @@ def _run_sqlite(
     params: dict[str, Any],
     write: bool,
     rows: _Rows,
+    change: ChangeContext | None = None,
 ) -> SqlResult:
     path = target.sqlite_path
     if path is None or not path.exists():
@@ -384,7 +414,15 @@ def _run_sqlite(
     job = _Job()
     worker = threading.Thread(
         target=_sqlite_work,
-        args=(job, f"file:{path}?mode={'rw' if write else 'ro'}", statements, params, write, rows),
+        args=(
+            job,
+            f"file:{path}?mode={'rw' if write else 'ro'}",
+            statements,
+            params,
+            write,
+            rows,
+            change,
+        ),
         name="factdb-sql",
         daemon=True,  # an uninterruptible function call must not keep the process alive
     )
@@ -414,6 +452,7 @@ def _sqlite_work(
     params: dict[str, Any],
     write: bool,
     rows: _Rows,
+    change: ChangeContext | None,
 ) -> None:
     try:
         busy = min(5.0, max(0.0, rows.deadline - time.monotonic()))
@@ -424,7 +463,7 @@ def _sqlite_work(
                 return
             job.conn = conn
         try:
-            job.result = _sqlite_statements(job, conn, statements, params, write, rows)
+            job.result = _sqlite_statements(job, conn, statements, params, write, rows, change)
         finally:
             with job.lock:
                 job.conn = None
@@ -447,6 +486,7 @@ def _sqlite_statements(
     params: dict[str, Any],
     write: bool,
     rows: _Rows,
+    change: ChangeContext | None = None,
 ) -> SqlResult:
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, VALUE_CAP)
@@ -457,8 +497,11 @@ def _sqlite_statements(
     conn.set_progress_handler(
         lambda: 1 if job.cancelled or time.monotonic() > deadline else 0, 1000
     )
+    set_id = None
     if write:
         conn.execute("BEGIN IMMEDIATE")
+        if change is not None:
+            set_id = history.begin(Reader(conn, "sqlite"))
     conn.set_authorizer(_authorizer(write, job.denied))
     result = rows.result(len(statements))
     for statement in statements:
@@ -474,6 +517,8 @@ def _sqlite_statements(
             raise QueryRefused(TRANSACTION_HINT)  # the authorizer should have said so first
     if write:
         conn.set_authorizer(None)
+        if change is not None and set_id is not None:
+            history.finish(Reader(conn, "sqlite"), set_id, change)
         with job.lock:
             if job.cancelled:
                 raise QueryTimeout(rows.timeout)
@@ -1018,6 +1063,7 @@ def _run_postgresql(
     params: dict[str, str],
     write: bool,
     rows: _Rows,
+    change: ChangeContext | None = None,
 ) -> SqlResult:
     from psycopg.conninfo import make_conninfo
 
@@ -1027,6 +1073,12 @@ def _run_postgresql(
     for statement in statements:
         if statement.controls_transaction:
             raise QueryRefused(TRANSACTION_HINT)
+        if write and statement.lead[0] not in _WRITE_LEADS:
+            raise QueryRefused(
+                f"--write changes data only (SELECT, INSERT, UPDATE, DELETE …), not "
+                f"{statement.lead[0].upper() or 'this statement'}: the schema changes through "
+                "`factdb db upgrade`"
+            )
         for name in statement.names:
             if name not in params:
                 raise _missing_parameter(name)
@@ -1042,12 +1094,15 @@ def _run_postgresql(
         # A query, not SET: after it, the transaction can no longer be made read-write.
         ms = int(rows.timeout * 1000) + 500
         session.command(f"SELECT set_config('statement_timeout', '{ms}', true)")
+        set_id = history.begin(Reader(conn, "postgresql")) if write and change else 0
         result = rows.result(len(statements))
         for statement in statements:
             if not session.run(statement.text, [params[n] for n in statement.names], result):
                 return result  # cut short; read-only, so there is nothing to commit
             session.check_open()
         if write:
+            if change is not None:
+                history.finish(Reader(conn, "postgresql"), set_id, change)
             session.command("COMMIT")
             result.committed = True
         return result

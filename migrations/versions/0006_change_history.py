@@ -118,6 +118,7 @@ ABOUT: dict[str, tuple[str | None, str | None, str | None, str | None]] = {
     "claim_sanction": ("claim_id", None, None, "sanction_id"),
 }
 APPEND_ONLY = "the change history is append-only"
+FORGED = "rows of the change history are written by the change triggers only"
 
 NATURAL_KEY = ["claim_id", "actor_id", "stance", "date", "date_precision", "source_id"]
 OLD_UNIQUE = "uq_assertion_claim_id_actor_id_stance_date_date_precision_source_id"
@@ -367,6 +368,15 @@ def _pg_upgrade() -> None:
         f"""CREATE FUNCTION factdb_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$"""
     )
+    # A row of ``change`` comes from the triggers above, never from a statement (depth 0).
+    op.execute(
+        f"""CREATE FUNCTION factdb_change_by_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '{FORGED}'; END $$"""
+    )
+    op.execute(
+        "CREATE TRIGGER change_by_trigger_only BEFORE INSERT ON change FOR EACH ROW "
+        "WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION factdb_change_by_trigger()"
+    )
     for table in ("change", "change_set"):
         op.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -388,6 +398,8 @@ def _pg_downgrade() -> None:
         op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
         op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
     op.execute("DROP FUNCTION factdb_append_only()")
+    op.execute("DROP TRIGGER change_by_trigger_only ON change")
+    op.execute("DROP FUNCTION factdb_change_by_trigger()")
 
 
 # --- both ----------------------------------------------------------------------------------
