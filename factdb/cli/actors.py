@@ -8,6 +8,7 @@ import typer
 from rich.text import Text
 
 from factdb.cli import render
+from factdb.cli.history import last_change_line
 from factdb.cli.options import AllowConfusableOpt, FormatOpt
 from factdb.cli.render import Format, safe_text
 from factdb.cli.state import State
@@ -156,6 +157,9 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
         lines.append(Text("aliases: " + ", ".join(safe_text(a) for a in d["aliases"])))
     if d["parts"]:
         lines.append(Text("parts: " + ", ".join(safe_text(p) for p in d["parts"])))
+    changed = last_change_line(d)
+    if changed is not None:
+        lines.append(changed)
     lines += render.records_table(
         d["assertions"],
         [

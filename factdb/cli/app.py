@@ -9,7 +9,6 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, TextIO, cast
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -111,7 +110,7 @@ class FactdbGroup(TyperGroup):
         """The command a command line runs (``factdb actor merge``), for the change history:
         the root's options skipped, then a command, and a subcommand when it is a group."""
         words = ["factdb"]
-        group: click.Group = cast(click.Group, self)
+        group: Any = self
         i = 0
         while i < len(argv):
             arg = argv[i]
@@ -125,7 +124,7 @@ class FactdbGroup(TyperGroup):
             if command is None:
                 break
             words.append(arg)
-            if not isinstance(command, click.Group):
+            if not hasattr(command, "commands"):  # not a group (typer's own, not click's)
                 break
             group = command
             i += 1
@@ -232,11 +231,12 @@ def root(
 
 
 def _register() -> None:
-    from factdb.cli import actors, analysis, claims, db, interchange, sanctions, sources
+    from factdb.cli import actors, analysis, claims, db, history, interchange, sanctions, sources
 
     claims.register(app)
     app.command("report")(analysis.report)
     app.command("sql")(analysis.sql)
+    app.command("history")(history.history)
     app.command("import")(interchange.import_)
     app.command("export")(interchange.export)
     app.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")

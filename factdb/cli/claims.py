@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from factdb.cli import render
+from factdb.cli.history import last_change_line
 from factdb.cli.options import (
     AllowConfusableOpt,
     AsOfFilter,
@@ -230,6 +231,9 @@ def show_table(data: dict[str, Any]) -> list[Any]:
     out: list[Any] = [header]
     if meta:
         out.append(Text(safe_text(" · ".join(meta)), style="dim"))
+    changed = last_change_line(data)
+    if changed is not None:
+        out.append(changed)
     out.append(Text(safe_text(" · ".join(line)), style="bold red" if data["contested"] else ""))
     for flip in data["reversals"]:
         out.append(

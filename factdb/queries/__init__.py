@@ -194,6 +194,15 @@ from factdb.queries.export import (
 from factdb.queries.export import (
     timeline_chunks as timeline_chunks,
 )
+from factdb.queries.history import (
+    HistoryQuery as HistoryQuery,
+)
+from factdb.queries.history import (
+    history as history,
+)
+from factdb.queries.history import (
+    last_change as last_change,
+)
 from factdb.queries.selection import (
     claim_conditions as claim_conditions,
 )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from factdb.core.dates import PartialDate
 from factdb.core.errors import NotFound
 from factdb.core.vocabulary import POLARITY
+from factdb.queries.history import last_change
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -215,4 +216,5 @@ def show_claim(
         "reversals": flips,
         "assertions": rows,
         "assertion_count": summary["assertions"],
+        "last_change": last_change(r, "claim_id", claim_id),
     }

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from factdb.core.dates import stored_text
 from factdb.core.errors import NotFound
 from factdb.core.keys import parse_id
+from factdb.queries.history import last_change
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
         "aliases": aliases,
         "parts": parts,
         "assertions": assertions,
+        "last_change": last_change(r, "actor_id", actor_id),
     }
 
 
