@@ -9,7 +9,7 @@ from rich.text import Text
 
 from factdb.cli import render
 from factdb.cli.history import last_change_line
-from factdb.cli.options import AllowConfusableOpt, FormatOpt
+from factdb.cli.options import AllowConfusableOpt, FormatOpt, ReasonOpt
 from factdb.cli.render import Format, safe_text
 from factdb.cli.state import State
 
@@ -181,18 +181,66 @@ def merge(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="FROM", help="The actor to fold away.")],
     into: Annotated[str, typer.Argument(metavar="INTO", help="The actor that remains.")],
+    reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Merge FROM into INTO: assertions and aliases move; FROM's name becomes an alias."""
+    """Merge FROM into INTO: nothing is lost. Assertions, via links, parts, sanctions and
+    aliases move; FROM's name becomes an alias. An assertion that becomes the same as one of
+    INTO's is kept, retracted as folded into it. FROM's record stays in the history."""
     from factdb.domain.actors import merge as do_merge
 
     state: State = ctx.obj
-    with state.session(write=True) as session:
+    with state.session(write=True, reason=reason) as session:
         result = do_merge(session, source=source, into=into)
         data = {
+            "from": result.from_name,
+            "from_id": result.from_id,
             "into": result.into.name,
             "into_id": result.into.id,
             "assertions_moved": result.assertions_moved,
+            "assertions_folded": [
+                {"assertion": a, "same_as": b} for a, b in result.assertions_folded
+            ],
+            "via_links_moved": result.via_links_moved,
+            "parts_moved": result.parts_moved,
+            "sanctions_moved": result.sanctions_moved,
             "aliases_added": result.aliases_moved,
         }
-    render.emit(data, fmt)
+    render.emit(data, fmt, _merge_table)
+
+
+def _merge_table(d: dict[str, Any]) -> list[Any]:
+    lines = [
+        Text(
+            safe_text(
+                f"merged actor {d['from_id']} '{d['from']}' into {d['into_id']} '{d['into']}'"
+            ),
+            style="bold",
+        )
+    ]
+    moved = d["assertions_moved"]
+    lines.append(
+        Text(
+            f"assertions moved: {len(moved)}"
+            + (f" ({', '.join(map(str, moved))})" if moved else "")
+        )
+    )
+    for fold in d["assertions_folded"]:
+        lines.append(
+            Text(
+                f"assertion {fold['assertion']} kept, retracted: the same as assertion "
+                f"{fold['same_as']} (its quote and via chain stay on it)"
+            )
+        )
+    for key, label in (
+        ("via_links_moved", "via links moved"),
+        ("parts_moved", "parts moved"),
+        ("sanctions_moved", "sanctions re-targeted"),
+    ):
+        if d[key]:
+            lines.append(Text(f"{label}: {d[key]}"))
+    lines.append(Text("aliases added: " + ", ".join(safe_text(a) for a in d["aliases_added"])))
+    lines.append(
+        Text(f"what actor {d['from_id']} was: factdb history actor {d['from_id']}", style="dim")
+    )
+    return lines

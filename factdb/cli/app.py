@@ -231,7 +231,17 @@ def root(
 
 
 def _register() -> None:
-    from factdb.cli import actors, analysis, claims, db, history, interchange, sanctions, sources
+    from factdb.cli import (
+        actors,
+        analysis,
+        assertions,
+        claims,
+        db,
+        history,
+        interchange,
+        sanctions,
+        sources,
+    )
 
     claims.register(app)
     app.command("report")(analysis.report)
@@ -240,6 +250,9 @@ def _register() -> None:
     app.command("import")(interchange.import_)
     app.command("export")(interchange.export)
     app.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")
+    app.add_typer(
+        assertions.app, name="assertion", help="Assertions: corrected by retract-and-replace."
+    )
     app.add_typer(sources.app, name="source", help="Sources: where assertions were reported.")
     app.add_typer(
         sanctions.app, name="sanction", help="Sanctions and the claims alleging their violation."

@@ -198,6 +198,8 @@ def _assertion_block(a: dict[str, Any]) -> Text:
     lines.append(f" — {a['stance']}, {a['date']}")
     if a["retracted"]:
         lines.append(" [retracted]", style="dim")
+    if a.get("supersedes"):
+        lines.append(f" (corrects #{a['supersedes']})", style="dim")
     if a["via"]:
         lines.append("\n  via " + " ← ".join(safe_text(v) for v in a["via"]), style="italic")
     lines.append("\n  " + safe_text(where), style="dim")

@@ -139,3 +139,9 @@ def build_filters(values: Mapping[str, Any]) -> Any:
         include_retracted=bool(values.get("include_retracted")),
         limit=values.get("limit"),
     )
+
+
+ReasonOpt = Annotated[
+    str | None,
+    typer.Option("--reason", help="Why: recorded with the change in the history."),
+]

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from factdb.core.errors import Conflict
 from factdb.core.hints import LookAlikes, closest_names
 from factdb.core.keys import check_name, name_key
+from factdb.domain.assertions import move_assertions
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
-
-
-def find_assertion(
-    session: Session,
-    *,
-    claim_id: int,
-    actor_id: int,
-    stance: str,
-    date: dt.date,
-    precision: str,
-    source_id: int,
-) -> Assertion | None:
-    """The assertion recorded with this identity (the unique key of ``assertion``), if any."""
-    return (
-        session.execute(
-            select(Assertion).where(
-                col(Assertion.claim_id) == claim_id,
-                col(Assertion.actor_id) == actor_id,
-                col(Assertion.stance) == stance,
-                col(Assertion.date) == date,
-                col(Assertion.date_precision) == precision,
-                col(Assertion.source_id) == source_id,
-            )
-        )
-        .scalars()
-        .first()
-    )
 
 
 def _check_name(name: str, field: str) -> str:
@@ -215,14 +188,24 @@ def aliases_of(session: Session, actor_id: int) -> list[str]:
 @dataclass
 class MergeResult:
     into: Actor
-    assertions_moved: int
-    aliases_moved: int
+    from_name: str
+    from_id: int
+    assertions_moved: list[int]
+    assertions_folded: list[tuple[int, int]]
+    """(assertion of FROM, the live assertion of INTO it is the same as)."""
+    via_links_moved: int
+    parts_moved: int
+    sanctions_moved: int
+    aliases_moved: list[str]
 
 
 def merge(session: Session, *, source: str, into: str) -> MergeResult:
-    """Fold actor ``source`` into ``into``: its assertions, via links, children, sanctions
-    and aliases move over; its name stays as an alias of ``into``. Nothing is lost: an
-    assertion that ``into`` already made identically (same natural key) is the same record."""
+    """Fold actor ``source`` into ``into``; nothing is lost. Its assertions, via links, parts
+    (children), sanctions and aliases move over, and its name becomes an alias of ``into``.
+    An assertion that becomes the same (natural key) as one of ``into``'s live assertions is
+    kept, retracted as folded into that one, with its quote and via chain
+    (``assertions.move_assertions``). FROM's own record is deleted; the change history keeps
+    it (``factdb history actor ID``)."""
     old = get_actor(session, source, "FROM")
     new = get_actor(session, into, "INTO")
     if old.id == new.id:
@@ -234,46 +217,55 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
         new.part_of_id = old.part_of_id
         session.add(new)
         session.flush()
-    moved = 0
-    for assertion in (
-        session.execute(select(Assertion).where(col(Assertion.actor_id) == old.id)).scalars().all()
-    ):
-        twin = find_assertion(
-            session,
-            claim_id=assertion.claim_id,
-            actor_id=new.id,
-            stance=assertion.stance,
-            date=assertion.date,
-            precision=assertion.date_precision,
-            source_id=assertion.source_id,
-        )
-        if twin is not None:
-            session.delete(assertion)
-        else:
-            assertion.actor_id = new.id
-            session.add(assertion)
-            moved += 1
-    session.flush()
-    session.execute(
+    old_name, old_id = old.name, old.id
+    why = f"actor '{old_name}' (id {old_id}) was merged into '{new.name}' (id {new.id})"
+    moved = move_assertions(
+        session,
+        list(
+            session.execute(
+                select(Assertion)
+                .where(col(Assertion.actor_id) == old.id)
+                .order_by(col(Assertion.id))
+            ).scalars()
+        ),
+        actor_id=new.id,
+        why=why,
+    )
+    vias = session.execute(
         update(AssertionVia).where(col(AssertionVia.actor_id) == old.id).values(actor_id=new.id)
     )
-    session.execute(update(Actor).where(col(Actor.part_of_id) == old.id).values(part_of_id=new.id))
-    session.execute(
+    parts = session.execute(
+        update(Actor).where(col(Actor.part_of_id) == old.id).values(part_of_id=new.id)
+    )
+    sanctions = session.execute(
         update(Sanction)
         .where(col(Sanction.target_actor_id) == old.id)
         .values(target_actor_id=new.id)
     )
     aliases = aliases_of(session, old.id)
-    session.execute(delete(ActorAlias).where(col(ActorAlias.actor_id) == old.id))
-    old_name = old.name
+    session.execute(
+        update(ActorAlias).where(col(ActorAlias.actor_id) == old.id).values(actor_id=new.id)
+    )
     session.flush()
     session.delete(old)
     session.flush()
     session.expire_all()
     new_fresh = session.get(Actor, new.id)
     assert new_fresh is not None
-    # FROM's names were known names already: they may look like anything they did before.
-    added = add_aliases(
-        session, actor=new_fresh, aliases=[old_name, *aliases], allow_confusable=True
+    # FROM's name was a known name already: it may look like anything it did before.
+    add_aliases(session, actor=new_fresh, aliases=[old_name], allow_confusable=True)
+    return MergeResult(
+        into=new_fresh,
+        from_name=old_name,
+        from_id=old_id,
+        assertions_moved=moved.moved,
+        assertions_folded=moved.folded,
+        via_links_moved=_count(vias),
+        parts_moved=_count(parts),
+        sanctions_moved=_count(sanctions),
+        aliases_moved=[old_name, *aliases],
     )
-    return MergeResult(into=new_fresh, assertions_moved=moved, aliases_moved=len(added))
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -12,10 +12,12 @@ from factdb.core.dates import PartialDate, Precision
 from factdb.core.errors import Conflict, InvalidInput, NotFound
 from factdb.core.hints import describe_suggestions
 from factdb.core.keys import clean_text, require_text, tag_key, text_key
-from factdb.domain.actors import find_actor, find_assertion, get_or_create_actor, suggestions
+from factdb.domain.actors import find_actor, get_or_create_actor, suggestions
+from factdb.domain.assertions import find_assertion, move_assertions
 from factdb.domain.sanctions import get_sanction
 from factdb.domain.sources import get_or_create_source
 from factdb.storage.models import (
+    Actor,
     Assertion,
     AssertionVia,
     Claim,
@@ -235,3 +237,200 @@ def retract(session: Session, *, assertion_id: int, reason: str) -> RetractResul
     session.add(assertion)
     session.flush()
     return RetractResult(assertion_id, assertion.claim_id, assertion.retracted_at.isoformat(), why)
+
+
+@dataclass
+class CorrectResult:
+    old_id: int
+    new_id: int
+    claim_id: int
+    changed: dict[str, tuple[object, object]]
+    """field: (old value, new value), as the user sees them."""
+
+
+def correct_assertion(
+    session: Session,
+    *,
+    assertion_id: int,
+    reason: str,
+    by: str | None = None,
+    stance: Stance | None = None,
+    date: PartialDate | None = None,
+    source_url: str | None = None,
+    quote: str | None = None,
+    via: list[str] | None = None,
+    allow_confusable: bool = False,
+) -> CorrectResult:
+    """Retract an assertion and record its corrected form in one step: the new assertion
+    ``supersedes`` the old one, which is kept, retracted with ``reason``. What is not given is
+    copied (the via chain too, unless ``via`` is given; ``[]`` clears it)."""
+    why = require_text(reason, "--reason")
+    old = (
+        session.get(Assertion, assertion_id) if Reader.of(session).holds_id(assertion_id) else None
+    )
+    if old is None:
+        raise NotFound("assertion", assertion_id, "assertion ids are shown by `factdb show`")
+    assert old.id is not None
+    if old.retracted_at is not None:
+        later = (
+            f"; it was folded into assertion {old.folded_into_id}"
+            if old.folded_into_id is not None
+            else ""
+        )
+        raise Conflict(
+            f"assertion {assertion_id} is retracted ({old.retraction_reason}){later}: correct "
+            "the live one"
+        )
+    quote = clean_text(quote, "--quote", required=False) if quote is not None else old.quote
+    actor_id = old.actor_id
+    changed: dict[str, tuple[object, object]] = {}
+    old_actor = session.get(Actor, old.actor_id)
+    assert old_actor is not None
+    if by is not None:
+        actor, _ = get_or_create_actor(session, by, "--by", allow_confusable=allow_confusable)
+        assert actor.id is not None
+        if actor.id != old.actor_id:
+            changed["actor"] = (old_actor.name, actor.name)
+            actor_id = actor.id
+    source_id = old.source_id
+    if source_url is not None:
+        source, _ = get_or_create_source(session, url=source_url)
+        assert source.id is not None
+        if source.id != old.source_id:
+            changed["source"] = (old.source_id, source.id)
+            source_id = source.id
+    new_stance = stance.value if stance is not None else old.stance
+    if new_stance != old.stance:
+        changed["stance"] = (old.stance, new_stance)
+    start, precision = (date.start, date.precision) if date else (old.date, old.date_precision)
+    if (start, precision) != (old.date, old.date_precision):
+        changed["date"] = (
+            str(PartialDate(old.date, cast(Precision, old.date_precision))),
+            str(PartialDate(start, cast(Precision, precision))),
+        )
+    if quote != old.quote:
+        changed["quote"] = (old.quote, quote)
+    old_chain = list(
+        session.execute(
+            select(col(AssertionVia.actor_id))
+            .where(col(AssertionVia.assertion_id) == old.id)
+            .order_by(col(AssertionVia.position))
+        ).scalars()
+    )
+    chain = old_chain
+    if via is not None:
+        chain = []
+        for name in via:
+            via_actor, _ = get_or_create_actor(
+                session, name, "--via", allow_confusable=allow_confusable
+            )
+            assert via_actor.id is not None
+            chain.append(via_actor.id)
+        if chain != old_chain:
+            changed["via"] = (
+                [_actor_name(session, i) for i in old_chain],
+                [_actor_name(session, i) for i in chain],
+            )
+    if not changed:
+        raise InvalidInput(
+            "ASSERTION",
+            "nothing to correct: give what changes (--by, --stance, --date, "
+            "--source, --quote or --via)",
+        )
+    twin = find_assertion(
+        session,
+        claim_id=old.claim_id,
+        actor_id=actor_id,
+        stance=new_stance,
+        date=start,
+        precision=precision,
+        source_id=source_id,
+    )
+    if twin is not None and twin.id != old.id and twin.retracted_at is None:
+        raise Conflict(
+            f"assertion {twin.id} records that already: retract assertion {old.id} instead "
+            f"(`factdb retract {old.id} --reason …`)"
+        )
+    old.retracted_at = utcnow()
+    old.retraction_reason = f"corrected: {why}"
+    session.add(old)
+    session.flush()
+    new = Assertion(
+        claim_id=old.claim_id,
+        actor_id=actor_id,
+        stance=new_stance,
+        date=start,
+        date_precision=precision,
+        source_id=source_id,
+        quote=quote,
+        supersedes_id=old.id,
+    )
+    session.add(new)
+    session.flush()
+    assert new.id is not None
+    for position, via_id in enumerate(chain, start=1):
+        session.add(AssertionVia(assertion_id=new.id, position=position, actor_id=via_id))
+    session.flush()
+    return CorrectResult(old.id, new.id, old.claim_id, changed)
+
+
+def _actor_name(session: Session, actor_id: int) -> str:
+    actor = session.get(Actor, actor_id)
+    return "?" if actor is None else actor.name
+
+
+@dataclass
+class ClaimMergeResult:
+    from_id: int
+    from_text: str
+    into_id: int
+    into_text: str
+    assertions_moved: list[int]
+    assertions_folded: list[tuple[int, int]]
+    tags_added: list[str]
+    sanctions_linked: list[int]
+
+
+def merge_claims(session: Session, *, source_id: int, into_id: int) -> ClaimMergeResult:
+    """Fold claim ``source_id`` into ``into_id`` (the same proposition, worded twice): its
+    assertions, tags and sanction links move over; an assertion that becomes the same as one
+    of INTO's is kept, retracted as folded into it (``assertions.move_assertions``). FROM's
+    record is deleted; the change history keeps it (``factdb history claim ID``)."""
+    old, new = get_claim(session, source_id), get_claim(session, into_id)
+    if old.id == new.id:
+        raise Conflict(f"claim {source_id} cannot be merged into itself")
+    assert old.id is not None and new.id is not None
+    why = f"claim {old.id} was merged into claim {new.id}"
+    moved = move_assertions(
+        session,
+        list(
+            session.execute(
+                select(Assertion)
+                .where(col(Assertion.claim_id) == old.id)
+                .order_by(col(Assertion.id))
+            ).scalars()
+        ),
+        claim_id=new.id,
+        why=why,
+    )
+    tags = list(
+        session.execute(select(col(ClaimTag.tag)).where(col(ClaimTag.claim_id) == old.id)).scalars()
+    )
+    added = tag_claim(session, new, tags)
+    sanctions = list(
+        session.execute(
+            select(col(ClaimSanction.sanction_id)).where(col(ClaimSanction.claim_id) == old.id)
+        ).scalars()
+    )
+    linked = []
+    for sanction_id in sanctions:
+        if session.get(ClaimSanction, (new.id, sanction_id)) is None:
+            session.add(ClaimSanction(claim_id=new.id, sanction_id=sanction_id))
+            linked.append(sanction_id)
+    session.flush()
+    from_text = old.text
+    session.delete(old)  # its tags and links go with it (ON DELETE CASCADE), recorded
+    session.flush()
+    return ClaimMergeResult(
+        old.id, from_text, new.id, new.text, moved.moved, moved.folded, added, linked
+    )

@@ -204,7 +204,16 @@ def show_claim(
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
     summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])
+    links = {
+        int(i): (s, f)
+        for i, s, f in r.rows(
+            "SELECT id, supersedes_id, folded_into_id FROM assertion WHERE claim_id = :id "
+            "AND (supersedes_id IS NOT NULL OR folded_into_id IS NOT NULL)",
+            {"id": claim_id},
+        )
+    }
     for row in rows:
+        row["supersedes"], row["folded_into"] = links.get(row["id"], (None, None))
         row["group"] = _group(row["polarity"])
         row["side_reversed"] = row["side"] in reversed_sides
         del row["claim"], row["claim_id"]

@@ -1,0 +1,98 @@
+"""Assertions as records that are never lost: found by natural key, moved to another actor or
+claim by a merge, and folded (kept, retracted, pointing at their twin) when the move makes
+them the same as a live one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from factdb.storage.models import Assertion, utcnow
+
+
+def find_assertion(
+    session: Session,
+    *,
+    claim_id: int,
+    actor_id: int,
+    stance: str,
+    date: dt.date,
+    precision: str,
+    source_id: int,
+) -> Assertion | None:
+    """The assertion recorded with this natural key: the live one (unique, ``ux_assertion_
+    live_key``), else the newest retracted one; None if there is none."""
+    return (
+        session.execute(
+            select(Assertion)
+            .where(
+                col(Assertion.claim_id) == claim_id,
+                col(Assertion.actor_id) == actor_id,
+                col(Assertion.stance) == stance,
+                col(Assertion.date) == date,
+                col(Assertion.date_precision) == precision,
+                col(Assertion.source_id) == source_id,
+            )
+            .order_by(col(Assertion.retracted_at).is_not(None), col(Assertion.id).desc())
+        )
+        .scalars()
+        .first()
+    )
+
+
+@dataclass
+class Moved:
+    """What moving assertions did: those moved, and those folded into a twin (id, twin id)."""
+
+    moved: list[int] = field(default_factory=list)
+    folded: list[tuple[int, int]] = field(default_factory=list)
+
+
+def move_assertions(
+    session: Session,
+    assertions: list[Assertion],
+    *,
+    actor_id: int | None = None,
+    claim_id: int | None = None,
+    why: str,
+) -> Moved:
+    """Give ``assertions`` another actor or claim. One that becomes the same (natural key) as
+    a live assertion is folded into it: kept with its quote and via chain, retracted with
+    ``why`` and the twin's id, and pointing at the twin (``folded_into_id``)."""
+    result = Moved()
+    for assertion in assertions:
+        assert assertion.id is not None
+        new_actor = actor_id if actor_id is not None else assertion.actor_id
+        new_claim = claim_id if claim_id is not None else assertion.claim_id
+        twin = None
+        if assertion.retracted_at is None:
+            twin = find_assertion(
+                session,
+                claim_id=new_claim,
+                actor_id=new_actor,
+                stance=assertion.stance,
+                date=assertion.date,
+                precision=assertion.date_precision,
+                source_id=assertion.source_id,
+            )
+            if twin is not None and (twin.retracted_at is not None or twin.id == assertion.id):
+                twin = None
+        if twin is not None:
+            assert twin.id is not None
+            assertion.retracted_at = utcnow()
+            assertion.retraction_reason = f"same as assertion {twin.id} once {why}"
+            assertion.folded_into_id = twin.id
+            result.folded.append((assertion.id, twin.id))
+        else:
+            result.moved.append(assertion.id)
+        # Retract before the move: the live natural key is unique.
+        session.add(assertion)
+        session.flush()
+        assertion.actor_id = new_actor
+        assertion.claim_id = new_claim
+        session.add(assertion)
+        session.flush()
+    return result
