@@ -262,7 +262,8 @@ def test_merge_moves_assertions_and_keeps_old_name(world):
     world.ok("actor", "alias", "Moscow Kremlin", "The Kremlin")
     data = actor(world, "merge", "Moscow Kremlin", "Kremlin")
     assert data["into"] == "Kremlin"
-    assert data["assertions_moved"] == 1
+    assert data["assertions_moved"] == [r["assertion_id"]]
+    assert data["assertions_folded"] == []
     listed = actors(world)
     assert "Moscow Kremlin" not in listed
     assert {"Moscow Kremlin", "The Kremlin"} <= set(listed["Kremlin"]["aliases"])
