@@ -683,24 +683,23 @@ class CsvImport:
         bulk.insert_rows(
             session, "assertion", ASSERTION_COLUMNS, rows, convert=False, or_ignore=True
         )
-        end = _next_id(session, "assertion")
-        if end - first == len(rows):
-            return list(range(first, end))
-        ids: list[int | None] = []
-        expected = first
         raw = bulk.raw_connection(session)
+        count, last = raw.execute(
+            "SELECT count(*), coalesce(max(id), 0) FROM assertion WHERE id >= ?", (first,)
+        ).fetchone()
+        if count == len(rows) and last - first + 1 == count:
+            return list(range(first, last + 1))
+        # A refused row may still have taken an id (AUTOINCREMENT): the ids of the inserted
+        # rows are read back by natural key; the first row with a key is the one inserted.
+        ids: list[int | None] = []
         inserted = {
             tuple(key): found
             for found, *key in raw.execute(NEW_KEYS, (first,))  # one read, not one per row
         }
         for row in rows:
-            found = inserted.get(row[:6])
-            if found == expected:
-                ids.append(found)
-                expected += 1
-            else:
-                ids.append(None)
-        assert expected == end, "every inserted row is found by its natural key"
+            found = inserted.pop(row[:6], None)
+            ids.append(found)
+        assert not inserted, "every inserted row is found by its natural key"
         return ids
 
     def _existing_keys(self, claims: set[int]) -> set[int]:
@@ -813,7 +812,10 @@ def _fts_set_based(session: Session) -> Iterator[None]:
 
 
 def _next_id(session: Session, table: str, column: str = "id") -> int:
-    """One more than the largest key of ``table`` (1 when empty)."""
+    """The id SQLite gives the next row of ``table``: one more than the largest it ever had
+    (``AUTOINCREMENT``: ``sqlite_sequence``), or than the largest ``column`` otherwise."""
+    if column == "id":
+        return bulk.next_sqlite_id(session, table)
     return int(
         session.execute(text(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}")).scalar_one()
     )

@@ -42,8 +42,22 @@ def reserve_ids(session: Session, table: str, count: int) -> list[int]:
             {"n": count},
         ).scalar_one()
         return [int(i) for i in ids]
-    start = int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one())
-    return list(range(start + 1, start + 1 + count))
+    start = next_sqlite_id(session, table)
+    return list(range(start, start + count))
+
+
+def next_sqlite_id(session: Session, table: str) -> int:
+    """The id SQLite gives the next row of ``table``: above every id it ever had when the table
+    is ``AUTOINCREMENT`` (``sqlite_sequence``), so an id is never given twice."""
+    return int(
+        session.execute(
+            text(
+                f"SELECT max(coalesce((SELECT max(id) FROM {table}), 0), coalesce((SELECT seq "
+                "FROM sqlite_sequence WHERE name = :table), 0)) + 1"
+            ),
+            {"table": table},
+        ).scalar_one()
+    )
 
 
 def sqlite_value(value: Any) -> Any:
