@@ -301,3 +301,12 @@ def test_correct_refuses_what_would_break_the_record(cli: Cli) -> None:
         cli("assertion", "correct", ident, "--date", "2021", "--reason", "r"), 1
     )
     fails(cli("assertion", "correct", "999999", "--date", "2021", "--reason", "r"), 1)
+
+
+def test_downgrade_refuses_to_drop_a_kept_twin(cli: Cli) -> None:
+    """0005's unique natural key cannot hold an assertion and its correction: the downgrade
+    says so and changes nothing."""
+    made = add(cli, CLAIM, by=MINISTER, stance="supports", date="2022", source=URL)
+    cli.ok("assertion", "correct", str(made["assertion_id"]), "--quote", "q", "--reason", "r")
+    assert "natural key" in fails(cli("db", "downgrade", "0005"), 1)
+    assert cli.ok("db", "current").stdout.startswith("0006")

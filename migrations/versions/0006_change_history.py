@@ -44,6 +44,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from factdb.core.errors import SchemaError
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
@@ -429,9 +431,9 @@ def downgrade() -> None:
         )
     ).scalar_one()
     if twins:
-        raise RuntimeError(
-            f"cannot downgrade: {twins} natural key(s) are held by more than one assertion "
-            "(a correction or a merge kept both); revision 0005 allows one"
+        raise SchemaError(
+            f"cannot downgrade below 0006: {twins} natural key(s) are held by more than one assertion "
+            "(a correction or a merge kept both); revision 0005 allows one; nothing changed"
         )
     if bind.dialect.name == "postgresql":
         _pg_downgrade()
