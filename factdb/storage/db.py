@@ -129,10 +129,10 @@ def session_scope(
                     from factdb.storage import history
                     from factdb.storage.reader import Reader
 
-                    set_id = history.begin(Reader.of(session))
+                    opened = history.begin(Reader.of(session), bulk=bulk)
                 yield session
                 if change is not None:
-                    history.finish(Reader.of(session), set_id, change)
+                    history.finish(Reader.of(session), opened, change)
                 if write:
                     session.commit()
                 else:

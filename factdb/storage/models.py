@@ -290,6 +290,9 @@ class Change(SQLModel, table=True):
     actor_id: int | None = Field(default=None, index=True)
     source_id: int | None = Field(default=None, index=True)
     sanction_id: int | None = Field(default=None, index=True)
+    id_from: int | None = Field(default=None)
+    """A bulk import's change: the first and last new id of the table (``row_key`` '*')."""
+    id_to: int | None = Field(default=None)
 
 
 class ChangeCurrent(SQLModel, table=True):
@@ -299,6 +302,8 @@ class ChangeCurrent(SQLModel, table=True):
     __tablename__ = "change_current"
 
     set_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    bulk: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    """1 during a bulk import: the insert triggers stand aside (``storage.history``)."""
 
 
 HISTORY_TABLES = ["change_set", "change", "change_current"]

@@ -497,11 +497,11 @@ def _sqlite_statements(
     conn.set_progress_handler(
         lambda: 1 if job.cancelled or time.monotonic() > deadline else 0, 1000
     )
-    set_id = None
+    opened = None
     if write:
         conn.execute("BEGIN IMMEDIATE")
         if change is not None:
-            set_id = history.begin(Reader(conn, "sqlite"))
+            opened = history.begin(Reader(conn, "sqlite"))
     conn.set_authorizer(_authorizer(write, job.denied))
     result = rows.result(len(statements))
     for statement in statements:
@@ -517,8 +517,8 @@ def _sqlite_statements(
             raise QueryRefused(TRANSACTION_HINT)  # the authorizer should have said so first
     if write:
         conn.set_authorizer(None)
-        if change is not None and set_id is not None:
-            history.finish(Reader(conn, "sqlite"), set_id, change)
+        if change is not None and opened is not None:
+            history.finish(Reader(conn, "sqlite"), opened, change)
         with job.lock:
             if job.cancelled:
                 raise QueryTimeout(rows.timeout)
@@ -575,6 +575,8 @@ class PgStatement:
     """The parameter names, ``$1`` first."""
     lead: tuple[str, str]
     """The first two keywords, lower case ("" where the statement starts otherwise)."""
+    identifiers: frozenset[str] = frozenset()
+    """Every word and quoted name of the statement, lower case (``U&""`` names as written)."""
 
     @property
     def controls_transaction(self) -> bool:
@@ -701,6 +703,7 @@ def pg_statements(sql: str, *, split: bool) -> list[PgStatement]:
     parts: list[str] = []
     names: list[str] = []
     lead: list[str] = []
+    idents: set[str] = set()
     depth = atomic = 0
     previous = ""
     significant = False
@@ -709,8 +712,11 @@ def pg_statements(sql: str, *, split: bool) -> list[PgStatement]:
         nonlocal parts, names, lead, significant
         if significant:
             words = [*lead, "", ""]
-            statements.append(PgStatement("".join(parts).strip(), names, (words[0], words[1])))
+            statements.append(
+                PgStatement("".join(parts).strip(), names, (words[0], words[1]), frozenset(idents))
+            )
         parts, names, lead, significant = [], [], [], False
+        idents.clear()
 
     for kind, start, end in _pg_tokens(sql):
         token = sql[start:end]
@@ -730,8 +736,11 @@ def pg_statements(sql: str, *, split: bool) -> list[PgStatement]:
             if name not in names:
                 names.append(name)
             token = f"${names.index(name) + 1}"
+        elif kind == "name":
+            idents.add(token.strip('"').replace('""', '"').lower())
         elif kind == "word":
             word = token.lower()
+            idents.add(word)
             if previous == "begin" and word == "atomic":
                 atomic += 1
             elif atomic and word == "case":
@@ -1073,6 +1082,10 @@ def _run_postgresql(
     for statement in statements:
         if statement.controls_transaction:
             raise QueryRefused(TRANSACTION_HINT)
+        if write and set(HISTORY_TABLES) & statement.identifiers:
+            raise QueryRefused(
+                "--write may not name the change history's tables (read them without --write)"
+            )
         if write and statement.lead[0] not in _WRITE_LEADS:
             raise QueryRefused(
                 f"--write changes data only (SELECT, INSERT, UPDATE, DELETE …), not "
@@ -1094,15 +1107,15 @@ def _run_postgresql(
         # A query, not SET: after it, the transaction can no longer be made read-write.
         ms = int(rows.timeout * 1000) + 500
         session.command(f"SELECT set_config('statement_timeout', '{ms}', true)")
-        set_id = history.begin(Reader(conn, "postgresql")) if write and change else 0
+        opened = history.begin(Reader(conn, "postgresql")) if write and change else None
         result = rows.result(len(statements))
         for statement in statements:
             if not session.run(statement.text, [params[n] for n in statement.names], result):
                 return result  # cut short; read-only, so there is nothing to commit
             session.check_open()
         if write:
-            if change is not None:
-                history.finish(Reader(conn, "postgresql"), set_id, change)
+            if opened is not None and change is not None:
+                history.finish(Reader(conn, "postgresql"), opened, change)
             session.command("COMMIT")
             result.committed = True
         return result
