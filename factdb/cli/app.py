@@ -207,6 +207,9 @@ def _register() -> None:
     from factdb.cli import actors, analysis, claims, db, interchange, sanctions, sources
 
     claims.register(app)
+    app.add_typer(
+        claims.claim_app, name="claim", help="Correct a claim: its wording, tags, sanctions."
+    )
     app.command("report")(analysis.report)
     app.command("sql")(analysis.sql)
     app.command("import")(interchange.import_)
