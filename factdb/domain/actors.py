@@ -376,11 +376,9 @@ def delete_actor(session: Session, *, ref: str) -> Correction:
         )
     result = Correction("actor", actor.id, actor.name, action="deleted")
     aliases = aliases_of(session, actor.id)
-    result.changes = [
-        FieldChange("name", actor.name, None),
-        FieldChange("kind", actor.kind, None),
-        FieldChange("aliases", aliases, []),
-    ]
+    result.changes = [FieldChange("name", actor.name, None), FieldChange("kind", actor.kind, None)]
+    if aliases:
+        result.changes.append(FieldChange("aliases", aliases, []))
     parent = session.get(Actor, actor.part_of_id) if actor.part_of_id is not None else None
     if parent is not None:
         result.changes.append(FieldChange("part_of", parent.name, None))
