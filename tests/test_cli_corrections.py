@@ -188,9 +188,7 @@ def test_claim_unlink_what_is_not_linked_is_refused(cli, two_claims):
     cli.ok("sanction", "add", R1718)
     cli.ok("sanction", "add", "UNSC Resolution 1874")
     cli.ok("claim", "link", str(claim_id), "--violates", R1718)
-    line = fails(
-        cli("claim", "unlink", str(claim_id), "--violates", R1718, "--violates", "2"), 1
-    )
+    line = fails(cli("claim", "unlink", str(claim_id), "--violates", R1718, "--violates", "2"), 1)
     assert "does not allege a violation of 'UNSC Resolution 1874'" in line
     assert show(cli, claim_id)["violates"] == [R1718]
     assert "does not allege" in fails(cli("claim", "unlink", str(other), "--violates", R1718), 1)

@@ -319,7 +319,7 @@ def seed(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
 claim_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 ClaimId = Annotated[int, typer.Argument(metavar="ID", help="The claim's id (see `factdb list`).")]
-TagsArg = Annotated[list[str], typer.Argument(metavar="TAG...", help="Tags (one or more).")]
+TagsArg = Annotated[list[str], typer.Argument(metavar="TAG", help="Tags (one or more).")]
 ViolatesOpt = Annotated[
     list[str],
     typer.Option("--violates", help="A sanction, by name or id (repeat)."),

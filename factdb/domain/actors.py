@@ -372,7 +372,7 @@ def delete_actor(session: Session, *, ref: str) -> Correction:
     if used:
         raise Conflict(
             f"actor '{actor.name}' is referred to by {', '.join(used)}; nothing was deleted "
-            "(`factdb actor merge` moves them to another actor)"
+            "(`factdb actor merge` moves what refers to it to another actor)"
         )
     result = Correction("actor", actor.id, actor.name, action="deleted")
     aliases = aliases_of(session, actor.id)

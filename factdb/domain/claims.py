@@ -263,8 +263,8 @@ def edit_claim(session: Session, *, claim_id: int, text: str) -> Correction:
         other = find_claim(session, new)
         if other is not None:
             raise Conflict(
-                f"claim {other.id} has that wording already ('{other.text}'); to make them "
-                f"one claim, use `factdb claim merge {claim.id} {other.id}`"
+                f"claim {other.id} has that wording already; to make them one claim, use "
+                f"`factdb claim merge {claim.id} {other.id}`"
             )
     result.change("text", claim.text, new)
     claim.text = new
