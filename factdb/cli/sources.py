@@ -110,7 +110,7 @@ def show(
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="ID|URL", help="The source's id or URL.")],
+    source: Annotated[str, typer.Argument(help="The source's id or URL.")],
     url: Annotated[str | None, typer.Option("--url", help="Its URL; its identity follows.")] = None,
     outlet: Annotated[str | None, typer.Option("--outlet", help="Who published it.")] = None,
     title: Annotated[str | None, typer.Option("--title", help="Its title.")] = None,
@@ -130,7 +130,7 @@ def edit(
 
     if all(v is None for v in (url, outlet, title, published, updated)):
         raise InvalidInput(
-            "ID|URL", "nothing to change: give --url, --outlet, --title, --published or --updated"
+            "SOURCE", "nothing to change: give --url, --outlet, --title, --published or --updated"
         )
     pub = KEEP if published is None else parse_optional_date(published, "--published")
     upd = KEEP if updated is None else parse_optional_date(updated, "--updated")

@@ -120,8 +120,8 @@ def edit_source(
     if new_key != source.key:
         other = session.execute(select(Source).where(col(Source.key) == new_key)).scalars().first()
         if other is not None and other.id != source.id:
-            what = f"that URL ({other.url})" if new_url else "that outlet, title and date"
-            raise Conflict(f"source {other.id} has {what} already; two sources are never one")
+            what = f"that URL already ({other.url})" if new_url else "that outlet, title and date"
+            raise Conflict(f"source {other.id} has {what}; nothing was changed")
     result = Correction("source", source.id, new_url or new_title or new_outlet or "")
     result.change("url", source.url, new_url)
     result.change("outlet", source.outlet, new_outlet)
