@@ -176,6 +176,72 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
     return lines
 
 
+@app.command("rename")
+def rename(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(metavar="NAME", help="The actor (name, alias or id).")],
+    new_name: Annotated[str, typer.Argument(metavar="NEW", help="Its new name.")],
+    keep_alias: Annotated[
+        bool, typer.Option("--keep-alias", help="Keep the old name as an alias.")
+    ] = False,
+    allow_confusable: AllowConfusableOpt = False,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Rename an actor. NEW may not name another actor; the old name is dropped unless
+    --keep-alias."""
+    from factdb.cli.claims import correct
+    from factdb.domain.actors import rename as do_rename
+
+    correct(
+        ctx,
+        reason,
+        fmt,
+        lambda s: do_rename(
+            s,
+            ref=actor,
+            new_name=new_name,
+            keep_alias=keep_alias,
+            allow_confusable=allow_confusable,
+        ),
+    )
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(metavar="NAME", help="The actor (name, alias or id).")],
+    kind: Annotated[
+        str,
+        typer.Option("--kind", help="state, government, person, media, organization or other."),
+    ],
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Correct an actor's kind (`actor rename` its name, `actor part-of` its parent)."""
+    from factdb.cli.claims import correct
+    from factdb.core.values import parse_kind
+    from factdb.domain.actors import set_kind
+
+    parsed = parse_kind(kind)
+    correct(ctx, reason, fmt, lambda s: set_kind(s, ref=actor, kind=parsed))
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(metavar="NAME", help="The actor (name, alias or id).")],
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Delete an actor, with its aliases; refused while assertions, via links, parts or
+    sanctions refer to it."""
+    from factdb.cli.claims import correct
+    from factdb.domain.actors import delete_actor
+
+    correct(ctx, reason, fmt, lambda s: delete_actor(s, ref=actor))
+
+
 @app.command("merge")
 def merge(
     ctx: typer.Context,

@@ -244,6 +244,9 @@ def _register() -> None:
     )
 
     claims.register(app)
+    app.add_typer(
+        claims.claim_app, name="claim", help="Correct a claim: its wording, tags, sanctions."
+    )
     app.command("report")(analysis.report)
     app.command("sql")(analysis.sql)
     app.command("history")(history.history)

@@ -1,9 +1,11 @@
-"""The main job at the top level: add, list, show, retract, seed."""
+"""The main job at the top level: add, list, show, retract, seed; and the ``claim`` group,
+which corrects a claim: its wording, tags and alleged violations."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Group
@@ -16,12 +18,18 @@ from factdb.cli.options import (
     AllowConfusableOpt,
     AsOfFilter,
     FormatOpt,
+    ReasonOpt,
     RetractedFilter,
     build_filters,
     with_filters,
 )
 from factdb.cli.render import Format, cell, safe_text
 from factdb.cli.state import State
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from factdb.domain.changes import Correction
 
 GROUP_TITLES = {"for": "FOR", "neutral": "NEUTRAL", "against": "AGAINST"}
 GROUP_STYLES = {"for": "green", "neutral": "yellow", "against": "red"}
@@ -311,6 +319,101 @@ def seed(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
             rows, [("type", "RECORDS"), ("new", "NEW"), ("existing", "ALREADY THERE")]
         ),
     )
+
+
+# --- ``factdb claim …``: corrections of a claim ---------------------------------------------
+
+claim_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+ClaimId = Annotated[int, typer.Argument(metavar="ID", help="The claim's id (see `factdb list`).")]
+TagsArg = Annotated[list[str], typer.Argument(metavar="TAG", help="Tags (one or more).")]
+ViolatesOpt = Annotated[
+    list[str],
+    typer.Option("--violates", help="A sanction, by name or id (repeat)."),
+]
+
+
+def correct(
+    ctx: typer.Context, reason: str | None, fmt: Format, work: Callable[[Session], Correction]
+) -> None:
+    """Run a correction (a function of ``factdb.domain``) in one write transaction that
+    records ``--reason``, and print what it changed."""
+    from factdb.cli.options import parse_reason
+
+    why = parse_reason(reason)
+    state: State = ctx.obj
+    result = state.transact(work, reason=why)
+    render.emit_correction(asdict(result), fmt)
+
+
+@claim_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    claim_id: ClaimId,
+    text: Annotated[str, typer.Option("--text", help="The new wording.")],
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Reword a claim. Its identity (the folded text) follows; a wording that is another
+    claim's is refused."""
+    from factdb.domain.claims import edit_claim
+
+    correct(ctx, reason, fmt, lambda s: edit_claim(s, claim_id=claim_id, text=text))
+
+
+@claim_app.command("tag")
+def tag(
+    ctx: typer.Context,
+    claim_id: ClaimId,
+    tags: TagsArg,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Tag a claim; tags it has already are left as they are."""
+    from factdb.domain.claims import add_tags
+
+    correct(ctx, reason, fmt, lambda s: add_tags(s, claim_id=claim_id, tags=tags))
+
+
+@claim_app.command("untag")
+def untag(
+    ctx: typer.Context,
+    claim_id: ClaimId,
+    tags: TagsArg,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Remove tags from a claim; refused, and nothing removed, if it lacks one of them."""
+    from factdb.domain.claims import remove_tags
+
+    correct(ctx, reason, fmt, lambda s: remove_tags(s, claim_id=claim_id, tags=tags))
+
+
+@claim_app.command("link")
+def link(
+    ctx: typer.Context,
+    claim_id: ClaimId,
+    violates: ViolatesOpt,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record that a claim alleges the violation of a sanction (one already recorded)."""
+    from factdb.domain.claims import add_violations
+
+    correct(ctx, reason, fmt, lambda s: add_violations(s, claim_id=claim_id, sanctions=violates))
+
+
+@claim_app.command("unlink")
+def unlink(
+    ctx: typer.Context,
+    claim_id: ClaimId,
+    violates: ViolatesOpt,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Withdraw a claim's allegation of violating a sanction; refused if it makes none."""
+    from factdb.domain.claims import remove_violations
+
+    correct(ctx, reason, fmt, lambda s: remove_violations(s, claim_id=claim_id, sanctions=violates))
 
 
 def register(app: typer.Typer) -> None:

@@ -27,6 +27,10 @@ AllowConfusableOpt = Annotated[
         help="Accept a new actor name that looks like a known one (Cyrillic о for Latin o…).",
     ),
 ]
+ReasonOpt = Annotated[
+    str | None,
+    typer.Option("--reason", help="Why: recorded with the change in the history."),
+]
 ActorFilter = Annotated[
     str | None, typer.Option("--actor", help="Claims where this actor or any of its parts spoke.")
 ]
@@ -141,7 +145,8 @@ def build_filters(values: Mapping[str, Any]) -> Any:
     )
 
 
-ReasonOpt = Annotated[
-    str | None,
-    typer.Option("--reason", help="Why: recorded with the change in the history."),
-]
+def parse_reason(value: str | None) -> str | None:
+    """``--reason`` of a correction: stripped; refused as any text would be (NUL, length)."""
+    from factdb.core.keys import clean_text
+
+    return clean_text(value, "--reason", required=False)

@@ -292,3 +292,43 @@ def records_table(
         cells = [cell(_shortened(_flat(record.get(key)), max_cell)) for key, _ in columns]
         table.add_row(*(cells if check is None else [_Checked(c, check) for c in cells]))
     return [table]
+
+
+def _changed_value(value: Any) -> str:
+    if value is None or value == []:
+        return "(none)"
+    if isinstance(value, list):
+        return ", ".join(safe_text(v) for v in value)
+    return safe_text(value)
+
+
+def correction_lines(data: Mapping[str, Any]) -> list[Any]:
+    """A correction (``domain.changes.Correction`` as data) for people: what changed, each
+    field as ``old → new``."""
+    head = f"{data['record']} {data['id']}"
+    if data["action"] == "unchanged":
+        return [Text(f"{head}: nothing changed")]
+    lines: list[Any] = [Text(f"{head} {data['action']}", style="bold")]
+    for change in data["changes"]:
+        lines.append(
+            Text(
+                f"  {change['field']}: {_changed_value(change['old'])} → "
+                f"{_changed_value(change['new'])}"
+            )
+        )
+    return lines
+
+
+def emit_correction(data: Mapping[str, Any], fmt: Format) -> None:
+    """Print a correction in ``fmt`` (CSV: a row per changed field), its notes on stderr."""
+    for message in data["notes"]:
+        note(message)
+    emit(
+        data,
+        fmt,
+        correction_lines,
+        csv_records=lambda d: [
+            {"record": d["record"], "id": d["id"], "action": d["action"], **change}
+            for change in d["changes"]
+        ],
+    )

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from factdb.cli import render
 from factdb.cli.claims import claims_table
-from factdb.cli.options import FormatOpt
+from factdb.cli.options import FormatOpt, ReasonOpt
 from factdb.cli.render import Format, safe_text
 from factdb.cli.state import State
 
@@ -95,4 +95,50 @@ def show(
             *claims_table(d["claim_list"]),
         ],
         csv_records=lambda d: d["claim_list"],
+    )
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    sanction: Annotated[str, typer.Argument(metavar="NAME", help="The sanction's name or id.")],
+    name: Annotated[str | None, typer.Option("--name", help="Its new name.")] = None,
+    authority: Annotated[str | None, typer.Option("--authority", help="Who imposed it.")] = None,
+    adopted: Annotated[
+        str | None, typer.Option("--adopted", help="YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    target: Annotated[str | None, typer.Option("--target", help="The sanctioned actor.")] = None,
+    measures: Annotated[str | None, typer.Option("--measures", help="What it imposes.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Where its text is.")] = None,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Correct a sanction's fields; '' clears one. A name that is another sanction's is
+    refused; the claims alleging its violation stay linked."""
+    from factdb.cli.claims import correct
+    from factdb.core.errors import InvalidInput
+    from factdb.core.values import parse_optional_date
+    from factdb.domain.changes import KEEP
+    from factdb.domain.sanctions import edit_sanction
+
+    if all(v is None for v in (name, authority, adopted, target, measures, url)):
+        raise InvalidInput(
+            "NAME",
+            "nothing to change: give --name, --authority, --adopted, --target, --measures or --url",
+        )
+    when = KEEP if adopted is None else parse_optional_date(adopted, "--adopted")
+    correct(
+        ctx,
+        reason,
+        fmt,
+        lambda s: edit_sanction(
+            s,
+            ref=sanction,
+            name=KEEP if name is None else name,
+            authority=KEEP if authority is None else authority,
+            adopted=when,
+            target=KEEP if target is None else target,
+            measures=KEEP if measures is None else measures,
+            url=KEEP if url is None else url,
+        ),
     )

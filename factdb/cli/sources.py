@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from factdb.cli import render
-from factdb.cli.options import FormatOpt
+from factdb.cli.options import FormatOpt, ReasonOpt
 from factdb.cli.render import Format
 from factdb.cli.state import State
 
@@ -104,4 +104,47 @@ def show(
             ),
         ],
         csv_records=lambda d: d["assertion_list"],
+    )
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="The source's id or URL.")],
+    url: Annotated[str | None, typer.Option("--url", help="Its URL; its identity follows.")] = None,
+    outlet: Annotated[str | None, typer.Option("--outlet", help="Who published it.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Its title.")] = None,
+    published: Annotated[
+        str | None, typer.Option("--published", help="YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    updated: Annotated[str | None, typer.Option("--updated", help="Last update date.")] = None,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Correct a source's fields; '' clears one. A URL that is another source's is refused."""
+    from factdb.cli.claims import correct
+    from factdb.core.errors import InvalidInput
+    from factdb.core.values import parse_optional_date
+    from factdb.domain.changes import KEEP
+    from factdb.domain.sources import edit_source
+
+    if all(v is None for v in (url, outlet, title, published, updated)):
+        raise InvalidInput(
+            "SOURCE", "nothing to change: give --url, --outlet, --title, --published or --updated"
+        )
+    pub = KEEP if published is None else parse_optional_date(published, "--published")
+    upd = KEEP if updated is None else parse_optional_date(updated, "--updated")
+    correct(
+        ctx,
+        reason,
+        fmt,
+        lambda s: edit_source(
+            s,
+            ref=source,
+            url=KEEP if url is None else url,
+            outlet=KEEP if outlet is None else outlet,
+            title=KEEP if title is None else title,
+            published=pub,
+            updated=upd,
+        ),
     )

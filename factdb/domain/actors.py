@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from factdb.core.errors import Conflict
 from factdb.core.hints import LookAlikes, closest_names
 from factdb.core.keys import check_name, name_key
 from factdb.domain.assertions import move_assertions
+from factdb.domain.changes import Correction, FieldChange
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
 
@@ -260,12 +262,119 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
         from_id=old_id,
         assertions_moved=moved.moved,
         assertions_folded=moved.folded,
-        via_links_moved=_count(vias),
-        parts_moved=_count(parts),
-        sanctions_moved=_count(sanctions),
+        via_links_moved=_rowcount(vias),
+        parts_moved=_rowcount(parts),
+        sanctions_moved=_rowcount(sanctions),
         aliases_moved=[old_name, *aliases],
     )
 
 
-def _count(result: object) -> int:
+def _rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- corrections (``factdb actor rename|edit|delete``) --------------------------------------
+
+
+def rename(
+    session: Session,
+    *,
+    ref: str,
+    new_name: str,
+    keep_alias: bool = False,
+    allow_confusable: bool = False,
+) -> Correction:
+    """Give an actor another name; its key (``name_key``) follows. A name that is another
+    actor's name or alias is a ``Conflict`` (``actor merge`` makes two actors one), and so
+    is one that looks like another actor's (``LookAlikes``) unless ``allow_confusable``. The
+    old name stays as an alias only with ``keep_alias``; a name that was one of the actor's
+    aliases stops being an alias."""
+    actor = get_actor(session, ref, "NAME")
+    assert actor.id is not None
+    text = _check_name(new_name, "NEW")
+    result = Correction("actor", actor.id, actor.name)
+    if text == actor.name:
+        return result
+    old_name, old_key, key = actor.name, actor.name_key, name_key(text)
+    aliases_before = aliases_of(session, actor.id)
+    if key != old_key:
+        owner = actor_by_name(session, text)
+        if owner is not None and owner[0] != actor.id:
+            raise Conflict(
+                f"'{text}' already names actor '{owner[1]}' (id {owner[0]}); to make them "
+                f"one actor, use `factdb actor merge`"
+            )
+        others = [(n, a) for n, a in actor_name_pairs(session) if name_key(a) != old_key]
+        _check_look(LookAlikes(others), text, allow=allow_confusable)
+        session.execute(
+            delete(ActorAlias).where(
+                col(ActorAlias.actor_id) == actor.id, col(ActorAlias.alias_key) == key
+            )
+        )
+    actor.name, actor.name_key = text, key
+    session.add(actor)
+    session.flush()
+    if key == old_key:
+        pass  # only the spelling changed: there is no other name to keep
+    elif keep_alias:
+        session.add(ActorAlias(actor_id=actor.id, alias=old_name, alias_key=old_key))
+        session.flush()
+        result.notes.append(f"'{old_name}' is kept as an alias")
+    else:
+        result.notes.append(
+            f"'{old_name}' no longer names this actor (--keep-alias keeps it as an alias)"
+        )
+    result.label = text
+    result.change("name", old_name, text)
+    result.change("aliases", aliases_before, aliases_of(session, actor.id))
+    return result
+
+
+def set_kind(session: Session, *, ref: str, kind: ActorKind) -> Correction:
+    actor = get_actor(session, ref, "NAME")
+    assert actor.id is not None
+    result = Correction("actor", actor.id, actor.name)
+    result.change("kind", actor.kind, kind.value)
+    actor.kind = kind.value
+    session.add(actor)
+    session.flush()
+    return result
+
+
+def _count(session: Session, column: Any, actor_id: int) -> int:
+    return int(session.execute(select(func.count()).where(column == actor_id)).scalar_one())
+
+
+def delete_actor(session: Session, *, ref: str) -> Correction:
+    """Delete an actor that nothing refers to, with its aliases; a ``Conflict`` naming what
+    refers to it (its assertions, via links, parts, sanctions targeting it) otherwise."""
+    actor = get_actor(session, ref, "NAME")
+    assert actor.id is not None
+    uses = [
+        (_count(session, col(Assertion.actor_id), actor.id), "assertion", "assertions"),
+        (_count(session, col(AssertionVia.actor_id), actor.id), "via link", "via links"),
+        (_count(session, col(Actor.part_of_id), actor.id), "part", "parts"),
+        (
+            _count(session, col(Sanction.target_actor_id), actor.id),
+            "sanction targeting it",
+            "sanctions targeting it",
+        ),
+    ]
+    used = [f"{n} {one if n == 1 else many}" for n, one, many in uses if n]
+    if used:
+        raise Conflict(
+            f"actor '{actor.name}' is referred to by {', '.join(used)}; nothing was deleted "
+            "(`factdb actor merge` moves what refers to it to another actor)"
+        )
+    result = Correction("actor", actor.id, actor.name, action="deleted")
+    aliases = aliases_of(session, actor.id)
+    result.changes = [FieldChange("name", actor.name, None), FieldChange("kind", actor.kind, None)]
+    if aliases:
+        result.changes.append(FieldChange("aliases", aliases, []))
+    parent = session.get(Actor, actor.part_of_id) if actor.part_of_id is not None else None
+    if parent is not None:
+        result.changes.append(FieldChange("part_of", parent.name, None))
+    session.execute(delete(ActorAlias).where(col(ActorAlias.actor_id) == actor.id))
+    session.delete(actor)
+    session.flush()
+    return result

@@ -1,11 +1,12 @@
-"""Claims and assertions: the main job's writes (``factdb add``, ``factdb retract``)."""
+"""Claims and assertions: the main job's writes (``factdb add``, ``factdb retract``), and the
+corrections of a claim (``factdb claim …``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from factdb.core.dates import PartialDate, Precision
@@ -14,6 +15,7 @@ from factdb.core.hints import describe_suggestions
 from factdb.core.keys import clean_text, require_text, tag_key, text_key
 from factdb.domain.actors import find_actor, get_or_create_actor, suggestions
 from factdb.domain.assertions import find_assertion, move_assertions
+from factdb.domain.changes import Correction
 from factdb.domain.sanctions import get_sanction
 from factdb.domain.sources import get_or_create_source
 from factdb.storage.models import (
@@ -23,6 +25,7 @@ from factdb.storage.models import (
     Claim,
     ClaimSanction,
     ClaimTag,
+    Sanction,
     Stance,
     utcnow,
 )
@@ -434,3 +437,144 @@ def merge_claims(session: Session, *, source_id: int, into_id: int) -> ClaimMerg
     return ClaimMergeResult(
         old.id, from_text, new.id, new.text, moved.moved, moved.folded, added, linked
     )
+
+
+# --- corrections (``factdb claim edit|tag|untag|link|unlink``) ------------------------------
+
+
+def _claim_correction(claim: Claim) -> Correction:
+    assert claim.id is not None
+    return Correction("claim", claim.id, claim.text)
+
+
+def edit_claim(session: Session, *, claim_id: int, text: str) -> Correction:
+    """Reword a claim; its natural key (``text_key``) follows. A wording that is another
+    claim's (same key) is a ``Conflict`` pointing at ``claim merge``: two claims never share a
+    key. The full-text index follows by the schema's triggers (SQLite) or expression index
+    (PostgreSQL)."""
+    claim = get_claim(session, claim_id)
+    new = require_text(text, "--text")
+    result = _claim_correction(claim)
+    if new == claim.text:
+        return result
+    key = text_key(new)
+    if key != claim.text_key:
+        other = find_claim(session, new)
+        if other is not None:
+            raise Conflict(
+                f"claim {other.id} has that wording already; to make them one claim, use "
+                f"`factdb claim merge {claim.id} {other.id}`"
+            )
+    result.change("text", claim.text, new)
+    claim.text = new
+    claim.text_key = key
+    session.add(claim)
+    session.flush()
+    result.label = new
+    return result
+
+
+def claim_tags(session: Session, claim_id: int) -> list[str]:
+    return list(
+        session.execute(
+            select(col(ClaimTag.tag))
+            .where(col(ClaimTag.claim_id) == claim_id)
+            .order_by(col(ClaimTag.tag))
+        ).scalars()
+    )
+
+
+def claim_sanctions(session: Session, claim_id: int) -> list[str]:
+    return list(
+        session.execute(
+            select(col(Sanction.name))
+            .join(ClaimSanction, col(ClaimSanction.sanction_id) == col(Sanction.id))
+            .where(col(ClaimSanction.claim_id) == claim_id)
+            .order_by(col(Sanction.name))
+        ).scalars()
+    )
+
+
+def _unique_tags(tags: list[str], field: str) -> list[str]:
+    if not tags:
+        raise InvalidInput(field, "give at least one tag")
+    return list(dict.fromkeys(tag_key(text, field) for text in tags))
+
+
+def add_tags(session: Session, *, claim_id: int, tags: list[str]) -> Correction:
+    """Add tags to a claim; those it has already are left as they are."""
+    keys = _unique_tags(tags, "TAG")
+    claim = get_claim(session, claim_id)
+    before = claim_tags(session, claim_id)
+    tag_claim(session, claim, keys)
+    result = _claim_correction(claim)
+    result.change("tags", before, claim_tags(session, claim_id))
+    return result
+
+
+def remove_tags(session: Session, *, claim_id: int, tags: list[str]) -> Correction:
+    """Remove tags from a claim; a ``Conflict`` (and nothing removed) if it lacks one."""
+    keys = _unique_tags(tags, "TAG")
+    claim = get_claim(session, claim_id)
+    before = claim_tags(session, claim_id)
+    missing = [key for key in keys if key not in before]
+    if missing:
+        has = f"its tags: {', '.join(before)}" if before else "it has none"
+        raise Conflict(f"claim {claim_id} has no tag {', '.join(repr(m) for m in missing)} ({has})")
+    session.execute(
+        delete(ClaimTag).where(col(ClaimTag.claim_id) == claim_id, col(ClaimTag.tag).in_(keys))
+    )
+    session.flush()
+    result = _claim_correction(claim)
+    result.change("tags", before, claim_tags(session, claim_id))
+    return result
+
+
+def _sanctions_named(session: Session, names: list[str]) -> list[Sanction]:
+    if not names:
+        raise InvalidInput("--violates", "give at least one sanction")
+    found: dict[int | None, Sanction] = {}
+    for name in names:
+        sanction = get_sanction(session, name, "--violates")
+        found[sanction.id] = sanction
+    return list(found.values())
+
+
+def add_violations(session: Session, *, claim_id: int, sanctions: list[str]) -> Correction:
+    """Record that a claim alleges the violation of sanctions (known ones, by name or id)."""
+    claim = get_claim(session, claim_id)
+    named = _sanctions_named(session, sanctions)
+    before = claim_sanctions(session, claim_id)
+    for sanction in named:
+        assert sanction.id is not None
+        if session.get(ClaimSanction, (claim_id, sanction.id)) is None:
+            session.add(ClaimSanction(claim_id=claim_id, sanction_id=sanction.id))
+    session.flush()
+    result = _claim_correction(claim)
+    result.change("violates", before, claim_sanctions(session, claim_id))
+    return result
+
+
+def remove_violations(session: Session, *, claim_id: int, sanctions: list[str]) -> Correction:
+    """Remove a claim's allegation of violating sanctions; a ``Conflict`` (and nothing
+    removed) if it does not allege one of them."""
+    claim = get_claim(session, claim_id)
+    named = _sanctions_named(session, sanctions)
+    before = claim_sanctions(session, claim_id)
+    missing = [s.name for s in named if session.get(ClaimSanction, (claim_id, s.id)) is None]
+    if missing:
+        has = f"it alleges: {', '.join(before)}" if before else "it alleges none"
+        raise Conflict(
+            f"claim {claim_id} does not allege a violation of "
+            f"{', '.join(repr(m) for m in missing)} ({has})"
+        )
+    session.execute(
+        delete(ClaimSanction).where(
+            col(ClaimSanction.claim_id) == claim_id,
+            col(ClaimSanction.sanction_id).in_([s.id for s in named]),
+        )
+    )
+    session.flush()
+    result = _claim_correction(claim)
+    result.change("violates", before, claim_sanctions(session, claim_id))
+    return result

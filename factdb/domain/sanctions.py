@@ -9,8 +9,9 @@ from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict
 from factdb.core.keys import check_name, clean_text, name_key, normalize_url
 from factdb.domain.actors import get_actor
+from factdb.domain.changes import KEEP, Correction, Keep, date_text, partial_text
 from factdb.queries import sanction_ref
-from factdb.storage.models import Sanction
+from factdb.storage.models import Actor, Sanction
 
 
 def find_sanction(session: Session, name: str) -> Sanction | None:
@@ -56,3 +57,58 @@ def add_sanction(
     session.add(sanction)
     session.flush()
     return sanction
+
+
+def edit_sanction(
+    session: Session,
+    *,
+    ref: str,
+    name: str | Keep = KEEP,
+    authority: str | None | Keep = KEEP,
+    adopted: PartialDate | None | Keep = KEEP,
+    target: str | None | Keep = KEEP,
+    measures: str | None | Keep = KEEP,
+    url: str | None | Keep = KEEP,
+) -> Correction:
+    """Correct a sanction's fields (``KEEP`` leaves one as it is, None or "" clears it). A
+    new name brings its key (``name_key``) along; a name that is another sanction's is a
+    ``Conflict``. The claims alleging its violation stay linked to it."""
+    sanction = get_sanction(session, ref, "SANCTION")
+    assert sanction.id is not None
+    result = Correction("sanction", sanction.id, sanction.name)
+    if not isinstance(name, Keep):
+        text = check_name(name, "--name", "sanctions")
+        other = find_sanction(session, text)
+        if other is not None and other.id != sanction.id:
+            raise Conflict(f"sanction '{other.name}' (id {other.id}) has that name already")
+        result.change("name", sanction.name, text)
+        sanction.name, sanction.name_key = text, name_key(text)
+        result.label = text
+    if not isinstance(authority, Keep):
+        value = clean_text(authority, "--authority", required=False, single_line=True)
+        result.change("authority", sanction.authority, value)
+        sanction.authority = value
+    if not isinstance(adopted, Keep):
+        result.change(
+            "adopted",
+            date_text(sanction.adopted, sanction.adopted_precision),
+            partial_text(adopted),
+        )
+        sanction.adopted = adopted.start if adopted else None
+        sanction.adopted_precision = adopted.precision if adopted else None
+    if not isinstance(target, Keep):
+        old = session.get(Actor, sanction.target_actor_id) if sanction.target_actor_id else None
+        new = get_actor(session, target, "--target") if target else None
+        result.change("target", old.name if old else None, new.name if new else None)
+        sanction.target_actor_id = new.id if new else None
+    if not isinstance(measures, Keep):
+        value = clean_text(measures, "--measures", required=False)
+        result.change("measures", sanction.measures, value)
+        sanction.measures = value
+    if not isinstance(url, Keep):
+        value = normalize_url(url, "--url")[0] if url else None
+        result.change("url", sanction.url, value)
+        sanction.url = value
+    session.add(sanction)
+    session.flush()
+    return result
