@@ -55,7 +55,7 @@ def import_(
         bool,
         typer.Option(
             "--dry-run",
-            help="Validate and count, and list the actors it would create, write nothing.",
+            help="Validate, count and list the actors it would create; write nothing.",
         ),
     ] = False,
     known_actors_only: Annotated[

@@ -79,7 +79,6 @@ def link_sanctions(
             session.add(ClaimSanction(claim_id=claim.id, sanction_id=sanction.id))
             session.flush()
             linked.append(sanction.name)
-    session.flush()
     return linked
 
 
