@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import add, fails, listed
+from tests.conftest import Cli, add_args
+from tests.helpers import add, fails, listed, parse_csv
+from tests.test_interchange import snapshot
 
 STANCES = ("asserts", "supports", "neutral", "disputes", "denies")
 CLAIM = "North Korea has shipped weapons to Russia"
@@ -56,6 +58,64 @@ def test_same_add_twice_is_one_assertion(cli):
     shown = cli.ok("show", str(first["claim_id"]), "--format", "json").json()
     assert len(shown["assertions"]) == 1
     assert shown["assertion_count"] == 1
+
+
+def test_repeated_add_says_nothing_changed(cli):
+    options = dict(by="White House", stance="asserts", source=URL, date="2023-07-26")
+    first = add(cli, CLAIM, tags=["crimea"], **options)
+    again = cli.add(CLAIM, tags=["Crimea"], **options)
+    assert again.stdout.startswith(
+        f"assertion {first['assertion_id']} already recorded; nothing changed — White House"
+    ), again.stdout
+    data = add(cli, CLAIM, **options)
+    assert (data["tags_added"], data["sanctions_linked"], data["new_actors"]) == ([], [], [])
+
+
+def test_repeated_add_says_what_it_added(cli):
+    cli.ok("sanction", "add", "UNSC Resolution 1718")
+    cli.ok("sanction", "add", "UNSC Resolution 2270")
+    options = dict(by="White House", stance="asserts", source=URL, date="2023-07-26")
+    first = add(cli, CLAIM, tags=["crimea"], **options)
+    assert first["tags_added"] == ["crimea"]
+    again = cli.add(
+        CLAIM,
+        tags=["crimea", "Black Sea"],
+        violates=["unsc resolution 1718"],
+        via=["KCNA"],
+        **options,
+    )
+    line = again.stdout.splitlines()[0]
+    assert line.startswith(
+        f"assertion {first['assertion_id']} already recorded; added tag black-sea; "
+        "linked sanction UNSC Resolution 1718; created actor KCNA — White House"
+    ), line
+    data = add(
+        cli,
+        CLAIM,
+        violates=["UNSC Resolution 1718", "UNSC Resolution 2270"],
+        tags=["new-tag"],
+        **options,
+    )
+    assert data["assertion_created"] is False
+    assert data["tags_added"] == ["new-tag"]
+    assert data["sanctions_linked"] == ["UNSC Resolution 2270"]
+    shown = cli.ok("show", str(first["claim_id"]), "--format", "json").json()
+    assert sorted(shown["tags"]) == ["black-sea", "crimea", "new-tag"]
+    assert sorted(shown["violates"]) == ["UNSC Resolution 1718", "UNSC Resolution 2270"]
+    csv_out = cli.add(CLAIM, tags=["csv-tag"], format="csv", **options)
+    [row] = parse_csv(csv_out.stdout)
+    assert (row["tags_added"], row["sanctions_linked"]) == ("csv-tag", "")
+
+
+def test_long_message_is_one_line_in_a_pipe(cli):
+    """The runner's stdout is no terminal: a message longer than 80 columns is not folded."""
+    actor = "Permanent Mission of the Democratic People's Republic of Korea to the United Nations"
+    options = dict(by=actor, stance="asserts", source=URL, date="2024-01-01")
+    for tags in ([], ["a tag long enough to make the message even longer than it is"]):
+        result = cli.add(CLAIM, tags=tags, **options)
+        assert len(result.stdout.splitlines()) == 1, result.stdout
+        assert len(result.stdout) > 100, result.stdout
+        assert actor in result.stdout
 
 
 def test_claim_matched_by_normalized_text(cli):
@@ -233,16 +293,104 @@ def test_every_stance_has_its_polarity(cli, stance, polarity):
     assert shown[group] == ["Russia"]
 
 
-# --- did you mean -------------------------------------------------------------------------
+# --- unknown actors: refused when close to a known one, else created and said -----------
 
 
-def test_did_you_mean_for_a_near_alias(cli):
+def _known_people(cli: Cli) -> None:
+    cli.ok("actor", "add", "White House", "--kind", "government")
+    cli.ok("actor", "add", "John Kirby", "--kind", "person", "--part-of", "White House")
+    cli.ok("actor", "add", "Nasser Kanaani", "--kind", "person")
     cli.ok("actor", "add", "North Korea", "--kind", "state", "--alias", "Pyongyang")
-    result = cli.add(CLAIM, by="Pyongang", stance="denies", source=URL, date="2023-07")
-    hints = [line for line in result.stderr.splitlines() if "did you mean" in line]
-    assert len(hints) == 1, result.stderr
-    assert "Pyongyang" in hints[0]
-    assert "Traceback" not in result.stderr
+
+
+def _actor_names(cli: Cli) -> list[str]:
+    return sorted(a["name"] for a in cli.ok("actor", "list", "-f", "json").json())
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("Kirby", "'John Kirby'"),  # a word of a known name
+        ("Kanaani", "'Nasser Kanaani'"),
+        ("nasser", "'Nasser Kanaani'"),
+        ("Jonh Kirby", "'John Kirby'"),  # a close typo
+        ("Pyongang", "'Pyongyang' (North Korea)"),  # a close typo of an alias
+        ("korea", "'North Korea'"),
+    ],
+)
+@pytest.mark.parametrize("option", ["by", "via"])
+def test_a_name_close_to_a_known_actor_is_refused(cli, target, name, meant, option):
+    _known_people(cli)
+    before = snapshot(target)
+    names = {"by": name, "via": []} if option == "by" else {"by": "White House", "via": [name]}
+    line = fails(cli.add(CLAIM, **names, stance="asserts", source=URL, date="2024", check=False), 1)
+    assert line.startswith(f"error: --{option} '{name}' is no known actor or alias; "), line
+    assert f"did you mean {meant}?" in line, line
+    assert "--new-actor" in line, line
+    assert snapshot(target) == before
+
+
+def test_new_actor_insists(cli):
+    _known_people(cli)
+    refused = cli.add(CLAIM, by="Kirby", stance="asserts", source=URL, date="2024", check=False)
+    assert refused.exit_code == 1
+    result = cli.ok(
+        *add_args(CLAIM, by="Kirby", stance="asserts", source=URL, date="2024"),
+        "--new-actor",
+        "-f",
+        "json",
+    )
+    data = result.json()
+    assert data["actor"] == "Kirby"
+    assert data["actor_created"] is True
+    assert data["new_actors"] == ["Kirby"]
+    assert "new actor 'Kirby' (--new-actor; close to 'John Kirby')" in result.stderr
+    assert "Kirby" in _actor_names(cli)
+    # Once it exists, the name is that actor: no refusal, nothing new.
+    again = add(cli, CLAIM, by="kirby", stance="denies", source=URL, date="2024")
+    assert again["actor_id"] == data["actor_id"]
+    assert again["new_actors"] == []
+
+
+def test_a_name_close_to_nothing_is_created_and_said(cli):
+    _known_people(cli)
+    result = cli.add(
+        CLAIM, by="Sergei Lavrov", via=["TASS"], stance="denies", source=URL, date="2024"
+    )
+    assert result.stderr.splitlines() == ["new actor 'Sergei Lavrov'", "new actor 'TASS'"]
+    assert "Sergei Lavrov (new actor" in result.stdout
+    data = add(cli, CLAIM, by="Sergei Lavrov", stance="denies", source=URL, date="2023")
+    assert data["new_actors"] == []
+    assert {"Sergei Lavrov", "TASS"} <= set(_actor_names(cli))
+
+
+def test_new_names_are_compared_with_those_known_before(cli):
+    """--by and --via of one add are compared with the names known before it, not with each
+    other: "Lavrov" is no part of a known name when "Sergei Lavrov" is new in the same add."""
+    data = add(
+        cli, CLAIM, by="Sergei Lavrov", via=["Lavrov"], stance="denies", source=URL, date="2024"
+    )
+    assert data["new_actors"] == ["Sergei Lavrov", "Lavrov"]
+
+
+def test_punctuation_is_close_to_nothing(cli):
+    cli.ok("actor", "add", "+")
+    data = add(cli, CLAIM, by="=", stance="denies", source=URL, date="2024")
+    assert data["new_actors"] == ["="]
+
+
+def test_allow_confusable_is_enough_for_a_look_alike(cli):
+    """--allow-confusable says a look-alike is another actor: it needs no --new-actor, but
+    a typo of another known name still does."""
+    cli.ok("actor", "add", "Kim Jong Un")
+    cli.ok("actor", "add", "Kim Jong Il")
+    look_alike = "Kim J\u043eng Un"  # Cyrillic о
+    args = add_args(CLAIM, by=look_alike, stance="denies", source=URL, date="2024")
+    data = cli.ok(*args, "--allow-confusable", "-f", "json").json()
+    assert data["new_actors"] == [look_alike]
+    typo = add_args(CLAIM, by="Kim J\u043eng Um", stance="denies", source=URL, date="2024")
+    line = fails(cli(*typo, "--allow-confusable"), 1)
+    assert "did you mean" in line and "--new-actor" in line, line
 
 
 def test_no_hint_for_a_known_alias(cli):

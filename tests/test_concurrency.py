@@ -184,7 +184,8 @@ started = time.monotonic()
 def attempt(label, **kwargs):
     global errors
     try:
-        db.transact(target, lambda session: add_assertion(session, **kwargs))
+        # The names are alike on purpose ("Round actor 1", "Round actor 2"): each is new.
+        db.transact(target, lambda session: add_assertion(session, new_actor=True, **kwargs))
     except Exception as exc:
         errors += 1
         print(f"worker {worker} {label}: {type(exc).__name__}: {exc}".splitlines()[0],

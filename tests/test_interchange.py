@@ -8,6 +8,7 @@ counts and SHA-256 of an ordered dump of every row."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -546,3 +547,132 @@ def test_a_large_import_refreshes_the_planner_statistics(cli, target, tmp_path, 
             "AND last_analyze IS NOT NULL"
         ).fetchone()
     assert analyzed == (1,)
+
+
+# --- actors an import names that the database does not know --------------------------------
+
+
+def _known_people(cli: Cli) -> None:
+    cli.ok("actor", "add", "White House", "--kind", "government")
+    cli.ok("actor", "add", "John Kirby", "--kind", "person", "--part-of", "White House")
+
+
+def _people_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER
+        + "A claim,John Kirby,asserts,2024,https://example.org/a,,,,,,\n"
+        + "A claim,Kirby,asserts,2024,https://example.org/a,,,,,,\n"
+        + "A claim,Sergei Lavrov,denies,2024,https://example.org/a,,,,TASS,,\n"
+        + "A claim,white house,asserts,2024,https://example.org/a,,,,Jonh Kirby,,\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _people_jsonl(tmp_path: Path) -> Path:
+    path = tmp_path / "people.jsonl"
+    assertion = {
+        "type": "assertion",
+        "claim": "A claim",
+        "stance": "asserts",
+        "date": "2024",
+        "source_url": "https://example.org/a",
+    }
+    records = [
+        {"type": "actor", "name": "Kanaani", "kind": "person"},
+        {"type": "actor", "name": "John Kirby", "aliases": ["Admiral Kirby"]},
+        {**assertion, "actor": "Admiral Kirby"},
+        {**assertion, "actor": "Kirby", "via": ["TASS"]},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+WOULD_CREATE = {
+    "csv": [
+        "would create actor 'Kirby'; did you mean 'John Kirby'?",
+        "would create actor 'Sergei Lavrov'",
+        "would create actor 'TASS'",
+        "would create actor 'Jonh Kirby'; did you mean 'John Kirby'?",
+    ],
+    "jsonl": [
+        "would create actor 'Kanaani'",
+        "would create actor 'Kirby'; did you mean 'John Kirby'?",
+        "would create actor 'TASS'",
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonl"])
+def test_dry_run_lists_the_actors_it_would_create(cli, target, tmp_path, kind):
+    _known_people(cli)
+    path = _people_csv(tmp_path) if kind == "csv" else _people_jsonl(tmp_path)
+    before = snapshot(target)
+    result = cli.ok("import", str(path), "--dry-run", "--output-format", "json")
+    counts = {r["records"]: r["new"] for r in result.json()}
+    assert counts["actor"] == len(WOULD_CREATE[kind])
+    assert result.stderr.splitlines() == [*WOULD_CREATE[kind], "dry run: nothing was written"]
+    assert snapshot(target) == before
+    # Without --dry-run, the import creates them as before, listing nothing.
+    done = cli.ok("import", str(path), "--output-format", "json")
+    assert done.stderr == ""
+    names = {a["name"] for a in cli.ok("actor", "list", "-f", "json").json()}
+    assert {line.split("'")[1] for line in WOULD_CREATE[kind]} <= names
+    # and a dry run of the same file now has no actor to create.
+    again = cli.ok("import", str(path), "--dry-run")
+    assert again.stderr.splitlines() == ["dry run: nothing was written"]
+
+
+def test_dry_run_of_known_actors_lists_none(seeded_cli):
+    result = seeded_cli.ok("import", str(DATA / "good.csv"), "--dry-run")
+    assert result.stderr.splitlines() == ["dry run: nothing was written"]
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--dry-run"]])
+def test_known_actors_only_refuses_an_unknown_csv_name(cli, target, tmp_path, dry_run):
+    _known_people(cli)
+    path = _people_csv(tmp_path)
+    before = snapshot(target)
+    lines = refused(cli("import", str(path), "--known-actors-only", *dry_run), path)
+    assert lines == [
+        f"{path}:3:2: actor: 'Kirby' is no known actor or alias (--known-actors-only); "
+        "did you mean 'John Kirby'?",
+        f"{path}:4:2: actor: 'Sergei Lavrov' is no known actor or alias (--known-actors-only)",
+        f"{path}:4:9: via: 'TASS' is no known actor or alias (--known-actors-only)",
+        f"{path}:5:9: via: 'Jonh Kirby' is no known actor or alias (--known-actors-only); "
+        "did you mean 'John Kirby'?",
+        "4 errors; nothing was imported",
+    ]
+    assert snapshot(target) == before
+
+
+def test_known_actors_only_refuses_an_unknown_jsonl_name(cli, target, tmp_path):
+    _known_people(cli)
+    path = _people_jsonl(tmp_path)
+    before = snapshot(target)
+    lines = refused(cli("import", str(path), "--known-actors-only"), path)
+    assert lines == [
+        f"{path}:1: name: 'Kanaani' is no known actor or alias (--known-actors-only)",
+        "1 error; nothing was imported",
+    ]
+    # Without the actor record, the assertions' names are checked, each on its line.
+    path.write_text("".join(path.read_text().splitlines(True)[1:]), encoding="utf-8")
+    lines = refused(cli("import", str(path), "--known-actors-only"), path)
+    assert lines == [
+        f"{path}:3: actor: 'Kirby' is no known actor or alias (--known-actors-only); "
+        "did you mean 'John Kirby'?",
+        f"{path}:3: via: 'TASS' is no known actor or alias (--known-actors-only)",
+        "2 errors; nothing was imported",
+    ]
+    assert snapshot(target) == before
+
+
+@pytest.mark.parametrize("name", ["good.csv", "new_actor.jsonl"])
+def test_known_actors_only_imports_a_file_of_known_actors(seeded_cli, name):
+    if name == "new_actor.jsonl":
+        for actor in ("Brand New Actor", "Another New Outlet"):
+            seeded_cli.ok("actor", "add", actor)
+    counts = import_counts(seeded_cli, str(DATA / name), "--known-actors-only")
+    assert counts["actor"]["new"] == 0
+    assert counts["assertion"]["new"] >= 1

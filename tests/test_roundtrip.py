@@ -292,7 +292,8 @@ def apply(target: DatabaseTarget, scenario: Scenario) -> int:
         if scenario.sanction is not None:
             name, authority, measures = scenario.sanction
             add_sanction(session, name=name, authority=authority, measures=measures)
-        ids = [add_assertion(session, **add).assertion_id for add in scenario.adds]
+        # Generated names are often close to each other: each is meant as a new actor.
+        ids = [add_assertion(session, **add, new_actor=True).assertion_id for add in scenario.adds]
         retracted: set[int] = set()
         for index, reason in scenario.retractions:
             if ids[index] not in retracted:

@@ -38,6 +38,12 @@ def correct(
         bool, typer.Option("--no-via", help="The assertion came through no one.")
     ] = False,
     allow_confusable: AllowConfusableOpt = False,
+    new_actor: Annotated[
+        bool,
+        typer.Option(
+            "--new-actor", help="Create a --by or --via actor even when its name is close to one."
+        ),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Correct an assertion: it is retracted (kept, with --reason) and the corrected one is
@@ -65,6 +71,7 @@ def correct(
             quote=quote,
             via=[] if no_via else via,
             allow_confusable=allow_confusable,
+            new_actor=new_actor,
         ),
         reason=reason,
     )

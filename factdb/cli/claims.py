@@ -69,9 +69,20 @@ def add(
         str | None, typer.Option("--published", help="The source's publication date.")
     ] = None,
     allow_confusable: AllowConfusableOpt = False,
+    new_actor: Annotated[
+        bool,
+        typer.Option(
+            "--new-actor",
+            help="Create an unknown --by/--via name even when it is close to a known one "
+            "(a typo, or part of a known name: 'Kirby' of 'John Kirby').",
+        ),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Record who took which stance on a claim, creating claim, actor and source when new."""
+    """Record who took which stance on a claim, creating claim, actor and source when new.
+
+    A --by or --via name that no actor answers to but that is close to a known name or
+    alias is refused, naming the known ones; --new-actor creates it anyway."""
     from factdb.core.errors import InvalidInput
     from factdb.core.values import parse_date, parse_optional_date, parse_stance
     from factdb.domain.claims import add_assertion
@@ -100,6 +111,7 @@ def add(
             title=title,
             published=parsed_published,
             allow_confusable=allow_confusable,
+            new_actor=new_actor,
         )
     )
     for hint in result.hints:
@@ -111,15 +123,33 @@ def _add_table(r: dict[str, Any]) -> list[Any]:
     def new(flag: bool) -> str:
         return "new" if flag else "existing"
 
-    verb = "recorded" if r["assertion_created"] else "already recorded"
+    if not r["assertion_created"]:
+        return [
+            Text(
+                f"assertion {r['assertion_id']} already recorded; {_duplicate_changes(r)} — "
+                f"{safe_text(r['actor'])} (actor {r['actor_id']}) on claim {r['claim_id']}, "
+                f"{r['date']}, source {r['source_id']}"
+            )
+        ]
     return [
         Text(
-            f"assertion {r['assertion_id']} {verb}: {safe_text(r['actor'])} "
+            f"assertion {r['assertion_id']} recorded: {safe_text(r['actor'])} "
             f"({new(r['actor_created'])} actor {r['actor_id']}) on claim {r['claim_id']} "
             f"({new(r['claim_created'])}), "
             f"{r['date']}, source {r['source_id']} ({new(r['source_created'])})"
         )
     ]
+
+
+def _duplicate_changes(r: dict[str, Any]) -> str:
+    """What a repeated add did besides finding its assertion: "nothing changed", or the
+    tags it added, the sanctions it linked and the actors (--via) it created."""
+    done = [
+        *(f"added tag {safe_text(t)}" for t in r["tags_added"]),
+        *(f"linked sanction {safe_text(s)}" for s in r["sanctions_linked"]),
+        *(f"created actor {safe_text(a)}" for a in r["new_actors"]),
+    ]
+    return "; ".join(done) if done else "nothing changed"
 
 
 @with_filters()

@@ -52,7 +52,18 @@ def import_(
     file: Annotated[str, typer.Argument(help="A .csv or .jsonl file; '-' reads stdin.")],
     file_format: FileFormat = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Validate and count, write nothing.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Validate, count and list the actors it would create; write nothing.",
+        ),
+    ] = False,
+    known_actors_only: Annotated[
+        bool,
+        typer.Option(
+            "--known-actors-only",
+            help="Refuse the file if it names an actor the database does not know.",
+        ),
     ] = False,
     fmt: Annotated[
         Format, typer.Option("--output-format", help="How to print the counts.")
@@ -61,6 +72,7 @@ def import_(
 ) -> None:
     """Import assertions (CSV) or everything (JSON Lines): all or nothing, idempotent."""
     from factdb.core.errors import InvalidInput
+    from factdb.core.hints import describe_suggestions
     from factdb.interchange.load import import_file, spool
 
     kind = _file_format(file, file_format)
@@ -83,11 +95,18 @@ def import_(
                     dry_run=True,
                     progress=progress,
                     allow_confusable=allow_confusable,
+                    known_actors_only=known_actors_only,
                 )
         else:
             result = state.transact(
                 lambda session: import_file(
-                    session, path, name, kind, progress=progress, allow_confusable=allow_confusable
+                    session,
+                    path,
+                    name,
+                    kind,
+                    progress=progress,
+                    allow_confusable=allow_confusable,
+                    known_actors_only=known_actors_only,
                 ),
                 bulk=True,
             )
@@ -114,6 +133,10 @@ def import_(
     if result.duplicates:
         render.note(f"skipped {result.duplicates} duplicate rows within the file")
     if dry_run:
+        for actor in result.new_actors:
+            meant = result.meant.get(actor)
+            close = f"; did you mean {describe_suggestions(meant)}?" if meant else ""
+            render.note(f"would create actor '{actor}'{close}")
         render.note("dry run: nothing was written")
 
 

@@ -62,7 +62,12 @@ def cell(value: object, style: str | None = None) -> Text:
 
 
 def _stdout_console() -> Console:
-    return Console(soft_wrap=False, highlight=False, markup=False, emoji=False)
+    """Tables fit the width (a terminal's, else 80 columns or $COLUMNS). A line of text is
+    folded to a terminal's width, but never into a pipe or a file: there a message stays
+    one line, whatever its length, for whoever reads it line by line."""
+    console = Console(soft_wrap=False, highlight=False, markup=False, emoji=False)
+    console.soft_wrap = not console.is_terminal
+    return console
 
 
 @contextmanager

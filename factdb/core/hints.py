@@ -6,17 +6,20 @@ hints without importing SQLModel.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from factdb.core.keys import confusable_skeleton, is_invisible, name_key, strip_invisible
 
 
 def closest_names(name: str, pairs: list[tuple[str, str]], limit: int = 3) -> list[tuple[str, str]]:
     """Of (name or alias, actor name) pairs, those whose first part is close to ``name``."""
-    if not pairs:
-        return []
     from rapidfuzz import fuzz, process, utils
+
+    if not pairs or not utils.default_process(name):
+        # Nothing to compare: a name of punctuation alone would score 100 against another.
+        return []
 
     # fuzz.ratio, not WRatio: WRatio scores short substrings ("US" in "Russia") at 90.
     matches = process.extract(
@@ -32,6 +35,60 @@ def closest_names(name: str, pairs: list[tuple[str, str]], limit: int = 3) -> li
 
 def describe_suggestions(found: list[tuple[str, str]]) -> str:
     return ", ".join(f"'{n}'" if n == a else f"'{n}' ({a})" for n, a in found)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """The words of a name, compared as ``name_key`` compares names (NFKC, case folded);
+    punctuation separates words ("Kim Jong-un" is kim, jong, un)."""
+    return tuple(_WORD.findall(unicodedata.normalize("NFKC", name).casefold()))
+
+
+class CloseNames:
+    """What a name no actor answers to may have been meant as: the known names (actor names
+    and aliases) it is a close typo of (``closest_names``), or a part of: a whole word, or
+    words in a row, of a known name ("Kirby" of "John Kirby", "Kanaani" of "Nasser
+    Kanaani"). ``factdb add`` refuses such a name unless told it is a new actor; an import's
+    dry run lists them. One object serves many names: the parts are indexed once."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self.pairs: list[tuple[str, str]] = list(pairs)
+        # words in a row of a known name (never all of them) -> indexes into pairs
+        self.parts: dict[tuple[str, ...], list[int]] = {}
+        for index, (known, _) in enumerate(self.pairs):
+            words = name_words(known)
+            runs = {
+                words[start:end]
+                for start in range(len(words))
+                for end in range(start + 1, len(words) + 1)
+                if end - start < len(words)
+            }
+            for run in runs:
+                self.parts.setdefault(run, []).append(index)
+
+    def of(self, name: str, limit: int = 3) -> list[tuple[str, str]]:
+        """The (known name, its actor) pairs ``name`` may have meant, one per actor, at most
+        ``limit``: close typos first (closest first), then the names it is a part of
+        (shortest first)."""
+        typos = closest_names(name, self.pairs, limit)
+        words = name_words(name)
+        parts = sorted(
+            (self.pairs[i] for i in self.parts.get(words, ()) if words),
+            key=lambda pair: (len(pair[0]), pair[0]),
+        )
+        return _one_per_actor([*typos, *parts], limit)
+
+
+def _one_per_actor(found: Sequence[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    kept: list[tuple[str, str]] = []
+    for pair in found:
+        if pair[1] not in seen and len(kept) < limit:
+            seen.add(pair[1])
+            kept.append(pair)
+    return kept
 
 
 class LookAlikes:

@@ -9,8 +9,8 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from factdb.core.errors import Conflict
-from factdb.core.hints import LookAlikes, closest_names
-from factdb.core.keys import check_name, name_key
+from factdb.core.hints import CloseNames, LookAlikes, describe_suggestions
+from factdb.core.keys import check_name, confusable_skeleton, name_key
 from factdb.domain.assertions import move_assertions
 from factdb.domain.changes import Correction, FieldChange
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
@@ -40,11 +40,6 @@ def find_actor(session: Session, name: str) -> Actor | None:
     (``queries.actor_by_name``); None if unknown."""
     found = actor_by_name(session, name)
     return None if found is None else session.get(Actor, found[0])
-
-
-def suggestions(session: Session, name: str, limit: int = 3) -> list[tuple[str, str]]:
-    """Known names or aliases close to ``name``: [(the name, the actor it belongs to)]."""
-    return closest_names(name, actor_name_pairs(session), limit)
 
 
 def get_actor(session: Session, ref: str, field: str = "actor") -> Actor:
@@ -134,22 +129,73 @@ def add_actor(
     return actor
 
 
-def get_or_create_actor(
+def close_names(session: Session) -> CloseNames:
+    """Every actor name and alias, to tell what an unknown name may have meant
+    (``CloseNames``)."""
+    return CloseNames(actor_name_pairs(session))
+
+
+def meant_names(
+    close: CloseNames, name: str, *, allow_confusable: bool = False
+) -> list[tuple[str, str]]:
+    """The known names (name or alias, actor) that ``name``, which no actor answers to, may
+    have meant: a close typo or a part of one (``CloseNames``). With ``allow_confusable``,
+    not those it only looks like: the user said it is another actor."""
+    found = close.of(name)
+    if allow_confusable:
+        skeleton = confusable_skeleton(name)
+        found = [pair for pair in found if confusable_skeleton(pair[0]) != skeleton]
+    return found
+
+
+def unknown_actor_message(name: str, field: str, meant: list[tuple[str, str]]) -> str:
+    """The one line refusing to invent actor ``name`` while it may mean a known one."""
+    return (
+        f"{field} '{name}' is no known actor or alias; did you mean "
+        f"{describe_suggestions(meant)}? Use the known name, or --new-actor to create "
+        f"actor '{name}'"
+    )
+
+
+@dataclass
+class ResolvedActor:
+    actor: Actor
+    created: bool
+    meant: list[tuple[str, str]]
+    """For an actor created with ``new_actor``: the known names it was close to."""
+
+
+def resolve_actor(
     session: Session,
     name: str,
     field: str,
+    *,
     kind: ActorKind = ActorKind.other,
     allow_confusable: bool = False,
-) -> tuple[Actor, bool]:
+    new_actor: bool = False,
+    close: CloseNames | None = None,
+) -> ResolvedActor:
+    """The actor ``name`` names (name or alias), else a new one, unless the name looks like a
+    known one (``LookAlikes``; ``Conflict`` unless ``allow_confusable``) or may mean one: a
+    close typo or a part of a known name (``meant_names``; ``Conflict`` naming them unless
+    ``new_actor``). A new name close to nothing is created. ``close`` is the known names
+    to compare with (by default, those in the database now)."""
     text = _check_name(name, field)
     actor = find_actor(session, text)
     if actor is not None:
-        return actor, False
+        return ResolvedActor(actor, False, [])
     _check_look(look_alikes(session), text, allow=allow_confusable)
+    meant = meant_names(
+        close if close is not None else close_names(session),
+        text,
+        allow_confusable=allow_confusable,
+    )
+    if meant and not new_actor:
+        raise Conflict(unknown_actor_message(text, field, meant))
     actor = Actor(name=text, name_key=name_key(text), kind=kind.value)
     session.add(actor)
     session.flush()
-    return actor, True
+    return ResolvedActor(actor, True, meant)
 
 
 def add_aliases(

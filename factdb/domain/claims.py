@@ -13,7 +13,7 @@ from factdb.core.dates import PartialDate, Precision
 from factdb.core.errors import Conflict, InvalidInput, NotFound
 from factdb.core.hints import describe_suggestions
 from factdb.core.keys import clean_text, require_text, tag_key, text_key
-from factdb.domain.actors import find_actor, get_or_create_actor, suggestions
+from factdb.domain.actors import close_names, resolve_actor
 from factdb.domain.assertions import find_assertion, move_assertions
 from factdb.domain.changes import Correction
 from factdb.domain.sanctions import get_sanction
@@ -72,14 +72,19 @@ def tag_claim(session: Session, claim: Claim, tags: list[str]) -> list[str]:
 
 def link_sanctions(
     session: Session, claim: Claim, names: list[str], field: str = "--violates"
-) -> None:
+) -> list[str]:
+    """Link the claim to these sanctions (by name or alias); returns the names of those
+    newly linked, as recorded, in the order given."""
     assert claim.id is not None
+    linked = []
     for name in names:
         sanction = get_sanction(session, name, field)
         assert sanction.id is not None
         if session.get(ClaimSanction, (claim.id, sanction.id)) is None:
             session.add(ClaimSanction(claim_id=claim.id, sanction_id=sanction.id))
-    session.flush()
+            session.flush()
+            linked.append(sanction.name)
+    return linked
 
 
 @dataclass
@@ -94,14 +99,11 @@ class AddResult:
     assertion_id: int
     assertion_created: bool
     date: str
+    new_actors: list[str] = field(default_factory=list)
+    """The actors this add created (--by, then --via in order)."""
+    tags_added: list[str] = field(default_factory=list)
+    sanctions_linked: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
-
-
-def _hint_for_new_actor(session: Session, name: str) -> str | None:
-    found = suggestions(session, name)
-    if not found:
-        return None
-    return f"new actor '{name}' — did you mean {describe_suggestions(found)}?"
 
 
 def add_assertion(
@@ -121,23 +123,23 @@ def add_assertion(
     title: str | None = None,
     published: PartialDate | None = None,
     allow_confusable: bool = False,
+    new_actor: bool = False,
 ) -> AddResult:
     """Record one actor's stance on a claim, creating claim, actors and source when new.
 
     The date defaults to the source's publication date; without either, it is an error,
     since an undated assertion cannot take part in as-of views. Recording the same
-    assertion twice (same natural key) changes nothing and says so.
+    assertion twice (same natural key) changes no assertion; the result says what else it
+    added (tags, sanction links, actors).
+
+    An actor name no actor answers to is created when it is close to no known name; one
+    that may mean a known actor (a close typo, a part of a known name: ``resolve_actor``)
+    is refused unless ``new_actor``.
     """
     if (text is None) == (claim_id is None):
         raise InvalidInput("TEXT", "give the claim's text or --claim ID, not both")
     quote = clean_text(quote, "--quote", required=False)
     hints: list[str] = []
-    # Hints are computed before anything is created, against the names known so far.
-    for name in [by, *(via or [])]:
-        if name.strip() and find_actor(session, name) is None:
-            hint = _hint_for_new_actor(session, name.strip())
-            if hint:
-                hints.append(hint)
     if claim_id is not None:
         claim, claim_created = get_claim(session, claim_id), False
     else:
@@ -153,15 +155,35 @@ def add_assertion(
                 "is required: the source has no publication date (give --date or --published)",
             )
         date = PartialDate(source.published, cast(Precision, source.published_precision))
-    actor, actor_created = get_or_create_actor(
-        session, by, "--by", allow_confusable=allow_confusable
-    )
-    chain = [
-        get_or_create_actor(session, name, "--via", allow_confusable=allow_confusable)
-        for name in via or []
+    # New names are compared with the names known before this command, not with each other.
+    known = close_names(session)
+    resolved = [
+        resolve_actor(
+            session,
+            name,
+            field_name,
+            allow_confusable=allow_confusable,
+            new_actor=new_actor,
+            close=known,
+        )
+        for field_name, name in [("--by", by), *(("--via", v) for v in via or [])]
     ]
-    tag_claim(session, claim, tags or [])
-    link_sanctions(session, claim, violates or [])
+    actor, actor_created = resolved[0].actor, resolved[0].created
+    chain = resolved[1:]
+    new_actors = []
+    for found in resolved:
+        if found.created:
+            new_actors.append(found.actor.name)
+            hints.append(
+                f"new actor '{found.actor.name}'"
+                + (
+                    f" (--new-actor; close to {describe_suggestions(found.meant)})"
+                    if found.meant
+                    else ""
+                )
+            )
+    tags_added = tag_claim(session, claim, tags or [])
+    sanctions_linked = link_sanctions(session, claim, violates or [])
     assert claim.id is not None and actor.id is not None and source.id is not None
     existing = find_assertion(
         session,
@@ -192,10 +214,10 @@ def add_assertion(
         session.add(existing)
         session.flush()
         assert existing.id is not None
-        for position, (via_actor, _) in enumerate(chain, start=1):
-            assert via_actor.id is not None
+        for position, link in enumerate(chain, start=1):
+            assert link.actor.id is not None
             session.add(
-                AssertionVia(assertion_id=existing.id, position=position, actor_id=via_actor.id)
+                AssertionVia(assertion_id=existing.id, position=position, actor_id=link.actor.id)
             )
         session.flush()
     assert existing.id is not None
@@ -210,6 +232,9 @@ def add_assertion(
         assertion_id=existing.id,
         assertion_created=created,
         date=str(date),
+        new_actors=new_actors,
+        tags_added=tags_added,
+        sanctions_linked=sanctions_linked,
         hints=hints,
     )
 
@@ -263,6 +288,7 @@ def correct_assertion(
     quote: str | None = None,
     via: list[str] | None = None,
     allow_confusable: bool = False,
+    new_actor: bool = False,
 ) -> CorrectResult:
     """Retract an assertion and record its corrected form in one step: the new assertion
     ``supersedes`` the old one, which is kept, retracted with ``reason``. What is not given is
@@ -290,7 +316,9 @@ def correct_assertion(
     old_actor = session.get(Actor, old.actor_id)
     assert old_actor is not None
     if by is not None:
-        actor, _ = get_or_create_actor(session, by, "--by", allow_confusable=allow_confusable)
+        actor = resolve_actor(
+            session, by, "--by", allow_confusable=allow_confusable, new_actor=new_actor
+        ).actor
         assert actor.id is not None
         if actor.id != old.actor_id:
             changed["actor"] = (old_actor.name, actor.name)
@@ -324,9 +352,9 @@ def correct_assertion(
     if via is not None:
         chain = []
         for name in via:
-            via_actor, _ = get_or_create_actor(
-                session, name, "--via", allow_confusable=allow_confusable
-            )
+            via_actor = resolve_actor(
+                session, name, "--via", allow_confusable=allow_confusable, new_actor=new_actor
+            ).actor
             assert via_actor.id is not None
             chain.append(via_actor.id)
         if chain != old_chain:

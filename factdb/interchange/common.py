@@ -54,6 +54,11 @@ class ImportResult:
     existing: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
     duplicates: int = 0
     rows: int = 0
+    new_actors: list[str] = field(default_factory=list)
+    """The names of the actors the import created, in order."""
+    meant: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """For a dry run: each new actor's name -> the known names it may have meant
+    (``domain.actors.meant_names``), when there are any."""
 
     def count(self, kind: str, created: bool, n: int = 1) -> None:
         (self.new if created else self.existing)[kind] += n
@@ -80,6 +85,14 @@ class Row:
     recorded_at: dt.datetime | None = None
     retracted_at: dt.datetime | None = None
     retraction_reason: str | None = None
+
+
+def unknown_actor(name: str, meant: list[tuple[str, str]]) -> str:
+    """Why an import with ``--known-actors-only`` refuses a name no actor answers to."""
+    from factdb.core.hints import describe_suggestions
+
+    hint = f"; did you mean {describe_suggestions(meant)}?" if meant else ""
+    return f"'{name}' is no known actor or alias (--known-actors-only){hint}"
 
 
 class FileErrors:

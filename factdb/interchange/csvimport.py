@@ -32,7 +32,7 @@ from sqlmodel import Session
 from factdb.core.csvsafe import unescape_formula as _unescape
 from factdb.core.dates import PartialDate
 from factdb.core.errors import InvalidInput
-from factdb.core.hints import LookAlikes
+from factdb.core.hints import CloseNames, LookAlikes
 from factdb.core.keys import (
     MAX_TEXT,
     check_name,
@@ -43,7 +43,7 @@ from factdb.core.keys import (
     text_key,
 )
 from factdb.core.values import parse_date
-from factdb.domain.actors import look_alikes
+from factdb.domain.actors import close_names, look_alikes, meant_names
 from factdb.interchange.common import (
     CSV_COLUMNS,
     REQUIRED_COLUMNS,
@@ -52,6 +52,7 @@ from factdb.interchange.common import (
     ImportResult,
     encoding_error,
     refuse_utf16,
+    unknown_actor,
 )
 from factdb.interchange.resolve import Keys, SourceFields
 from factdb.storage import bulk
@@ -194,6 +195,8 @@ class CsvImport:
         self.writer: bulk.BackgroundCopy | None = None
         self.allow_confusable = False
         self.look: LookAlikes | None = None  # the known names, from ``_start``
+        self.known_only = False  # --known-actors-only: every actor must be known already
+        self.close: CloseNames | None = None  # for its hints, read at the first unknown name
 
     # -- reading ------------------------------------------------------------------------
 
@@ -480,8 +483,14 @@ class CsvImport:
                 if problem is not None:
                     self._fail(errors, line, column, problem)
                     continue
-                self.look.remember(name)
                 key = name_key(name)
+                if self.known_only and key not in self.keys.actors:
+                    if self.close is None:
+                        self.close = close_names(self.session)
+                    meant = meant_names(self.close, name, allow_confusable=self.allow_confusable)
+                    self._fail(errors, line, column, unknown_actor(name, meant))
+                    continue
+                self.look.remember(name)
                 self.actor_key[name] = key
                 self.actor_name.setdefault(key, name)
         return names
@@ -906,8 +915,10 @@ def import_csv(
     label: str,
     progress: Progress | None = None,
     allow_confusable: bool = False,
+    known_actors_only: bool = False,
 ) -> ImportResult:
     importer = CsvImport(session, path, label)
     importer.progress = progress
     importer.allow_confusable = allow_confusable
+    importer.known_only = known_actors_only
     return importer.run()

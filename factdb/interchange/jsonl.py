@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from factdb.core.dates import PartialDate
 from factdb.core.errors import FactdbError, InvalidInput
-from factdb.core.hints import LookAlikes
+from factdb.core.hints import CloseNames, LookAlikes
 from factdb.core.keys import (
     check_name,
     clean_text,
@@ -44,6 +44,7 @@ from factdb.interchange.common import (
     ImportErrors,
     ImportResult,
     Row,
+    unknown_actor,
 )
 from factdb.interchange.resolve import Keys, SourceFields
 from factdb.storage.models import (
@@ -438,12 +439,19 @@ def _apply_entities(
     path: str,
     guard: LookAlikes,
     allow_confusable: bool,
+    known_only: bool = False,
 ) -> None:
-    """Actors, sources and sanctions of a JSON Lines file, through the domain functions."""
+    """Actors, sources and sanctions of a JSON Lines file, through the domain functions.
+    With ``known_only``, an actor record naming no known actor is refused."""
+    close: CloseNames | None = None
     for number, record in parsed.actors:
         try:
             name = record["name"]
             existing = actors_mod.find_actor(session, name)
+            if existing is None and known_only:
+                close = close or actors_mod.close_names(session)
+                meant = actors_mod.meant_names(close, name, allow_confusable=allow_confusable)
+                raise InvalidInput("name", unknown_actor(name, meant))
             # Look-alike names first, so that the error names the field.
             owner = name if existing is None else existing.name
             if existing is None:
@@ -461,6 +469,7 @@ def _apply_entities(
                     guard=guard,
                 )
                 result.count("actor", True)
+                result.new_actors.append(name)
             else:
                 actors_mod.add_aliases(
                     session,
@@ -521,19 +530,36 @@ def _located(exc: FactdbError, path: str, line: int) -> ImportErrors:
 
 
 def load_jsonl(
-    session: Session, lines: Iterable[str], path: str, allow_confusable: bool = False
+    session: Session,
+    lines: Iterable[str],
+    path: str,
+    allow_confusable: bool = False,
+    known_actors_only: bool = False,
 ) -> ImportResult:
     parsed = parse_jsonl(lines, path)
-    return apply_parsed(session, parsed, path, allow_confusable)
+    return apply_parsed(session, parsed, path, allow_confusable, known_actors_only)
 
 
-def _check_look_alikes(guard: LookAlikes, rows: list[Row], path: str, allow: bool) -> None:
+def _check_names(
+    session: Session,
+    guard: LookAlikes,
+    rows: list[Row],
+    path: str,
+    allow: bool,
+    known_only: bool,
+) -> None:
     """The actors and intermediaries of assertions, new to the database, that look like a
-    known name (``LookAlikes``): refused with their line, like the other errors."""
+    known name (``LookAlikes``), or with ``known_only`` any of them: refused with their
+    line, like the other errors."""
     errors = FileErrors(path)
+    close: CloseNames | None = None
     for row in rows:
         for field_name, name in [("actor", row.actor)] + [("via", v) for v in row.via]:
             problem = guard.problem(name, allow=allow)
+            if problem is None and known_only and name_key(name) not in guard.keys:
+                close = close or actors_mod.close_names(session)
+                meant = actors_mod.meant_names(close, name, allow_confusable=allow)
+                problem = unknown_actor(name, meant)
             if problem is not None:
                 errors.add(InvalidInput(field_name, problem), row.line)
             else:
@@ -542,12 +568,16 @@ def _check_look_alikes(guard: LookAlikes, rows: list[Row], path: str, allow: boo
 
 
 def apply_parsed(
-    session: Session, parsed: Parsed, path: str, allow_confusable: bool = False
+    session: Session,
+    parsed: Parsed,
+    path: str,
+    allow_confusable: bool = False,
+    known_actors_only: bool = False,
 ) -> ImportResult:
     result = ImportResult()
     guard = actors_mod.look_alikes(session)
-    _apply_entities(session, parsed, result, path, guard, allow_confusable)
-    _check_look_alikes(guard, parsed.rows, path, allow_confusable)
+    _apply_entities(session, parsed, result, path, guard, allow_confusable, known_actors_only)
+    _check_names(session, guard, parsed.rows, path, allow_confusable, known_actors_only)
     loader = Loader(session, path)
     loader.result = result
     if parsed.claims:

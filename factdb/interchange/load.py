@@ -9,6 +9,7 @@ from typing import IO
 
 from sqlmodel import Session
 
+from factdb.domain.actors import close_names, meant_names
 from factdb.interchange.common import (
     ImportResult,
     decode,
@@ -26,18 +27,34 @@ def import_file(
     dry_run: bool = False,
     progress: Callable[[str, int], None] | None = None,
     allow_confusable: bool = False,
+    known_actors_only: bool = False,
 ) -> ImportResult:
-    """Import a CSV or JSON Lines file. Validation first; any error writes nothing."""
+    """Import a CSV or JSON Lines file. Validation first; any error writes nothing.
+
+    ``known_actors_only`` refuses every actor name the database does not know (name or
+    alias). A dry run also tells, for each actor it would create, the known names it may
+    have meant (``ImportResult.meant``)."""
+    close = close_names(session) if dry_run else None
     if fmt == "csv":
         from factdb.interchange.csvimport import import_csv
 
-        result = import_csv(session, path, label, progress, allow_confusable)
+        result = import_csv(session, path, label, progress, allow_confusable, known_actors_only)
     else:
         with path.open("rb") as handle:
             data = handle.read()
-        result = load_jsonl(session, decode(data, label).splitlines(), label, allow_confusable)
-    if dry_run:
+        result = load_jsonl(
+            session,
+            decode(data, label).splitlines(),
+            label,
+            allow_confusable,
+            known_actors_only,
+        )
+    if close is not None:
         session.rollback()
+        for name in result.new_actors:
+            meant = meant_names(close, name, allow_confusable=allow_confusable)
+            if meant:
+                result.meant[name] = meant
     return result
 
 

@@ -63,6 +63,7 @@ class Keys:
         self.new_claims = 0
         self.new_sources = 0
         self.new_sanctions = 0
+        self.new_actor_names: list[str] = []
         # On SQLite the import holds the write lock from its first statement, so a table
         # empty now holds only rows this import writes, and those are known: no look-up.
         self.empty_tables: set[str] = set()
@@ -122,6 +123,7 @@ class Keys:
         )
         actors.update(zip(new, ids, strict=True))
         self.new_actors += len(new)
+        self.new_actor_names.extend(new.values())
 
     def add_claims(self, texts: Mapping[str, str]) -> dict[str, int]:
         """Resolve claims by text key (-> the text written if new), in the order given;
@@ -256,6 +258,7 @@ class Keys:
         with ``named``, also the actors found and the sources made and found (JSON Lines
         counts those from its own actor and source records instead)."""
         result.count("actor", True, self.new_actors)
+        result.new_actors.extend(self.new_actor_names)
         result.count("claim", True, self.new_claims)
         result.count("claim", False, len(self.existing_claims))
         result.count("sanction", True, self.new_sanctions)
