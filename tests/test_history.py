@@ -310,3 +310,70 @@ def test_downgrade_refuses_to_drop_a_kept_twin(cli: Cli) -> None:
     cli.ok("assertion", "correct", str(made["assertion_id"]), "--quote", "q", "--reason", "r")
     assert "natural key" in fails(cli("db", "downgrade", "0005"), 1)
     assert cli.ok("db", "current").stdout.startswith("0006")
+
+
+def test_claim_merge_keeps_everything_and_says_where_from_went(cli: Cli) -> None:
+    one = add(cli, CLAIM, by=MINISTER, stance="supports", date="2022", source=URL, tags=["iran"])
+    two = add(
+        cli,
+        "Iran supplied drones to Russia",
+        by=MINISTER,
+        stance="supports",
+        date="2022",
+        source=URL,
+        quote="few",
+        tags=["drones"],
+    )
+    three = add(
+        cli, "Iran supplied drones to Russia", by="IRNA", stance="denies", date="2022", source=URL
+    )
+    merged = cli.ok(
+        "claim",
+        "merge",
+        str(two["claim_id"]),
+        str(one["claim_id"]),
+        "--reason",
+        "one claim",
+        "--format",
+        "json",
+    ).json()
+    assert merged["assertions_moved"] == [three["assertion_id"]]
+    assert merged["assertions_folded"] == [
+        {"assertion": two["assertion_id"], "same_as": one["assertion_id"]}
+    ]
+    assert merged["tags_added"] == ["drones"]
+    shown = show(cli, one["claim_id"], "--include-retracted")
+    assert sorted(shown["tags"]) == ["drones", "iran"]
+    kept = {a["id"]: a for a in shown["assertions"]}[two["assertion_id"]]
+    assert (kept["quote"], kept["folded_into"], kept["retracted"]) == (
+        "few",
+        one["assertion_id"],
+        True,
+    )
+    line = fails(cli("show", str(two["claim_id"])), 1)
+    assert f"see `factdb history claim {two['claim_id']}`" in line and "claim merge" in line
+    deleted = [c for c in history(cli, "claim", str(two["claim_id"])) if c["op"] == "delete"]
+    assert {c["table"] for c in deleted} == {"claim", "claim_tag"}
+    assert fails(cli("claim", "merge", str(one["claim_id"]), str(one["claim_id"])), 1)
+
+
+def test_a_bulk_import_is_recorded_per_table(cli: Cli, tmp_path: Any) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "claim,actor,stance,date,source_url,tags\n"
+        "Ships left the port,Port Authority,asserts,2023-07,https://example.org/a,ships\n"
+        "Ships left the port,Harbour Office,denies,2023-08,https://example.org/a,\n",
+        encoding="utf-8",
+    )
+    cli.ok("--as", "ivy", "import", str(path))
+    changes = history(cli)
+    assert {c["table"] for c in changes} == {"actor", "claim", "claim_tag", "source", "assertion"}
+    assert all(c["op"] == "insert" and c["user"] == "ivy" for c in changes)
+    by_table = {c["table"]: c["new"] for c in changes}
+    assert by_table["assertion"]["rows"] == 2
+    assert by_table["actor"]["rows"] == 2
+    claim_id = cli.ok("list", "--format", "json").json()[0]["id"]
+    assert {c["table"] for c in history(cli, "claim", str(claim_id))} == {"claim", "assertion"}
+    # a later change to an imported row is recorded row by row
+    cli.ok("claim", "edit", str(claim_id), "--text", "Ships left the harbour")
+    assert history(cli, "claim", str(claim_id))[0]["old"]["text"] == "Ships left the port"

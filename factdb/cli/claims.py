@@ -446,6 +446,71 @@ def unlink(
     correct(ctx, reason, fmt, lambda s: remove_violations(s, claim_id=claim_id, sanctions=violates))
 
 
+@claim_app.command("merge")
+def merge(
+    ctx: typer.Context,
+    source_id: Annotated[
+        int, typer.Argument(metavar="FROM", help="The claim to fold away (its id).")
+    ],
+    into_id: Annotated[int, typer.Argument(metavar="INTO", help="The claim that remains.")],
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Merge claim FROM into INTO (one claim worded twice): nothing is lost. Assertions, tags
+    and sanction links move; an assertion that becomes the same as one of INTO's is kept,
+    retracted as folded into it. FROM's record stays in the history."""
+    from factdb.cli.options import parse_reason
+    from factdb.domain.claims import merge_claims
+
+    state: State = ctx.obj
+    result = state.transact(
+        lambda s: merge_claims(s, source_id=source_id, into_id=into_id),
+        reason=parse_reason(reason),
+    )
+    data = {
+        "from_id": result.from_id,
+        "from": result.from_text,
+        "into_id": result.into_id,
+        "into": result.into_text,
+        "assertions_moved": result.assertions_moved,
+        "assertions_folded": [{"assertion": a, "same_as": b} for a, b in result.assertions_folded],
+        "tags_added": result.tags_added,
+        "sanctions_linked": result.sanctions_linked,
+    }
+    render.emit(data, fmt, _merge_table)
+
+
+def _merge_table(d: dict[str, Any]) -> list[Any]:
+    moved = d["assertions_moved"]
+    lines = [
+        Text(
+            safe_text(
+                f"merged claim {d['from_id']} '{d['from']}' into {d['into_id']} '{d['into']}'"
+            ),
+            style="bold",
+        ),
+        Text(
+            f"assertions moved: {len(moved)}"
+            + (f" ({', '.join(map(str, moved))})" if moved else "")
+        ),
+    ]
+    for fold in d["assertions_folded"]:
+        lines.append(
+            Text(
+                f"assertion {fold['assertion']} kept, retracted: the same as assertion "
+                f"{fold['same_as']} (its quote and via chain stay on it)"
+            )
+        )
+    if d["tags_added"]:
+        lines.append(Text("tags added: " + ", ".join(d["tags_added"])))
+    if d["sanctions_linked"]:
+        lines.append(Text(f"sanction links added: {len(d['sanctions_linked'])}"))
+    lines.append(
+        Text(f"what claim {d['from_id']} was: factdb history claim {d['from_id']}", style="dim")
+    )
+    return lines
+
+
 def register(app: typer.Typer) -> None:
     app.command("add")(add)
     app.command("list")(list_)

@@ -18,6 +18,7 @@ from factdb.domain.assertions import find_assertion, move_assertions
 from factdb.domain.changes import Correction
 from factdb.domain.sanctions import get_sanction
 from factdb.domain.sources import get_or_create_source
+from factdb.queries import deleted_note
 from factdb.storage.models import (
     Actor,
     Assertion,
@@ -43,7 +44,8 @@ def find_claim(session: Session, text: str) -> Claim | None:
 def get_claim(session: Session, claim_id: int) -> Claim:
     claim = session.get(Claim, claim_id) if Reader.of(session).holds_id(claim_id) else None
     if claim is None:
-        raise NotFound("claim", claim_id, "see `factdb list`")
+        gone = deleted_note(session, "claim", claim_id)
+        raise NotFound("claim", claim_id, gone or "see `factdb list`")
     return claim
 
 

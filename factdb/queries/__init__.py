@@ -132,6 +132,9 @@ from factdb.queries.base import (
     actor_ref as actor_ref,
 )
 from factdb.queries.base import (
+    deleted_note as deleted_note,
+)
+from factdb.queries.base import (
     descendant_ids as descendant_ids,
 )
 from factdb.queries.base import (

@@ -100,11 +100,36 @@ def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
         row = r.first("SELECT id, name FROM actor WHERE id = :id", {"id": number})
         found = None if row is None else (int(row[0]), str(row[1]))
     if found is None:
+        gone = deleted_note(r, "actor", number) if number is not None else None
         near = closest_names(ref, actor_name_pairs(r))
         raise NotFound(
-            "actor", ref, f"did you mean {describe_suggestions(near)}?" if near else None
+            "actor",
+            ref,
+            gone or (f"did you mean {describe_suggestions(near)}?" if near else None),
         )
     return found
+
+
+def deleted_note(conn: Conn, table: str, ident: int) -> str | None:
+    """Where a record that is gone went, from the change history: "it was deleted on D by U
+    (command); see `factdb history …`". None if the history never saw it deleted."""
+    r = Reader.of(conn)
+    if not r.holds_id(ident):
+        return None
+    row = r.first(
+        "SELECT c.at, s.user_name, s.command FROM change AS c LEFT JOIN change_set AS s "
+        "ON s.id = c.set_id WHERE c.table_name = :table AND c.row_key = :key "
+        "AND c.op = 'delete' ORDER BY c.id DESC LIMIT 1",
+        {"table": table, "key": str(ident)},
+    )
+    if row is None:
+        return None
+    at, user, command = row
+    how = f" ({command})" if command else ""
+    return (
+        f"it was deleted on {str(at)[:10]} by {user or '(direct SQL)'}{how}; "
+        f"see `factdb history {table} {ident}`"
+    )
 
 
 def actor_name_pairs(conn: Conn) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from factdb.core.dates import PartialDate
 from factdb.core.errors import NotFound
 from factdb.core.vocabulary import POLARITY
+from factdb.queries.base import deleted_note
 from factdb.queries.history import last_change
 from factdb.storage.reader import Reader
 
@@ -200,7 +201,7 @@ def show_claim(
     claims, base, side_rows, via_rows = r.batch(detail_statements(r, [claim_id], filters))
     texts, tags, sanctions = claim_parts_from_rows(claims)
     if claim_id not in texts:
-        raise NotFound("claim", claim_id, "see `factdb list`")
+        raise NotFound("claim", claim_id, deleted_note(r, "claim", claim_id) or "see `factdb list`")
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
     summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])

@@ -75,6 +75,10 @@ def describe(table: str, op: str, old: dict[str, Any] | None, new: dict[str, Any
         return "; ".join(f"{k}: {_value(old.get(k))} → {_value(new.get(k))}" for k in shown)
     row = new if new is not None else old
     assert row is not None
+    if "rows" in row:  # a bulk import's change: how many rows, which ids
+        ids = row.get("ids")
+        span = f" (ids {ids[0]}–{ids[1]})" if ids else ""
+        return f"{row['rows']} rows{span}, by a bulk import"
     fields = [
         f"{k}={_value(row.get(k))}" for k in IDENTITY.get(table, []) if row.get(k) is not None
     ]
@@ -97,10 +101,19 @@ def history(conn: Conn, query: HistoryQuery) -> list[dict[str, Any]]:
             continue
         params[column] = value
         params[f"{column}_key"] = str(value)
+        bulk = (
+            f"(c.table_name = '{table}' AND c.id_from <= :{column} AND c.id_to >= :{column})"
+        )
+        if column != "sanction_id":
+            bulk += (
+                " OR (c.table_name = 'assertion' AND c.id_from IS NOT NULL AND EXISTS (SELECT 1 "
+                f"FROM assertion AS a WHERE a.{column} = :{column} "
+                "AND a.id BETWEEN c.id_from AND c.id_to))"
+            )
         where.append(
             f"(c.{column} = :{column} OR c.set_id IN (SELECT d.set_id FROM change AS d "
             f"WHERE d.table_name = '{table}' AND d.row_key = :{column}_key AND d.op = 'delete' "
-            "AND d.set_id IS NOT NULL))"
+            f"AND d.set_id IS NOT NULL) OR {bulk})"
         )
     if query.since is not None:
         where.append("c.at >= :since")
