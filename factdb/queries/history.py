@@ -101,9 +101,7 @@ def history(conn: Conn, query: HistoryQuery) -> list[dict[str, Any]]:
             continue
         params[column] = value
         params[f"{column}_key"] = str(value)
-        bulk = (
-            f"(c.table_name = '{table}' AND c.id_from <= :{column} AND c.id_to >= :{column})"
-        )
+        bulk = f"(c.table_name = '{table}' AND c.id_from <= :{column} AND c.id_to >= :{column})"
         if column != "sanction_id":
             bulk += (
                 " OR (c.table_name = 'assertion' AND c.id_from IS NOT NULL AND EXISTS (SELECT 1 "
