@@ -141,7 +141,7 @@ def _table(records: list[dict[str, Any]]) -> list[Any]:
             ("what", "WHAT"),
             ("reason", "WHY"),
         ],
-        max_width={"what": 1},
+        max_width={"what": 3, "reason": 1},
         empty="no change recorded",
     )
 

@@ -273,7 +273,8 @@ def records_table(
 ) -> list[Any]:
     """A plain table of records: ``columns`` are (key, header) pairs.
 
-    ``check`` is called before each cell is measured or drawn (a deadline); ``max_cell``
+    ``max_width`` names the columns that share the room left over, in those proportions
+    (the others keep their natural width). ``check`` is called before each cell is measured or drawn (a deadline); ``max_cell``
     shortens longer text to that many characters, which bounds the work between two checks
     (rich takes about a second per million characters of one cell).
     """
@@ -287,7 +288,7 @@ def records_table(
         table.add_column(
             header,
             min_width=min(len(header), 12),
-            ratio=1 if width else None,
+            ratio=width or None,
             overflow="fold",
             justify="right" if key == "id" else "left",
         )

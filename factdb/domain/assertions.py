@@ -88,9 +88,8 @@ def move_assertions(
             result.folded.append((assertion.id, twin.id))
         else:
             result.moved.append(assertion.id)
-        # Retract before the move: the live natural key is unique.
-        session.add(assertion)
-        session.flush()
+        # One UPDATE: the retracted row leaves the unique index of live natural keys as it
+        # takes its twin's key.
         assertion.actor_id = new_actor
         assertion.claim_id = new_claim
         session.add(assertion)
