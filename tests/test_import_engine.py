@@ -166,14 +166,10 @@ SNAPSHOT = {
     "ORDER BY c.text, t.tag",
     "links": "SELECT c.text, s.name FROM claim_sanction AS x JOIN claim AS c ON c.id = x.claim_id "
     "JOIN sanction AS s ON s.id = x.sanction_id ORDER BY c.text, s.name",
-    # Assertion ids by rank: a CSV import on SQLite leaves a gap where the file repeats a row
-    # (the refused row took an id, and AUTOINCREMENT never gives it again).
-    "assertions": "SELECT (SELECT count(*) FROM assertion AS b WHERE b.id <= a.id), c.text, "
-    "ac.name, a.stance, a.date, a.date_precision, s.key, "
+    "assertions": "SELECT a.id, c.text, ac.name, a.stance, a.date, a.date_precision, s.key, "
     "a.quote FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
     "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id ORDER BY a.id",
-    "via": "SELECT (SELECT count(*) FROM assertion AS b WHERE b.id <= w.assertion_id), "
-    "w.position, ac.name FROM assertion_via AS w "
+    "via": "SELECT w.assertion_id, w.position, ac.name FROM assertion_via AS w "
     "JOIN actor AS ac ON ac.id = w.actor_id ORDER BY w.assertion_id, w.position",
 }
 

@@ -21,18 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
 from factdb.core.dates import PartialDate
+from factdb.core.errors import Conflict
 from factdb.core.keys import name_key
 from factdb.domain.actors import add_actor
 from factdb.domain.claims import add_assertion, retract
 from factdb.domain.sanctions import add_sanction
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
-from factdb.storage.models import ActorKind, Stance
+from factdb.storage.models import HISTORY_TABLES, ActorKind, Stance
 from tests.conftest import Cli, _pg_exec, _replace_db, pg_admin_url
 
 # --- databases ----------------------------------------------------------------------------
@@ -41,7 +42,9 @@ from tests.conftest import Cli, _pg_exec, _replace_db, pg_admin_url
 def counts(target: DatabaseTarget) -> dict[str, int]:
     db.dispose_all()
     with db.get_engine(target).connect() as conn:
-        names = sorted(inspect(conn).get_table_names())
+        # The records, not their history: an import is recorded differently from the commands
+        # that made the original.
+        names = sorted(n for n in inspect(conn).get_table_names() if n not in HISTORY_TABLES)
         out = {
             n: int(conn.execute(text(f'SELECT count(*) FROM "{n}"')).scalar_one()) for n in names
         }
@@ -90,7 +93,13 @@ def wipe(target: DatabaseTarget, sqlite_template: Path) -> None:
         shutil.copyfile(sqlite_template, path)
         return
     with db.get_engine(target).begin() as conn:
-        tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+        # The records only: the change history refuses TRUNCATE (append-only), and what it
+        # holds of the emptied tables stays true history.
+        tables = [
+            t
+            for t in inspect(conn).get_table_names()
+            if t != "alembic_version" and t not in HISTORY_TABLES
+        ]
         conn.execute(
             text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
         )
@@ -319,7 +328,13 @@ def test_generated_content_roundtrip(target, b_and_c, sqlite_template, tmp_path,
     b_target, c_target = b_and_c
     for each in (target, b_target, c_target):
         wipe(each, sqlite_template)
-    retracted = apply(target, scenario)
+    try:
+        retracted = apply(target, scenario)
+    except Conflict as exc:
+        # A generated name that differs from a known one by invisible characters only is
+        # refused (docs/reliability.md, look-alike names): nothing was written; no round trip.
+        assert "invisible" in str(exc) or "looks like" in str(exc), exc
+        reject()
     a, b, c = Cli(target), Cli(b_target), Cli(c_target)
 
     first, second = roundtrip(a, b, "jsonl", tmp_path)

@@ -274,9 +274,9 @@ def records_table(
     """A plain table of records: ``columns`` are (key, header) pairs.
 
     ``max_width`` names the columns that share the room left over, in those proportions
-    (the others keep their natural width). ``check`` is called before each cell is measured or drawn (a deadline); ``max_cell``
-    shortens longer text to that many characters, which bounds the work between two checks
-    (rich takes about a second per million characters of one cell).
+    (the others keep their natural width). ``check`` is called before each cell is measured or
+    drawn (a deadline); ``max_cell`` shortens longer text to that many characters, which bounds
+    the work between two checks (rich takes about a second per million characters of one cell).
     """
     if not records:
         return [Text(empty, style="dim")]

@@ -142,6 +142,16 @@ ASSERTION_COLUMNS = [
     "quote",
     "recorded_at",
 ]
+INSERT_NEW = (
+    f"INSERT INTO assertion ({', '.join(ASSERTION_COLUMNS)}) "
+    f"SELECT {', '.join(f'?{i}' for i in range(1, len(ASSERTION_COLUMNS) + 1))} "
+    "WHERE NOT EXISTS (SELECT 1 FROM assertion WHERE claim_id = ?1 AND actor_id = ?2 "
+    "AND stance = ?3 AND date = ?4 AND date_precision = ?5 AND source_id = ?6 "
+    "AND retracted_at IS NULL)"
+)
+"""SQLite: an assertion unless a live one has its natural key (the unique index
+``ux_assertion_live_key`` answers). Not ``INSERT OR IGNORE``: a refused row would take an id
+of the AUTOINCREMENT sequence all the same, and the ids would have gaps."""
 NEW_KEYS = (
     "SELECT id, claim_id, actor_id, stance, date, date_precision, source_id FROM assertion "
     "WHERE id >= ?"
@@ -562,7 +572,8 @@ class CsvImport:
         Rows matching an assertion that was there before the import are counted and skipped
         here (``existing`` holds the natural keys of the claims found in the database).
         Repeats within the file: on PostgreSQL a set of packed natural keys catches them; on
-        SQLite the unique natural-key index does, with ``INSERT OR IGNORE`` (``_write_sqlite``),
+        SQLite the unique natural-key index does, with ``INSERT … WHERE NOT EXISTS``
+        (``INSERT_NEW``, ``_write_sqlite``),
         which saves a million-entry set (about 100 MB) and a hash per row."""
         claim_ids, actor_ids, source_ids = self.claim_ids, self.actor_ids, self.source_ids
         dates, now_value = self.dates, self.now_value
@@ -681,25 +692,23 @@ class CsvImport:
             writer.wait()
 
     def _write_sqlite(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
-        """Insert with ``OR IGNORE`` and no id: SQLite gives each inserted row max(id) + 1,
-        so the ids are contiguous in file order (as when assigned up front) and a row the
-        unique natural-key index refuses (a repeat within the file) takes none. Returns the
-        id of each row, None for a repeat. When the id range is as long as the batch, no row
-        was refused; otherwise the batch's new rows are read back by natural key, and a row
-        whose id is not the next one in sequence is a repeat of an earlier row."""
+        """Insert with ``INSERT_NEW`` and no id: SQLite gives each inserted row the next id,
+        so the ids are contiguous in file order (as when assigned up front) and a repeat of a
+        live assertion (within the file) is not inserted and takes none. Returns the id of
+        each row, None for a repeat. When the batch's new ids are as many as its rows and
+        contiguous, none was a repeat; otherwise the new rows are read back by natural key."""
         session = self.session
         first = _next_id(session, "assertion")
-        bulk.insert_rows(
-            session, "assertion", ASSERTION_COLUMNS, rows, convert=False, or_ignore=True
-        )
         raw = bulk.raw_connection(session)
+        if rows:
+            raw.executemany(INSERT_NEW, rows)
         count, last = raw.execute(
             "SELECT count(*), coalesce(max(id), 0) FROM assertion WHERE id >= ?", (first,)
         ).fetchone()
         if count == len(rows) and last - first + 1 == count:
             return list(range(first, last + 1))
-        # A refused row may still have taken an id (AUTOINCREMENT): the ids of the inserted
-        # rows are read back by natural key; the first row with a key is the one inserted.
+        # Some rows were repeats: the ids of the inserted rows are read back by natural key;
+        # the first row with a key is the one inserted.
         ids: list[int | None] = []
         inserted = {
             tuple(key): found

@@ -94,20 +94,16 @@ def insert_rows(
     rows: Iterable[Sequence[Any]],
     *,
     convert: bool = True,
-    or_ignore: bool = False,
 ) -> int:
     """Write rows (tuples in ``columns`` order) to ``table``; returns how many.
 
     ``convert=False`` promises that dates and timestamps are already in the backend's form
-    (see ``sqlite_value``), which saves a call per value on the hot path of an import.
-    ``or_ignore`` (SQLite only) skips rows that a unique index refuses; the count is then of
-    the rows given, not of the rows written."""
+    (see ``sqlite_value``), which saves a call per value on the hot path of an import."""
     count = 0
     raw = raw_connection(session)
     if dialect(session) == "postgresql":
         import psycopg
 
-        assert not or_ignore, "COPY cannot skip rows"
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         try:
             with raw.cursor() as cursor, cursor.copy(statement) as copy:
@@ -118,8 +114,7 @@ def insert_rows(
             raise _wrapped(statement, exc, psycopg.Error) from exc
         return count
     placeholders = ", ".join("?" for _ in columns)
-    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
-    statement = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     batch: list[tuple[Any, ...]] = []
     try:
         if not convert and isinstance(rows, list):
