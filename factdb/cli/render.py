@@ -196,6 +196,12 @@ def emit(
     sys.stdout.flush()
 
 
+def emit_text(text: str) -> None:
+    """Print a document made elsewhere (an HTML page) as it is."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
 def _render_checked(
     data: Any,
     fmt: Format,
@@ -274,9 +280,10 @@ def records_table(
     """A plain table of records: ``columns`` are (key, header) pairs.
 
     ``max_width`` names the columns that share the room left over, in those proportions
-    (the others keep their natural width). ``check`` is called before each cell is measured or drawn (a deadline); ``max_cell``
-    shortens longer text to that many characters, which bounds the work between two checks
-    (rich takes about a second per million characters of one cell).
+    (the others keep their natural width). ``check`` is called before each cell is measured or
+    drawn (a deadline); ``max_cell`` shortens longer text to that many characters, which
+    bounds the work between two checks (rich takes about a second per million characters of
+    one cell).
     """
     if not records:
         return [Text(empty, style="dim")]
