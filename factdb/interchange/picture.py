@@ -14,7 +14,7 @@ clock or on hashing, so the same data gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,7 +199,7 @@ def _find_end(
 
 
 def timeline_picture(
-    assertions: list[Mapping[str, Any]],
+    assertions: Sequence[Mapping[str, Any]],
     reversals: Iterable[Mapping[str, Any]] = (),
     *,
     title: str = "",
