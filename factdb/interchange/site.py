@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
 from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict, InvalidInput
 from factdb.interchange.picture import flip_pairs, timeline_picture
@@ -52,7 +54,8 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("factdb.interchange", "templates"),
         autoescape=True,
-        undefined=jinja2.StrictUndefined,
+        # A field the data lacks renders as nothing: the pages take ``show``'s data as it grows.
+        undefined=jinja2.ChainableUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
     )
@@ -84,7 +87,9 @@ def external(url: object) -> str | None:
 
 class Links:
     """Where a name links to, relative to the page (``root`` is ``""`` or ``"../"``); None for
-    what has no page (always, in a page written alone)."""
+    what has no page (always, in a page written alone). The ``*_html`` methods give the
+    escaped markup of a name with its link, cached: pages repeat names, and a Python call is
+    several times cheaper than a template macro (docs/performance.md, the HTML site)."""
 
     def __init__(
         self,
@@ -97,6 +102,7 @@ class Links:
         self.actors = actors or {}
         self.claims = claims or set()
         self.sanctions = sanctions or {}
+        self._actor_html: dict[str, Markup] = {}
 
     def actor(self, name: str) -> str | None:
         found = self.actors.get(name)
@@ -115,6 +121,57 @@ class Links:
 
     def at(self, root: str) -> Links:
         return Links(root, self.actors, self.claims, self.sanctions)
+
+    def actor_html(self, name: str) -> Markup:
+        found = self._actor_html.get(name)
+        if found is None:
+            found = _linked(self.actor(name), name)
+            self._actor_html[name] = found
+        return found
+
+    def claim_html(self, claim_id: int, text: str) -> Markup:
+        return _linked(self.claim(claim_id), text)
+
+    def sanction_html(self, name: str) -> Markup:
+        return _linked(self.sanction(name), name)
+
+    @staticmethod
+    def source_html(source: Mapping[str, Any]) -> Markup:
+        label = source.get("outlet") or source.get("title") or source.get("url")
+        label = label or f"source {source.get('id')}"
+        url = external(source.get("url"))
+        if url is None:
+            out = Markup("<bdi>{}</bdi>").format(label)
+        else:
+            out = Markup(
+                '<a href="{}" rel="noopener noreferrer nofollow"><bdi>{}</bdi></a>'
+            ).format(url, label)
+        if source.get("published"):
+            out += Markup(" ({})").format(source["published"])
+        return out
+
+    def via_html(self, a: Mapping[str, Any]) -> Markup:
+        if not a.get("via"):
+            return Markup("")
+        chain = Markup(" → ").join(self.actor_html(n) for n in [a["actor"], *a["via"]])
+        return Markup('<span class="via">{}</span>').format(chain)
+
+    @staticmethod
+    def stance_html(stance: str) -> Markup:
+        return _stance_html(stance)
+
+
+def _linked(url: str | None, text: str) -> Markup:
+    if url is None:
+        return Markup("<bdi>{}</bdi>").format(text)
+    return Markup('<a href="{}"><bdi>{}</bdi></a>').format(url, text)
+
+
+@lru_cache(maxsize=16)
+def _stance_html(stance: str) -> Markup:
+    return Markup('<span class="stance {}">{} {}</span>').format(
+        stance, SYMBOLS.get(stance, ""), stance
+    )
 
 
 def describe_filters(filters: Filters) -> str:
@@ -172,7 +229,7 @@ def claim_page(data: Mapping[str, Any], links: Links, filters_text: str = "") ->
     flip_ends = {arrow.to_id: arrow.was for arrow in pic.arrows}
     return _render(
         "claim.html.j2",
-        c=data,
+        c={**data, "uncounted_retracted": uncounted},
         pic=pic,
         columns=columns,
         chronology=chronology,

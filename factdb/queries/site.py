@@ -190,9 +190,10 @@ def actor_statements(
         f"{select} WHERE {scope} AND {r.member('a.actor_id', 'speakers')} ORDER BY a.date, a.id"
     )
     carried_rows = q.rows(
-        f"SELECT v.actor_id, x.* FROM ({select} WHERE {scope}) AS x "
-        "JOIN assertion_via AS v ON v.assertion_id = x.id "
-        f"WHERE {r.member('v.actor_id', 'relays')} ORDER BY x.date, x.id"
+        "SELECT v.actor_id, a.id, a.claim_id, c.text, a.actor_id, a.stance, a.date, "
+        "a.date_precision, a.retracted_at FROM assertion_via AS v "
+        "JOIN assertion AS a ON a.id = v.assertion_id JOIN claim AS c ON c.id = a.claim_id "
+        f"WHERE {r.member('v.actor_id', 'relays')} AND {scope} ORDER BY a.date, a.id"
     )
 
     def record(row: tuple[Any, ...]) -> dict[str, Any]:
