@@ -240,6 +240,7 @@ def _register() -> None:
         history,
         interchange,
         sanctions,
+        site,
         sources,
     )
 
@@ -252,6 +253,7 @@ def _register() -> None:
     app.command("history")(history.history)
     app.command("import")(interchange.import_)
     app.command("export")(interchange.export)
+    app.command("site")(site.site)
     app.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")
     app.add_typer(
         assertions.app, name="assertion", help="Assertions: corrected by retract-and-replace."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -30,6 +31,26 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from factdb.domain.changes import Correction
+
+
+class ShowFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    html = "html"
+
+
+ShowFormatOpt = Annotated[
+    ShowFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output: table for people; csv, json, jsonl exact; html a page with the "
+        "timeline picture (as `factdb site` writes it).",
+        case_sensitive=False,
+    ),
+]
 
 GROUP_TITLES = {"for": "FOR", "neutral": "NEUTRAL", "against": "AGAINST"}
 GROUP_STYLES = {"for": "green", "neutral": "yellow", "against": "red"}
@@ -206,7 +227,7 @@ def show(
     claim_id: Annotated[int, typer.Argument(help="The claim's id (see `factdb list`).")],
     as_of: AsOfFilter = None,
     include_retracted: RetractedFilter = False,
-    fmt: FormatOpt = Format.table,
+    fmt: ShowFormatOpt = ShowFormat.table,
 ) -> None:
     """The side-by-side view of one claim: for | neutral | against."""
     from factdb.core.values import parse_optional_date
@@ -214,8 +235,14 @@ def show(
 
     when = parse_optional_date(as_of, "--as-of")
     state: State = ctx.obj
+    if fmt is ShowFormat.html:
+        from factdb.interchange.site import show_page
+
+        page = state.read(show_page, claim_id, as_of=when, include_retracted=include_retracted)
+        render.emit_text(page)
+        return
     data = state.read(show_claim, claim_id, as_of=when, include_retracted=include_retracted)
-    render.emit(data, fmt, show_table, csv_records=_show_csv)
+    render.emit(data, Format(fmt.value), show_table, csv_records=_show_csv)
 
 
 def _show_csv(data: dict[str, Any]) -> list[dict[str, Any]]:

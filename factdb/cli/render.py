@@ -196,6 +196,12 @@ def emit(
     sys.stdout.flush()
 
 
+def emit_text(text: str) -> None:
+    """Print a document made elsewhere (an HTML page) as it is."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
 def _render_checked(
     data: Any,
     fmt: Format,
