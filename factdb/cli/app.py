@@ -241,9 +241,11 @@ def _register() -> None:
         interchange,
         sanctions,
         sources,
+        timeline,
     )
 
     claims.register(app)
+    app.command("timeline")(timeline.timeline)
     app.add_typer(
         claims.claim_app, name="claim", help="Correct a claim: its wording, tags, sanctions."
     )
