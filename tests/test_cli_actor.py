@@ -205,7 +205,8 @@ def test_show_lists_stances_and_parts(world):
     assert data["part_of"] == "Russia"
     assert data["side"] == "Russia"
     assert data["parts"] == ["Dmitry Peskov"]
-    assert data["assertions"] == []  # its own stances only; Peskov's are his
+    [said] = data["assertions"]  # its own stances and its parts': Peskov's
+    assert (said["actor"], said["claim_id"]) == ("Dmitry Peskov", r["claim_id"])
     data = actor(world, "show", "Dmitry Peskov")
     [a] = data["assertions"]
     assert a["claim_id"] == r["claim_id"]

@@ -77,6 +77,23 @@ VIEWS: dict[str, list[str]] = {
         "last_date",
         "contested",
         "reversed",
+        "first_date_text",
+        "last_date_text",
+    ],
+    "side_flip": [
+        "claim_id",
+        "side_id",
+        "side",
+        "from_assertion_id",
+        "from_actor",
+        "from_stance",
+        "from_date",
+        "from_date_start",
+        "to_assertion_id",
+        "to_actor",
+        "to_stance",
+        "to_date",
+        "to_date_start",
     ],
 }
 

@@ -8,7 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from factdb.queries import Filters, assertion_rows, iso_date, reversals, timestamp_text
+from factdb.queries import (
+    Filters,
+    assertion_rows,
+    iso_date,
+    list_claims,
+    reversals,
+    timestamp_text,
+)
 from factdb.storage import db
 
 DETAIL_COLUMNS = (
@@ -101,6 +108,49 @@ def test_reversal_agrees_with_claim_summary(seeded_cli, target) -> None:
     assert summary[1][1] == 1
 
 
+def test_side_flip_view_and_dates_as_given_agree_with_the_queries(seeded_cli, target) -> None:
+    """The ``side_flip`` view lists the flips ``show`` lists (several on one claim, one day
+    with both signs among them), and ``claim_summary``'s dates as given are ``list``'s."""
+    for stance, date in (
+        ("asserts", "2025-04-26"),
+        ("denies", "2025-06"),
+        ("asserts", "2025-06"),
+        ("denies", "2025-07-02"),
+    ):
+        seeded_cli.add(
+            1, by="Russia", stance=stance, source=f"https://example.org/{date}", date=date
+        )
+    with db.session_scope(target, write=False) as session:
+        view = [
+            (int(r.claim_id), r.side, int(r.from_assertion_id), r.from_stance, r.from_date,
+             int(r.to_assertion_id), r.to_stance, r.to_date)
+            for r in session.execute(
+                text("SELECT * FROM side_flip ORDER BY claim_id, side, to_date_start, "
+                     "to_assertion_id, from_assertion_id")
+            )
+        ]  # fmt: skip
+        dates = {
+            int(r.claim_id): (r.first_date_text, r.last_date_text)
+            for r in session.execute(
+                text("SELECT claim_id, first_date_text, last_date_text FROM claim_summary")
+            )
+        }
+        ids = sorted(dates)
+        rows = assertion_rows(session, ids, Filters())
+        listed = {
+            c["id"]: (c["first_date"], c["last_date"]) for c in list_claims(session, Filters())
+        }
+    mine = [
+        (cid, f["side"], f["from_assertion_id"], f["from_stance"], f["from_date"],
+         f["to_assertion_id"], f["to_stance"], f["to_date"])
+        for cid in ids
+        for f in reversals([r for r in rows if r["claim_id"] == cid])
+    ]  # fmt: skip
+    assert view == mine
+    assert len([f for f in view if f[0] == 1]) >= 3
+    assert dates == listed
+
+
 def test_sides_equal_the_view_on_deep_chains_and_cycles(target) -> None:
     """One meaning of an actor's side: the ``actor_side`` view (frozen in the first
     migration), ``queries.sides_of`` and the domain's ``side_of`` agree for every actor: a
@@ -155,28 +205,42 @@ def test_sides_equal_the_view_on_deep_chains_and_cycles(target) -> None:
     assert below_ring == {ids["Two 0"], ids["Two 1"]}
 
 
-def _reversals_by_definition(assertions: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
-    """The definition, quadratic and plain: for each side, the last assertion that has an
-    opposite-sign assertion of the same side on a strictly earlier date, paired with the
-    latest such earlier one."""
+def _reversed_sides_by_pairs(assertions: list[dict[str, Any]]) -> list[str]:
+    """The pair condition of ``--reversed`` and ``claim_summary.reversed``, quadratic and
+    plain: two assertions of the side, opposite signs, the later dated strictly after."""
+    return sorted(
+        {
+            e["side"]
+            for e in assertions
+            for later in assertions
+            if e["side"] == later["side"]
+            and e["polarity"] * later["polarity"] < 0
+            and e["date_start"] < later["date_start"]
+        }
+    )
+
+
+def _flips_by_definition(assertions: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
+    """The flips, plainly: for each side and each two consecutive dates on which it took a
+    non-neutral stance, and each sign of the earlier date whose opposite is on the later
+    one, (side, the last assertion of that sign on the earlier date, the first of the
+    opposite sign on the later date)."""
     found = []
     for side in sorted({a["side"] for a in assertions}):
-        items = sorted(
-            (a for a in assertions if a["side"] == side and a["polarity"] != 0),
-            key=lambda a: (a["date_start"], a["id"]),
-        )
-        flip = None
-        for later in items:
-            earlier = [
-                e
-                for e in items
-                if e["date_start"] < later["date_start"]
-                and (e["polarity"] > 0) != (later["polarity"] > 0)
-            ]
-            if earlier:
-                flip = (earlier[-1], later)
-        if flip:
-            found.append((side, flip[0]["id"], flip[1]["id"]))
+        mine = [a for a in assertions if a["side"] == side and a["polarity"] != 0]
+        dates = sorted({a["date_start"] for a in mine})
+        for before, after in zip(dates, dates[1:], strict=False):
+            pairs = []
+            for sign in (1, -1):
+                old = [
+                    a["id"] for a in mine if a["date_start"] == before and a["polarity"] * sign > 0
+                ]
+                new = [
+                    a["id"] for a in mine if a["date_start"] == after and a["polarity"] * sign < 0
+                ]
+                if old and new:
+                    pairs.append((side, max(old), min(new)))
+            found += sorted(pairs, key=lambda p: (p[2], p[1]))
     return found
 
 
@@ -192,6 +256,8 @@ def _reversals_by_definition(assertions: list[dict[str, Any]]) -> list[tuple[str
 )
 @settings(max_examples=300, deadline=None)
 def test_reversals_in_one_pass_agree_with_the_definition(spec: list[tuple[str, int, int]]) -> None:
+    """``reversals`` lists the flips of the definition, and a side has a flip exactly when
+    the pair condition of ``--reversed`` and ``claim_summary.reversed`` holds for it."""
     import datetime as dt
 
     assertions = [
@@ -206,13 +272,15 @@ def test_reversals_in_one_pass_agree_with_the_definition(spec: list[tuple[str, i
         }
         for i, (side, polarity, day) in enumerate(spec)
     ]
-    fast = [(r["side"], r["from_stance"], r["to_stance"]) for r in reversals(assertions)]
-    slow = _reversals_by_definition(assertions)
+    flips = reversals(assertions)
+    assert [
+        (f["side"], f["from_assertion_id"], f["to_assertion_id"]) for f in flips
+    ] == _flips_by_definition(assertions)
     by_id = {a["id"]: a for a in assertions}
-    assert fast == [(side, by_id[e]["stance"], by_id[later]["stance"]) for side, e, later in slow]
-    fast_ids = [
-        (r["side"], r["from_date"], r["to_date"], r["from_actor"]) for r in reversals(assertions)
-    ]
-    assert fast_ids == [
-        (side, by_id[e]["date"], by_id[later]["date"], by_id[e]["actor"]) for side, e, later in slow
-    ]
+    for f in flips:
+        assert (f["from_stance"], f["from_date"]) == (
+            by_id[f["from_assertion_id"]]["stance"],
+            by_id[f["from_assertion_id"]]["date"],
+        )
+        assert f["to_date"] == by_id[f["to_assertion_id"]]["date"]
+    assert sorted({f["side"] for f in flips}) == _reversed_sides_by_pairs(assertions)

@@ -138,7 +138,8 @@ def show(
     actor: Annotated[str, typer.Argument(help="The actor (name, alias or id).")],
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """One actor: its names, hierarchy, and every stance it took."""
+    """One actor: its names, hierarchy, and every stance it and its parts took, in date
+    order (BY names who spoke)."""
     from factdb.queries import show_actor
 
     state: State = ctx.obj
@@ -161,16 +162,20 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
     if changed is not None:
         lines.append(changed)
     lines += render.records_table(
-        d["assertions"],
         [
+            {**a, "stance": a["stance"] + (" (retracted)" if a["retracted"] else "")}
+            for a in d["assertions"]
+        ],
+        [
+            ("date", "DATE"),
             ("id", "ID"),
+            ("actor", "BY"),
             ("claim_id", "CLAIM"),
             ("claim", "TEXT"),
             ("stance", "STANCE"),
-            ("date", "DATE"),
             ("via", "VIA"),
         ],
-        empty="no assertions",
+        empty="no assertions by it or its parts",
         max_width={"claim": 60},
     )
     return lines

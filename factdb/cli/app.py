@@ -242,9 +242,11 @@ def _register() -> None:
         sanctions,
         site,
         sources,
+        timeline,
     )
 
     claims.register(app)
+    app.command("timeline")(timeline.timeline)
     app.add_typer(
         claims.claim_app, name="claim", help="Correct a claim: its wording, tags, sanctions."
     )

@@ -252,6 +252,22 @@ def _show_csv(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def travel_chain(a: dict[str, Any]) -> str:
+    """The way an assertion travelled, from the speaker: "Amir-Abdollahian → IRNA → Reuters"."""
+    from factdb.queries.story import travel_chain as chain
+
+    return safe_text(chain(a["actor"], a["via"]))
+
+
+def flip_line(flip: dict[str, Any]) -> str:
+    """One flip of a side (``queries.reversals``), with the assertions on both ends."""
+    return (
+        f"{flip['side']} — {flip['from_stance']}, {flip['from_date']} "
+        f"(#{flip['from_assertion_id']}) → {flip['to_stance']}, {flip['to_date']} "
+        f"(#{flip['to_assertion_id']}) (REVERSED)"
+    )
+
+
 def _assertion_block(a: dict[str, Any]) -> Text:
     source = a["source"]
     where = source["outlet"] or source["url"] or f"source {source['id']}"
@@ -266,7 +282,7 @@ def _assertion_block(a: dict[str, Any]) -> Text:
     if a.get("supersedes"):
         lines.append(f" (corrects #{a['supersedes']})", style="dim")
     if a["via"]:
-        lines.append("\n  via " + " ← ".join(safe_text(v) for v in a["via"]), style="italic")
+        lines.append("\n  via chain: " + travel_chain(a), style="italic")
     lines.append("\n  " + safe_text(where), style="dim")
     if a["quote"]:
         lines.append("\n  “" + safe_text(a["quote"]) + "”")
@@ -303,15 +319,7 @@ def show_table(data: dict[str, Any]) -> list[Any]:
         out.append(changed)
     out.append(Text(safe_text(" · ".join(line)), style="bold red" if data["contested"] else ""))
     for flip in data["reversals"]:
-        out.append(
-            Text(
-                safe_text(
-                    f"{flip['side']} — {flip['from_stance']}, {flip['from_date']} → "
-                    f"{flip['to_stance']}, {flip['to_date']} (REVERSED)"
-                ),
-                style="bold magenta",
-            )
-        )
+        out.append(Text(safe_text(flip_line(flip)), style="bold magenta"))
     table = Table(header_style="bold", expand=True, show_lines=False)
     columns: dict[str, list[Any]] = {"for": [], "neutral": [], "against": []}
     by_group_side: dict[str, dict[str, list[dict[str, Any]]]] = {g: {} for g in columns}

@@ -34,6 +34,10 @@ ReasonOpt = Annotated[
 ActorFilter = Annotated[
     str | None, typer.Option("--actor", help="Claims where this actor or any of its parts spoke.")
 ]
+ViaFilter = Annotated[
+    str | None,
+    typer.Option("--via", help="Claims this relay (or any of its parts) carried: in a via chain."),
+]
 StanceFilter = Annotated[
     str | None, typer.Option("--stance", help="Claims with an assertion of this stance.")
 ]
@@ -73,6 +77,7 @@ LimitFilter = Annotated[int | None, typer.Option("--limit", help="At most N clai
 # The filter options of `list`, `report` and `export`: parameter name, declaration, default.
 FILTERS: tuple[tuple[str, Any, object], ...] = (
     ("actor", ActorFilter, None),
+    ("via", ViaFilter, None),
     ("stance", StanceFilter, None),
     ("tag", TagFilter, None),
     ("since", SinceFilter, None),
@@ -131,6 +136,7 @@ def build_filters(values: Mapping[str, Any]) -> Any:
 
     return Filters(
         actor=values.get("actor"),
+        via=values.get("via"),
         stance=parse_stance(values["stance"]) if values.get("stance") else None,
         tag=values.get("tag"),
         since=parse_optional_date(values.get("since"), "--since"),

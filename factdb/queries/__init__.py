@@ -10,8 +10,9 @@ and ``list``, which never imports SQLAlchemy). Polarity is spelled through stanc
 scale of docs/design.md: asserts +2, supports +1, neutral 0, disputes −1, denies −2.
 
 ``base`` (what a read takes, the filters, look-ups by name) ← ``selection`` (which claims)
-← ``assertions`` (rows, sides, via chains) ← ``claims`` (list and show) ← ``export`` and
-``entities``. This module re-exports what callers outside the package use, so they write
+← ``assertions`` (rows, sides, via chains) ← ``claims`` (list and show, the flips of sides)
+← ``export``, ``entities`` and ``story`` (the timeline of a claim, an actor's statements).
+This module re-exports what callers outside the package use, so they write
 ``queries.show_claim``.
 
 May import: ``factdb.storage``, ``factdb.core``.
@@ -144,6 +145,9 @@ from factdb.queries.base import (
     sanction_ref as sanction_ref,
 )
 from factdb.queries.claims import (
+    flip_record as flip_record,
+)
+from factdb.queries.claims import (
     list_claims as list_claims,
 )
 from factdb.queries.claims import (
@@ -220,4 +224,16 @@ from factdb.queries.selection import (
 )
 from factdb.queries.selection import (
     search_condition as search_condition,
+)
+from factdb.queries.story import (
+    TIMELINE_FIELDS as TIMELINE_FIELDS,
+)
+from factdb.queries.story import (
+    actor_statements as actor_statements,
+)
+from factdb.queries.story import (
+    claim_timeline as claim_timeline,
+)
+from factdb.queries.story import (
+    travel_chain as travel_chain,
 )

@@ -32,6 +32,7 @@ class Filters:
     """The filters shared by ``list``, ``report`` and ``export`` (docs/design.md)."""
 
     actor: str | None = None
+    via: str | None = None
     stance: Stance | None = None
     tag: str | None = None
     since: PartialDate | None = None

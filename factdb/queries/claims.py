@@ -44,49 +44,58 @@ def _group(polarity: int) -> str:
 
 
 def reversals(assertions: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Sides whose stance changed sign over time, as data: for each side the latest
-    assertion that contradicts one of the side's assertions on a strictly earlier date.
+    """Every flip of every side, as data (docs/design.md, "Reversed"): in date order, a flip
+    is a change of sign between two consecutive dates on which the side took a non-neutral
+    stance. On the earlier date ``from`` is the side's last assertion (by id) of the old
+    sign, on the later date ``to`` its first of the new sign. A day on which the side took
+    both signs may flip each way.
 
-    The same definition as the ``--reversed`` filter and the ``claim_summary`` view: a pair
-    of assertions of one side, one positive and one negative, the later one dated after the
-    earlier. The rows given are the counted ones (the caller filters retractions and dates).
-    """
+    A side has a flip exactly when it has two counted assertions of opposite signs on
+    different dates, the condition the ``--reversed`` filter and the ``claim_summary`` view
+    state in SQL; the ``side_flip`` view lists the same flips. The rows given are the
+    counted ones (the caller filters retractions and dates), each with ``id, side, stance,
+    polarity, date, date_start, actor``. Ordered by side, then date."""
     by_side: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in assertions:
         if a["polarity"] != 0:
             by_side[a["side"]].append(a)
     found = []
-    for side, items in by_side.items():
-        items.sort(key=lambda a: (a["date_start"], a["id"]))
-        # One pass in date order: ``before`` holds, per sign, the latest assertion dated
-        # strictly before the current date; the last contradiction found is the reversal.
-        flip = None
-        before: dict[bool, dict[str, Any]] = {}
-        group: dict[bool, dict[str, Any]] = {}
+    for side in sorted(by_side):
+        items = sorted(by_side[side], key=lambda a: (a["date_start"], a["id"]))
+        # Per date: the first and the last assertion of each sign (True: positive).
+        days: list[dict[bool, tuple[dict[str, Any], dict[str, Any]]]] = []
         day = None
-        for later in items:
-            if later["date_start"] != day:
-                before.update(group)
-                group = {}
-                day = later["date_start"]
-            positive = later["polarity"] > 0
-            earlier = before.get(not positive)
-            if earlier is not None:
-                flip = (earlier, later)
-            group[positive] = later
-        if flip:
-            found.append(
-                {
-                    "side": side,
-                    "from_stance": flip[0]["stance"],
-                    "from_date": flip[0]["date"],
-                    "from_actor": flip[0]["actor"],
-                    "to_stance": flip[1]["stance"],
-                    "to_date": flip[1]["date"],
-                    "to_actor": flip[1]["actor"],
-                }
-            )
-    return sorted(found, key=lambda r: r["side"])
+        for a in items:
+            if a["date_start"] != day:
+                days.append({})
+                day = a["date_start"]
+            positive = a["polarity"] > 0
+            first, _ = days[-1].get(positive, (a, a))
+            days[-1][positive] = (first, a)
+        for before, after in zip(days, days[1:], strict=False):
+            flips = [
+                (before[sign][1], after[not sign][0])
+                for sign in (True, False)
+                if sign in before and (not sign) in after
+            ]
+            for earlier, later in sorted(flips, key=lambda f: (f[1]["id"], f[0]["id"])):
+                found.append(flip_record(side, earlier, later))
+    return found
+
+
+def flip_record(side: str, earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    """One flip as data: the field names of the ``side_flip`` view (without the claim)."""
+    return {
+        "side": side,
+        "from_assertion_id": earlier["id"],
+        "from_actor": earlier["actor"],
+        "from_stance": earlier["stance"],
+        "from_date": earlier["date"],
+        "to_assertion_id": later["id"],
+        "to_actor": later["actor"],
+        "to_stance": later["stance"],
+        "to_date": later["date"],
+    }
 
 
 def summarize(claim_id: int, claim: str, assertions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -127,7 +136,7 @@ def _summarize(
         "last_date": dated[-1]["date"] if dated else None,
         "contested": n["for"] > 0 and n["against"] > 0,
         "reversed": bool(flips),
-        "reversed_sides": [f["side"] for f in flips],
+        "reversed_sides": sorted({f["side"] for f in flips}),
     }
     return summary, flips
 

@@ -30,6 +30,7 @@ from factdb.queries.base import (
 from factdb.queries.claims import (
     list_claims,
 )
+from factdb.queries.story import actor_statements
 
 # --- actors, sources, sanctions ------------------------------------------------------------
 
@@ -58,6 +59,8 @@ def list_actors(conn: Conn) -> list[dict[str, Any]]:
 
 
 def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
+    """One actor: its names, hierarchy and side, and in ``assertions`` the statements of the
+    actor and of its parts at any depth, in date order (``story.actor_statements``)."""
     r = Reader.of(conn)
     actor_id, _ = actor_ref(r, ref)
     row = r.first(
@@ -79,7 +82,7 @@ def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
             "SELECT alias FROM actor_alias WHERE actor_id = :id ORDER BY alias", {"id": actor_id}
         )
     ]
-    assertions = assertions_where(r, "a.actor_id = :id", {"id": actor_id}, "a.date, a.id")
+    assertions = actor_statements(r, actor_id)
     return {
         "id": actor_id,
         "name": name,

@@ -83,6 +83,13 @@ def claim_conditions(filters: Filters, q: Sql) -> None:
         actor_id, _ = actor_ref(r, filters.actor)
         q.params["actor_ids"] = descendant_ids(r, actor_id)
         q.where.append(exists + " AND " + r.member("a.actor_id", "actor_ids") + ")")
+    if filters.via:
+        via_id, _ = actor_ref(r, filters.via)
+        q.params["via_ids"] = descendant_ids(r, via_id)
+        q.where.append(
+            exists + " AND EXISTS (SELECT 1 FROM assertion_via AS v WHERE v.assertion_id = a.id "
+            "AND " + r.member("v.actor_id", "via_ids") + "))"
+        )
     if filters.stance is not None:
         q.params["stance"] = filters.stance.value
         q.where.append(exists + " AND a.stance = :stance)")
