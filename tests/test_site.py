@@ -323,9 +323,16 @@ def test_site_in_a_browser(cli: Cli, browser: Browser, tmp_path: Path) -> None:
         spans = page.evaluate("document.querySelectorAll('svg g.mark rect.span').length")
         assert spans == sum(a["date_precision"] != "day" for a in every["assertions"])
         _check_links(page, path, sources)
-    # The dispute: Iran's reversal is drawn and listed; the hostile claim reads as text.
+    # The dispute: every flip of Iran's side (the denial, the admission, the denial again) is
+    # drawn and listed; the hostile claim reads as text.
     page = _open(browser, index.parent / "claims" / "1.html")
-    assert page.evaluate("document.querySelectorAll('svg g.flip[data-side=\"Iran\"]').length") >= 1
+    iran = [f for f in show(cli, 1)["reversals"] if f["side"] == "Iran"]
+    assert [(f["from_stance"], f["to_stance"]) for f in iran] == [
+        ("denies", "supports"),
+        ("supports", "denies"),
+    ]
+    drawn = page.evaluate("document.querySelectorAll('svg g.flip[data-side=\"Iran\"]').length")
+    assert drawn == len(iran)
     assert page.evaluate("document.querySelectorAll('#reversals li').length") == len(
         show(cli, 1)["reversals"]
     )
