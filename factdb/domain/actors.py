@@ -269,13 +269,7 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
     why = f"actor '{old_name}' (id {old_id}) was merged into '{new.name}' (id {new.id})"
     moved = move_assertions(
         session,
-        list(
-            session.execute(
-                select(Assertion)
-                .where(col(Assertion.actor_id) == old.id)
-                .order_by(col(Assertion.id))
-            ).scalars()
-        ),
+        col(Assertion.actor_id) == old.id,
         actor_id=new.id,
         why=why,
     )

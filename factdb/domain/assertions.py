@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import Session, col
 
 from factdb.storage.models import Assertion, utcnow
@@ -53,17 +53,21 @@ class Moved:
 
 def move_assertions(
     session: Session,
-    assertions: list[Assertion],
+    where: ColumnElement[bool],
     *,
     actor_id: int | None = None,
     claim_id: int | None = None,
     why: str,
 ) -> Moved:
-    """Give ``assertions`` another actor or claim. One that becomes the same (natural key) as
-    a live assertion is folded into it: kept with its quote and via chain, retracted with
-    ``why`` and the twin's id, and pointing at the twin (``folded_into_id``)."""
+    """Give the assertions ``where`` selects another actor or claim, in id order. One that
+    becomes the same (natural key) as a live assertion is folded into it: kept with its quote
+    and via chain, retracted with ``why`` and the twin's id, and pointing at the twin
+    (``folded_into_id``)."""
     result = Moved()
-    for assertion in assertions:
+    assertions = session.execute(
+        select(Assertion).where(where).order_by(col(Assertion.id))
+    ).scalars()
+    for assertion in list(assertions):
         assert assertion.id is not None
         new_actor = actor_id if actor_id is not None else assertion.actor_id
         new_claim = claim_id if claim_id is not None else assertion.claim_id

@@ -436,13 +436,7 @@ def merge_claims(session: Session, *, source_id: int, into_id: int) -> ClaimMerg
     why = f"claim {old.id} was merged into claim {new.id}"
     moved = move_assertions(
         session,
-        list(
-            session.execute(
-                select(Assertion)
-                .where(col(Assertion.claim_id) == old.id)
-                .order_by(col(Assertion.id))
-            ).scalars()
-        ),
+        col(Assertion.claim_id) == old.id,
         claim_id=new.id,
         why=why,
     )
