@@ -121,6 +121,7 @@ def sql(
             check=result.check_deadline,
             max_cell=TABLE_CELL_CAP,
         ),
+        csv_columns=result.columns,
         check=result.check_deadline,
     )
     if result.cut_note:

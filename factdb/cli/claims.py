@@ -12,7 +12,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from factdb.cli import render
+from factdb.cli import columns, render
 from factdb.cli.history import last_change_line
 from factdb.cli.options import (
     AllowConfusableOpt,
@@ -160,7 +160,12 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     filters = build_filters(ctx.params)
     state: State = ctx.obj
     rows = state.read(list_claims, filters)
-    render.emit(rows, fmt, lambda data: claims_table(data, ctx.params["as_of"]))
+    render.emit(
+        rows,
+        fmt,
+        lambda data: claims_table(data, ctx.params["as_of"]),
+        csv_columns=columns.CLAIM_ROW,
+    )
 
 
 def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[Any]:
@@ -215,7 +220,7 @@ def show(
     when = parse_optional_date(as_of, "--as-of")
     state: State = ctx.obj
     data = state.read(show_claim, claim_id, as_of=when, include_retracted=include_retracted)
-    render.emit(data, fmt, show_table, csv_records=_show_csv)
+    render.emit(data, fmt, show_table, csv_records=_show_csv, csv_columns=columns.SHOW_ROW)
 
 
 def _show_csv(data: dict[str, Any]) -> list[dict[str, Any]]:

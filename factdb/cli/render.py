@@ -131,15 +131,19 @@ def write_csv(
     records: Sequence[Mapping[str, Any]],
     out: TextIO | None = None,
     *,
+    columns: Sequence[str] | None = None,
     check: Callable[[], None] = _no_check,
 ) -> None:
-    """``check`` is called before each row (a deadline: whatever it raises stops the output)."""
+    """``check`` is called before each row (a deadline: whatever it raises stops the output).
+    The header is the keys of the first (flattened) record; with no records, ``columns``: CSV
+    always carries its header, so that an empty result reads as a table with no rows."""
     stream = out or sys.stdout
     rows = [flatten(r) for r in records]
-    if not rows:
+    fieldnames = list(rows[0].keys()) if rows else list(columns or ())
+    if not fieldnames:
         return
     writer = csv.DictWriter(
-        stream, fieldnames=list(rows[0].keys()), lineterminator="\r\n", extrasaction="ignore"
+        stream, fieldnames=fieldnames, lineterminator="\r\n", extrasaction="ignore"
     )
     writer.writeheader()
     for row in rows:
@@ -157,19 +161,21 @@ def emit(
     table: Callable[[Any], Iterable[Any]] | None = None,
     *,
     csv_records: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None,
+    csv_columns: Sequence[str] | None = None,
     check: Callable[[], None] | None = None,
 ) -> None:
     """Print ``data`` (a record or a list of records) in ``fmt``.
 
     ``table`` turns the data into rich renderables; ``csv_records`` into flat records for CSV
-    (by default the data itself, or its single record).
+    (by default the data itself, or its single record). ``csv_columns`` is the CSV header
+    when there are no records: the columns the records have when there are some.
 
     With ``check`` (a deadline), the output is made in full before any of it is written,
     calling ``check`` between records (and, in tables, cells: see ``records_table``); when it
     raises, nothing is written.
     """
     if check is not None:
-        sys.stdout.write(_render_checked(data, fmt, table, csv_records, check))
+        sys.stdout.write(_render_checked(data, fmt, table, csv_records, csv_columns, check))
         sys.stdout.flush()
         return
     if fmt is Format.json:
@@ -184,7 +190,7 @@ def emit(
         flat: Sequence[Mapping[str, Any]] = (
             csv_records(data) if csv_records else (data if isinstance(data, list) else [data])
         )
-        write_csv(flat)
+        write_csv(flat, columns=csv_columns)
     else:
         console = _stdout_console()
         if table is None:
@@ -201,6 +207,7 @@ def _render_checked(
     fmt: Format,
     table: Callable[[Any], Iterable[Any]] | None,
     csv_records: Callable[[Any], Sequence[Mapping[str, Any]]] | None,
+    csv_columns: Sequence[str] | None,
     check: Callable[[], None],
 ) -> str:
     """What ``emit`` prints, as one string, calling ``check`` along the way."""
@@ -222,7 +229,12 @@ def _render_checked(
         return "".join(lines)
     if fmt is Format.csv:
         out = io.StringIO(newline="")
-        write_csv(csv_records(data) if csv_records else records, out, check=check)
+        write_csv(
+            csv_records(data) if csv_records else records,
+            out,
+            columns=csv_columns,
+            check=check,
+        )
         return out.getvalue()
     console = _stdout_console()
     with console.capture() as captured:  # rendered in full first: a timeout prints nothing
@@ -325,6 +337,9 @@ def correction_lines(data: Mapping[str, Any]) -> list[Any]:
     return lines
 
 
+CORRECTION_COLUMNS = ("record", "id", "action", "field", "old", "new")
+
+
 def emit_correction(data: Mapping[str, Any], fmt: Format) -> None:
     """Print a correction in ``fmt`` (CSV: a row per changed field), its notes on stderr."""
     for message in data["notes"]:
@@ -333,6 +348,7 @@ def emit_correction(data: Mapping[str, Any], fmt: Format) -> None:
         data,
         fmt,
         correction_lines,
+        csv_columns=CORRECTION_COLUMNS,
         csv_records=lambda d: [
             {"record": d["record"], "id": d["id"], "action": d["action"], **change}
             for change in d["changes"]
