@@ -27,7 +27,7 @@ def add(
         str | None, typer.Option("--part-of", help="The body this actor belongs to.")
     ] = None,
     alias: Annotated[
-        list[str] | None, typer.Option("--alias", help="Another name (repeat).")
+        list[str] | None, typer.Option("--alias", help="Another name.")
     ] = None,
     allow_confusable: AllowConfusableOpt = False,
     fmt: FormatOpt = Format.table,

@@ -38,11 +38,12 @@ GROUP_STYLES = {"for": "green", "neutral": "yellow", "against": "red"}
 def add(
     ctx: typer.Context,
     text: Annotated[str | None, typer.Argument(help="The claim, as a proposition.")] = None,
-    by: Annotated[str, typer.Option("--by", help="Who takes the stance (name or alias).")] = "",
+    *,
+    by: Annotated[str, typer.Option("--by", help="Who takes the stance (name or alias).")],
     stance: Annotated[
         str, typer.Option("--stance", help="asserts, supports, neutral, disputes or denies.")
-    ] = "",
-    source: Annotated[str, typer.Option("--source", help="URL where it was reported.")] = "",
+    ],
+    source: Annotated[str, typer.Option("--source", help="URL where it was reported.")],
     claim: Annotated[
         int | None, typer.Option("--claim", help="Add to an existing claim instead of TEXT.")
     ] = None,
@@ -56,12 +57,12 @@ def add(
     quote: Annotated[str | None, typer.Option("--quote", help="Verbatim quote.")] = None,
     via: Annotated[
         list[str] | None,
-        typer.Option("--via", help="Intermediary, repeat in order, nearest to the speaker first."),
+        typer.Option("--via", help="Intermediary, in order, nearest to the speaker first."),
     ] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag the claim (repeat).")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag the claim.")] = None,
     violates: Annotated[
         list[str] | None,
-        typer.Option("--violates", help="A sanction the claim alleges is violated (repeat)."),
+        typer.Option("--violates", help="A sanction the claim alleges is violated."),
     ] = None,
     outlet: Annotated[str | None, typer.Option("--outlet", help="The source's outlet.")] = None,
     title: Annotated[str | None, typer.Option("--title", help="The source's title.")] = None,
@@ -323,7 +324,7 @@ def show_table(data: dict[str, Any]) -> list[Any]:
 def retract(
     ctx: typer.Context,
     assertion_id: Annotated[int, typer.Argument(help="The assertion's id (shown by `show`).")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")] = "",
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Flag an assertion as withdrawn or mistaken; it is kept, and left out of sides."""
@@ -363,7 +364,7 @@ ClaimId = Annotated[int, typer.Argument(metavar="ID", help="The claim's id (see 
 TagsArg = Annotated[list[str], typer.Argument(metavar="TAG", help="Tags (one or more).")]
 ViolatesOpt = Annotated[
     list[str],
-    typer.Option("--violates", help="A sanction, by name or id (repeat)."),
+    typer.Option("--violates", help="A sanction, by name or id."),
 ]
 
 
