@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from factdb.cli.columns import CLAIM_ROW
-
 from tests.helpers import add, fails, parse_csv
 
 URL = "https://www.thenationalnews.com/world/asia/2023/07/27/kim-missile-tour/"

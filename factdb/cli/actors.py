@@ -26,9 +26,7 @@ def add(
     part_of: Annotated[
         str | None, typer.Option("--part-of", help="The body this actor belongs to.")
     ] = None,
-    alias: Annotated[
-        list[str] | None, typer.Option("--alias", help="Another name.")
-    ] = None,
+    alias: Annotated[list[str] | None, typer.Option("--alias", help="Another name.")] = None,
     allow_confusable: AllowConfusableOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:

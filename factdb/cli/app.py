@@ -85,7 +85,7 @@ def polish_help(command: Any) -> None:
     for param in command.params:
         if isinstance(param, TyperArgument):
             param.metavar = param.metavar or (param.name or "VALUE").upper()
-            setattr(param, "display_type_rich", _no_type)  # "TEXT", not "TEXT <str>"
+            setattr(param, "display_type_rich", _no_type)  # noqa: B010 ("TEXT", not "TEXT <str>")
             continue
         if not isinstance(param, TyperOption) or param.metavar is not None or param.is_flag:
             continue

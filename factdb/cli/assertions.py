@@ -20,9 +20,7 @@ app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 def correct(
     ctx: typer.Context,
     assertion_id: Annotated[int, typer.Argument(metavar="ID", help="The assertion to correct.")],
-    reason: Annotated[
-        str, typer.Option("--reason", help="Why: kept with the retracted one.")
-    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why: kept with the retracted one.")],
     by: Annotated[str | None, typer.Option("--by", help="The right actor.")] = None,
     stance: Annotated[str | None, typer.Option("--stance", help="The right stance.")] = None,
     date: Annotated[

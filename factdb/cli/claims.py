@@ -173,13 +173,49 @@ def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[A
     if not rows:
         return [Text("no claims match", style="dim")]
     title = f"as of {as_of}" if as_of else None
+    footnote = Text("* a side that changed its stance", style="dim")
+    reversed_any = any(r["reversed"] for r in rows)
+
+    def sides_text(r: dict[str, Any], group: str) -> str:
+        return ", ".join(safe_text(s) + ("*" if s in r["reversed_sides"] else "") for s in r[group])
+
+    def status(r: dict[str, Any]) -> str:
+        return " ".join(
+            f for f, on in (("CONTESTED", r["contested"]), ("REVERSED", r["reversed"])) if on
+        )
+
+    # Words wrap whole: FOR and AGAINST are never narrower than their longest word.
+    floors = [
+        max(len(str(r["id"])) for r in rows),
+        20,
+        render.column_floor("FOR", [sides_text(r, "for") for r in rows]),
+        render.column_floor("AGAINST", [sides_text(r, "against") for r in rows]),
+        max(4, *(len(safe_text(r["last_date"])) for r in rows)),
+        render.column_floor("STATUS", [status(r) for r in rows]),
+    ]
+    if not render.table_fits(floors):
+        blocks = render.record_blocks(
+            [
+                [
+                    ("ID", str(r["id"])),
+                    ("CLAIM", safe_text(r["claim"])),
+                    ("FOR", sides_text(r, "for")),
+                    ("AGAINST", sides_text(r, "against")),
+                    ("LAST", safe_text(r["last_date"])),
+                    ("STATUS", status(r)),
+                ]
+                for r in rows
+            ],
+            title=title,
+        )
+        return [*blocks, footnote] if reversed_any else blocks
     table = Table(title=title, header_style="bold", expand=True)
-    table.add_column("ID", justify="right", no_wrap=True, min_width=2)
-    table.add_column("CLAIM", overflow="ellipsis", no_wrap=True, ratio=5, min_width=20)
-    table.add_column("FOR", overflow="fold", style="green", ratio=2, min_width=7)
-    table.add_column("AGAINST", overflow="fold", style="red", ratio=2, min_width=7)
-    table.add_column("LAST", no_wrap=True, min_width=7)
-    table.add_column("STATUS", overflow="fold", min_width=9)
+    table.add_column("ID", justify="right", no_wrap=True, min_width=floors[0])
+    table.add_column("CLAIM", overflow="ellipsis", no_wrap=True, ratio=5, min_width=floors[1])
+    table.add_column("FOR", overflow="fold", style="green", ratio=2, min_width=floors[2])
+    table.add_column("AGAINST", overflow="fold", style="red", ratio=2, min_width=floors[3])
+    table.add_column("LAST", no_wrap=True, min_width=floors[4])
+    table.add_column("STATUS", overflow="fold", min_width=floors[5])
     for r in rows:
         flags = []
         if r["contested"]:
@@ -200,11 +236,7 @@ def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[A
             cell(r["last_date"]),
             Text(" ".join(flags), style="bold"),
         )
-    return (
-        [table, Text("* a side that changed its stance", style="dim")]
-        if any(r["reversed"] for r in rows)
-        else [table]
-    )
+    return [table, footnote] if reversed_any else [table]
 
 
 def show(
@@ -292,25 +324,42 @@ def show_table(data: dict[str, Any]) -> list[Any]:
             )
         )
     table = Table(header_style="bold", expand=True, show_lines=False)
-    columns: dict[str, list[Any]] = {"for": [], "neutral": [], "against": []}
+    columns: dict[str, list[Text]] = {"for": [], "neutral": [], "against": []}
     by_group_side: dict[str, dict[str, list[dict[str, Any]]]] = {g: {} for g in columns}
     for a in data["assertions"]:
         by_group_side[a["group"]].setdefault(a["side"], []).append(a)
+    titles = {}
     for group, sides in by_group_side.items():
-        count = sum(len(v) for v in sides.values())
-        table.add_column(
-            f"{GROUP_TITLES[group]} ({count})",
-            ratio=1,
-            overflow="fold",
-            header_style=f"bold {GROUP_STYLES[group]}",
-        )
+        titles[group] = f"{GROUP_TITLES[group]} ({sum(len(v) for v in sides.values())})"
         for side, items in sides.items():
             mark = " (REVERSED)" if items[0]["side_reversed"] else ""
             columns[group].append(Text(safe_text(side) + mark, style=f"bold {GROUP_STYLES[group]}"))
             for a in items:
                 columns[group].append(_assertion_block(a))
-    table.add_row(*(Group(*columns[g]) if columns[g] else Text("") for g in columns))
-    out.append(table)
+    # Words wrap whole, URLs are never folded; a terminal too narrow for three such columns
+    # gets them one after the other.
+    floors = [
+        max(
+            render.column_floor(titles[g], [t.plain for t in columns[g]]),
+            render.longest_url(t.plain for t in columns[g]),
+        )
+        for g in columns
+    ]
+    if not render.table_fits(floors):
+        for group, texts in columns.items():
+            out.append(Text(""))
+            out.append(Text(titles[group], style=f"bold {GROUP_STYLES[group]}"))
+            out.extend(texts)
+    else:
+        for group, floor in zip(columns, floors, strict=True):
+            table.add_column(
+                titles[group],
+                min_width=floor,
+                overflow="fold",
+                header_style=f"bold {GROUP_STYLES[group]}",
+            )
+        table.add_row(*(Group(*columns[g]) if columns[g] else Text("") for g in columns))
+        out.append(table)
     if not data["assertions"]:
         out.append(
             Text(

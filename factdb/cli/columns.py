@@ -34,6 +34,4 @@ SHOW_ROW = [
 ACTOR_ROW = "id name kind part_of side aliases assertions".split()
 SOURCE_ROW = "id url outlet title published assertions claims".split()
 SANCTION_ROW = "id name authority adopted target measures url claims".split()
-HISTORY_ROW = (
-    "change at user db_role command reason change_set table op row what old new".split()
-)
+HISTORY_ROW = "change at user db_role command reason change_set table op row what old new".split()

@@ -99,8 +99,10 @@ def close_by_words(name: str, names: Iterable[str], limit: int = 3) -> list[str]
     from rapidfuzz import fuzz, process, utils
 
     known = list(dict.fromkeys(names))
-    scored = (
-        process.extract(
+    scored: list[tuple[str, float, int]] = []
+    comparable = bool(utils.default_process(name))  # not punctuation alone
+    if known and comparable:
+        scored = process.extract(
             name,
             known,
             scorer=fuzz.ratio,
@@ -108,9 +110,6 @@ def close_by_words(name: str, names: Iterable[str], limit: int = 3) -> list[str]
             limit=limit,
             score_cutoff=80,
         )
-        if known and utils.default_process(name)
-        else []
-    )
     best = max((score for _, score, _ in scored), default=0.0)
     typos = [known[index] for _, score, index in scored if score >= best - 10]
     words = set(name_words(name))
