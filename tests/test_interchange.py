@@ -194,7 +194,7 @@ def test_unknown_extension_is_usage_error(cli, tmp_path):
     path.write_text((DATA / "good.csv").read_text(encoding="utf-8"), encoding="utf-8")
     result = cli("import", str(path))
     assert result.exit_code == 2
-    assert "--format" in result.stderr
+    assert "--input-format csv" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -447,7 +447,7 @@ def test_stdin_error_names_stdin(cli, target):
 def test_stdin_without_format_is_usage_error(cli):
     result = cli("import", "-", input=(DATA / "good.csv").read_text(encoding="utf-8"))
     assert result.exit_code == 2
-    assert "--format" in result.stderr
+    assert "--input-format csv" in result.stderr
 
 
 # --- JSON Lines -----------------------------------------------------------------------------
