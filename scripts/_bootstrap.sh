@@ -7,7 +7,8 @@
 # `pip install -e '.[postgres,test]'`, pinned by requirements/constraints.txt. The install
 # runs only when pyproject.toml or the constraints changed since the last one (the stamp
 # .venv/.factdb-stamp holds their sha256), so a second run costs well under a second.
-# Quiet unless something fails.
+# Quiet when there is nothing to do; while it installs it says so on stderr, step by step, with
+# a line every 15 seconds (a first run takes one to two minutes).
 #
 # Environment: PYTHON (default python3) is the interpreter that creates .venv; it must be
 # Python 3.11 or newer.
@@ -58,6 +59,15 @@ factdb_apt_install() {
     rm -f "$log"
 }
 
+# While a long step runs: a line every 15 seconds on stderr, so that a first run is never a
+# silent wait. Started in the background; the caller kills it by its pid.
+_factdb_ticker() {
+    local start=$SECONDS
+    while sleep 15; do
+        factdb_note "  … still installing ($((SECONDS - start)) s so far)"
+    done
+}
+
 _factdb_sha256() {
     # sha256 over the files that decide what gets installed (python: portable to macOS too).
     "$1" - pyproject.toml requirements/constraints.txt <<'PY'
@@ -94,6 +104,7 @@ _factdb_bootstrap() {
         rm -rf "$venv"
     fi
     if [ ! -e "$venv" ]; then
+        factdb_note "first run: creating the virtualenv .venv with $python"
         local out
         if ! out="$("$python" -m venv "$venv" 2>&1)"; then
             printf '%s\n' "$out" >&2
@@ -118,20 +129,29 @@ _factdb_bootstrap() {
         fi
     fi
 
-    factdb_note "installing dependencies into .venv (pyproject.toml or $constraints changed)"
+    factdb_note "installing factdb and its dependencies into .venv with pip (pyproject.toml or $constraints changed; one to two minutes on a first run)"
     rm -f "$stamp"
-    local log
+    local log ticker started=$SECONDS
     log="$(mktemp)"
+    _factdb_ticker &
+    ticker=$!
+    factdb_note "  1/2 upgrading pip, setuptools and wheel"
     if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check \
             -c "$constraints" pip setuptools wheel >"$log" 2>&1 \
+        || ! factdb_note "  2/2 installing factdb with its dependencies (sqlmodel, alembic, typer, pandas, psycopg, pytest …)" \
         || ! "$venv/bin/python" -m pip install -q --disable-pip-version-check \
             -c "$constraints" --build-constraint "$constraints" \
             -e '.[postgres,test]' >>"$log" 2>&1; then
+        kill "$ticker" 2>/dev/null || true
+        wait "$ticker" 2>/dev/null || true
         cat "$log" >&2
         rm -f "$log"
         factdb_die "pip install -e '.[postgres,test]' failed (output above)"
     fi
+    kill "$ticker" 2>/dev/null || true
+    wait "$ticker" 2>/dev/null || true
     rm -f "$log"
+    factdb_note "installed in $((SECONDS - started)) s"
     printf '%s\n' "$want" >"$stamp"
     if [ -n "${_factdb_lock_fd:-}" ]; then
         exec {_factdb_lock_fd}>&-

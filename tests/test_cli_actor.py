@@ -357,3 +357,25 @@ def test_show_formats(world):
         csv.DictReader(io.StringIO(world.ok("actor", "show", "Kremlin", "--format", "csv").stdout))
     )
     assert [r["stance"] for r in rows] == ["denies"]
+
+
+def test_failed_look_up_offers_the_names_it_is_part_of(cli):
+    """A name that is a part of a known name ("Kanaani" of "Nasser Kanaani") is offered, as
+    a close typo is."""
+    cli.add(
+        "Iran supplied drones to Russia",
+        by="Nasser Kanaani",
+        stance="denies",
+        source="https://example.org/kanaani",
+        date="2022-10-24",
+    )
+    for args in (("actor", "show", "Kanaani"), ("list", "--actor", "kanaani")):
+        result = cli(*args)
+        assert result.exit_code == 1, result
+        assert result.stderr == (
+            "error: no actor 'Kanaani'; did you mean 'Nasser Kanaani'?\n"
+            if args[0] == "actor"
+            else "error: no actor 'kanaani'; did you mean 'Nasser Kanaani'?\n"
+        )
+    typo = cli("actor", "show", "Nasser Kanani")
+    assert "did you mean 'Nasser Kanaani'?" in typo.stderr

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from factdb.cli.columns import CLAIM_ROW
 from tests.helpers import add, fails, parse_csv
 
 URL = "https://www.thenationalnews.com/world/asia/2023/07/27/kim-missile-tour/"
@@ -269,7 +270,8 @@ def test_sanction_show_without_claims(sanctioned):
     assert data["claim_list"] == []
     assert data["adopted"] == "2009-06"
     assert sanctioned.ok("sanction", "show", "UNSC Resolution 1874").stdout.strip()
-    assert sanctioned.ok("sanction", "show", "UNSC Resolution 1874", "--format", "csv").stdout == ""
+    csv_out = sanctioned.ok("sanction", "show", "UNSC Resolution 1874", "--format", "csv").stdout
+    assert csv_out.splitlines() == [",".join(CLAIM_ROW)]  # the header alone
 
 
 def test_sanction_show_by_id(sanctioned):
@@ -307,3 +309,28 @@ def test_sanction_csv_formula_escaped(cli):
     assert row["name"] == "'=1+1"
     assert row["authority"] == "'-council"
     assert as_json(cli, "sanction", "list")[0]["name"] == "=1+1"
+
+
+def test_unknown_sanction_offers_the_closest_names(cli):
+    """`--sanction 2231` points at "UNSC Resolution 2231" (its words are words of the name)
+    instead of inviting a new sanction; with nothing close, the invitation stays."""
+    cli.ok("sanction", "add", "UNSC Resolution 2231")
+    cli.ok("sanction", "add", "UNSC Resolution 1718")
+    for args in (
+        ("list", "--sanction", "2231"),
+        ("list", "--sanction", "resolution 2231"),
+        ("sanction", "show", "UNSC 2231"),
+        ("list", "--sanction", "UNSC Resolutoin 2231"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 1, result
+        assert result.stderr.startswith(f"error: no sanction {args[-1]!r}; did you mean ")
+        assert "'UNSC Resolution 2231'" in result.stderr
+        assert "1718" not in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+    both = cli("list", "--sanction", "UNSC resolution")
+    assert "'UNSC Resolution 1718'" in both.stderr and "'UNSC Resolution 2231'" in both.stderr
+    nothing = cli("list", "--sanction", "Treaty of Versailles")
+    assert nothing.stderr == (
+        "error: no sanction 'Treaty of Versailles'; add it first with `factdb sanction add NAME`\n"
+    )

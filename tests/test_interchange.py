@@ -46,7 +46,7 @@ def snapshot(target: DatabaseTarget) -> tuple[dict[str, int], str]:
 
 
 def import_counts(cli: Any, *args: str, input: str | None = None) -> dict[str, dict[str, int]]:
-    result = cli.ok("import", *args, "--output-format", "json", input=input)
+    result = cli.ok("import", *args, "-f", "json", input=input)
     return {r["records"]: {"new": r["new"], "old": r["already_there"]} for r in result.json()}
 
 
@@ -194,7 +194,7 @@ def test_unknown_extension_is_usage_error(cli, tmp_path):
     path.write_text((DATA / "good.csv").read_text(encoding="utf-8"), encoding="utf-8")
     result = cli("import", str(path))
     assert result.exit_code == 2
-    assert "--format" in result.stderr
+    assert "--input-format csv" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -430,7 +430,7 @@ def test_dry_run_writes_nothing(seeded_cli, target):
 
 def test_stdin_csv(cli):
     data = (DATA / "good.csv").read_text(encoding="utf-8")
-    counts = import_counts(cli, "-", "--format", "csv", input=data)
+    counts = import_counts(cli, "-", "--input-format", "csv", input=data)
     assert counts["assertion"]["new"] == 3
     assert len(claim_ids(cli)) == 2
 
@@ -438,7 +438,7 @@ def test_stdin_csv(cli):
 def test_stdin_error_names_stdin(cli, target):
     data = (DATA / "bad_date.csv").read_text(encoding="utf-8")
     before = snapshot(target)
-    result = cli("import", "-", "--format", "csv", input=data)
+    result = cli("import", "-", "--input-format", "csv", input=data)
     assert result.exit_code == 1
     assert result.stderr.startswith("<stdin>:3:4: date:")
     assert snapshot(target) == before
@@ -447,7 +447,7 @@ def test_stdin_error_names_stdin(cli, target):
 def test_stdin_without_format_is_usage_error(cli):
     result = cli("import", "-", input=(DATA / "good.csv").read_text(encoding="utf-8"))
     assert result.exit_code == 2
-    assert "--format" in result.stderr
+    assert "--input-format csv" in result.stderr
 
 
 # --- JSON Lines -----------------------------------------------------------------------------

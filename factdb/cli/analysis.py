@@ -48,7 +48,7 @@ def sql(
     ] = None,
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="Bound parameter NAME=VALUE, used as :NAME (repeat)."),
+        typer.Option("--param", "-p", help="Bound parameter NAME=VALUE, used as :NAME."),
     ] = None,
     write: Annotated[
         bool, typer.Option("--write", help="Allow changes (all statements in one transaction).")
@@ -121,6 +121,7 @@ def sql(
             check=result.check_deadline,
             max_cell=TABLE_CELL_CAP,
         ),
+        csv_columns=result.columns,
         check=result.check_deadline,
     )
     if result.cut_note:

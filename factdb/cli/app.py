@@ -69,9 +69,47 @@ class GuardedStdout:
         return getattr(self.stream, name)
 
 
+_METAVARS = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH"}
+
+
+def _no_type(ctx: Any) -> None:
+    return None
+
+
+def polish_help(command: Any) -> None:
+    """Help for people, on every command under ``command``: a value shown as TEXT,
+    INTEGER… (never a Python type such as ``<list[str]>``), and a repeatable option marked
+    ``(repeatable)``. Choices keep their list (``<table|csv|json|jsonl>``)."""
+    from typer.core import TyperArgument, TyperOption
+
+    for param in command.params:
+        if isinstance(param, TyperArgument):
+            param.metavar = param.metavar or (param.name or "VALUE").upper()
+            setattr(param, "display_type_rich", _no_type)  # noqa: B010 ("TEXT", not "TEXT <str>")
+            continue
+        if not isinstance(param, TyperOption) or param.metavar is not None or param.is_flag:
+            continue
+        if param.type_descriptor.is_choice:
+            continue
+        annotation = param.type_descriptor.annotation
+        if param.type_descriptor.is_list:
+            (annotation,) = getattr(annotation, "__args__", (str,))
+        name = getattr(annotation, "__name__", "")
+        if name in _METAVARS:
+            param.metavar = _METAVARS[name]
+        if param.multiple and "(repeatable)" not in (param.help or ""):
+            param.help = f"{param.help or ''} (repeatable)".strip()
+    for sub in getattr(command, "commands", {}).values():
+        polish_help(sub)
+
+
 class FactdbGroup(TyperGroup):
     """Runs the command without click's standalone error printing, so that every error is
     one line on stderr with the right exit code, also under typer's CliRunner."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        polish_help(self)
 
     def main(
         self,
@@ -193,7 +231,7 @@ app = typer.Typer(
     cls=FactdbGroup,
     help=HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},

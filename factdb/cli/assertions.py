@@ -20,9 +20,7 @@ app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 def correct(
     ctx: typer.Context,
     assertion_id: Annotated[int, typer.Argument(metavar="ID", help="The assertion to correct.")],
-    reason: Annotated[
-        str, typer.Option("--reason", help="Why (required): kept with the retracted one.")
-    ] = "",
+    reason: Annotated[str, typer.Option("--reason", help="Why: kept with the retracted one.")],
     by: Annotated[str | None, typer.Option("--by", help="The right actor.")] = None,
     stance: Annotated[str | None, typer.Option("--stance", help="The right stance.")] = None,
     date: Annotated[
@@ -32,7 +30,7 @@ def correct(
     quote: Annotated[str | None, typer.Option("--quote", help="The right quote.")] = None,
     via: Annotated[
         list[str] | None,
-        typer.Option("--via", help="The right via chain, nearest to the speaker first (repeat)."),
+        typer.Option("--via", help="The right via chain, nearest to the speaker first."),
     ] = None,
     no_via: Annotated[
         bool, typer.Option("--no-via", help="The assertion came through no one.")

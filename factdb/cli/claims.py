@@ -13,7 +13,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from factdb.cli import render
+from factdb.cli import columns, render
 from factdb.cli.history import last_change_line
 from factdb.cli.options import (
     AllowConfusableOpt,
@@ -59,11 +59,12 @@ GROUP_STYLES = {"for": "green", "neutral": "yellow", "against": "red"}
 def add(
     ctx: typer.Context,
     text: Annotated[str | None, typer.Argument(help="The claim, as a proposition.")] = None,
-    by: Annotated[str, typer.Option("--by", help="Who takes the stance (name or alias).")] = "",
+    *,
+    by: Annotated[str, typer.Option("--by", help="Who takes the stance (name or alias).")],
     stance: Annotated[
         str, typer.Option("--stance", help="asserts, supports, neutral, disputes or denies.")
-    ] = "",
-    source: Annotated[str, typer.Option("--source", help="URL where it was reported.")] = "",
+    ],
+    source: Annotated[str, typer.Option("--source", help="URL where it was reported.")],
     claim: Annotated[
         int | None, typer.Option("--claim", help="Add to an existing claim instead of TEXT.")
     ] = None,
@@ -77,12 +78,12 @@ def add(
     quote: Annotated[str | None, typer.Option("--quote", help="Verbatim quote.")] = None,
     via: Annotated[
         list[str] | None,
-        typer.Option("--via", help="Intermediary, repeat in order, nearest to the speaker first."),
+        typer.Option("--via", help="Intermediary, in order, nearest to the speaker first."),
     ] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag the claim (repeat).")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag the claim.")] = None,
     violates: Annotated[
         list[str] | None,
-        typer.Option("--violates", help="A sanction the claim alleges is violated (repeat)."),
+        typer.Option("--violates", help="A sanction the claim alleges is violated."),
     ] = None,
     outlet: Annotated[str | None, typer.Option("--outlet", help="The source's outlet.")] = None,
     title: Annotated[str | None, typer.Option("--title", help="The source's title.")] = None,
@@ -181,20 +182,61 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     filters = build_filters(ctx.params)
     state: State = ctx.obj
     rows = state.read(list_claims, filters)
-    render.emit(rows, fmt, lambda data: claims_table(data, ctx.params["as_of"]))
+    render.emit(
+        rows,
+        fmt,
+        lambda data: claims_table(data, ctx.params["as_of"]),
+        csv_columns=columns.CLAIM_ROW,
+    )
 
 
 def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[Any]:
     if not rows:
         return [Text("no claims match", style="dim")]
     title = f"as of {as_of}" if as_of else None
+    footnote = Text("* a side that changed its stance", style="dim")
+    reversed_any = any(r["reversed"] for r in rows)
+
+    def sides_text(r: dict[str, Any], group: str) -> str:
+        return ", ".join(safe_text(s) + ("*" if s in r["reversed_sides"] else "") for s in r[group])
+
+    def status(r: dict[str, Any]) -> str:
+        return " ".join(
+            f for f, on in (("CONTESTED", r["contested"]), ("REVERSED", r["reversed"])) if on
+        )
+
+    # Words wrap whole: FOR and AGAINST are never narrower than their longest word.
+    floors = [
+        max(len(str(r["id"])) for r in rows),
+        20,
+        render.column_floor("FOR", [sides_text(r, "for") for r in rows]),
+        render.column_floor("AGAINST", [sides_text(r, "against") for r in rows]),
+        max(4, *(len(safe_text(r["last_date"])) for r in rows)),
+        render.column_floor("STATUS", [status(r) for r in rows]),
+    ]
+    if not render.table_fits(floors):
+        blocks = render.record_blocks(
+            [
+                [
+                    ("ID", str(r["id"])),
+                    ("CLAIM", safe_text(r["claim"])),
+                    ("FOR", sides_text(r, "for")),
+                    ("AGAINST", sides_text(r, "against")),
+                    ("LAST", safe_text(r["last_date"])),
+                    ("STATUS", status(r)),
+                ]
+                for r in rows
+            ],
+            title=title,
+        )
+        return [*blocks, footnote] if reversed_any else blocks
     table = Table(title=title, header_style="bold", expand=True)
-    table.add_column("ID", justify="right", no_wrap=True, min_width=2)
-    table.add_column("CLAIM", overflow="ellipsis", no_wrap=True, ratio=5, min_width=20)
-    table.add_column("FOR", overflow="fold", style="green", ratio=2, min_width=7)
-    table.add_column("AGAINST", overflow="fold", style="red", ratio=2, min_width=7)
-    table.add_column("LAST", no_wrap=True, min_width=7)
-    table.add_column("STATUS", overflow="fold", min_width=9)
+    table.add_column("ID", justify="right", no_wrap=True, min_width=floors[0])
+    table.add_column("CLAIM", overflow="ellipsis", no_wrap=True, ratio=5, min_width=floors[1])
+    table.add_column("FOR", overflow="fold", style="green", ratio=2, min_width=floors[2])
+    table.add_column("AGAINST", overflow="fold", style="red", ratio=2, min_width=floors[3])
+    table.add_column("LAST", no_wrap=True, min_width=floors[4])
+    table.add_column("STATUS", overflow="fold", min_width=floors[5])
     for r in rows:
         flags = []
         if r["contested"]:
@@ -215,11 +257,7 @@ def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[A
             cell(r["last_date"]),
             Text(" ".join(flags), style="bold"),
         )
-    return (
-        [table, Text("* a side that changed its stance", style="dim")]
-        if any(r["reversed"] for r in rows)
-        else [table]
-    )
+    return [table, footnote] if reversed_any else [table]
 
 
 def show(
@@ -242,7 +280,9 @@ def show(
         render.emit_text(page)
         return
     data = state.read(show_claim, claim_id, as_of=when, include_retracted=include_retracted)
-    render.emit(data, Format(fmt.value), show_table, csv_records=_show_csv)
+    render.emit(
+        data, Format(fmt.value), show_table, csv_records=_show_csv, csv_columns=columns.SHOW_ROW
+    )
 
 
 def _show_csv(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -321,25 +361,42 @@ def show_table(data: dict[str, Any]) -> list[Any]:
     for flip in data["reversals"]:
         out.append(Text(safe_text(flip_line(flip)), style="bold magenta"))
     table = Table(header_style="bold", expand=True, show_lines=False)
-    columns: dict[str, list[Any]] = {"for": [], "neutral": [], "against": []}
+    columns: dict[str, list[Text]] = {"for": [], "neutral": [], "against": []}
     by_group_side: dict[str, dict[str, list[dict[str, Any]]]] = {g: {} for g in columns}
     for a in data["assertions"]:
         by_group_side[a["group"]].setdefault(a["side"], []).append(a)
+    titles = {}
     for group, sides in by_group_side.items():
-        count = sum(len(v) for v in sides.values())
-        table.add_column(
-            f"{GROUP_TITLES[group]} ({count})",
-            ratio=1,
-            overflow="fold",
-            header_style=f"bold {GROUP_STYLES[group]}",
-        )
+        titles[group] = f"{GROUP_TITLES[group]} ({sum(len(v) for v in sides.values())})"
         for side, items in sides.items():
             mark = " (REVERSED)" if items[0]["side_reversed"] else ""
             columns[group].append(Text(safe_text(side) + mark, style=f"bold {GROUP_STYLES[group]}"))
             for a in items:
                 columns[group].append(_assertion_block(a))
-    table.add_row(*(Group(*columns[g]) if columns[g] else Text("") for g in columns))
-    out.append(table)
+    # Words wrap whole, URLs are never folded; a terminal too narrow for three such columns
+    # gets them one after the other.
+    floors = [
+        max(
+            render.column_floor(titles[g], [t.plain for t in columns[g]]),
+            render.longest_url(t.plain for t in columns[g]),
+        )
+        for g in columns
+    ]
+    if not render.table_fits(floors):
+        for group, texts in columns.items():
+            out.append(Text(""))
+            out.append(Text(titles[group], style=f"bold {GROUP_STYLES[group]}"))
+            out.extend(texts)
+    else:
+        for group, floor in zip(columns, floors, strict=True):
+            table.add_column(
+                titles[group],
+                min_width=floor,
+                overflow="fold",
+                header_style=f"bold {GROUP_STYLES[group]}",
+            )
+        table.add_row(*(Group(*columns[g]) if columns[g] else Text("") for g in columns))
+        out.append(table)
     if not data["assertions"]:
         out.append(
             Text(
@@ -353,7 +410,7 @@ def show_table(data: dict[str, Any]) -> list[Any]:
 def retract(
     ctx: typer.Context,
     assertion_id: Annotated[int, typer.Argument(help="The assertion's id (shown by `show`).")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")] = "",
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn.")],
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Flag an assertion as withdrawn or mistaken; it is kept, and left out of sides."""
@@ -393,7 +450,7 @@ ClaimId = Annotated[int, typer.Argument(metavar="ID", help="The claim's id (see 
 TagsArg = Annotated[list[str], typer.Argument(metavar="TAG", help="Tags (one or more).")]
 ViolatesOpt = Annotated[
     list[str],
-    typer.Option("--violates", help="A sanction, by name or id (repeat)."),
+    typer.Option("--violates", help="A sanction, by name or id."),
 ]
 
 

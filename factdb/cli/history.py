@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from factdb.cli import render
+from factdb.cli import columns, render
 from factdb.cli.options import FormatOpt
 from factdb.cli.render import Format
 from factdb.cli.state import State
@@ -50,7 +50,7 @@ def history(
     with state.reader() as conn:
         query = _query(conn, kind, ref, since, by, limit)
         data = read_history(conn, query)
-    render.emit(data, fmt, _table, csv_records=_csv)
+    render.emit(data, fmt, _table, csv_records=_csv, csv_columns=columns.HISTORY_ROW)
 
 
 def _query(

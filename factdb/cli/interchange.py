@@ -9,17 +9,21 @@ from typing import Annotated
 import typer
 
 from factdb.cli import render
-from factdb.cli.options import AllowConfusableOpt, build_filters, with_filters
+from factdb.cli.options import AllowConfusableOpt, FormatOpt, build_filters, with_filters
 from factdb.cli.render import Format
 from factdb.cli.state import State
 
 FileFormat = Annotated[
     str | None,
-    typer.Option("--format", help="csv or jsonl; by default from the file's extension."),
+    typer.Option("--format", "-f", help="csv or jsonl; by default from the file's extension."),
+]
+InputFormat = Annotated[
+    str | None,
+    typer.Option("--input-format", help="csv or jsonl; by default from the file's extension."),
 ]
 
 
-def _file_format(path: str, given: str | None) -> str:
+def _file_format(path: str, given: str | None, option: str = "--format") -> str:
     from factdb.core.errors import InvalidInput
 
     if given:
@@ -30,10 +34,10 @@ def _file_format(path: str, given: str | None) -> str:
         value = "jsonl"
     else:
         raise InvalidInput(
-            "--format", f"cannot tell the format of {path!r}; use --format csv or --format jsonl"
+            option, f"cannot tell the format of {path!r}; use {option} csv or {option} jsonl"
         )
     if value not in ("csv", "jsonl"):
-        raise InvalidInput("--format", f"{given!r} is not a file format; use csv or jsonl")
+        raise InvalidInput(option, f"{given!r} is not a file format; use csv or jsonl")
     return value
 
 
@@ -50,7 +54,7 @@ ANALYZE_AFTER = 10_000
 def import_(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="A .csv or .jsonl file; '-' reads stdin.")],
-    file_format: FileFormat = None,
+    file_format: InputFormat = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -65,17 +69,21 @@ def import_(
             help="Refuse the file if it names an actor the database does not know.",
         ),
     ] = False,
-    fmt: Annotated[
-        Format, typer.Option("--output-format", help="How to print the counts.")
-    ] = Format.table,
     allow_confusable: AllowConfusableOpt = False,
+    fmt: FormatOpt = Format.table,
+    output_format: Annotated[
+        Format | None,
+        typer.Option("--output-format", hidden=True, help="Deprecated: -f/--format."),
+    ] = None,
 ) -> None:
     """Import assertions (CSV) or everything (JSON Lines): all or nothing, idempotent."""
     from factdb.core.errors import InvalidInput
     from factdb.core.hints import describe_suggestions
     from factdb.interchange.load import import_file, spool
 
-    kind = _file_format(file, file_format)
+    kind = _file_format(file, file_format, "--input-format")
+    if output_format is not None:  # the spelling of older versions, kept working
+        fmt = output_format
     if file == "-":
         path, name = spool(sys.stdin.buffer), "<stdin>"
     else:

@@ -131,15 +131,19 @@ def write_csv(
     records: Sequence[Mapping[str, Any]],
     out: TextIO | None = None,
     *,
+    columns: Sequence[str] | None = None,
     check: Callable[[], None] = _no_check,
 ) -> None:
-    """``check`` is called before each row (a deadline: whatever it raises stops the output)."""
+    """``check`` is called before each row (a deadline: whatever it raises stops the output).
+    The header is the keys of the first (flattened) record; with no records, ``columns``: CSV
+    always carries its header, so that an empty result reads as a table with no rows."""
     stream = out or sys.stdout
     rows = [flatten(r) for r in records]
-    if not rows:
+    fieldnames = list(rows[0].keys()) if rows else list(columns or ())
+    if not fieldnames:
         return
     writer = csv.DictWriter(
-        stream, fieldnames=list(rows[0].keys()), lineterminator="\r\n", extrasaction="ignore"
+        stream, fieldnames=fieldnames, lineterminator="\r\n", extrasaction="ignore"
     )
     writer.writeheader()
     for row in rows:
@@ -157,19 +161,21 @@ def emit(
     table: Callable[[Any], Iterable[Any]] | None = None,
     *,
     csv_records: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None,
+    csv_columns: Sequence[str] | None = None,
     check: Callable[[], None] | None = None,
 ) -> None:
     """Print ``data`` (a record or a list of records) in ``fmt``.
 
     ``table`` turns the data into rich renderables; ``csv_records`` into flat records for CSV
-    (by default the data itself, or its single record).
+    (by default the data itself, or its single record). ``csv_columns`` is the CSV header
+    when there are no records: the columns the records have when there are some.
 
     With ``check`` (a deadline), the output is made in full before any of it is written,
     calling ``check`` between records (and, in tables, cells: see ``records_table``); when it
     raises, nothing is written.
     """
     if check is not None:
-        sys.stdout.write(_render_checked(data, fmt, table, csv_records, check))
+        sys.stdout.write(_render_checked(data, fmt, table, csv_records, csv_columns, check))
         sys.stdout.flush()
         return
     if fmt is Format.json:
@@ -184,7 +190,7 @@ def emit(
         flat: Sequence[Mapping[str, Any]] = (
             csv_records(data) if csv_records else (data if isinstance(data, list) else [data])
         )
-        write_csv(flat)
+        write_csv(flat, columns=csv_columns)
     else:
         console = _stdout_console()
         if table is None:
@@ -207,6 +213,7 @@ def _render_checked(
     fmt: Format,
     table: Callable[[Any], Iterable[Any]] | None,
     csv_records: Callable[[Any], Sequence[Mapping[str, Any]]] | None,
+    csv_columns: Sequence[str] | None,
     check: Callable[[], None],
 ) -> str:
     """What ``emit`` prints, as one string, calling ``check`` along the way."""
@@ -228,7 +235,12 @@ def _render_checked(
         return "".join(lines)
     if fmt is Format.csv:
         out = io.StringIO(newline="")
-        write_csv(csv_records(data) if csv_records else records, out, check=check)
+        write_csv(
+            csv_records(data) if csv_records else records,
+            out,
+            columns=csv_columns,
+            check=check,
+        )
         return out.getvalue()
     console = _stdout_console()
     with console.capture() as captured:  # rendered in full first: a timeout prints nothing
@@ -267,6 +279,70 @@ def _shortened(value: object, limit: int | None) -> object:
     return f"{value[:limit]}… [{len(value) - limit} more characters; -f csv or json shows all]"
 
 
+WORD_CAP = 24
+"""A column is never narrower than its longest word, up to this many characters (a longer
+word folds: the last resort)."""
+URL_MIN = 24
+"""A column of URLs gets at least this many characters; a longer URL is shortened with an
+ellipsis in a table (never folded into pieces), shown whole in a record and in csv/json."""
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
+
+
+def longest_word(text: str) -> int:
+    return max((len(word) for word in text.split()), default=0)
+
+
+def longest_url(values: Iterable[str]) -> int:
+    """The length of the longest URL among the words of ``values`` (0 if none)."""
+    return max(
+        (len(word) for value in values for word in value.split() if _URL.match(word)), default=0
+    )
+
+
+def is_url_column(values: Iterable[str]) -> bool:
+    """Whether every non-empty value is a URL (and there is one)."""
+    present = [v for v in values if v]
+    return bool(present) and all(_URL.match(v) for v in present)
+
+
+def column_floor(header: str, values: Sequence[str]) -> int:
+    """How narrow a column may be without cutting a word: its longest word (at most
+    ``WORD_CAP``), header included; ``URL_MIN`` for URLs."""
+    if is_url_column(values):
+        return max(longest_word(header), URL_MIN)
+    return max(longest_word(header), min(WORD_CAP, max(map(longest_word, values), default=0)))
+
+
+def table_fits(floors: Sequence[int], width: int | None = None) -> bool:
+    """Whether columns of these smallest widths fit the console in a boxed table (a padding
+    of one each side and a rule between columns)."""
+    room = console_width() if width is None else width
+    return sum(floors) + 3 * len(floors) + 1 <= room
+
+
+def record_blocks(
+    rows: Sequence[Sequence[tuple[str, str]]],
+    *,
+    title: str | None = None,
+    check: Callable[[], None] | None = None,
+) -> list[Any]:
+    """The record layout, for a terminal too narrow for a table's columns: one block of
+    ``HEADER: value`` lines per record, blank lines between. A URL stays one piece (never
+    folded; the terminal wraps it where it must); other text wraps on words."""
+    out: list[Any] = [Text(title, style="bold")] if title else []
+    for index, row in enumerate(rows):
+        if check is not None:
+            check()
+        if index:
+            out.append(Text(""))
+        for header, value in row:
+            line = Text.assemble((f"{header}:", "bold"), f" {value}" if value else "")
+            if _URL.match(value):
+                line.no_wrap, line.overflow = True, "ignore"
+            out.append(line)
+    return out
+
+
 def records_table(
     records: Sequence[Mapping[str, Any]],
     columns: Sequence[tuple[str, str]],
@@ -280,29 +356,57 @@ def records_table(
     """A plain table of records: ``columns`` are (key, header) pairs.
 
     ``max_width`` names the columns that share the room left over, in those proportions
-    (the others keep their natural width). ``check`` is called before each cell is measured or
-    drawn (a deadline); ``max_cell`` shortens longer text to that many characters, which bounds
-    the work between two checks (rich takes about a second per million characters of one cell).
+    (the others keep their natural width). Words wrap whole: no column is narrower than its
+    longest word (``column_floor``); a column of URLs shortens them with an ellipsis rather
+    than fold them. When the columns cannot fit so, the records print as blocks of
+    ``HEADER: value`` lines (``record_blocks``). ``check`` is called before each cell is
+    measured or drawn (a deadline); ``max_cell`` shortens longer text to that many
+    characters, which bounds the work between two checks (rich takes about a second per
+    million characters of one cell).
     """
     if not records:
         return [Text(empty, style="dim")]
-    table = Table(title=title, show_lines=False, header_style="bold", expand=True)
-    for key, header in columns:
-        # Long text (a claim, a URL) takes the room and folds; short columns keep their
-        # header readable and never break a date or a stance in two.
-        width = (max_width or {}).get(key)
-        table.add_column(
-            header,
-            min_width=min(len(header), 12),
-            ratio=width or None,
-            overflow="fold",
-            justify="right" if key == "id" else "left",
-        )
+    texts: list[list[str]] = []
     for record in records:
         if check is not None:
             check()
-        cells = [cell(_shortened(_flat(record.get(key)), max_cell)) for key, _ in columns]
+        texts.append(
+            [safe_text(_shortened(_flat(record.get(key)), max_cell)) for key, _ in columns]
+        )
+    by_column = [[row[i] for row in texts] for i in range(len(columns))]
+    floors = [column_floor(header, by_column[i]) for i, (_, header) in enumerate(columns)]
+    if not table_fits(floors):
+        return record_blocks(
+            [[(header, row[i]) for i, (_, header) in enumerate(columns)] for row in texts],
+            title=title,
+            check=check,
+        )
+    table = Table(title=title, show_lines=False, header_style="bold", expand=True)
+    urls = [i for i in range(len(columns)) if is_url_column(by_column[i])]
+    room = console_width() - (sum(floors) + 3 * len(floors) + 1)  # beyond the floors
+    cut = any(max(map(len, by_column[i])) > floors[i] + room for i in urls)
+    for i, (key, header) in enumerate(columns):
+        # Long text (a claim) takes the room and wraps on words; a URL is cut short with an
+        # ellipsis, never folded into pieces; short columns keep their words whole.
+        url = i in urls
+        width = (max_width or {}).get(key)
+        table.add_column(
+            header,
+            min_width=floors[i],
+            ratio=width or None,
+            overflow="ellipsis" if url else "fold",
+            justify="right" if key == "id" else "left",
+        )
+    for row in texts:
+        if check is not None:
+            check()
+        cells = [Text(value) for value in row]
         table.add_row(*(cells if check is None else [_Checked(c, check) for c in cells]))
+    if cut:
+        return [
+            table,
+            Text("URLs cut short with …: -f csv or -f json shows them whole", style="dim"),
+        ]
     return [table]
 
 
@@ -331,6 +435,9 @@ def correction_lines(data: Mapping[str, Any]) -> list[Any]:
     return lines
 
 
+CORRECTION_COLUMNS = ("record", "id", "action", "field", "old", "new")
+
+
 def emit_correction(data: Mapping[str, Any], fmt: Format) -> None:
     """Print a correction in ``fmt`` (CSV: a row per changed field), its notes on stderr."""
     for message in data["notes"]:
@@ -339,6 +446,7 @@ def emit_correction(data: Mapping[str, Any], fmt: Format) -> None:
         data,
         fmt,
         correction_lines,
+        csv_columns=CORRECTION_COLUMNS,
         csv_records=lambda d: [
             {"record": d["record"], "id": d["id"], "action": d["action"], **change}
             for change in d["changes"]

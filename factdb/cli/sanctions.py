@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from factdb.cli import render
+from factdb.cli import columns, render
 from factdb.cli.claims import claims_table
 from factdb.cli.options import FormatOpt, ReasonOpt
 from factdb.cli.render import Format, safe_text
@@ -66,7 +66,12 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
     state: State = ctx.obj
     rows = state.read(list_sanctions)
-    render.emit(rows, fmt, lambda d: render.records_table(d, COLUMNS, empty="no sanctions yet"))
+    render.emit(
+        rows,
+        fmt,
+        lambda d: render.records_table(d, COLUMNS, empty="no sanctions yet"),
+        csv_columns=columns.SANCTION_ROW,
+    )
 
 
 @app.command("show")
@@ -95,6 +100,7 @@ def show(
             *claims_table(d["claim_list"]),
         ],
         csv_records=lambda d: d["claim_list"],
+        csv_columns=columns.CLAIM_ROW,
     )
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from factdb.cli import render
+from factdb.cli import columns, render
 from factdb.cli.options import FormatOpt, ReasonOpt
 from factdb.cli.render import Format
 from factdb.cli.state import State
@@ -69,6 +69,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
         rows,
         fmt,
         lambda d: render.records_table(d, COLUMNS, empty="no sources yet", max_width={"url": 60}),
+        csv_columns=columns.SOURCE_ROW,
     )
 
 
@@ -104,6 +105,7 @@ def show(
             ),
         ],
         csv_records=lambda d: d["assertion_list"],
+        csv_columns=columns.ASSERTION_ROW,
     )
 
 

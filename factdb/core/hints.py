@@ -91,6 +91,35 @@ def _one_per_actor(found: Sequence[tuple[str, str]], limit: int) -> list[tuple[s
     return kept
 
 
+def close_by_words(name: str, names: Iterable[str], limit: int = 3) -> list[str]:
+    """Of known ``names``, those ``name`` may have meant: close typos (as ``closest_names``
+    scores them, within 10 points of the closest: names that differ by a number are not
+    offered for each other's typo), then the names holding every word of it, in any order
+    ("2231" and "UNSC 2231" of "UNSC Resolution 2231"), shortest first; at most ``limit``."""
+    from rapidfuzz import fuzz, process, utils
+
+    known = list(dict.fromkeys(names))
+    scored: list[tuple[str, float, int]] = []
+    comparable = bool(utils.default_process(name))  # not punctuation alone
+    if known and comparable:
+        scored = process.extract(
+            name,
+            known,
+            scorer=fuzz.ratio,
+            processor=utils.default_process,
+            limit=limit,
+            score_cutoff=80,
+        )
+    best = max((score for _, score, _ in scored), default=0.0)
+    typos = [known[index] for _, score, index in scored if score >= best - 10]
+    words = set(name_words(name))
+    holding = sorted(
+        (n for n in known if words and words <= set(name_words(n))),
+        key=lambda n: (len(n), n),
+    )
+    return list(dict.fromkeys([*typos, *holding]))[:limit]
+
+
 class LookAlikes:
     """The names a database knows (actor names and aliases) by what they look like
     (``keys.confusable_skeleton``): a new name that looks like a known one but is another

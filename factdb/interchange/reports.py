@@ -20,9 +20,9 @@ from factdb.queries import (
     Conn,
     Filters,
     claims_with_rows,
-    list_sources,
     matching_claim_ids,
     sides_in,
+    sources_in,
     summarize,
     timeline_chunks,
     timestamp_text,
@@ -195,7 +195,8 @@ def _timestamps(values: pd.Series) -> pd.Series:
 
 
 def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
-    del filters  # sources are listed whole; their counts are over all assertions
+    """The sources of the assertions the timeline report lists under the same filters, with
+    how many of them each carries, on how many claims."""
     yield [
         {
             "source_id": s["id"],
@@ -206,7 +207,7 @@ def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
             "assertions": s["assertions"],
             "claims": s["claims"],
         }
-        for s in list_sources(session)
+        for s in sources_in(session, filters)
     ]
 
 

@@ -199,6 +199,9 @@ from factdb.queries.export import (
     export_flat as export_flat,
 )
 from factdb.queries.export import (
+    sources_in as sources_in,
+)
+from factdb.queries.export import (
     timeline_chunks as timeline_chunks,
 )
 from factdb.queries.history import (

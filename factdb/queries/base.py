@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from factdb.core.dates import PartialDate, stored_text
 from factdb.core.errors import NotFound
-from factdb.core.hints import closest_names, describe_suggestions
+from factdb.core.hints import CloseNames, close_by_words, describe_suggestions
 from factdb.core.keys import name_key, parse_id
 from factdb.core.vocabulary import Stance
 from factdb.storage.reader import Reader
@@ -102,7 +102,7 @@ def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
         found = None if row is None else (int(row[0]), str(row[1]))
     if found is None:
         gone = deleted_note(r, "actor", number) if number is not None else None
-        near = closest_names(ref, actor_name_pairs(r))
+        near = CloseNames(actor_name_pairs(r)).of(ref)
         raise NotFound(
             "actor",
             ref,
@@ -148,14 +148,21 @@ def actor_name_pairs(conn: Conn) -> list[tuple[str, str]]:
 
 def sanction_ref(conn: Conn, ref: str) -> tuple[int, str]:
     """(id, name) of a sanction by name or numeric id (``sanctions.get_sanction`` is this, as
-    an ORM object)."""
+    an ORM object); ``NotFound`` naming the closest names (``hints.close_by_words``)."""
     r = Reader.of(conn)
     row = r.first("SELECT id, name FROM sanction WHERE name_key = :key", {"key": name_key(ref)})
     number = parse_id(ref)
     if row is None and number is not None and r.holds_id(number):
         row = r.first("SELECT id, name FROM sanction WHERE id = :id", {"id": number})
     if row is None:
-        raise NotFound("sanction", ref, "add it first with `factdb sanction add NAME`")
+        near = close_by_words(ref, [str(n) for (n,) in r.rows("SELECT name FROM sanction")])
+        raise NotFound(
+            "sanction",
+            ref,
+            f"did you mean {describe_suggestions([(n, n) for n in near])}?"
+            if near
+            else "add it first with `factdb sanction add NAME`",
+        )
     return int(row[0]), str(row[1])
 
 

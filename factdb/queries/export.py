@@ -76,6 +76,32 @@ def timeline_chunks(
         )
 
 
+def sources_in(conn: Conn, filters: Filters) -> list[dict[str, Any]]:
+    """The sources of the counted assertions of the matching claims (the assertions of the
+    timeline report under the same filters), in id order, each with how many of those
+    assertions it carries and on how many claims."""
+    q, scope = assertion_scope(conn, filters)
+    rows = q.rows(
+        "SELECT s.id, s.url, s.outlet, s.title, s.published, s.published_precision, "
+        "count(*), count(DISTINCT a.claim_id) "
+        "FROM assertion AS a JOIN source AS s ON s.id = a.source_id "
+        f"WHERE {scope} GROUP BY s.id, s.url, s.outlet, s.title, s.published, "
+        "s.published_precision ORDER BY s.id"
+    )
+    return [
+        {
+            "id": int(sid),
+            "url": url,
+            "outlet": outlet,
+            "title": title,
+            "published": stored_text(published, precision),
+            "assertions": int(assertions),
+            "claims": int(claims),
+        }
+        for sid, url, outlet, title, published, precision, assertions, claims in rows
+    ]
+
+
 # --- the export ------------------------------------------------------------------------------
 
 

@@ -1,0 +1,37 @@
+"""The CSV columns of the records a command lists, written as the header when it lists none:
+CSV always carries its header (``render.write_csv``). Each is the header the same command
+writes when it has records (tests/test_csv_header.py holds them together)."""
+
+from __future__ import annotations
+
+CLAIM_ROW = (
+    "id claim assertions n_for n_neutral n_against for neutral against first_date last_date "
+    "contested reversed reversed_sides tags violates"
+).split()
+"""A claim of ``list`` and of ``sanction show``."""
+
+_ASSERTION = (
+    "actor actor_kind side stance polarity date date_start date_precision source_id source_url "
+    "source_outlet source_title source_published via quote recorded_at retracted retracted_at "
+    "retraction_reason"
+).split()
+
+ASSERTION_ROW = ["id", "claim_id", "claim", *_ASSERTION]
+"""An assertion of ``actor show`` and ``source show``."""
+
+SHOW_ROW = [
+    "claim_id",
+    "claim",
+    "id",
+    *_ASSERTION,
+    "supersedes",
+    "folded_into",
+    "group",
+    "side_reversed",
+]
+"""An assertion of ``show``."""
+
+ACTOR_ROW = "id name kind part_of side aliases assertions".split()
+SOURCE_ROW = "id url outlet title published assertions claims".split()
+SANCTION_ROW = "id name authority adopted target measures url claims".split()
+HISTORY_ROW = "change at user db_role command reason change_set table op row what old new".split()
