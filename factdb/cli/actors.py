@@ -168,7 +168,12 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
         lines.append(changed)
     lines += render.records_table(
         [
-            {**a, "stance": a["stance"] + (" (retracted)" if a["retracted"] else "")}
+            {
+                **a,
+                "stance": a["stance"] + (" (retracted)" if a["retracted"] else ""),
+                # the relays in the order they carried it, as `show` and `timeline` print them
+                "via": " → ".join(a["via"]) if a["via"] else "",
+            }
             for a in d["assertions"]
         ],
         [
@@ -178,7 +183,7 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
             ("claim_id", "CLAIM"),
             ("claim", "TEXT"),
             ("stance", "STANCE"),
-            ("via", "VIA"),
+            ("via", "RELAYED BY"),
         ],
         empty="no assertions by it or its parts",
         max_width={"claim": 60},
