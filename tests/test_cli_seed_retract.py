@@ -123,7 +123,7 @@ def test_retract_leaves_sides(disputed):
     assert row["against"] == [] and row["contested"] is False
 
 
-def test_retracted_is_kept_and_visible(disputed):
+def test_retracted_is_kept_and_visible(disputed, monkeypatch):
     cli, claim_id, denial = disputed
     cli.ok("retract", str(denial), "--reason", "misattributed quote")
     shown = show(cli, claim_id, "--include-retracted")
@@ -132,6 +132,7 @@ def test_retracted_is_kept_and_visible(disputed):
     assert flagged[denial]["retraction_reason"] == "misattributed quote"
     assert flagged[denial]["retracted_at"]
     assert len(shown["assertions"]) == 2
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough that the reason is not wrapped
     out = cli.ok("show", str(claim_id), "--include-retracted").stdout
     assert "retracted" in out
     assert "misattributed quote" in out
