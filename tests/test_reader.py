@@ -82,8 +82,10 @@ def test_not_found_and_hints_on_the_fast_path(seeded_cli, target) -> None:
             show_claim(r, 999)
         with pytest.raises(NotFound, match="did you mean 'Russia'"):
             list_claims(r, Filters(actor="Rusia"))
-        with pytest.raises(NotFound, match="sanction add"):
+        with pytest.raises(NotFound, match="did you mean 'UNSC Resolution 1718'"):
             list_claims(r, Filters(sanction="UNSC Resolution 1"))
+        with pytest.raises(NotFound, match="sanction add"):
+            list_claims(r, Filters(sanction="Wassenaar Arrangement"))
 
 
 def test_a_cycle_written_behind_factdbs_back_ends_the_walk(seeded_cli, target) -> None:
