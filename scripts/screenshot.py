@@ -19,7 +19,11 @@ from tests.browser import Browser, find_chromium  # noqa: E402
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "site-claim-1.png"
+    args = sys.argv[1:]
+    if any(a.startswith("-") for a in args) or len(args) > 1:
+        print(__doc__, file=sys.stderr)  # no options: an argument is the PNG to write
+        return 0 if args[:1] in (["-h"], ["--help"]) else 2
+    out = Path(args[0]) if args else ROOT / "docs" / "site-claim-1.png"
     executable = find_chromium()
     if executable is None:
         print("screenshot: chromium is not installed (apt-get install chromium)", file=sys.stderr)
