@@ -62,6 +62,51 @@ VIEWS: dict[str, list[str]] = {
         "recorded_at",
         "retracted_at",
         "retraction_reason",
+        "qualifier",
+        "qualifier_note",
+        "date_approximate",
+        "outlet_id",
+        "outlet_reliability",
+        "credibility",
+    ],
+    "rating_current": [
+        "rating_id",
+        "actor_id",
+        "assertion_id",
+        "grade",
+        "rated_by",
+        "rated_at",
+        "reason",
+    ],
+    "assertion_origin": [
+        "assertion_id",
+        "claim_id",
+        "speaker_id",
+        "date",
+        "first_relay_id",
+        "origin",
+        "outlet_id",
+        "side_id",
+        "side",
+        "position",
+        "retracted_at",
+    ],
+    "side_corroboration": [
+        "claim_id",
+        "position",
+        "side_id",
+        "side",
+        "assertions",
+        "origins",
+        "outlets",
+    ],
+    "claim_related": ["relation_id", "claim_id", "kind", "relation", "related_claim_id"],
+    "claim_part": ["whole_id", "part_id", "depth"],
+    "claim_corroboration": ["claim_id"]
+    + [
+        f"{p}_{n}"
+        for p in ("for", "neutral", "against")
+        for n in ("assertions", "origins", "outlets")
     ],
     "claim_summary": [
         "claim_id",

@@ -84,3 +84,21 @@ def stored_text(value: date | str | None, precision: str | None) -> str | None:
     if value is None or precision is None:
         return None
     return format_partial(stored_date(value), precision)
+
+
+APPROXIMATE = "~"
+"""Marks an approximate date as given (``~2022-10``: around October 2022)."""
+
+
+def split_approximate(text: str) -> tuple[str, bool]:
+    """``~2022-10`` → (``2022-10``, True); a date without the mark → (it, False)."""
+    stripped = text.strip()
+    if stripped.startswith(APPROXIMATE):
+        return stripped[len(APPROXIMATE) :].strip(), True
+    return stripped, False
+
+
+def format_given(start: date, precision: str, approximate: bool | int | None) -> str:
+    """A stance's date printed as given: ``~`` in front when it is approximate."""
+    text = format_partial(start, precision)
+    return APPROXIMATE + text if approximate else text

@@ -39,3 +39,53 @@ class ActorKind(StrEnum):
     media = "media"
     organization = "organization"
     other = "other"
+
+
+QUALIFIERS: tuple[str, ...] = ("partial", "conditional", "hedged")
+"""How a stance can be qualified (docs/design.md, Qualified stances): *partial* admits or
+denies part of the claim, *conditional* holds only if something else does, *hedged* is said
+with reservations ("we cannot rule out")."""
+
+RELATION_KINDS: tuple[str, ...] = ("part_of", "implies", "contradicts", "same_as")
+"""How a claim relates to another (docs/design.md, Claim relations). Stored with underscores,
+written with hyphens on the command line (``--part-of``)."""
+
+DIRECTED_RELATIONS: tuple[str, ...] = ("part_of", "implies")
+"""The relations with a direction; the others hold both ways and are stored once."""
+
+RELIABILITY_GRADES: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
+"""Source reliability (the Admiralty grading): A completely reliable, B usually reliable, C
+fairly reliable, D not usually reliable, E unreliable, F reliability cannot be judged."""
+
+CREDIBILITY_GRADES: tuple[str, ...] = ("1", "2", "3", "4", "5", "6")
+"""Information credibility: 1 confirmed by other sources, 2 probably true, 3 possibly true,
+4 doubtful, 5 improbable, 6 truth cannot be judged."""
+
+RELIABILITY_MEANING: dict[str, str] = dict(
+    zip(
+        RELIABILITY_GRADES,
+        (
+            "completely reliable",
+            "usually reliable",
+            "fairly reliable",
+            "not usually reliable",
+            "unreliable",
+            "reliability cannot be judged",
+        ),
+        strict=True,
+    )
+)
+CREDIBILITY_MEANING: dict[str, str] = dict(
+    zip(
+        CREDIBILITY_GRADES,
+        (
+            "confirmed by other sources",
+            "probably true",
+            "possibly true",
+            "doubtful",
+            "improbable",
+            "truth cannot be judged",
+        ),
+        strict=True,
+    )
+)

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import cast
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -19,11 +20,18 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    UniqueConstraint,
+    false,
     text,
 )
 from sqlmodel import Field, SQLModel
 
+from factdb.core.vocabulary import CREDIBILITY_GRADES as CREDIBILITY_GRADES
+from factdb.core.vocabulary import DIRECTED_RELATIONS as DIRECTED_RELATIONS
 from factdb.core.vocabulary import POLARITY as POLARITY
+from factdb.core.vocabulary import QUALIFIERS as QUALIFIERS
+from factdb.core.vocabulary import RELATION_KINDS as RELATION_KINDS
+from factdb.core.vocabulary import RELIABILITY_GRADES as RELIABILITY_GRADES
 from factdb.core.vocabulary import ActorKind as ActorKind
 from factdb.core.vocabulary import Stance as Stance
 
@@ -137,6 +145,11 @@ class Source(SQLModel, table=True):
     url: str | None = Field(default=None, sa_type=Text)
     key: str = Field(sa_type=Text, unique=True)
     outlet: str | None = Field(default=None, sa_type=Text)
+    """The outlet's name as given (it is part of the key of a source without a URL)."""
+    outlet_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("actor.id"), index=True)
+    )
+    """The outlet as an actor (kind media when factdb created it), matched by name or alias."""
     title: str | None = Field(default=None, sa_type=Text)
     published: dt.date | None = Field(default=None, sa_type=Date)
     published_precision: str | None = Field(default=None, sa_type=Text)
@@ -168,6 +181,9 @@ class Assertion(SQLModel, table=True):
         CheckConstraint(_in("stance", [s.value for s in Stance]), name="stance_valid"),
         CheckConstraint(_in("date_precision", PRECISION_VALUES), name="date_precision_valid"),
         CheckConstraint(
+            f"qualifier IS NULL OR {_in('qualifier', QUALIFIERS)}", name="qualifier_valid"
+        ),
+        CheckConstraint(
             "(retracted_at IS NULL AND retraction_reason IS NULL) OR "
             "(retracted_at IS NOT NULL AND retraction_reason IS NOT NULL)",
             name="retraction_complete",
@@ -196,6 +212,15 @@ class Assertion(SQLModel, table=True):
     folded_into_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("assertion.id"))
     )
+    qualifier: str | None = Field(default=None, sa_type=Text)
+    """How the stance is qualified: partial, conditional or hedged (docs/design.md)."""
+    qualifier_note: str | None = Field(default=None, sa_type=Text)
+    """The qualification in the recorder's words, with or without a qualifier."""
+    date_approximate: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, server_default=false()),
+    )
+    """The date is approximate (printed ``~2022-10``)."""
 
 
 class AssertionVia(SQLModel, table=True):
@@ -211,6 +236,61 @@ class AssertionVia(SQLModel, table=True):
     actor_id: int = Field(
         sa_column=Column(Integer, ForeignKey("actor.id"), nullable=False, index=True)
     )
+
+
+class ClaimRelation(SQLModel, table=True):
+    """A claim related to another: part of it, implying it, contradicting it, the same as it.
+    The symmetric kinds (contradicts, same as) are stored once, the lower id first."""
+
+    __tablename__ = "claim_relation"
+    __table_args__ = (
+        CheckConstraint(_in("kind", RELATION_KINDS), name="kind_valid"),
+        CheckConstraint("claim_id <> other_claim_id", name="not_itself"),
+        CheckConstraint(
+            f"{_in('kind', DIRECTED_RELATIONS)} OR claim_id < other_claim_id",
+            name="symmetric_ordered",
+        ),
+        UniqueConstraint("claim_id", "kind", "other_claim_id"),
+        AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(sa_column=Column(Integer, ForeignKey("claim.id"), nullable=False))
+    kind: str = Field(sa_type=Text)
+    other_claim_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("claim.id"), nullable=False, index=True)
+    )
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Rating(SQLModel, table=True):
+    """A grade given to an actor (source reliability, A–F) or to an assertion (information
+    credibility, 1–6), by whom, when and why. Appended, never changed: the newest rating of a
+    record is its grade; a rating without a grade withdraws the one before."""
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        CheckConstraint(
+            "(actor_id IS NOT NULL AND assertion_id IS NULL "
+            f"AND (grade IS NULL OR {_in('grade', RELIABILITY_GRADES)})) OR "
+            "(assertion_id IS NOT NULL AND actor_id IS NULL "
+            f"AND (grade IS NULL OR {_in('grade', CREDIBILITY_GRADES)}))",
+            name="grade_fits_target",
+        ),
+        AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("actor.id"), index=True)
+    )
+    assertion_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("assertion.id"), index=True)
+    )
+    grade: str | None = Field(default=None, sa_type=Text)
+    rated_by: str = Field(sa_type=Text)
+    rated_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    reason: str | None = Field(default=None, sa_type=Text)
 
 
 class Sanction(SQLModel, table=True):
@@ -318,4 +398,6 @@ TABLES = [
     "assertion_via",
     "sanction",
     "claim_sanction",
+    "claim_relation",
+    "rating",
 ]
