@@ -200,6 +200,8 @@ class AddOptions(TypedDict, total=False):
     outlet: str | None
     title: str | None
     published: str | None
+    qualifier: str | None
+    qualifier_note: str | None
 
 
 def add_args(claim: str | int, **options: Unpack[AddOptions]) -> list[str]:
@@ -213,6 +215,8 @@ def add_args(claim: str | int, **options: Unpack[AddOptions]) -> list[str]:
         ("--outlet", options.get("outlet")),
         ("--title", options.get("title")),
         ("--published", options.get("published")),
+        ("--qualifier", options.get("qualifier")),
+        ("--qualifier-note", options.get("qualifier_note")),
     ):
         if value is not None:
             args += [option, value]

@@ -106,6 +106,8 @@ def record_story(cli: Cli) -> dict[str, int]:
         outlet="The Guardian",
         via=["IRNA", "Reuters"],
         quote=ADMISSION,
+        qualifier="partial",
+        qualifier_note="a limited number, months before the war",
     )
     said(
         "denies_again",

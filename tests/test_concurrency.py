@@ -238,6 +238,8 @@ def expected_race_rows(workers: int, rounds: int, adds: int) -> dict[str, int]:
         "assertion_via": workers * (rounds + len(odd)),
         "sanction": 0,
         "claim_sanction": 0,
+        "claim_relation": 0,
+        "rating": 0,
     }
 
 

@@ -110,6 +110,8 @@ def write_import_csv(path: Path, rows: int, prefix: str) -> dict[str, int]:
         "assertion_via": via_rows,
         "sanction": 0,
         "claim_sanction": 0,
+        "claim_relation": 0,
+        "rating": 0,
     }
 
 

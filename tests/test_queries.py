@@ -21,7 +21,8 @@ from factdb.storage import db
 DETAIL_COLUMNS = (
     "assertion_id, claim_id, claim, actor_id, actor, actor_kind, side_id, side, stance, "
     "polarity, date, date_start, date_precision, source_id, source_url, outlet, source_title, "
-    "source_published, via, quote, recorded_at, retracted_at, retraction_reason"
+    "source_published, via, quote, recorded_at, retracted_at, retraction_reason, qualifier, "
+    "qualifier_note, date_approximate, outlet_id"
 )
 """The columns of the ``assertion_detail`` view."""
 
@@ -47,6 +48,7 @@ def _detail(row: dict[str, Any]) -> dict[str, Any]:
             "outlet": row["outlet"],
             "title": row["source_title"],
             "published": row["source_published"],
+            "outlet_id": row["outlet_id"],
         },
         "via": row["via"].split("; ") if row["via"] else [],
         "quote": row["quote"],
@@ -54,14 +56,19 @@ def _detail(row: dict[str, Any]) -> dict[str, Any]:
         "retracted": row["retracted_at"] is not None,
         "retracted_at": timestamp_text(row["retracted_at"]),
         "retraction_reason": row["retraction_reason"],
+        "qualifier": row["qualifier"],
+        "qualifier_note": row["qualifier_note"],
+        "date_approximate": bool(row["date_approximate"]),
+        "origin": row["origin"],
     }
 
 
 def _view_rows(session: Any) -> list[dict[str, Any]]:
     rows = session.execute(
         text(
-            f"SELECT {DETAIL_COLUMNS} FROM assertion_detail ORDER BY claim_id, date_start, "
-            "assertion_id"
+            f"SELECT {DETAIL_COLUMNS}, (SELECT o.origin FROM assertion_origin AS o "
+            "WHERE o.assertion_id = d.assertion_id) AS origin FROM assertion_detail AS d "
+            "ORDER BY claim_id, date_start, assertion_id"
         )
     )
     return [_detail(dict(r._mapping)) for r in rows]
@@ -78,15 +85,27 @@ def test_assertion_rows_equal_the_view(seeded_cli, target) -> None:
         date="2025-04-26",
         via=["KCNA", "The National"],
     )
+    seeded_cli.add(
+        1,
+        by="Dmitry Peskov",
+        stance="denies",
+        source="https://example.org/later",
+        date="~2025-05",
+        qualifier="hedged",
+        qualifier_note="not as described",
+    )
     seeded_cli.ok("retract", "2", "--reason", "entered twice")
     with db.session_scope(target, write=False) as session:
         view = _view_rows(session)
         ids = sorted({r["claim_id"] for r in view})
         fast = assertion_rows(session, ids, Filters(include_retracted=True))
-    assert len(fast) == len(view) == 19
+    assert len(fast) == len(view) == 20
+    hedged = [r for r in fast if r["qualifier"] == "hedged"]
+    assert [(r["date"], r["date_approximate"]) for r in hedged] == [("~2025-05", True)]
     assert fast == view
     peskov = [r for r in fast if r["actor"] == "Dmitry Peskov"]
     assert peskov[0]["side"] == "Russia"
+    assert peskov[0]["origin"] != peskov[1]["origin"]
     assert peskov[0]["via"] == ["KCNA", "The National"]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BindParameter, Date, DateTime, MetaData, bindparam, select, text
+from sqlalchemy import BindParameter, Date, DateTime, MetaData, bindparam, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from factdb.storage import db
@@ -366,9 +366,11 @@ def dump(target: DatabaseTarget) -> dict[str, list[dict[str, Any]]]:
     engine = db.get_engine(target)
     with engine.connect() as conn:
         meta = MetaData()
-        meta.reflect(bind=conn, only=TABLES)
+        existing = set(inspect(conn).get_table_names())
+        names = [t for t in TABLES if t in existing]  # a revision before the table's
+        meta.reflect(bind=conn, only=names)
         out = {}
-        for name in TABLES:
+        for name in names:
             table = meta.tables[name]
             order = list(table.primary_key.columns) or list(table.columns)
             rows = conn.execute(select(table).order_by(*order)).mappings().all()
@@ -384,7 +386,14 @@ def _same_rows(before: dict[str, list[dict[str, Any]]], after: dict[str, list[di
     assert set(before) <= set(after)
     for table, rows in before.items():
         projected = [{k: row[k] for k in rows[0]} for row in after[table]] if rows else after[table]
-        assert projected == rows, table
+        assert projected[: len(rows)] == rows, table
+        added = projected[len(rows) :]
+        if table == "actor":
+            # Revision 0008 makes an actor of each outlet no actor answered to.
+            outlets = {source["outlet"] for source in before["source"]}
+            assert all(a["kind"] == "media" and a["name"] in outlets for a in added), added
+        else:
+            assert added == [], table
 
 
 def _build(target: DatabaseTarget) -> dict[str, list[dict[str, Any]]]:
@@ -529,7 +538,10 @@ def test_todays_factdb_works_on_the_upgraded_rows(empty_target: DatabaseTarget) 
     db.dispose_all()
     after = dump(empty_target)
     assert len(after["claim"]) == len(CLAIM_TEXTS)
-    assert len(after["actor"]) == len(ACTORS)
+    outlets = {source[2] for source in SOURCES if source[2]}
+    made = [a for a in after["actor"][len(ACTORS) :]]
+    assert {a["name"] for a in made} <= outlets  # outlets no actor answered to (0008)
+    assert all(a["kind"] == "media" for a in made)
     assert len(after["source"]) == len(SOURCES)
     new = after["assertion"][len(ASSERTIONS) :]
     assert [r["stance"] for r in new] == [s.value for s in Stance]
@@ -542,4 +554,4 @@ def test_todays_factdb_works_on_the_upgraded_rows(empty_target: DatabaseTarget) 
     shown = cli.ok("show", str(at_base["claim"][0]["id"]), "--format", "json").stdout
     for date in dates:
         assert f'"{date}"' in shown
-    _same_rows(at_base, {t: rows[: len(at_base[t])] for t, rows in after.items()})
+    _same_rows(at_base, {t: rows[: len(at_base[t])] for t, rows in after.items() if t in at_base})

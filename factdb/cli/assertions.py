@@ -9,7 +9,7 @@ import typer
 from rich.text import Text
 
 from factdb.cli import render
-from factdb.cli.options import AllowConfusableOpt, FormatOpt
+from factdb.cli.options import AllowConfusableOpt, ApproximateOpt, FormatOpt
 from factdb.cli.render import Format, safe_text
 from factdb.cli.state import State
 
@@ -24,7 +24,23 @@ def correct(
     by: Annotated[str | None, typer.Option("--by", help="The right actor.")] = None,
     stance: Annotated[str | None, typer.Option("--stance", help="The right stance.")] = None,
     date: Annotated[
-        str | None, typer.Option("--date", help="The right date: YYYY, YYYY-MM or YYYY-MM-DD.")
+        str | None,
+        typer.Option(
+            "--date",
+            help="The right date: YYYY, YYYY-MM or YYYY-MM-DD, ~ in front when approximate; "
+            "without ~ the date is exact.",
+        ),
+    ] = None,
+    approximate: ApproximateOpt = False,
+    qualifier: Annotated[
+        str | None,
+        typer.Option(
+            "--qualifier", help="The right qualifier: partial, conditional, hedged; '' for none."
+        ),
+    ] = None,
+    qualifier_note: Annotated[
+        str | None,
+        typer.Option("--qualifier-note", help="The right qualification in words; '' for none."),
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="The right source URL.")] = None,
     quote: Annotated[str | None, typer.Option("--quote", help="The right quote.")] = None,
@@ -47,7 +63,7 @@ def correct(
     """Correct an assertion: it is retracted (kept, with --reason) and the corrected one is
     recorded in its place, pointing at it. What is not given is copied."""
     from factdb.core.errors import InvalidInput
-    from factdb.core.values import parse_date, parse_stance
+    from factdb.core.values import parse_qualifier, parse_stance, parse_stance_date
     from factdb.domain.claims import correct_assertion
 
     if not reason.strip():
@@ -55,7 +71,7 @@ def correct(
     if no_via and via:
         raise InvalidInput("--no-via", "give --via or --no-via, not both")
     parsed_stance = parse_stance(stance) if stance is not None else None
-    parsed_date = parse_date(date) if date is not None else None
+    parsed_date, marked = parse_stance_date(date) if date is not None else (None, False)
     state: State = ctx.obj
     result = state.transact(
         lambda session: correct_assertion(
@@ -65,6 +81,9 @@ def correct(
             by=by,
             stance=parsed_stance,
             date=parsed_date,
+            date_approximate=(marked or approximate) if date is not None or approximate else None,
+            qualifier=None if qualifier is None else (parse_qualifier(qualifier) or ""),
+            qualifier_note=qualifier_note,
             source_url=source,
             quote=quote,
             via=[] if no_via else via,

@@ -17,8 +17,11 @@ from factdb.cli import columns, render
 from factdb.cli.history import last_change_line
 from factdb.cli.options import (
     AllowConfusableOpt,
+    ApproximateOpt,
     AsOfFilter,
     FormatOpt,
+    QualifierNoteOpt,
+    QualifierOpt,
     ReasonOpt,
     RetractedFilter,
     build_filters,
@@ -26,6 +29,7 @@ from factdb.cli.options import (
 )
 from factdb.cli.render import Format, cell, safe_text
 from factdb.cli.state import State
+from factdb.core.vocabulary import qualified_stance
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -72,9 +76,13 @@ def add(
         str | None,
         typer.Option(
             "--date",
-            help="When: YYYY, YYYY-MM or YYYY-MM-DD. Default: the source's publication date.",
+            help="When: YYYY, YYYY-MM or YYYY-MM-DD, ~ in front when approximate "
+            "(~2022-10). Default: the source's publication date.",
         ),
     ] = None,
+    approximate: ApproximateOpt = False,
+    qualifier: QualifierOpt = None,
+    qualifier_note: QualifierNoteOpt = None,
     quote: Annotated[str | None, typer.Option("--quote", help="Verbatim quote.")] = None,
     via: Annotated[
         list[str] | None,
@@ -106,14 +114,20 @@ def add(
     A --by or --via name that no actor answers to but that is close to a known name or
     alias is refused, naming the known ones; --new-actor creates it anyway."""
     from factdb.core.errors import InvalidInput
-    from factdb.core.values import parse_date, parse_optional_date, parse_stance
+    from factdb.core.values import (
+        parse_optional_date,
+        parse_qualifier,
+        parse_stance,
+        parse_stance_date,
+    )
     from factdb.domain.claims import add_assertion
 
     for option, value in (("--by", by), ("--stance", stance), ("--source", source)):
         if not value:
             raise InvalidInput(option, "is required")
     parsed_stance = parse_stance(stance)
-    parsed_date = parse_date(date) if date is not None else None
+    parsed_date, marked = parse_stance_date(date) if date is not None else (None, False)
+    parsed_qualifier = parse_qualifier(qualifier)
     parsed_published = parse_optional_date(published, "--published")
     state: State = ctx.obj
     result = state.transact(
@@ -125,6 +139,9 @@ def add(
             stance=parsed_stance,
             source_url=source,
             date=parsed_date,
+            date_approximate=marked or approximate,
+            qualifier=parsed_qualifier,
+            qualifier_note=qualifier_note,
             quote=quote,
             via=via or [],
             tags=tag or [],
@@ -316,7 +333,8 @@ def _assertion_block(a: dict[str, Any]) -> Text:
     lines = Text()
     lines.append(f"#{a['id']} ", style="dim")
     lines.append(safe_text(a["actor"]), style="bold")
-    lines.append(f" — {a['stance']}, {a['date']}")
+    stance = qualified_stance(a["stance"], a["qualifier"], a["qualifier_note"])
+    lines.append(safe_text(f" — {stance}, {a['date']}"))
     if a["retracted"]:
         lines.append(" [retracted]", style="dim")
     if a.get("supersedes"):
@@ -329,6 +347,21 @@ def _assertion_block(a: dict[str, Any]) -> Text:
     if a["retracted"]:
         lines.append("\n  retracted: " + safe_text(a["retraction_reason"]), style="dim")
     return lines
+
+
+def weight_text(counts: dict[str, Any]) -> str:
+    """ "3 assertions · 2 origins · 2 outlets": what a side or a group rests on."""
+
+    def n(count: int, noun: str) -> str:
+        return f"{count} {noun}{'' if count == 1 else 's'}"
+
+    return " · ".join(
+        (
+            n(counts["assertions"], "assertion"),
+            n(counts["origins"], "origin"),
+            n(counts["outlets"], "outlet"),
+        )
+    )
 
 
 def show_table(data: dict[str, Any]) -> list[Any]:
@@ -366,11 +399,17 @@ def show_table(data: dict[str, Any]) -> list[Any]:
     for a in data["assertions"]:
         by_group_side[a["group"]].setdefault(a["side"], []).append(a)
     titles = {}
+    weighed = data["corroboration"]
     for group, sides in by_group_side.items():
         titles[group] = f"{GROUP_TITLES[group]} ({sum(len(v) for v in sides.values())})"
+        if sides:
+            columns[group].append(Text("in all: " + weight_text(weighed[group]), style="dim"))
+        counts = {c["side"]: c for c in weighed[group]["sides"]}
         for side, items in sides.items():
             mark = " (REVERSED)" if items[0]["side_reversed"] else ""
             columns[group].append(Text(safe_text(side) + mark, style=f"bold {GROUP_STYLES[group]}"))
+            if side in counts:
+                columns[group].append(Text(weight_text(counts[side]), style="dim"))
             for a in items:
                 columns[group].append(_assertion_block(a))
     # Words wrap whole, URLs are never folded; a terminal too narrow for three such columns

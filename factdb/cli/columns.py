@@ -6,14 +6,15 @@ from __future__ import annotations
 
 CLAIM_ROW = (
     "id claim assertions n_for n_neutral n_against for neutral against first_date last_date "
-    "contested reversed reversed_sides tags violates"
+    "contested reversed reversed_sides origins_for origins_neutral origins_against outlets_for "
+    "outlets_neutral outlets_against tags violates"
 ).split()
 """A claim of ``list`` and of ``sanction show``."""
 
 _ASSERTION = (
     "actor actor_kind side stance polarity date date_start date_precision source_id source_url "
-    "source_outlet source_title source_published via quote recorded_at retracted retracted_at "
-    "retraction_reason"
+    "source_outlet source_title source_published source_outlet_id via quote recorded_at "
+    "retracted retracted_at retraction_reason qualifier qualifier_note date_approximate origin"
 ).split()
 
 ASSERTION_ROW = ["id", "claim_id", "claim", *_ASSERTION]

@@ -72,6 +72,16 @@ RetractedFilter = Annotated[
     bool, typer.Option("--include-retracted", help="Count retracted assertions too.")
 ]
 LimitFilter = Annotated[int | None, typer.Option("--limit", help="At most N claims.", min=0)]
+MinOriginsFilter = Annotated[
+    int | None,
+    typer.Option(
+        "--min-origins",
+        help="Only claims carried for, or against, by at least N independent origins (a "
+        "speaker's statement on one date through one first relay counts once, however many "
+        "sources repeat it).",
+        min=1,
+    ),
+]
 
 
 # The filter options of `list`, `report` and `export`: parameter name, declaration, default.
@@ -87,6 +97,7 @@ FILTERS: tuple[tuple[str, Any, object], ...] = (
     ("reversed_", ReversedFilter, False),
     ("search", SearchFilter, None),
     ("sanction", SanctionFilter, None),
+    ("min_origins", MinOriginsFilter, None),
     ("include_retracted", RetractedFilter, False),
     ("limit", LimitFilter, None),
 )
@@ -148,6 +159,7 @@ def build_filters(values: Mapping[str, Any]) -> Any:
         sanction=values.get("sanction"),
         include_retracted=bool(values.get("include_retracted")),
         limit=values.get("limit"),
+        min_origins=values.get("min_origins"),
     )
 
 
@@ -156,3 +168,28 @@ def parse_reason(value: str | None) -> str | None:
     from factdb.core.keys import clean_text
 
     return clean_text(value, "--reason", required=False)
+
+
+ApproximateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--approximate",
+        help="The date is approximate (printed ~2022-10); the same as writing ~ before it.",
+    ),
+]
+QualifierOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--qualifier",
+        help="How the stance is qualified: partial (part of the claim), conditional, or "
+        "hedged (said with reservations).",
+    ),
+]
+QualifierNoteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--qualifier-note",
+        help="The qualification in your words, shown beside the stance ('a limited number, "
+        "months before the war').",
+    ),
+]

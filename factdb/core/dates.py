@@ -92,10 +92,9 @@ APPROXIMATE = "~"
 
 def split_approximate(text: str) -> tuple[str, bool]:
     """``~2022-10`` → (``2022-10``, True); a date without the mark → (it, False)."""
-    stripped = text.strip()
-    if stripped.startswith(APPROXIMATE):
-        return stripped[len(APPROXIMATE) :].strip(), True
-    return stripped, False
+    if text.startswith(APPROXIMATE):
+        return text[len(APPROXIMATE) :], True
+    return text, False
 
 
 def format_given(start: date, precision: str, approximate: bool | int | None) -> str:

@@ -89,3 +89,10 @@ CREDIBILITY_MEANING: dict[str, str] = dict(
         strict=True,
     )
 )
+
+
+def qualified_stance(stance: str, qualifier: str | None, note: str | None) -> str:
+    """A stance as printed beside its qualification: ``asserts``, ``asserts (partial)``,
+    ``asserts (partial: a limited number, months before the war)``, ``asserts (note)``."""
+    qualification = ": ".join(part for part in (qualifier, note) if part)
+    return f"{stance} ({qualification})" if qualification else stance

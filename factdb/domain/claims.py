@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
-from factdb.core.dates import PartialDate, Precision
+from factdb.core.dates import PartialDate, Precision, format_given
 from factdb.core.errors import Conflict, InvalidInput, NotFound
 from factdb.core.hints import describe_suggestions
 from factdb.core.keys import clean_text, require_text, tag_key, text_key
@@ -117,6 +117,9 @@ def add_assertion(
     text: str | None = None,
     claim_id: int | None = None,
     date: PartialDate | None = None,
+    date_approximate: bool = False,
+    qualifier: str | None = None,
+    qualifier_note: str | None = None,
     quote: str | None = None,
     via: list[str] | None = None,
     tags: list[str] | None = None,
@@ -141,6 +144,7 @@ def add_assertion(
     if (text is None) == (claim_id is None):
         raise InvalidInput("TEXT", "give the claim's text or --claim ID, not both")
     quote = clean_text(quote, "--quote", required=False)
+    qualifier_note = clean_text(qualifier_note, "--qualifier-note", required=False)
     hints: list[str] = []
     if claim_id is not None:
         claim, claim_created = get_claim(session, claim_id), False
@@ -197,6 +201,18 @@ def add_assertion(
         source_id=source.id,
     )
     created = existing is None
+    if existing is not None and existing.retracted_at is None:
+        kept = (existing.qualifier, existing.qualifier_note, bool(existing.date_approximate))
+        if (
+            (qualifier is not None and qualifier != kept[0])
+            or (qualifier_note is not None and qualifier_note != kept[1])
+            or (date_approximate and not kept[2])
+        ):
+            hints.append(
+                f"assertion {existing.id} records this already, qualified otherwise "
+                f"({_qualification(*kept)}); change it with `factdb assertion correct "
+                f"{existing.id} …`"
+            )
     if existing is not None and existing.retracted_at is not None:
         hints.append(
             f"assertion {existing.id} records this already and was retracted on "
@@ -210,6 +226,9 @@ def add_assertion(
             stance=stance.value,
             date=date.start,
             date_precision=date.precision,
+            date_approximate=date_approximate,
+            qualifier=qualifier,
+            qualifier_note=qualifier_note,
             source_id=source.id,
             quote=quote,
         )
@@ -233,7 +252,7 @@ def add_assertion(
         source_created=source_created,
         assertion_id=existing.id,
         assertion_created=created,
-        date=str(date),
+        date=format_given(date.start, date.precision, existing.date_approximate),
         new_actors=new_actors,
         tags_added=tags_added,
         sanctions_linked=sanctions_linked,
@@ -286,6 +305,9 @@ def correct_assertion(
     by: str | None = None,
     stance: Stance | None = None,
     date: PartialDate | None = None,
+    date_approximate: bool | None = None,
+    qualifier: str | None = None,
+    qualifier_note: str | None = None,
     source_url: str | None = None,
     quote: str | None = None,
     via: list[str] | None = None,
@@ -294,7 +316,8 @@ def correct_assertion(
 ) -> CorrectResult:
     """Retract an assertion and record its corrected form in one step: the new assertion
     ``supersedes`` the old one, which is kept, retracted with ``reason``. What is not given is
-    copied (the via chain too, unless ``via`` is given; ``[]`` clears it)."""
+    copied (the via chain too, unless ``via`` is given; ``[]`` clears it; ``""`` clears the
+    qualifier and its note). ``date_approximate`` None keeps the mark."""
     why = require_text(reason, "--reason")
     old = (
         session.get(Assertion, assertion_id) if Reader.of(session).holds_id(assertion_id) else None
@@ -336,11 +359,22 @@ def correct_assertion(
     if new_stance != old.stance:
         changed["stance"] = (old.stance, new_stance)
     start, precision = (date.start, date.precision) if date else (old.date, old.date_precision)
-    if (start, precision) != (old.date, old.date_precision):
+    approximate = bool(old.date_approximate) if date_approximate is None else date_approximate
+    if (start, precision, approximate) != (old.date, old.date_precision, old.date_approximate):
         changed["date"] = (
-            str(PartialDate(old.date, cast(Precision, old.date_precision))),
-            str(PartialDate(start, cast(Precision, precision))),
+            format_given(old.date, old.date_precision, old.date_approximate),
+            format_given(start, precision, approximate),
         )
+    new_qualifier = old.qualifier if qualifier is None else (qualifier or None)
+    if new_qualifier != old.qualifier:
+        changed["qualifier"] = (old.qualifier, new_qualifier)
+    new_note = (
+        old.qualifier_note
+        if qualifier_note is None
+        else clean_text(qualifier_note, "--qualifier-note", required=False) or None
+    )
+    if new_note != old.qualifier_note:
+        changed["qualifier_note"] = (old.qualifier_note, new_note)
     if quote != old.quote:
         changed["quote"] = (old.quote, quote)
     old_chain = list(
@@ -367,8 +401,8 @@ def correct_assertion(
     if not changed:
         raise InvalidInput(
             "ASSERTION",
-            "nothing to correct: give what changes (--by, --stance, --date, "
-            "--source, --quote or --via)",
+            "nothing to correct: give what changes (--by, --stance, --date, --approximate, "
+            "--qualifier, --qualifier-note, --source, --quote or --via)",
         )
     twin = find_assertion(
         session,
@@ -394,6 +428,9 @@ def correct_assertion(
         stance=new_stance,
         date=start,
         date_precision=precision,
+        date_approximate=approximate,
+        qualifier=new_qualifier,
+        qualifier_note=new_note,
         source_id=source_id,
         quote=quote,
         supersedes_id=old.id,
@@ -405,6 +442,13 @@ def correct_assertion(
         session.add(AssertionVia(assertion_id=new.id, position=position, actor_id=via_id))
     session.flush()
     return CorrectResult(old.id, new.id, old.claim_id, changed)
+
+
+def _qualification(qualifier: str | None, note: str | None, approximate: bool) -> str:
+    parts = [part for part in (qualifier, note) if part]
+    if approximate:
+        parts.append("approximate date")
+    return "; ".join(parts) or "unqualified, exact date"
 
 
 def _actor_name(session: Session, actor_id: int) -> str:

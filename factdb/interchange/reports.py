@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from factdb.core.csvsafe import escape_formula, escape_formula_series
-from factdb.core.dates import stored_text
+from factdb.core.dates import APPROXIMATE, stored_text
 from factdb.core.errors import InvalidInput
+from factdb.core.vocabulary import qualified_stance
 from factdb.queries import (
     TIMELINE_COLUMNS as TIMELINE_RAW_COLUMNS,
 )
@@ -70,6 +71,8 @@ TIMELINE_COLUMNS = [
     "retracted",
     "retracted_at",
     "retraction_reason",
+    "qualifier",
+    "qualifier_note",
 ]
 SOURCES_COLUMNS = ["source_id", "url", "outlet", "title", "published", "assertions", "claims"]
 
@@ -84,7 +87,11 @@ def _claim_chunks(
 
 
 def _who(items: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{a['actor']} ({a['stance']}, {a['date']})" for a in items)
+    return "; ".join(
+        f"{a['actor']} ({qualified_stance(a['stance'], a['qualifier'], a['qualifier_note'])}, "
+        f"{a['date']})"
+        for a in items
+    )
 
 
 def side_by_side(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
@@ -148,7 +155,9 @@ def timeline(session: Conn, filters: Filters) -> Iterator[pd.DataFrame]:
         frame = pd.DataFrame(
             {
                 "assertion_id": raw["assertion_id"].astype("int64"),
-                "date": _partial_dates(raw["date"], raw["date_precision"]),
+                "date": _approximate(
+                    _partial_dates(raw["date"], raw["date_precision"]), raw["date_approximate"]
+                ),
                 "date_precision": raw["date_precision"],
                 "claim_id": raw["claim_id"].astype("int64"),
                 "claim": raw["claim"],
@@ -170,6 +179,8 @@ def timeline(session: Conn, filters: Filters) -> Iterator[pd.DataFrame]:
                 "retracted": raw["retracted_at"].notna(),
                 "retracted_at": _timestamps(raw["retracted_at"]),
                 "retraction_reason": raw["retraction_reason"],
+                "qualifier": raw["qualifier"],
+                "qualifier_note": raw["qualifier_note"],
             },
             columns=TIMELINE_COLUMNS,
         )
@@ -186,6 +197,12 @@ def _partial_dates(dates: pd.Series, precisions: pd.Series) -> pd.Series:
         index=dates.index,
         dtype=object,
     )
+
+
+def _approximate(dates: pd.Series, approximate: pd.Series) -> pd.Series:
+    """Dates as given with the approximate mark (``~2022-10``) where it was given."""
+    marked = approximate.fillna(False).astype(bool)
+    return dates.where(~marked, APPROXIMATE + dates.astype(str))
 
 
 def _timestamps(values: pd.Series) -> pd.Series:

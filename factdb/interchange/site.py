@@ -160,6 +160,26 @@ class Links:
     def stance_html(stance: str) -> Markup:
         return _stance_html(stance)
 
+    @staticmethod
+    def qualification(a: Mapping[str, Any]) -> Markup:
+        """`` (partial: a limited number)`` after a stance; nothing when unqualified."""
+        words = ": ".join(q for q in (a.get("qualifier"), a.get("qualifier_note")) if q)
+        if not words:
+            return Markup("")
+        return Markup(' <span class="qualifier">(<bdi>{}</bdi>)</span>').format(words)
+
+    @staticmethod
+    def weight(counts: Mapping[str, Any]) -> str:
+        """What a side or a group rests on: "3 assertions · 2 origins · 1 outlet"."""
+        return " · ".join(
+            f"{counts[key]} {noun}{'' if counts[key] == 1 else 's'}"
+            for key, noun in (
+                ("assertions", "assertion"),
+                ("origins", "origin"),
+                ("outlets", "outlet"),
+            )
+        )
+
 
 def _linked(url: str | None, text: str) -> Markup:
     if url is None:

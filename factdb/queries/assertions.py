@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from factdb.core.dates import format_partial, stored_date, stored_text
+from factdb.core.dates import APPROXIMATE, format_partial, stored_date, stored_text
 from factdb.core.vocabulary import POLARITY
 from factdb.storage.reader import Reader
 
@@ -29,6 +29,19 @@ from factdb.queries.selection import (
 
 # --- assertions ------------------------------------------------------------------------------
 
+FIRST_RELAY = (
+    "(SELECT v1.actor_id FROM assertion_via AS v1 WHERE v1.assertion_id = a.id AND v1.position = 1)"
+)
+"""SQL: the first relay of assertion ``a`` (the intermediary nearest to the speaker)."""
+
+
+def origin_key(actor_id: int, date: str, first_relay: int | None) -> str:
+    """An assertion's origin as the ``assertion_origin`` view writes it (docs/design.md,
+    Origins and corroboration): its speaker, its date as given (without the approximate
+    mark), its first relay or ``-``. tests/test_queries.py holds the two to each other."""
+    return f"{actor_id}/{date}/{'-' if first_relay is None else first_relay}"
+
+
 # The rows of ``assertion_detail``, read from the tables directly: the view resolves every
 # actor's side with a recursive walk over the whole hierarchy on each query, while here only
 # the actors at hand are walked up (``sides_of``), which keeps ``show`` and ``list`` fast at a
@@ -36,7 +49,9 @@ from factdb.queries.selection import (
 BASE_SELECT = (
     "SELECT a.id, a.claim_id, c.text, a.actor_id, ac.name, ac.kind, a.stance, a.date, "
     "a.date_precision, a.source_id, s.url, s.outlet, s.title, s.published, "
-    "s.published_precision, a.quote, a.recorded_at, a.retracted_at, a.retraction_reason "
+    "s.published_precision, a.quote, a.recorded_at, a.retracted_at, a.retraction_reason, "
+    "a.qualifier, a.qualifier_note, a.date_approximate, s.outlet_id, "
+    f"{FIRST_RELAY} "
     "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
     "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id"
 )
@@ -188,9 +203,15 @@ def resolve_assertion(
         recorded_at,
         retracted_at,
         reason,
+        qualifier,
+        qualifier_note,
+        approximate,
+        outlet_id,
+        first_relay,
     ) in rows:
         start, text_ = date_text(date, precision)
         side = sides.get(actor_id)
+        approximate = bool(approximate)
         out.append(
             {
                 "id": aid,
@@ -201,7 +222,7 @@ def resolve_assertion(
                 "side": actor if side is None else side[1],
                 "stance": stance,
                 "polarity": POLARITY[stance],
-                "date": text_,
+                "date": APPROXIMATE + text_ if approximate else text_,
                 "date_start": start.isoformat(),
                 "date_precision": precision,
                 "source": {
@@ -210,6 +231,7 @@ def resolve_assertion(
                     "outlet": outlet,
                     "title": title,
                     "published": stored_text(published, published_precision),
+                    "outlet_id": outlet_id,
                 },
                 "via": vias.get(aid, []),
                 "quote": quote,
@@ -217,6 +239,10 @@ def resolve_assertion(
                 "retracted": retracted_at is not None,
                 "retracted_at": timestamp_text(retracted_at),
                 "retraction_reason": reason,
+                "qualifier": qualifier,
+                "qualifier_note": qualifier_note,
+                "date_approximate": approximate,
+                "origin": origin_key(actor_id, text_, first_relay),
             }
         )
     return out

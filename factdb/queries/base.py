@@ -44,6 +44,7 @@ class Filters:
     sanction: str | None = None
     include_retracted: bool = False
     limit: int | None = None
+    min_origins: int | None = None
 
     @property
     def windowed(self) -> bool:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from factdb.core.dates import PartialDate
+from factdb.core.dates import APPROXIMATE, PartialDate
 from factdb.core.errors import NotFound
 from factdb.core.vocabulary import POLARITY
 from factdb.queries.base import deleted_note
@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 
 from factdb.queries.assertions import (
     ACTORS_OF_ASSERTIONS,
+    FIRST_RELAY,
     claim_parts_from_rows,
     claims_statement,
     date_text,
     detail_statements,
+    origin_key,
     resolve_assertion,
     sides_from_rows,
     sides_sql,
@@ -122,6 +124,7 @@ def _summarize(
     dated = sorted(counted, key=lambda a: (a["date_start"], a["id"]))
     flips = reversals(counted)
     n = {g: sum(d.values()) for g, d in sides.items()}
+    weighed = corroboration(counted)
     summary = {
         "id": claim_id,
         "claim": claim,
@@ -137,8 +140,43 @@ def _summarize(
         "contested": n["for"] > 0 and n["against"] > 0,
         "reversed": bool(flips),
         "reversed_sides": sorted({f["side"] for f in flips}),
+        **{f"origins_{g}": weighed[g]["origins"] for g in GROUPS},
+        **{f"outlets_{g}": weighed[g]["outlets"] for g in GROUPS},
     }
     return summary, flips
+
+
+GROUPS = ("for", "neutral", "against")
+
+
+def corroboration(counted: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per group (for, neutral, against): its assertions, independent origins and distinct
+    outlets, and the same per side of the group, most assertions first (docs/design.md,
+    Origins and corroboration; the ``side_corroboration`` and ``claim_corroboration`` views
+    count the same, tests/test_corroboration.py holds them to it)."""
+    tally: dict[str, dict[str, tuple[list[int], set[str], set[int]]]] = {g: {} for g in GROUPS}
+    for a in counted:
+        per_side = tally[_group(a["polarity"])].setdefault(a["side"], ([], set(), set()))
+        per_side[0].append(a["id"])
+        per_side[1].add(a["origin"])
+        outlet = a["source"]["outlet_id"] if "source" in a else a["outlet_id"]
+        if outlet is not None:
+            per_side[2].add(outlet)
+    out: dict[str, dict[str, Any]] = {}
+    for group, per_side_of in tally.items():
+        sides = [
+            {"side": side, "assertions": len(ids), "origins": len(o), "outlets": len(w)}
+            for side, (ids, o, w) in sorted(
+                per_side_of.items(), key=lambda kv: (-len(kv[1][0]), kv[0])
+            )
+        ]
+        out[group] = {
+            "assertions": sum(len(v[0]) for v in per_side_of.values()),
+            "origins": len(set().union(*(v[1] for v in per_side_of.values()))),
+            "outlets": len(set().union(*(v[2] for v in per_side_of.values()))),
+            "sides": sides,
+        }
+    return out
 
 
 def list_claims(conn: Conn, filters: Filters) -> list[dict[str, Any]]:
@@ -159,7 +197,9 @@ def list_claims(conn: Conn, filters: Filters) -> list[dict[str, Any]]:
             claims_statement(r, ids),
             (
                 "SELECT a.claim_id, a.id, a.actor_id, ac.name, a.stance, a.date, "
-                "a.date_precision FROM assertion AS a JOIN actor AS ac ON ac.id = a.actor_id "
+                f"a.date_precision, a.date_approximate, s.outlet_id, {FIRST_RELAY} "
+                "FROM assertion AS a JOIN actor AS ac ON ac.id = a.actor_id "
+                "JOIN source AS s ON s.id = a.source_id "
                 f"WHERE {scope} ORDER BY a.claim_id, a.date, a.id",
                 q.params,
             ),
@@ -171,7 +211,7 @@ def list_claims(conn: Conn, filters: Filters) -> list[dict[str, Any]]:
     )
     sides = sides_from_rows(side_rows)
     by_claim: dict[int, list[dict[str, Any]]] = {cid: [] for cid in ids}
-    for claim_id, aid, actor_id, actor, stance, date, precision in rows:
+    for claim_id, aid, actor_id, actor, stance, date, precision, approx, outlet_id, relay in rows:
         start, text_ = date_text(date, precision)
         by_claim[claim_id].append(
             {
@@ -180,8 +220,10 @@ def list_claims(conn: Conn, filters: Filters) -> list[dict[str, Any]]:
                 "side": sides.get(actor_id, (actor_id, actor))[1],
                 "stance": stance,
                 "polarity": POLARITY[stance],
-                "date": text_,
+                "date": APPROXIMATE + text_ if approx else text_,
                 "date_start": start,
+                "origin": origin_key(actor_id, text_, relay),
+                "outlet_id": outlet_id,
             }
         )
     text_of, tags_of, sanctions_of = claim_parts_from_rows(claims)
@@ -233,6 +275,7 @@ def show_claim(
         "tags": tags.get(claim_id, []),
         "violates": sanctions.get(claim_id, []),
         "reversals": flips,
+        "corroboration": corroboration(rows),
         "assertions": rows,
         "assertion_count": summary["assertions"],
         "last_change": last_change(r, "claim_id", claim_id),

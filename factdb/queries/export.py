@@ -38,7 +38,8 @@ from factdb.queries.selection import (
 TIMELINE_COLUMNS = (
     "assertion_id, claim_id, claim, actor_id, actor, actor_kind, stance, date, date_precision, "
     "source_id, source_url, outlet, source_title, published, published_precision, quote, "
-    "recorded_at, retracted_at, retraction_reason"
+    "recorded_at, retracted_at, retraction_reason, qualifier, qualifier_note, date_approximate, "
+    "outlet_id, first_relay_id"
 ).split(", ")
 """The columns of the rows of ``timeline_chunks`` (those of ``BASE_SELECT``)."""
 
@@ -62,11 +63,17 @@ def timeline_chunks(
     table once per page: 80 s at a million rows)."""
     q, scope = assertion_scope(conn, filters)
     select = BASE_SELECT
-    for column in ("c.text", "ac.name", "s.url", "s.outlet", "s.title", "a.quote"):
+    for column in (
+        "c.text",
+        "ac.name",
+        "s.url",
+        "s.outlet",
+        "s.title",
+        "a.quote",
+        "a.retraction_reason",
+        "a.qualifier_note",
+    ):
         select = select.replace(f" {column},", f" {escape_formula_sql(column)},", 1)
-    select = select.replace(
-        " a.retraction_reason ", f" {escape_formula_sql('a.retraction_reason')} ", 1
-    )
     sql = f"{select} WHERE {scope} ORDER BY a.date, a.id"
     for rows in q.r.stream(sql, q.params, chunk_size):
         yield TimelineChunk(

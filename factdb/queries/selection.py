@@ -26,6 +26,15 @@ from factdb.queries.base import (
 
 # --- which claims ----------------------------------------------------------------------------
 
+ORIGIN_SQL = (
+    "CAST(a.actor_id AS TEXT) || '/' || CAST(a.date AS TEXT) || '/' || a.date_precision || '/' "
+    "|| COALESCE(CAST(v1.actor_id AS TEXT), '-')"
+)
+"""SQL: the origin of assertion ``a`` with its first relay ``v1``, for counting within one
+claim: the speaker, the date and its precision (one to one with the date as given), the first
+relay. Distinct exactly where the ``assertion_origin`` view's ``origin`` is (docs/design.md,
+Origins and corroboration; tests/test_corroboration.py holds them to each other)."""
+
 
 def counted_condition(filters: Filters, alias: str, q: Sql) -> str:
     """SQL condition: assertion ``alias`` (of the assertion table) counts under these filters
@@ -111,6 +120,17 @@ def claim_conditions(filters: Filters, q: Sql) -> None:
     if filters.contested:
         q.where.append(exists + f" AND a.stance IN {POSITIVE})")
         q.where.append(exists + f" AND a.stance IN {NEGATIVE})")
+    if filters.min_origins is not None:
+        if filters.min_origins < 1:
+            raise InvalidInput("--min-origins", "must be 1 or more")
+        q.params["min_origins"] = filters.min_origins
+        q.where.append(
+            "EXISTS (SELECT 1 FROM assertion AS a LEFT JOIN assertion_via AS v1 "
+            "ON v1.assertion_id = a.id AND v1.position = 1 "
+            f"WHERE a.claim_id = c.id AND {counted} AND a.stance <> 'neutral' "
+            f"GROUP BY CASE WHEN a.stance IN {POSITIVE} THEN 1 ELSE -1 END "
+            f"HAVING COUNT(DISTINCT {ORIGIN_SQL}) >= :min_origins)"
+        )
     if filters.reversed:
         later = counted_condition(filters, "y", q)
         q.where.append(

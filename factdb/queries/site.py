@@ -24,7 +24,7 @@ from factdb.queries.assertions import (
     vias_from_rows,
 )
 from factdb.queries.base import Conn, Filters
-from factdb.queries.claims import _group, reversals, summarize
+from factdb.queries.claims import _group, corroboration, reversals, summarize
 from factdb.queries.selection import matching_claim_ids
 from factdb.storage.reader import Reader
 
@@ -79,6 +79,7 @@ def claim_details(conn: Conn, claim_ids: Sequence[int], filters: Filters) -> lis
                 "tags": tags.get(cid, []),
                 "violates": sanctions.get(cid, []),
                 "reversals": flips,
+                "corroboration": corroboration(counted),
                 "assertions": counted,
                 "assertion_count": summary["assertions"],
                 "uncounted_retracted": [a for a in every if a["id"] not in counted_ids],

@@ -25,10 +25,11 @@ from factdb.storage.reader import Reader
 TIMELINE_FIELDS = (
     "claim_id, id, date, date_start, date_precision, actor, actor_kind, side, stance, "
     "polarity, flip, flip_from_assertion_id, flip_from_actor, flip_from_stance, flip_from_date, "
-    "chain, via, source, quote, retracted, retraction_reason"
+    "chain, via, source, quote, retracted, retraction_reason, qualifier, qualifier_note, "
+    "date_approximate"
 ).split(", ")
 """The fields of a timeline entry, in order (``source`` is an object: id, url, outlet, title,
-published)."""
+published, outlet_id)."""
 
 
 def travel_chain(actor: str, via: list[str]) -> str:
@@ -114,6 +115,9 @@ def claim_timeline(
                 "quote": row["quote"],
                 "retracted": row["retracted"],
                 "retraction_reason": row["retraction_reason"],
+                "qualifier": row["qualifier"],
+                "qualifier_note": row["qualifier_note"],
+                "date_approximate": row["date_approximate"],
             }
         )
     return {

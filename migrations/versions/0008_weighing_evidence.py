@@ -22,7 +22,7 @@ Create Date: 2026-12-04
   assertion's origin: its speaker, its date as given and the first relay of its chain),
   ``side_corroboration`` and ``claim_corroboration`` (assertions, independent origins and
   distinct outlets per side and per position), and ``assertion_detail`` with the new columns
-  last (docs/design.md, Origins and corroboration).
+  last and its ``date`` as given (``~2022-10`` when approximate) (docs/design.md, Origins and corroboration).
 * The history triggers of 0006 name their table's columns (SQLite): those of ``assertion`` and
   ``source`` are written again, and the new tables get theirs.
 
@@ -462,7 +462,7 @@ SELECT
     ac.side AS side,
     a.stance AS stance,
     {POLARITY_SQL} AS polarity,
-    {_date_text(dialect, "a")} AS date,
+    CASE WHEN a.date_approximate THEN '~' ELSE '' END || {_date_text(dialect, "a")} AS date,
     a.date AS date_start,
     a.date_precision AS date_precision,
     a.source_id AS source_id,
@@ -667,7 +667,9 @@ def downgrade() -> None:
 
 
 def _restore_0001_assertion_detail(dialect: str) -> None:
-    sql = _assertion_detail(dialect)
+    sql = _assertion_detail(dialect).replace(
+        "CASE WHEN a.date_approximate THEN '~' ELSE '' END || ", ""
+    )
     head, _, _ = sql.partition("    a.qualifier AS qualifier,")
     rest = sql.partition("FROM assertion AS a\n")[2]
     op.execute(head.rstrip().rstrip(",") + "\nFROM assertion AS a\n" + rest)
