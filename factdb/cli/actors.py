@@ -12,6 +12,7 @@ from factdb.cli.history import last_change_line
 from factdb.cli.options import AllowConfusableOpt, FormatOpt, ReasonOpt
 from factdb.cli.render import Format, safe_text
 from factdb.cli.state import State
+from factdb.core.vocabulary import qualified_stance
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -170,7 +171,8 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
         [
             {
                 **a,
-                "stance": a["stance"] + (" (retracted)" if a["retracted"] else ""),
+                "stance": qualified_stance(a["stance"], a["qualifier"], a["qualifier_note"])
+                + (" (retracted)" if a["retracted"] else ""),
                 # the relays in the order they carried it, as `show` and `timeline` print them
                 "via": " → ".join(a["via"]) if a["via"] else "",
             }

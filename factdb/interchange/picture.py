@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from factdb.core.dates import PartialDate, Precision
+from factdb.core.vocabulary import qualified_stance
 
 WIDTH = 960
 LABEL = 170
@@ -244,7 +245,8 @@ def timeline_picture(
             shape, colour, filled = STYLE.get(a["stance"], ("diamond", "#57606a", True))
             retracted = bool(a.get("retracted"))
             via = f" via {' → '.join(a['via'])}" if a.get("via") else ""
-            label = f"#{a['id']} {a['actor']} ({a['side']}) — {a['stance']}, {a['date']}{via}" + (
+            stance = qualified_stance(a["stance"], a.get("qualifier"), a.get("qualifier_note"))
+            label = f"#{a['id']} {a['actor']} ({a['side']}) — {stance}, {a['date']}{via}" + (
                 " — retracted" if retracted else ""
             )
             mark = Mark(
