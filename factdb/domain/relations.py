@@ -84,6 +84,8 @@ def relate(session: Session, claim_id: int, kind: str, other_id: int) -> Relatio
     Refused: an unknown claim (``NotFound``), a claim related to itself, and a ``part_of`` that
     would make a claim part of itself through a chain (``Conflict``, naming the chain)."""
     _check_kind(kind)
+    if kind == "part_of":
+        _lock_relations(session)  # before any read, whatever the isolation level
     claim, other = get_claim(session, claim_id), get_claim(session, other_id)
     assert claim.id is not None and other.id is not None
     if claim.id == other.id:
@@ -92,7 +94,6 @@ def relate(session: Session, claim_id: int, kind: str, other_id: int) -> Relatio
     action: Action = "unchanged"
     if existing is None:
         if kind == "part_of":
-            _lock_relations(session)
             chain = part_chain(session, other.id, claim.id)
             if chain is not None:
                 raise Conflict(
