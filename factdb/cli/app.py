@@ -286,7 +286,9 @@ def _register() -> None:
     claims.register(app)
     app.command("timeline")(timeline.timeline)
     app.add_typer(
-        claims.claim_app, name="claim", help="Correct a claim: its wording, tags, sanctions."
+        claims.claim_app,
+        name="claim",
+        help="Correct a claim: its wording, tags, sanctions; relate it to others.",
     )
     app.command("report")(analysis.report)
     app.command("sql")(analysis.sql)

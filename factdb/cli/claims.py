@@ -1,5 +1,5 @@
 """The main job at the top level: add, list, show, retract, seed; and the ``claim`` group,
-which corrects a claim: its wording, tags and alleged violations."""
+which corrects a claim (its wording, tags and alleged violations) and relates it to others."""
 
 from __future__ import annotations
 
@@ -387,6 +387,9 @@ def show_table(data: dict[str, Any]) -> list[Any]:
     out: list[Any] = [header]
     if meta:
         out.append(Text(safe_text(" · ".join(meta)), style="dim"))
+    related = relations_line(data)
+    if related is not None:
+        out.append(related)
     changed = last_change_line(data)
     if changed is not None:
         out.append(changed)
@@ -444,6 +447,26 @@ def show_table(data: dict[str, Any]) -> list[Any]:
             )
         )
     return out
+
+
+def short(text: str, width: int = 40) -> str:
+    """A claim's text cut to ``width`` characters, ending in … when cut."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def relations_line(data: dict[str, Any]) -> Text | None:
+    """``show``'s line of the claim's relations, by kind: "part of: #1 …; has parts: #5 …,
+    #6 …; contradicts: #7 …"; None without any."""
+    from factdb.queries.relations import grouped
+
+    groups = grouped(data.get("relations") or [])
+    if not groups:
+        return None
+    line = "; ".join(
+        f"{heading}: " + ", ".join(f"#{r['claim_id']} {short(r['claim'])}" for r in items)
+        for heading, items in groups
+    )
+    return Text(safe_text(line))
 
 
 def retract(
@@ -587,9 +610,10 @@ def merge(
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Merge claim FROM into INTO (one claim worded twice): nothing is lost. Assertions, tags
-    and sanction links move; an assertion that becomes the same as one of INTO's is kept,
-    retracted as folded into it. FROM's record stays in the history."""
+    """Merge claim FROM into INTO (one claim worded twice): nothing is lost. Assertions, tags,
+    sanction links and relations move; an assertion that becomes the same as one of INTO's is
+    kept, retracted as folded into it; a relation that would relate INTO to itself or repeat
+    one of INTO's is removed, and said. FROM's record stays in the history."""
     from factdb.cli.options import parse_reason
     from factdb.domain.claims import merge_claims
 
@@ -607,6 +631,8 @@ def merge(
         "assertions_folded": [{"assertion": a, "same_as": b} for a, b in result.assertions_folded],
         "tags_added": result.tags_added,
         "sanctions_linked": result.sanctions_linked,
+        "relations_moved": result.relations_moved,
+        "relations_removed": [asdict(r) for r in result.relations_removed],
     }
     render.emit(data, fmt, _merge_table)
 
@@ -636,10 +662,139 @@ def _merge_table(d: dict[str, Any]) -> list[Any]:
         lines.append(Text("tags added: " + ", ".join(d["tags_added"])))
     if d["sanctions_linked"]:
         lines.append(Text(f"sanction links added: {len(d['sanctions_linked'])}"))
+    lines.extend(_merged_relations(d))
     lines.append(
         Text(f"what claim {d['from_id']} was: factdb history claim {d['from_id']}", style="dim")
     )
     return lines
+
+
+def _merged_relations(d: dict[str, Any]) -> list[Text]:
+    """The merge's lines on relations: how many moved, and each one removed, and why."""
+    from factdb.queries.relations import phrase
+
+    lines = []
+    moved = d["relations_moved"]
+    if moved:
+        lines.append(Text(f"relations moved: {len(moved)} ({', '.join(map(str, moved))})"))
+    for r in d["relations_removed"]:
+        was = f"claim {r['claim_id']} {phrase(r['kind'])} claim {r['other_claim_id']}"
+        why = (
+            f"claim {d['into_id']} would {phrase(r['kind'], 'cannot')} itself"
+            if r["duplicate_of"] is None
+            else f"it would repeat relation {r['duplicate_of']}"
+        )
+        lines.append(Text(f"relation {r['relation']} removed ({was}): {why}"))
+    return lines
+
+
+# --- ``factdb claim relate|unrelate`` --------------------------------------------------------
+
+ClaimA = Annotated[int, typer.Argument(metavar="A", help="The claim that relates (its id).")]
+PartOfOpt = Annotated[
+    int | None,
+    typer.Option("--part-of", metavar="B", help="A is part of claim B (one of its elements)."),
+]
+ImpliesOpt = Annotated[
+    int | None, typer.Option("--implies", metavar="B", help="If A is true, claim B is true.")
+]
+ContradictsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--contradicts", metavar="B", help="A and claim B cannot both be true (both ways)."
+    ),
+]
+SameAsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--same-as",
+        metavar="B",
+        help="A and claim B say the same thing, kept apart (both ways; `claim merge` makes "
+        "them one).",
+    ),
+]
+RELATION_OPTIONS = ("--part-of", "--implies", "--contradicts", "--same-as")
+
+
+def _relation(*values: int | None) -> tuple[str, int]:
+    """(kind, claim B) of the one relation option given; a usage error for none or several."""
+    from factdb.core.errors import InvalidInput
+    from factdb.core.vocabulary import RELATION_KINDS
+
+    given = [
+        (kind, option, value)
+        for kind, option, value in zip(RELATION_KINDS, RELATION_OPTIONS, values, strict=True)
+        if value is not None
+    ]
+    if len(given) != 1:
+        got = f" (got {' and '.join(option for _, option, _ in given)})" if given else ""
+        raise InvalidInput(
+            "RELATION", f"give exactly one of {', '.join(RELATION_OPTIONS)}, with claim B{got}"
+        )
+    kind, _, other = given[0]
+    assert other is not None
+    return kind, other
+
+
+def _relation_line(r: dict[str, Any]) -> list[Any]:
+    from factdb.queries.relations import phrase
+
+    a, b, kind = r["claim_id"], r["other_claim_id"], r["kind"]
+    if r["action"] == "related":
+        return [Text(f"claim {a} {phrase(kind, 'now')} claim {b}")]
+    if r["action"] == "unrelated":
+        return [Text(f"claim {a} {phrase(kind, 'no longer')} claim {b}")]
+    return [Text(f"claim {a} {phrase(kind, 'already')} claim {b}; nothing changed")]
+
+
+@claim_app.command("relate")
+def relate(
+    ctx: typer.Context,
+    claim_id: ClaimA,
+    part_of: PartOfOpt = None,
+    implies: ImpliesOpt = None,
+    contradicts: ContradictsOpt = None,
+    same_as: SameAsOpt = None,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record how claim A relates to claim B (exactly one of the four options): part of it,
+    implying it, contradicting it, or the same as it. Recording it again changes nothing.
+    Refused: a claim related to itself, and a --part-of that would make a claim part of itself
+    through a chain of parts."""
+    from factdb.cli.options import parse_reason
+    from factdb.domain.relations import relate as do_relate
+
+    kind, other = _relation(part_of, implies, contradicts, same_as)
+    state: State = ctx.obj
+    result = state.transact(
+        lambda s: do_relate(s, claim_id, kind, other), reason=parse_reason(reason)
+    )
+    render.emit(asdict(result), fmt, _relation_line)
+
+
+@claim_app.command("unrelate")
+def unrelate(
+    ctx: typer.Context,
+    claim_id: ClaimA,
+    part_of: PartOfOpt = None,
+    implies: ImpliesOpt = None,
+    contradicts: ContradictsOpt = None,
+    same_as: SameAsOpt = None,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Remove a relation between claims A and B (exactly one of the four options, as it was
+    recorded; --contradicts and --same-as in either order). Refused if it is not recorded."""
+    from factdb.cli.options import parse_reason
+    from factdb.domain.relations import unrelate as do_unrelate
+
+    kind, other = _relation(part_of, implies, contradicts, same_as)
+    state: State = ctx.obj
+    result = state.transact(
+        lambda s: do_unrelate(s, claim_id, kind, other), reason=parse_reason(reason)
+    )
+    render.emit(asdict(result), fmt, _relation_line)
 
 
 def register(app: typer.Typer) -> None:

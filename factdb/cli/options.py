@@ -68,6 +68,15 @@ SearchFilter = Annotated[
 SanctionFilter = Annotated[
     str | None, typer.Option("--sanction", help="Claims alleging a violation of this sanction.")
 ]
+RelatedToFilter = Annotated[
+    int | None,
+    typer.Option(
+        "--related-to",
+        metavar="ID",
+        help="Claims related to claim ID: in any relation, either way, and the parts of its "
+        "parts at any depth (not ID itself).",
+    ),
+]
 RetractedFilter = Annotated[
     bool, typer.Option("--include-retracted", help="Count retracted assertions too.")
 ]
@@ -98,6 +107,7 @@ FILTERS: tuple[tuple[str, Any, object], ...] = (
     ("search", SearchFilter, None),
     ("sanction", SanctionFilter, None),
     ("min_origins", MinOriginsFilter, None),
+    ("related_to", RelatedToFilter, None),
     ("include_retracted", RetractedFilter, False),
     ("limit", LimitFilter, None),
 )
@@ -160,6 +170,7 @@ def build_filters(values: Mapping[str, Any]) -> Any:
         include_retracted=bool(values.get("include_retracted")),
         limit=values.get("limit"),
         min_origins=values.get("min_origins"),
+        related_to=values.get("related_to"),
     )
 
 

@@ -4,7 +4,7 @@ corrections of a claim (``factdb claim …``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
@@ -31,6 +31,9 @@ from factdb.storage.models import (
     utcnow,
 )
 from factdb.storage.reader import Reader
+
+if TYPE_CHECKING:
+    from factdb.domain.relations import RemovedRelation
 
 
 def find_claim(session: Session, text: str) -> Claim | None:
@@ -466,13 +469,20 @@ class ClaimMergeResult:
     assertions_folded: list[tuple[int, int]]
     tags_added: list[str]
     sanctions_linked: list[int]
+    relations_moved: list[int] = field(default_factory=list)
+    relations_removed: list[RemovedRelation] = field(default_factory=list)
+    """FROM's relations that would have related INTO to itself or repeated one of INTO's."""
 
 
 def merge_claims(session: Session, *, source_id: int, into_id: int) -> ClaimMergeResult:
     """Fold claim ``source_id`` into ``into_id`` (the same proposition, worded twice): its
     assertions, tags and sanction links move over; an assertion that becomes the same as one
-    of INTO's is kept, retracted as folded into it (``assertions.move_assertions``). FROM's
-    record is deleted; the change history keeps it (``factdb history claim ID``)."""
+    of INTO's is kept, retracted as folded into it (``assertions.move_assertions``). Its
+    relations to other claims become INTO's (``relations.move_relations``: one that would
+    relate INTO to itself or repeat one of INTO's is removed, and reported). FROM's record is
+    deleted; the change history keeps it (``factdb history claim ID``)."""
+    from factdb.domain.relations import move_relations  # relations imports this module
+
     old, new = get_claim(session, source_id), get_claim(session, into_id)
     if old.id == new.id:
         raise Conflict(f"claim {source_id} cannot be merged into itself")
@@ -499,11 +509,21 @@ def merge_claims(session: Session, *, source_id: int, into_id: int) -> ClaimMerg
             session.add(ClaimSanction(claim_id=new.id, sanction_id=sanction_id))
             linked.append(sanction_id)
     session.flush()
+    relations = move_relations(session, old.id, new.id)
     from_text = old.text
     session.delete(old)  # its tags and links go with it (ON DELETE CASCADE), recorded
     session.flush()
     return ClaimMergeResult(
-        old.id, from_text, new.id, new.text, moved.moved, moved.folded, added, linked
+        old.id,
+        from_text,
+        new.id,
+        new.text,
+        moved.moved,
+        moved.folded,
+        added,
+        linked,
+        relations.moved,
+        relations.removed,
     )
 
 

@@ -29,6 +29,7 @@ from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict, InvalidInput
 from factdb.interchange.picture import flip_pairs, timeline_picture
 from factdb.queries import Conn, Filters, list_claims, list_sanctions, show_claim
+from factdb.queries.relations import grouped
 from factdb.queries.site import (
     ACTOR_BATCH,
     SiteActors,
@@ -205,6 +206,7 @@ def describe_filters(filters: Filters) -> str:
         ("stance:", filters.stance),
         ("tag:", filters.tag),
         ("sanction:", filters.sanction),
+        ("related to claim", filters.related_to),
         ("search:", filters.search),
     ):
         if value is not None:
@@ -255,6 +257,7 @@ def claim_page(data: Mapping[str, Any], links: Links, filters_text: str = "") ->
         chronology=chronology,
         flips=flips,
         flip_ends=flip_ends,
+        relation_groups=grouped(data.get("relations", [])),
         link=links,
         links=bool(links.claims),
         root=links.root,

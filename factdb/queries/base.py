@@ -45,6 +45,8 @@ class Filters:
     include_retracted: bool = False
     limit: int | None = None
     min_origins: int | None = None
+    related_to: int | None = None
+    """A claim's id: only the claims related to it (``queries.relations.RELATED_IDS``)."""
 
     @property
     def windowed(self) -> bool:

@@ -12,6 +12,7 @@ from factdb.core.errors import NotFound
 from factdb.core.vocabulary import POLARITY
 from factdb.queries.base import deleted_note
 from factdb.queries.history import last_change
+from factdb.queries.relations import relations_from_rows, relations_statement
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -244,12 +245,14 @@ def show_claim(
     include_retracted: bool = False,
 ) -> dict[str, Any]:
     """The side-by-side view of one claim as data: the claim, its summary, its assertions.
-    Four independent reads, in one round trip to PostgreSQL."""
+    Five independent reads (the fifth its relations), in one round trip to PostgreSQL."""
     r = Reader.of(conn)
     if not r.holds_id(claim_id):
         raise NotFound("claim", claim_id, "see `factdb list`")
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
-    claims, base, side_rows, via_rows = r.batch(detail_statements(r, [claim_id], filters))
+    claims, base, side_rows, via_rows, relation_rows = r.batch(
+        [*detail_statements(r, [claim_id], filters), relations_statement(r, [claim_id])]
+    )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     if claim_id not in texts:
         raise NotFound("claim", claim_id, deleted_note(r, "claim", claim_id) or "see `factdb list`")
@@ -274,6 +277,7 @@ def show_claim(
         "as_of": str(as_of) if as_of else None,
         "tags": tags.get(claim_id, []),
         "violates": sanctions.get(claim_id, []),
+        "relations": relations_from_rows(relation_rows).get(claim_id, []),
         "reversals": flips,
         "corroboration": corroboration(rows),
         "assertions": rows,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from factdb.queries.base import Conn
+from factdb.queries.relations import phrase
 from factdb.storage.reader import Reader
 
 DIRECT_SQL = "(direct SQL)"
@@ -75,6 +76,8 @@ def describe(table: str, op: str, old: dict[str, Any] | None, new: dict[str, Any
         return "; ".join(f"{k}: {_value(old.get(k))} → {_value(new.get(k))}" for k in shown)
     row = new if new is not None else old
     assert row is not None
+    if table == "claim_relation" and "kind" in row:
+        return relation_text(row)
     if "rows" in row:  # a bulk import's change: how many rows, which ids
         ids = row.get("ids")
         span = f" (ids {ids[0]}–{ids[1]})" if ids else ""
@@ -85,13 +88,36 @@ def describe(table: str, op: str, old: dict[str, Any] | None, new: dict[str, Any
     return ", ".join(fields)
 
 
+def relation_text(row: dict[str, Any]) -> str:
+    """A row of ``claim_relation`` as a sentence: "claim 5 is part of claim 1"."""
+    try:
+        how = phrase(str(row["kind"]))
+    except KeyError:  # a kind the schema refuses: never written, shown as it is
+        how = _value(row["kind"])
+    return f"claim {row.get('claim_id')} {how} claim {row.get('other_claim_id')}"
+
+
+def _relation_ends(r: Reader, column: str) -> str:
+    """SQL: a change of ``claim_relation`` whose row, before or after, has claim ``:column``
+    at either end (the change's ``claim_id`` is only the row's own ``claim_id``)."""
+    ends = []
+    for version in ("old", "new"):
+        for field in ("claim_id", "other_claim_id"):
+            if r.postgresql:
+                ends.append(f"(c.{version}::jsonb ->> '{field}') = :{column}_key")
+            else:
+                ends.append(f"json_extract(c.{version}, '$.{field}') = :{column}")
+    return f"(c.table_name = 'claim_relation' AND ({' OR '.join(ends)}))"
+
+
 def _decode(text: str | None) -> dict[str, Any] | None:
     return None if text is None else dict(json.loads(text))
 
 
 def history(conn: Conn, query: HistoryQuery) -> list[dict[str, Any]]:
     """The changes ``query`` selects, newest first. A record's history also holds the change
-    sets that deleted it (a merge), whole, so that what became of it can be read there."""
+    sets that deleted it (a merge), whole, so that what became of it can be read there; a
+    claim's history holds the changes of every relation with the claim at either end."""
     r = Reader.of(conn)
     where: list[str] = []
     params: dict[str, Any] = {}
@@ -108,10 +134,11 @@ def history(conn: Conn, query: HistoryQuery) -> list[dict[str, Any]]:
                 f"FROM assertion AS a WHERE a.{column} = :{column} "
                 "AND a.id BETWEEN c.id_from AND c.id_to))"
             )
+        relations = f" OR {_relation_ends(r, column)}" if column == "claim_id" else ""
         where.append(
             f"(c.{column} = :{column} OR c.set_id IN (SELECT d.set_id FROM change AS d "
             f"WHERE d.table_name = '{table}' AND d.row_key = :{column}_key AND d.op = 'delete' "
-            f"AND d.set_id IS NOT NULL) OR {bulk})"
+            f"AND d.set_id IS NOT NULL) OR {bulk}{relations})"
         )
     if query.since is not None:
         where.append("c.at >= :since")

@@ -23,6 +23,7 @@ from factdb.queries.base import (
     descendant_ids,
     sanction_ref,
 )
+from factdb.queries.relations import related_condition
 
 # --- which claims ----------------------------------------------------------------------------
 
@@ -115,6 +116,9 @@ def claim_conditions(filters: Filters, q: Sql) -> None:
             "EXISTS (SELECT 1 FROM claim_sanction AS cs WHERE cs.claim_id = c.id "
             "AND cs.sanction_id = :sanction_id)"
         )
+    if filters.related_to is not None:
+        q.where.append(related_condition(r, filters.related_to))
+        q.params["related_to"] = filters.related_to
     if filters.search:
         search_condition(filters, q, counted)
     if filters.contested:
