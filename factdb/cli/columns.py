@@ -19,11 +19,16 @@ _ASSERTION = (
 ASSERTION_ROW = ["id", "claim_id", "claim", *_ASSERTION]
 """An assertion of ``actor show`` and ``source show``."""
 
+_AT_OUTLET = _ASSERTION.index("source_outlet") + 1
+
 SHOW_ROW = [
     "claim_id",
     "claim",
     "id",
-    *_ASSERTION,
+    *_ASSERTION[:_AT_OUTLET],
+    "source_outlet_id",
+    "source_outlet_actor",
+    *_ASSERTION[_AT_OUTLET:],
     "supersedes",
     "folded_into",
     "group",
@@ -32,6 +37,6 @@ SHOW_ROW = [
 """An assertion of ``show``."""
 
 ACTOR_ROW = "id name kind part_of side aliases assertions".split()
-SOURCE_ROW = "id url outlet title published assertions claims".split()
+SOURCE_ROW = "id url outlet outlet_id outlet_actor title published assertions claims".split()
 SANCTION_ROW = "id name authority adopted target measures url claims".split()
 HISTORY_ROW = "change at user db_role command reason change_set table op row what old new".split()
