@@ -224,6 +224,7 @@ def test_source_edit_fields(cli, two_claims):
     assert data["record"] == "source" and data["id"] == source_id
     assert changes(data) == {
         "outlet": (None, "The National"),
+        "outlet_actor": (None, "The National"),  # a new actor, kind media
         "title": (None, "Kim gives missile tour"),
         "published": (None, "2023-07"),
         "updated": (None, "2023-07-28"),

@@ -26,7 +26,16 @@ def record_story(cli: Cli) -> dict[str, int]:
     """The dispute; returns the claims' and the assertions' ids by name."""
     for args in (
         ("United States", "--kind", "state"),
-        ("White House", "--kind", "government", "--part-of", "United States"),
+        # "The White House" publishes the briefings: the outlet is the actor (an alias)
+        (
+            "White House",
+            "--kind",
+            "government",
+            "--part-of",
+            "United States",
+            "--alias",
+            "The White House",
+        ),
         ("John Kirby", "--kind", "person", "--part-of", "White House"),
         ("Ukraine", "--kind", "state"),
         ("Volodymyr Zelenskyy", "--kind", "person", "--part-of", "Ukraine"),

@@ -432,3 +432,98 @@ def test_tables_without_alembic_version_are_not_migrated(target: DatabaseTarget)
     result = Cli(target)("list")
     assert result.exit_code == 1
     assert "db upgrade" in _one_error_line(result.stderr)
+
+
+# --- revision 0008: outlets become actors ---------------------------------------------------
+
+# url key, outlet as given: by an alias, by a name (another case), by nothing known (twice:
+# one new actor), and no outlet at all.
+OUTLETS_0007 = [
+    ("apnews.com/a", "AP"),
+    ("reuters.com/a", "reuters"),
+    ("yna.co.kr/a", "Yonhap"),
+    ("yna.co.kr/b", "Yonhap"),
+    ("example.org/a", None),
+]
+
+
+def test_upgrade_to_0008_makes_outlets_actors(empty_target: DatabaseTarget) -> None:
+    """A database at 0007 with outlet text gets its outlet actors: matched by alias or name
+    (``name_key``), else a new ``media`` actor, one per outlet; the text stays as given, and
+    the upgrade's change set records it."""
+    db.upgrade(empty_target, "0007")
+    with db.get_engine(empty_target).begin() as conn:
+        for name, key, kind in (
+            ("Associated Press", "associated press", "media"),
+            ("Reuters", "reuters", "organization"),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO actor (name, name_key, kind, created_at) "
+                    "VALUES (:name, :key, :kind, CURRENT_TIMESTAMP)"
+                ),
+                {"name": name, "key": key, "kind": kind},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO actor_alias (actor_id, alias, alias_key) "
+                "SELECT id, 'AP', 'ap' FROM actor WHERE name = 'Associated Press'"
+            )
+        )
+        for key, outlet in OUTLETS_0007:
+            conn.execute(
+                text(
+                    "INSERT INTO source (url, key, outlet, created_at) "
+                    "VALUES (:url, :key, :outlet, CURRENT_TIMESTAMP)"
+                ),
+                {"url": f"https://{key}", "key": key, "outlet": outlet},
+            )
+        before = conn.execute(text("SELECT coalesce(max(id), 0) FROM change_set")).scalar_one()
+    db.dispose_all()
+    db.upgrade(empty_target, "head")
+    db.dispose_all()
+    with db.get_engine(empty_target).connect() as conn:
+        actors = {
+            str(name): (int(i), str(kind))
+            for i, name, kind in conn.execute(text("SELECT id, name, kind FROM actor"))
+        }
+        rows = conn.execute(text("SELECT id, key, outlet, outlet_id FROM source")).all()
+        sources = {str(key): (outlet, outlet_id) for _, key, outlet, outlet_id in rows}
+        source_ids = [int(i) for i, _, outlet, _ in rows if outlet is not None]
+        sets = conn.execute(
+            text("SELECT id, command, reason FROM change_set WHERE id > :before"),
+            {"before": before},
+        ).all()
+        logged = conn.execute(
+            text(
+                "SELECT c.table_name, c.op, c.row_key FROM change AS c "
+                "JOIN change_set AS s ON s.id = c.set_id WHERE s.command = 'factdb db upgrade' "
+                "ORDER BY c.id"
+            )
+        ).all()
+        conn.rollback()
+    db.dispose_all()
+    assert set(actors) == {"Associated Press", "Reuters", "Yonhap"}
+    assert actors["Yonhap"][1] == "media"  # new, one for both sources
+    assert actors["Reuters"][1] == "organization"  # matched: left as it was
+    assert sources == {
+        "apnews.com/a": ("AP", actors["Associated Press"][0]),
+        "reuters.com/a": ("reuters", actors["Reuters"][0]),
+        "yna.co.kr/a": ("Yonhap", actors["Yonhap"][0]),
+        "yna.co.kr/b": ("Yonhap", actors["Yonhap"][0]),
+        "example.org/a": (None, None),
+    }
+    [(_, command, reason)] = sets
+    assert command == "factdb db upgrade" and "0008" in reason
+    assert sorted((t, o, int(k)) for t, o, k in logged) == [
+        ("actor", "insert", actors["Yonhap"][0]),
+        *sorted(("source", "update", i) for i in source_ids),
+    ]
+    # today's factdb reads them: the outlet through its actor
+    cli = Cli(empty_target)
+    shown = cli.ok("actor", "show", "AP", "--format", "json").json()
+    assert shown["outlet_of_sources"] == 1
+    [ap] = [s for s in cli.ok("source", "list", "--format", "json").json() if s["outlet"] == "AP"]
+    assert ap["outlet_actor"] == "Associated Press"
+    history = cli.ok("history", "source", str(ap["id"]), "--format", "json").json()
+    assert history[0]["command"] == "factdb db upgrade"

@@ -164,6 +164,9 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
         lines.append(Text("aliases: " + ", ".join(safe_text(a) for a in d["aliases"])))
     if d["parts"]:
         lines.append(Text("parts: " + ", ".join(safe_text(p) for p in d["parts"])))
+    outlet_line = _outlet_line(d)
+    if outlet_line is not None:
+        lines.append(outlet_line)
     changed = last_change_line(d)
     if changed is not None:
         lines.append(changed)
@@ -191,6 +194,14 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
         max_width={"claim": 60},
     )
     return lines
+
+
+def _outlet_line(d: dict[str, Any]) -> Text | None:
+    """ "outlet of 3 sources" for an actor that published some (``source list`` lists them)."""
+    n = d["outlet_of_sources"]
+    if not n:
+        return None
+    return Text(f"outlet of {n} source{'' if n == 1 else 's'}")
 
 
 @app.command("rename")
@@ -251,8 +262,8 @@ def delete(
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Delete an actor, with its aliases; refused while assertions, via links, parts or
-    sanctions refer to it."""
+    """Delete an actor, with its aliases; refused while assertions, via links, parts,
+    sanctions, sources (as their outlet) or ratings refer to it."""
     from factdb.cli.claims import correct
     from factdb.domain.actors import delete_actor
 
@@ -267,9 +278,10 @@ def merge(
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Merge FROM into INTO: nothing is lost. Assertions, via links, parts, sanctions and
-    aliases move; FROM's name becomes an alias. An assertion that becomes the same as one of
-    INTO's is kept, retracted as folded into it. FROM's record stays in the history."""
+    """Merge FROM into INTO: nothing is lost. Assertions, via links, parts, sanctions, the
+    sources it is the outlet of, ratings and aliases move; FROM's name becomes an alias. An
+    assertion that becomes the same as one of INTO's is kept, retracted as folded into it.
+    FROM's record stays in the history."""
     from factdb.domain.actors import merge as do_merge
 
     state: State = ctx.obj
@@ -287,6 +299,8 @@ def merge(
             "via_links_moved": result.via_links_moved,
             "parts_moved": result.parts_moved,
             "sanctions_moved": result.sanctions_moved,
+            "outlets_moved": result.outlets_moved,
+            "ratings_moved": result.ratings_moved,
             "aliases_added": result.aliases_moved,
         }
     render.emit(data, fmt, _merge_table)
@@ -319,6 +333,8 @@ def _merge_table(d: dict[str, Any]) -> list[Any]:
         ("via_links_moved", "via links moved"),
         ("parts_moved", "parts moved"),
         ("sanctions_moved", "sanctions re-targeted"),
+        ("outlets_moved", "sources' outlet moved"),
+        ("ratings_moved", "ratings moved"),
     ):
         if d[key]:
             lines.append(Text(f"{label}: {d[key]}"))

@@ -93,7 +93,14 @@ def add(
         list[str] | None,
         typer.Option("--violates", help="A sanction the claim alleges is violated."),
     ] = None,
-    outlet: Annotated[str | None, typer.Option("--outlet", help="The source's outlet.")] = None,
+    outlet: Annotated[
+        str | None,
+        typer.Option(
+            "--outlet",
+            help="The source's outlet: an actor, by name or alias (a new one is created, kind "
+            "media).",
+        ),
+    ] = None,
     title: Annotated[str | None, typer.Option("--title", help="The source's title.")] = None,
     published: Annotated[
         str | None, typer.Option("--published", help="The source's publication date.")
@@ -103,16 +110,16 @@ def add(
         bool,
         typer.Option(
             "--new-actor",
-            help="Create an unknown --by/--via name even when it is close to a known one "
-            "(a typo, or part of a known name: 'Kirby' of 'John Kirby').",
+            help="Create an unknown --by/--via/--outlet name even when it is close to a known "
+            "one (a typo, or part of a known name: 'Kirby' of 'John Kirby').",
         ),
     ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Record who took which stance on a claim, creating claim, actor and source when new.
 
-    A --by or --via name that no actor answers to but that is close to a known name or
-    alias is refused, naming the known ones; --new-actor creates it anyway."""
+    A --by, --via or --outlet name that no actor answers to but that is close to a known
+    name or alias is refused, naming the known ones; --new-actor creates it anyway."""
     from factdb.core.errors import InvalidInput
     from factdb.core.values import (
         parse_optional_date,
@@ -325,9 +332,18 @@ def flip_line(flip: dict[str, Any]) -> str:
     )
 
 
+def _source_where(source: dict[str, Any]) -> str:
+    """Where an assertion was reported, as ``show`` prints it: the outlet by its actor
+    (``outlets.outlet_label``), else the URL, else the source's id."""
+    from factdb.queries.outlets import outlet_label
+
+    outlet = outlet_label(source["outlet"], source.get("outlet_actor"))
+    return outlet or source["url"] or f"source {source['id']}"
+
+
 def _assertion_block(a: dict[str, Any]) -> Text:
     source = a["source"]
-    where = source["outlet"] or source["url"] or f"source {source['id']}"
+    where = _source_where(source)
     if source["published"]:
         where += f" ({source['published']})"
     lines = Text()

@@ -11,20 +11,25 @@ CLAIM_ROW = (
 ).split()
 """A claim of ``list`` and of ``sanction show``."""
 
-_ASSERTION = (
+_ASSERTION_HEAD = (
     "actor actor_kind side stance polarity date date_start date_precision source_id source_url "
-    "source_outlet source_title source_published source_outlet_id via quote recorded_at "
-    "retracted retracted_at retraction_reason qualifier qualifier_note date_approximate origin"
+    "source_outlet source_outlet_id"
+).split()
+_ASSERTION_TAIL = (
+    "source_title source_published via quote recorded_at retracted retracted_at "
+    "retraction_reason qualifier qualifier_note date_approximate origin"
 ).split()
 
-ASSERTION_ROW = ["id", "claim_id", "claim", *_ASSERTION]
+ASSERTION_ROW = ["id", "claim_id", "claim", *_ASSERTION_HEAD, *_ASSERTION_TAIL]
 """An assertion of ``actor show`` and ``source show``."""
 
 SHOW_ROW = [
     "claim_id",
     "claim",
     "id",
-    *_ASSERTION,
+    *_ASSERTION_HEAD,
+    "source_outlet_actor",
+    *_ASSERTION_TAIL,
     "supersedes",
     "folded_into",
     "group",
@@ -33,6 +38,6 @@ SHOW_ROW = [
 """An assertion of ``show``."""
 
 ACTOR_ROW = "id name kind part_of side aliases assertions".split()
-SOURCE_ROW = "id url outlet title published assertions claims".split()
+SOURCE_ROW = "id url outlet outlet_id outlet_actor title published assertions claims".split()
 SANCTION_ROW = "id name authority adopted target measures url claims".split()
 HISTORY_ROW = "change at user db_role command reason change_set table op row what old new".split()

@@ -27,6 +27,14 @@ AllowConfusableOpt = Annotated[
         help="Accept a new actor name that looks like a known one (Cyrillic о for Latin o…).",
     ),
 ]
+NewOutletActorOpt = Annotated[
+    bool,
+    typer.Option(
+        "--new-actor",
+        help="Create an unknown --outlet name as a new actor even when it is close to a known "
+        "one (a typo, or part of a known name).",
+    ),
+]
 ReasonOpt = Annotated[
     str | None,
     typer.Option("--reason", help="Why: recorded with the change in the history."),
@@ -37,6 +45,13 @@ ActorFilter = Annotated[
 ViaFilter = Annotated[
     str | None,
     typer.Option("--via", help="Claims this relay (or any of its parts) carried: in a via chain."),
+]
+OutletFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--outlet",
+        help="Claims reported in a source of this outlet (an actor, or any of its parts).",
+    ),
 ]
 StanceFilter = Annotated[
     str | None, typer.Option("--stance", help="Claims with an assertion of this stance.")
@@ -97,6 +112,7 @@ MinOriginsFilter = Annotated[
 FILTERS: tuple[tuple[str, Any, object], ...] = (
     ("actor", ActorFilter, None),
     ("via", ViaFilter, None),
+    ("outlet", OutletFilter, None),
     ("stance", StanceFilter, None),
     ("tag", TagFilter, None),
     ("since", SinceFilter, None),
@@ -158,6 +174,7 @@ def build_filters(values: Mapping[str, Any]) -> Any:
     return Filters(
         actor=values.get("actor"),
         via=values.get("via"),
+        outlet=values.get("outlet"),
         stance=parse_stance(values["stance"]) if values.get("stance") else None,
         tag=values.get("tag"),
         since=parse_optional_date(values.get("since"), "--since"),

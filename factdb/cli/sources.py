@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from factdb.cli import columns, render
-from factdb.cli.options import FormatOpt, ReasonOpt
+from factdb.cli.options import AllowConfusableOpt, FormatOpt, NewOutletActorOpt, ReasonOpt
 from factdb.cli.render import Format
 from factdb.cli.state import State
 
@@ -22,38 +22,63 @@ COLUMNS = [
 ]
 
 
+OutletOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--outlet",
+        help="Who published it: an actor, by name or alias (a new one is created, kind media).",
+    ),
+]
+
+
+def _outlet_label(d: dict[str, Any]) -> dict[str, Any]:
+    """A source row as its table prints it: the outlet by its actor (``outlet_label``)."""
+    from factdb.queries.outlets import outlet_label
+
+    return {**d, "outlet": outlet_label(d["outlet"], d["outlet_actor"])}
+
+
+def sources_table(rows: list[dict[str, Any]], **kwargs: Any) -> list[Any]:
+    return render.records_table([_outlet_label(r) for r in rows], COLUMNS, **kwargs)
+
+
 @app.command("add")
 def add(
     ctx: typer.Context,
     url: Annotated[str, typer.Argument(help="The http(s) URL.")],
-    outlet: Annotated[str | None, typer.Option("--outlet", help="Who published it.")] = None,
+    outlet: OutletOpt = None,
     title: Annotated[str | None, typer.Option("--title", help="Its title.")] = None,
     published: Annotated[
         str | None, typer.Option("--published", help="YYYY, YYYY-MM or YYYY-MM-DD.")
     ] = None,
     updated: Annotated[str | None, typer.Option("--updated", help="Last update date.")] = None,
+    new_actor: NewOutletActorOpt = False,
+    allow_confusable: AllowConfusableOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Record a source."""
+    """Record a source. Its outlet is an actor: a name close to a known one is refused
+    unless --new-actor."""
     from factdb.core.values import parse_optional_date
-    from factdb.domain.sources import get_or_create_source
+    from factdb.domain.sources import add_source
     from factdb.queries import show_source
 
     pub = parse_optional_date(published, "--published")
     upd = parse_optional_date(updated, "--updated")
     state: State = ctx.obj
     with state.session(write=True) as session:
-        source, _ = get_or_create_source(
+        result = add_source(
             session,
             url=url,
             outlet=outlet,
             title=title,
             published=pub,
             updated=upd,
-            field="URL",
-            new_only=True,
+            new_actor=new_actor,
+            allow_confusable=allow_confusable,
         )
-        data = show_source(session, str(source.id))
+        data = show_source(session, str(result.source.id))
+    for message in result.notes:
+        render.note(message)
     data.pop("assertion_list")
     render.emit(data, fmt)
 
@@ -68,7 +93,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     render.emit(
         rows,
         fmt,
-        lambda d: render.records_table(d, COLUMNS, empty="no sources yet", max_width={"url": 60}),
+        lambda d: sources_table(d, empty="no sources yet", max_width={"url": 60}),
         csv_columns=columns.SOURCE_ROW,
     )
 
@@ -88,7 +113,7 @@ def show(
         data,
         fmt,
         lambda d: [
-            *render.records_table([d], COLUMNS),
+            *sources_table([d]),
             *render.records_table(
                 d["assertion_list"],
                 [
@@ -114,16 +139,19 @@ def edit(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="The source's id or URL.")],
     url: Annotated[str | None, typer.Option("--url", help="Its URL; its identity follows.")] = None,
-    outlet: Annotated[str | None, typer.Option("--outlet", help="Who published it.")] = None,
+    outlet: OutletOpt = None,
     title: Annotated[str | None, typer.Option("--title", help="Its title.")] = None,
     published: Annotated[
         str | None, typer.Option("--published", help="YYYY, YYYY-MM or YYYY-MM-DD.")
     ] = None,
     updated: Annotated[str | None, typer.Option("--updated", help="Last update date.")] = None,
+    new_actor: NewOutletActorOpt = False,
+    allow_confusable: AllowConfusableOpt = False,
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Correct a source's fields; '' clears one. A URL that is another source's is refused."""
+    """Correct a source's fields; '' clears one. A URL that is another source's is refused.
+    A new outlet is found among the actors as `source add` finds it."""
     from factdb.cli.claims import correct
     from factdb.core.errors import InvalidInput
     from factdb.core.values import parse_optional_date
@@ -148,5 +176,7 @@ def edit(
             title=KEEP if title is None else title,
             published=pub,
             updated=upd,
+            new_actor=new_actor,
+            allow_confusable=allow_confusable,
         ),
     )

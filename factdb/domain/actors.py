@@ -14,7 +14,16 @@ from factdb.core.keys import check_name, confusable_skeleton, name_key
 from factdb.domain.assertions import move_assertions
 from factdb.domain.changes import Correction, FieldChange
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
-from factdb.storage.models import Actor, ActorAlias, ActorKind, Assertion, AssertionVia, Sanction
+from factdb.storage.models import (
+    Actor,
+    ActorAlias,
+    ActorKind,
+    Assertion,
+    AssertionVia,
+    Rating,
+    Sanction,
+    Source,
+)
 
 
 def _check_name(name: str, field: str) -> str:
@@ -245,11 +254,17 @@ class MergeResult:
     parts_moved: int
     sanctions_moved: int
     aliases_moved: list[str]
+    outlets_moved: int = 0
+    """Sources whose outlet was FROM."""
+    ratings_moved: int = 0
+    """FROM's reliability ratings, all of them (withdrawn ones too), now INTO's."""
 
 
 def merge(session: Session, *, source: str, into: str) -> MergeResult:
     """Fold actor ``source`` into ``into``; nothing is lost. Its assertions, via links, parts
-    (children), sanctions and aliases move over, and its name becomes an alias of ``into``.
+    (children), sanctions, the sources it is the outlet of, its ratings and its aliases move
+    over, and its name becomes an alias of ``into``. INTO's rating is then the newest of
+    both histories (``rating_current``).
     An assertion that becomes the same (natural key) as one of ``into``'s live assertions is
     kept, retracted as folded into that one, with its quote and via chain
     (``assertions.move_assertions``). FROM's own record is deleted; the change history keeps
@@ -284,6 +299,12 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
         .where(col(Sanction.target_actor_id) == old.id)
         .values(target_actor_id=new.id)
     )
+    outlets = session.execute(
+        update(Source).where(col(Source.outlet_id) == old.id).values(outlet_id=new.id)
+    )
+    ratings = session.execute(
+        update(Rating).where(col(Rating.actor_id) == old.id).values(actor_id=new.id)
+    )
     aliases = aliases_of(session, old.id)
     session.execute(
         update(ActorAlias).where(col(ActorAlias.actor_id) == old.id).values(actor_id=new.id)
@@ -306,6 +327,8 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
         parts_moved=_rowcount(parts),
         sanctions_moved=_rowcount(sanctions),
         aliases_moved=[old_name, *aliases],
+        outlets_moved=_rowcount(outlets),
+        ratings_moved=_rowcount(ratings),
     )
 
 
@@ -387,7 +410,8 @@ def _count(session: Session, column: Any, actor_id: int) -> int:
 
 def delete_actor(session: Session, *, ref: str) -> Correction:
     """Delete an actor that nothing refers to, with its aliases; a ``Conflict`` naming what
-    refers to it (its assertions, via links, parts, sanctions targeting it) otherwise."""
+    refers to it (its assertions, via links, parts, sanctions targeting it, the sources it is
+    the outlet of, its ratings) otherwise."""
     actor = get_actor(session, ref, "NAME")
     assert actor.id is not None
     uses = [
@@ -399,6 +423,12 @@ def delete_actor(session: Session, *, ref: str) -> Correction:
             "sanction targeting it",
             "sanctions targeting it",
         ),
+        (
+            _count(session, col(Source.outlet_id), actor.id),
+            "source as its outlet",
+            "sources as their outlet",
+        ),
+        (_count(session, col(Rating.actor_id), actor.id), "rating", "ratings"),
     ]
     used = [f"{n} {one if n == 1 else many}" for n, one, many in uses if n]
     if used:

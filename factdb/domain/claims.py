@@ -17,7 +17,7 @@ from factdb.domain.actors import close_names, resolve_actor
 from factdb.domain.assertions import find_assertion, move_assertions
 from factdb.domain.changes import Correction
 from factdb.domain.sanctions import get_sanction
-from factdb.domain.sources import get_or_create_source
+from factdb.domain.sources import get_or_create_source, link_outlet, new_outlet_note
 from factdb.queries import deleted_note
 from factdb.storage.models import (
     Actor,
@@ -105,10 +105,14 @@ class AddResult:
     assertion_created: bool
     date: str
     new_actors: list[str] = field(default_factory=list)
-    """The actors this add created (--by, then --via in order)."""
+    """The actors this add created (--by, then --via in order, then the --outlet)."""
     tags_added: list[str] = field(default_factory=list)
     sanctions_linked: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
+    outlet_id: int | None = None
+    """The source's outlet as an actor (None without an outlet)."""
+    outlet_actor: str | None = None
+    """That actor's name."""
 
 
 def add_assertion(
@@ -142,7 +146,8 @@ def add_assertion(
 
     An actor name no actor answers to is created when it is close to no known name; one
     that may mean a known actor (a close typo, a part of a known name: ``resolve_actor``)
-    is refused unless ``new_actor``.
+    is refused unless ``new_actor``. The ``outlet`` a new source takes is an actor found the
+    same way, created with kind ``media`` (``sources.link_outlet``).
     """
     if (text is None) == (claim_id is None):
         raise InvalidInput("TEXT", "give the claim's text or --claim ID, not both")
@@ -191,6 +196,17 @@ def add_assertion(
                     else ""
                 )
             )
+    outlet_found = link_outlet(
+        session,
+        source,
+        outlet,
+        new_actor=new_actor,
+        allow_confusable=allow_confusable,
+        close=known,
+    )
+    if outlet_found is not None and outlet_found.created:
+        new_actors.append(outlet_found.actor.name)
+        hints.append(new_outlet_note(outlet_found))
     tags_added = tag_claim(session, claim, tags or [])
     sanctions_linked = link_sanctions(session, claim, violates or [])
     assert claim.id is not None and actor.id is not None and source.id is not None
@@ -260,6 +276,8 @@ def add_assertion(
         tags_added=tags_added,
         sanctions_linked=sanctions_linked,
         hints=hints,
+        outlet_id=source.outlet_id,
+        outlet_actor=_actor_name(session, source.outlet_id) if source.outlet_id else None,
     )
 
 

@@ -29,6 +29,7 @@ from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict, InvalidInput
 from factdb.interchange.picture import flip_pairs, timeline_picture
 from factdb.queries import Conn, Filters, list_claims, list_sanctions, show_claim
+from factdb.queries.outlets import outlet_label
 from factdb.queries.relations import grouped
 from factdb.queries.site import (
     ACTOR_BATCH,
@@ -138,7 +139,8 @@ class Links:
 
     @staticmethod
     def source_html(source: Mapping[str, Any]) -> Markup:
-        label = source.get("outlet") or source.get("title") or source.get("url")
+        outlet = outlet_label(source.get("outlet"), source.get("outlet_actor"))
+        label = outlet or source.get("title") or source.get("url")
         label = label or f"source {source.get('id')}"
         url = external(source.get("url"))
         if url is None:
@@ -203,6 +205,7 @@ def describe_filters(filters: Filters) -> str:
         ("since", filters.since),
         ("until", filters.until),
         ("actor:", filters.actor),
+        ("outlet:", filters.outlet),
         ("stance:", filters.stance),
         ("tag:", filters.tag),
         ("sanction:", filters.sanction),

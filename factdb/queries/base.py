@@ -33,6 +33,8 @@ class Filters:
 
     actor: str | None = None
     via: str | None = None
+    outlet: str | None = None
+    """Claims with a counted assertion reported in a source of this outlet (or its parts)."""
     stance: Stance | None = None
     tag: str | None = None
     since: PartialDate | None = None

@@ -12,6 +12,7 @@ from factdb.core.errors import NotFound
 from factdb.core.vocabulary import POLARITY
 from factdb.queries.base import deleted_note
 from factdb.queries.history import last_change
+from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
 from factdb.storage.reader import Reader
 
@@ -244,19 +245,25 @@ def show_claim(
     as_of: PartialDate | None = None,
     include_retracted: bool = False,
 ) -> dict[str, Any]:
-    """The side-by-side view of one claim as data: the claim, its summary, its assertions.
-    Five independent reads (the fifth its relations), in one round trip to PostgreSQL."""
+    """The side-by-side view of one claim as data: the claim, its summary, its assertions
+    (each source with its outlet's actor: ``outlets.attach_outlets``), its relations. Six
+    independent reads, in one round trip to PostgreSQL."""
     r = Reader.of(conn)
     if not r.holds_id(claim_id):
         raise NotFound("claim", claim_id, "see `factdb list`")
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
-    claims, base, side_rows, via_rows, relation_rows = r.batch(
-        [*detail_statements(r, [claim_id], filters), relations_statement(r, [claim_id])]
+    claims, base, side_rows, via_rows, relation_rows, outlet_rows = r.batch(
+        [
+            *detail_statements(r, [claim_id], filters),
+            relations_statement(r, [claim_id]),
+            outlets_statement(r, [claim_id]),
+        ]
     )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     if claim_id not in texts:
         raise NotFound("claim", claim_id, deleted_note(r, "claim", claim_id) or "see `factdb list`")
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
+    attach_outlets(rows, outlets_from_rows(outlet_rows))
     summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])
     links = {

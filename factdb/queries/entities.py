@@ -9,6 +9,7 @@ from factdb.core.dates import stored_text
 from factdb.core.errors import NotFound
 from factdb.core.keys import parse_id
 from factdb.queries.history import last_change
+from factdb.queries.outlets import outlet_source_count
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -59,8 +60,9 @@ def list_actors(conn: Conn) -> list[dict[str, Any]]:
 
 
 def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
-    """One actor: its names, hierarchy and side, and in ``assertions`` the statements of the
-    actor and of its parts at any depth, in date order (``story.actor_statements``)."""
+    """One actor: its names, hierarchy and side, how many sources it is the outlet of
+    (``outlet_of_sources``), and in ``assertions`` the statements of the actor and of its
+    parts at any depth, in date order (``story.actor_statements``)."""
     r = Reader.of(conn)
     actor_id, _ = actor_ref(r, ref)
     row = r.first(
@@ -91,19 +93,22 @@ def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
         "side": sides_of(r, [actor_id])[actor_id][1],
         "aliases": aliases,
         "parts": parts,
+        "outlet_of_sources": outlet_source_count(r, actor_id),
         "assertions": assertions,
         "last_change": last_change(r, "actor_id", actor_id),
     }
 
 
 def list_sources(conn: Conn, source_id: int | None = None) -> list[dict[str, Any]]:
-    """Every source (or one) with how many assertions and claims it carries."""
+    """Every source (or one) with its outlet (as given, and as an actor: ``outlet_id``,
+    ``outlet_actor``, its current name) and how many assertions and claims it carries."""
     where = "" if source_id is None else " WHERE s.id = :id"
     rows = Reader.of(conn).rows(
-        "SELECT s.id, s.url, s.outlet, s.title, s.published, s.published_precision, "
+        "SELECT s.id, s.url, s.outlet, s.outlet_id, o.name, s.title, s.published, "
+        "s.published_precision, "
         "(SELECT count(*) FROM assertion AS a WHERE a.source_id = s.id), "
         "(SELECT count(DISTINCT a.claim_id) FROM assertion AS a WHERE a.source_id = s.id) "
-        f"FROM source AS s{where} ORDER BY s.id",
+        f"FROM source AS s LEFT JOIN actor AS o ON o.id = s.outlet_id{where} ORDER BY s.id",
         {} if source_id is None else {"id": source_id},
     )
     return [
@@ -111,12 +116,25 @@ def list_sources(conn: Conn, source_id: int | None = None) -> list[dict[str, Any
             "id": sid,
             "url": url,
             "outlet": outlet,
+            "outlet_id": outlet_id,
+            "outlet_actor": outlet_actor,
             "title": title,
             "published": stored_text(published, precision),
             "assertions": int(assertions),
             "claims": int(claims),
         }
-        for sid, url, outlet, title, published, precision, assertions, claims in rows
+        for (
+            sid,
+            url,
+            outlet,
+            outlet_id,
+            outlet_actor,
+            title,
+            published,
+            precision,
+            assertions,
+            claims,
+        ) in rows
     ]
 
 

@@ -100,6 +100,15 @@ def claim_conditions(filters: Filters, q: Sql) -> None:
             exists + " AND EXISTS (SELECT 1 FROM assertion_via AS v WHERE v.assertion_id = a.id "
             "AND " + r.member("v.actor_id", "via_ids") + "))"
         )
+    if filters.outlet:
+        outlet_id, _ = actor_ref(r, filters.outlet)
+        q.params["outlet_ids"] = descendant_ids(r, outlet_id)
+        q.where.append(
+            exists
+            + " AND a.source_id IN (SELECT s.id FROM source AS s WHERE "
+            + r.member("s.outlet_id", "outlet_ids")
+            + "))"
+        )
     if filters.stance is not None:
         q.params["stance"] = filters.stance.value
         q.where.append(exists + " AND a.stance = :stance)")

@@ -25,6 +25,7 @@ from factdb.queries.assertions import (
 )
 from factdb.queries.base import Conn, Filters
 from factdb.queries.claims import _group, corroboration, reversals, summarize
+from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
 from factdb.queries.selection import matching_claim_ids
 from factdb.storage.reader import Reader
@@ -43,12 +44,17 @@ def claim_details(conn: Conn, claim_ids: Sequence[int], filters: Filters) -> lis
     window = Filters(
         since=filters.since, until=filters.until, as_of=filters.as_of, include_retracted=True
     )
-    claims, base, side_rows, via_rows, relation_rows = r.batch(
-        [*detail_statements(r, claim_ids, window), relations_statement(r, claim_ids)]
+    claims, base, side_rows, via_rows, relation_rows, outlet_rows = r.batch(
+        [
+            *detail_statements(r, claim_ids, window),
+            relations_statement(r, claim_ids),
+            outlets_statement(r, claim_ids),
+        ]
     )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     relations = relations_from_rows(relation_rows)
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
+    attach_outlets(rows, outlets_from_rows(outlet_rows))
     links = {
         int(i): (s, f)
         for i, s, f in r.rows(
