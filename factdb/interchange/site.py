@@ -28,7 +28,7 @@ from markupsafe import Markup
 from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict, InvalidInput
 from factdb.interchange.picture import flip_pairs, timeline_picture
-from factdb.queries import Conn, Filters, list_claims, list_sanctions, show_claim
+from factdb.queries import Conn, Filters, grades_text, list_claims, list_sanctions, show_claim
 from factdb.queries.site import (
     ACTOR_BATCH,
     SiteActors,
@@ -60,6 +60,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["symbols"] = SYMBOLS
+    env.globals["grades_text"] = grades_text
     return env
 
 

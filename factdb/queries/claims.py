@@ -12,6 +12,7 @@ from factdb.core.errors import NotFound
 from factdb.core.vocabulary import POLARITY
 from factdb.queries.base import deleted_note
 from factdb.queries.history import last_change
+from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 from factdb.queries.assertions import (
     ACTORS_OF_ASSERTIONS,
     claim_parts_from_rows,
+    claims_scope,
     claims_statement,
     date_text,
     detail_statements,
@@ -201,17 +203,25 @@ def show_claim(
     as_of: PartialDate | None = None,
     include_retracted: bool = False,
 ) -> dict[str, Any]:
-    """The side-by-side view of one claim as data: the claim, its summary, its assertions.
-    Four independent reads, in one round trip to PostgreSQL."""
+    """The side-by-side view of one claim as data: the claim, its summary, its assertions
+    (each with its grades: ``ratings.attach_ratings``). Five independent reads, in one round
+    trip to PostgreSQL."""
     r = Reader.of(conn)
     if not r.holds_id(claim_id):
         raise NotFound("claim", claim_id, "see `factdb list`")
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
-    claims, base, side_rows, via_rows = r.batch(detail_statements(r, [claim_id], filters))
+    scope = claims_scope(r, [claim_id], filters)
+    claims, base, side_rows, via_rows, rating_rows = r.batch(
+        [
+            *detail_statements(r, [claim_id], filters),
+            ratings_statement(scope.where[0], scope.params),
+        ]
+    )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     if claim_id not in texts:
         raise NotFound("claim", claim_id, deleted_note(r, "claim", claim_id) or "see `factdb list`")
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
+    attach_ratings(rows, rating_rows)
     summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])
     links = {

@@ -9,6 +9,7 @@ from factdb.core.dates import stored_text
 from factdb.core.errors import NotFound
 from factdb.core.keys import parse_id
 from factdb.queries.history import last_change
+from factdb.queries.ratings import actor_ratings
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -59,7 +60,8 @@ def list_actors(conn: Conn) -> list[dict[str, Any]]:
 
 
 def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
-    """One actor: its names, hierarchy and side, and in ``assertions`` the statements of the
+    """One actor: its names, hierarchy and side, its ``reliability`` grade now and every rating
+    it was given (``ratings.actor_ratings``), and in ``assertions`` the statements of the
     actor and of its parts at any depth, in date order (``story.actor_statements``)."""
     r = Reader.of(conn)
     actor_id, _ = actor_ref(r, ref)
@@ -91,6 +93,7 @@ def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
         "side": sides_of(r, [actor_id])[actor_id][1],
         "aliases": aliases,
         "parts": parts,
+        **actor_ratings(r, actor_id),
         "assertions": assertions,
         "last_change": last_change(r, "actor_id", actor_id),
     }

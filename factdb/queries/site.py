@@ -17,6 +17,7 @@ from typing import Any
 from factdb.queries.assertions import (
     assertion_scope,
     claim_parts_from_rows,
+    claims_scope,
     date_text,
     detail_statements,
     resolve_assertion,
@@ -25,6 +26,7 @@ from factdb.queries.assertions import (
 )
 from factdb.queries.base import Conn, Filters
 from factdb.queries.claims import _group, reversals, summarize
+from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.queries.selection import matching_claim_ids
 from factdb.storage.reader import Reader
 
@@ -42,9 +44,13 @@ def claim_details(conn: Conn, claim_ids: Sequence[int], filters: Filters) -> lis
     window = Filters(
         since=filters.since, until=filters.until, as_of=filters.as_of, include_retracted=True
     )
-    claims, base, side_rows, via_rows = r.batch(detail_statements(r, claim_ids, window))
+    scope = claims_scope(r, claim_ids, window)
+    claims, base, side_rows, via_rows, rating_rows = r.batch(
+        [*detail_statements(r, claim_ids, window), ratings_statement(scope.where[0], scope.params)]
+    )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
+    attach_ratings(rows, rating_rows)
     links = {
         int(i): (s, f)
         for i, s, f in r.rows(
