@@ -1,6 +1,7 @@
 """Ratings (docs/design.md, Ratings): ``actor rate|unrate`` (reliability A–F) and
-``assertion rate|unrate`` (credibility 1–6), the grades in ``show`` and ``actor show``, and
-the rating rows in ``history``.
+``assertion rate|unrate`` (credibility 1–6), the grades in ``show`` and ``actor show``, the
+``--min-reliability`` and ``--min-credibility`` filters of the shared selection, and the
+rating rows in ``history``.
 
 Each test runs on SQLite and PostgreSQL (the ``cli`` fixture). A refusal is one stderr line
 with its exit code (``fails``) and writes nothing. On this branch ``source add --outlet`` does
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Cli
-from tests.helpers import add, fails, parse_csv, show
+from tests.helpers import add, fails, listed, parse_csv, show
 
 CLAIM = "North Korea has shipped weapons to Russia"
 OTHER = "North Korean troops are deployed to Russia"
@@ -357,6 +358,87 @@ def test_the_reads_agree_with_the_rating_current_view(cli, world):
             row["outlet_reliability"] and row["outlet_reliability"]["grade"],
         )
         assert grades == detail[aid], aid
+
+
+# --- the filters of the shared selection ----------------------------------------------------
+
+
+def test_min_reliability_keeps_assertions_of_outlets_rated_so_or_better(cli, world):
+    assert listed(cli, "--min-reliability", "F") == []  # nothing is rated: nothing counts
+    cli.ok("actor", "rate", "State Department", "B", "--reason", "official")
+    cli.ok("actor", "rate", "KCNA", "E", "--reason", "state media")
+    cli.ok("actor", "rate", "South Korea", "A", "--reason", "a speaker, not an outlet")
+    [row] = listed(cli, "--min-reliability", "b")
+    assert row["id"] == world["claim"]
+    assert (row["for"], row["against"], row["assertions"]) == (["United States"], [], 1)
+    assert not row["contested"]
+    # E keeps KCNA's reports too: both claims, claim 1 contested again
+    rows = {r["id"]: r for r in listed(cli, "--min-reliability", "E")}
+    assert set(rows) == {world["claim"], world["other"]}
+    assert rows[world["claim"]]["assertions"] == 2 and rows[world["claim"]]["contested"]
+    assert listed(cli, "--min-reliability", "A") == []
+
+
+def test_min_credibility_keeps_assertions_rated_so_or_better(cli, world):
+    cli.ok("assertion", "rate", str(world["us"]), "2", "--reason", "probably")
+    cli.ok("assertion", "rate", str(world["kim"]), "5", "--reason", "improbable")
+    cli.ok("assertion", "rate", str(world["ru"]), "1", "--reason", "confirmed")
+    rows = {r["id"]: r for r in listed(cli, "--min-credibility", "2")}
+    assert set(rows) == {world["claim"], world["other"]}
+    assert rows[world["claim"]]["for"] == ["United States"]
+    assert rows[world["claim"]]["against"] == []
+    assert [r["id"] for r in listed(cli, "--min-credibility", "1")] == [world["other"]]
+    assert [r["id"] for r in listed(cli, "--min-credibility", "1", "--search", "troops")] == [
+        world["other"]
+    ]
+    assert listed(cli, "--min-credibility", "1", "--search", "weapons") == []
+    cli.ok("assertion", "unrate", str(world["ru"]), "--reason", "not so sure")
+    assert [r["id"] for r in listed(cli, "--min-credibility", "1")] == []
+    # both filters at once: a credible assertion from a reliable outlet
+    cli.ok("actor", "rate", "State Department", "B", "--reason", "official")
+    both = listed(cli, "--min-credibility", "2", "--min-reliability", "B", "--contested")
+    assert both == []
+    [row] = listed(cli, "--min-credibility", "2", "--min-reliability", "B")
+    assert row["assertions"] == 1
+
+
+def test_the_filters_choose_the_rows_of_report_and_export(cli, world):
+    cli.ok("actor", "rate", "KCNA", "E", "--reason", "state media")
+    cli.ok("actor", "rate", "State Department", "B", "--reason", "official")
+    report = parse_csv(cli.ok("report", "timeline", "--min-reliability", "B").stdout)
+    assert [r["actor"] for r in report] == ["United States"]
+    flat = parse_csv(cli.ok("export", "-", "--format", "csv", "--min-reliability", "E").stdout)
+    assert sorted(r["actor"] for r in flat) == ["Kim Jong Un", "Russia", "United States"]
+    cli.ok("assertion", "rate", str(world["sk"]), "3", "--reason", "possibly")
+    jsonl = cli.ok("export", "-", "--min-credibility", "3").stdout
+    assert '"actor": "South Korea"' in jsonl and '"actor": "Kim Jong Un"' not in jsonl
+
+
+def test_the_filters_choose_what_the_site_shows(cli, world, tmp_path):
+    cli.ok("actor", "rate", "KCNA", "E", "--reason", "state media")
+    cli.ok("actor", "rate", "State Department", "B", "--reason", "official")
+    out = tmp_path / "site"
+    cli.ok("site", "-o", str(out), "--min-reliability", "B")
+    assert "outlets rated B or better" in (out / "index.html").read_text(encoding="utf-8")
+    assert [p.name for p in (out / "claims").iterdir()] == [f"{world['claim']}.html"]
+    page = (out / "claims" / f"{world['claim']}.html").read_text(encoding="utf-8")
+    assert f'class="assertion" data-assertion="{world["us"]}"' in page
+    assert f'data-assertion="{world["kim"]}"' not in page
+    assert '<span class="grades">outlet State Department: B (usually reliable)</span>' in page
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--min-reliability", "3", "error: --min-reliability: '3' is not a reliability grade"),
+        ("--min-reliability", "AB", "error: --min-reliability: 'AB' is not a reliability grade"),
+        ("--min-credibility", "B", "error: --min-credibility: 'B' is not a credibility grade"),
+        ("--min-credibility", "0", "error: --min-credibility: '0' is not a credibility grade"),
+    ],
+)
+@pytest.mark.parametrize("command", [("list",), ("report", "side-by-side"), ("export", "-")])
+def test_a_bad_grade_in_a_filter_is_a_usage_error(cli, command, option, value, message):
+    assert fails(cli(*command, option, value), 2).startswith(message)
 
 
 # --- history --------------------------------------------------------------------------------

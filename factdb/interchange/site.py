@@ -190,6 +190,10 @@ def describe_filters(filters: Filters) -> str:
     ):
         if value is not None:
             parts.append(f"{label} {value}")
+    if filters.min_reliability is not None:
+        parts.append(f"outlets rated {filters.min_reliability} or better")
+    if filters.min_credibility is not None:
+        parts.append(f"credibility {filters.min_credibility} or better")
     for label, flag in (
         ("contested only", filters.contested),
         ("reversed only", filters.reversed),

@@ -226,7 +226,13 @@ from factdb.queries.ratings import (
     current_rating as current_rating,
 )
 from factdb.queries.ratings import (
+    grades_at_least as grades_at_least,
+)
+from factdb.queries.ratings import (
     grades_text as grades_text,
+)
+from factdb.queries.ratings import (
+    rating_conditions as rating_conditions,
 )
 from factdb.queries.ratings import (
     rating_record as rating_record,

@@ -35,14 +35,19 @@ ACTOR_BATCH = 200
 
 
 def claim_details(conn: Conn, claim_ids: Sequence[int], filters: Filters) -> list[dict[str, Any]]:
-    """``show_claim``'s data for each of these claims (counted under the date window and
-    ``include_retracted`` of ``filters``), in the order given, each with
+    """``show_claim``'s data for each of these claims (counted under the date window, the
+    rating filters and ``include_retracted`` of ``filters``), in the order given, each with
     ``uncounted_retracted``: the retracted assertions in the window that did not count."""
     if not claim_ids:
         return []
     r = Reader.of(conn)
     window = Filters(
-        since=filters.since, until=filters.until, as_of=filters.as_of, include_retracted=True
+        since=filters.since,
+        until=filters.until,
+        as_of=filters.as_of,
+        include_retracted=True,
+        min_reliability=filters.min_reliability,
+        min_credibility=filters.min_credibility,
     )
     scope = claims_scope(r, claim_ids, window)
     claims, base, side_rows, via_rows, rating_rows = r.batch(
