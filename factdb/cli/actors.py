@@ -10,6 +10,7 @@ from rich.text import Text
 from factdb.cli import columns, render
 from factdb.cli.history import last_change_line
 from factdb.cli.options import AllowConfusableOpt, FormatOpt, ReasonOpt
+from factdb.cli.ratings import reliability_lines
 from factdb.cli.render import Format, safe_text
 from factdb.cli.state import State
 from factdb.core.vocabulary import qualified_stance
@@ -48,7 +49,8 @@ def add(
             allow_confusable=allow_confusable,
         )
         data = show_actor(session, str(actor.id))
-    data.pop("assertions")
+    for key in ("assertions", "reliability", "ratings"):
+        data.pop(key)
     render.emit(data, fmt)
 
 
@@ -167,6 +169,7 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
     outlet_line = _outlet_line(d)
     if outlet_line is not None:
         lines.append(outlet_line)
+    lines += reliability_lines(d)
     changed = last_change_line(d)
     if changed is not None:
         lines.append(changed)

@@ -277,6 +277,7 @@ def _register() -> None:
         db,
         history,
         interchange,
+        ratings,
         sanctions,
         site,
         sources,
@@ -296,6 +297,7 @@ def _register() -> None:
     app.command("import")(interchange.import_)
     app.command("export")(interchange.export)
     app.command("site")(site.site)
+    ratings.register(actors.app, assertions.app)
     app.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")
     app.add_typer(
         assertions.app, name="assertion", help="Assertions: corrected by retract-and-replace."

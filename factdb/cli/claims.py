@@ -27,6 +27,7 @@ from factdb.cli.options import (
     build_filters,
     with_filters,
 )
+from factdb.cli.ratings import flat_grades, grades_line
 from factdb.cli.render import Format, cell, safe_text
 from factdb.cli.state import State
 from factdb.core.vocabulary import qualified_stance
@@ -311,7 +312,7 @@ def show(
 
 def _show_csv(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [
-        {"claim_id": data["id"], "claim": data["claim"], **{k: v for k, v in a.items()}}
+        {"claim_id": data["id"], "claim": data["claim"], **flat_grades(a)}
         for a in data["assertions"]
     ]
 
@@ -358,6 +359,9 @@ def _assertion_block(a: dict[str, Any]) -> Text:
     if a["via"]:
         lines.append("\n  via chain: " + travel_chain(a), style="italic")
     lines.append("\n  " + safe_text(where), style="dim")
+    grades = grades_line(a)
+    if grades is not None:
+        lines.append("\n  " + grades, style="cyan")
     if a["quote"]:
         lines.append("\n  “" + safe_text(a["quote"]) + "”")
     if a["retracted"]:

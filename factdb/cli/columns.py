@@ -23,6 +23,14 @@ _ASSERTION_TAIL = (
 ASSERTION_ROW = ["id", "claim_id", "claim", *_ASSERTION_HEAD, *_ASSERTION_TAIL]
 """An assertion of ``actor show`` and ``source show``."""
 
+GRADE_FIELDS = ("grade", "meaning", "by", "at", "reason")
+"""The fields of a rating in ``show``'s data; an outlet's reliability adds ``actor``."""
+GRADE_COLUMNS = [
+    *(f"credibility_{f}" for f in GRADE_FIELDS),
+    *(f"outlet_reliability_{f}" for f in (*GRADE_FIELDS, "actor")),
+]
+"""The CSV columns of an assertion's grades in ``show``, empty where it has none."""
+
 SHOW_ROW = [
     "claim_id",
     "claim",
@@ -30,6 +38,7 @@ SHOW_ROW = [
     *_ASSERTION_HEAD,
     "source_outlet_actor",
     *_ASSERTION_TAIL,
+    *GRADE_COLUMNS,
     "supersedes",
     "folded_into",
     "group",

@@ -95,6 +95,23 @@ RelatedToFilter = Annotated[
 RetractedFilter = Annotated[
     bool, typer.Option("--include-retracted", help="Count retracted assertions too.")
 ]
+MinReliabilityFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--min-reliability",
+        help="Count only assertions whose source's outlet is rated this reliable or better "
+        "(A best, F cannot be judged: B keeps A and B). Unrated outlets, and sources without "
+        "one, are left out.",
+    ),
+]
+MinCredibilityFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--min-credibility",
+        help="Count only assertions rated this credible or better (1 best, 6 cannot be "
+        "judged: 2 keeps 1 and 2). Unrated assertions are left out.",
+    ),
+]
 LimitFilter = Annotated[int | None, typer.Option("--limit", help="At most N claims.", min=0)]
 MinOriginsFilter = Annotated[
     int | None,
@@ -125,6 +142,8 @@ FILTERS: tuple[tuple[str, Any, object], ...] = (
     ("min_origins", MinOriginsFilter, None),
     ("related_to", RelatedToFilter, None),
     ("include_retracted", RetractedFilter, False),
+    ("min_reliability", MinReliabilityFilter, None),
+    ("min_credibility", MinCredibilityFilter, None),
     ("limit", LimitFilter, None),
 )
 
@@ -168,8 +187,15 @@ def with_filters(*, limit: bool = True) -> Callable[[Command], Command]:
 def build_filters(values: Mapping[str, Any]) -> Any:
     """Turn the raw filter options of a command (its ``ctx.params``: the options above, by
     their parameter names) into ``factdb.queries.Filters``, validating each value."""
-    from factdb.core.values import parse_optional_date, parse_stance
+    from factdb.core.values import (
+        parse_credibility,
+        parse_optional_date,
+        parse_reliability,
+        parse_stance,
+    )
     from factdb.queries import Filters
+
+    reliability, credibility = values.get("min_reliability"), values.get("min_credibility")
 
     return Filters(
         actor=values.get("actor"),
@@ -185,6 +211,8 @@ def build_filters(values: Mapping[str, Any]) -> Any:
         search=values.get("search"),
         sanction=values.get("sanction"),
         include_retracted=bool(values.get("include_retracted")),
+        min_reliability=None if reliability is None else parse_reliability(reliability),
+        min_credibility=None if credibility is None else parse_credibility(credibility),
         limit=values.get("limit"),
         min_origins=values.get("min_origins"),
         related_to=values.get("related_to"),

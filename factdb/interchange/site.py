@@ -28,7 +28,7 @@ from markupsafe import Markup
 from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict, InvalidInput
 from factdb.interchange.picture import flip_pairs, timeline_picture
-from factdb.queries import Conn, Filters, list_claims, list_sanctions, show_claim
+from factdb.queries import Conn, Filters, grades_text, list_claims, list_sanctions, show_claim
 from factdb.queries.outlets import outlet_label
 from factdb.queries.relations import grouped
 from factdb.queries.site import (
@@ -62,6 +62,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["symbols"] = SYMBOLS
+    env.globals["grades_text"] = grades_text
     return env
 
 
@@ -214,6 +215,10 @@ def describe_filters(filters: Filters) -> str:
     ):
         if value is not None:
             parts.append(f"{label} {value}")
+    if filters.min_reliability is not None:
+        parts.append(f"outlets rated {filters.min_reliability} or better")
+    if filters.min_credibility is not None:
+        parts.append(f"credibility {filters.min_credibility} or better")
     for label, flag in (
         ("contested only", filters.contested),
         ("reversed only", filters.reversed),

@@ -52,6 +52,9 @@ from factdb.queries.assertions import (
     claim_parts_from_rows as claim_parts_from_rows,
 )
 from factdb.queries.assertions import (
+    claims_scope as claims_scope,
+)
+from factdb.queries.assertions import (
     claims_statement as claims_statement,
 )
 from factdb.queries.assertions import (
@@ -212,6 +215,30 @@ from factdb.queries.history import (
 )
 from factdb.queries.history import (
     last_change as last_change,
+)
+from factdb.queries.ratings import (
+    actor_ratings as actor_ratings,
+)
+from factdb.queries.ratings import (
+    attach_ratings as attach_ratings,
+)
+from factdb.queries.ratings import (
+    current_rating as current_rating,
+)
+from factdb.queries.ratings import (
+    grades_at_least as grades_at_least,
+)
+from factdb.queries.ratings import (
+    grades_text as grades_text,
+)
+from factdb.queries.ratings import (
+    rating_conditions as rating_conditions,
+)
+from factdb.queries.ratings import (
+    rating_record as rating_record,
+)
+from factdb.queries.ratings import (
+    ratings_statement as ratings_statement,
 )
 from factdb.queries.selection import (
     claim_conditions as claim_conditions,

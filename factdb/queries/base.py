@@ -45,6 +45,11 @@ class Filters:
     search: str | None = None
     sanction: str | None = None
     include_retracted: bool = False
+    min_reliability: str | None = None
+    """A reliability grade (A–F): only assertions whose source's outlet is rated so or better
+    count (docs/design.md, Ratings)."""
+    min_credibility: str | None = None
+    """A credibility grade (1–6): only assertions rated so or better count."""
     limit: int | None = None
     min_origins: int | None = None
     related_to: int | None = None
@@ -53,6 +58,11 @@ class Filters:
     @property
     def windowed(self) -> bool:
         return any(d is not None for d in (self.since, self.until, self.as_of))
+
+    @property
+    def graded(self) -> bool:
+        """Whether a rating filter leaves some assertions out of the count."""
+        return self.min_reliability is not None or self.min_credibility is not None
 
 
 @dataclass

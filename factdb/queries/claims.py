@@ -13,6 +13,7 @@ from factdb.core.vocabulary import POLARITY
 from factdb.queries.base import deleted_note
 from factdb.queries.history import last_change
 from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
+from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
 from factdb.storage.reader import Reader
 
@@ -23,6 +24,7 @@ from factdb.queries.assertions import (
     ACTORS_OF_ASSERTIONS,
     FIRST_RELAY,
     claim_parts_from_rows,
+    claims_scope,
     claims_statement,
     date_text,
     detail_statements,
@@ -246,17 +248,20 @@ def show_claim(
     include_retracted: bool = False,
 ) -> dict[str, Any]:
     """The side-by-side view of one claim as data: the claim, its summary, its assertions
-    (each source with its outlet's actor: ``outlets.attach_outlets``), its relations. Six
-    independent reads, in one round trip to PostgreSQL."""
+    (each source with its outlet's actor: ``outlets.attach_outlets``; each with its grades:
+    ``ratings.attach_ratings``), its relations. Seven independent reads, in one round trip to
+    PostgreSQL."""
     r = Reader.of(conn)
     if not r.holds_id(claim_id):
         raise NotFound("claim", claim_id, "see `factdb list`")
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
-    claims, base, side_rows, via_rows, relation_rows, outlet_rows = r.batch(
+    scope = claims_scope(r, [claim_id], filters)
+    claims, base, side_rows, via_rows, relation_rows, outlet_rows, rating_rows = r.batch(
         [
             *detail_statements(r, [claim_id], filters),
             relations_statement(r, [claim_id]),
             outlets_statement(r, [claim_id]),
+            ratings_statement(scope.where[0], scope.params),
         ]
     )
     texts, tags, sanctions = claim_parts_from_rows(claims)
@@ -264,6 +269,7 @@ def show_claim(
         raise NotFound("claim", claim_id, deleted_note(r, "claim", claim_id) or "see `factdb list`")
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
     attach_outlets(rows, outlets_from_rows(outlet_rows))
+    attach_ratings(rows, rating_rows)
     summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])
     links = {

@@ -10,6 +10,7 @@ from factdb.core.errors import NotFound
 from factdb.core.keys import parse_id
 from factdb.queries.history import last_change
 from factdb.queries.outlets import outlet_source_count
+from factdb.queries.ratings import actor_ratings
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ def list_actors(conn: Conn) -> list[dict[str, Any]]:
 
 def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
     """One actor: its names, hierarchy and side, how many sources it is the outlet of
-    (``outlet_of_sources``), and in ``assertions`` the statements of the actor and of its
+    (``outlet_of_sources``), its ``reliability`` grade now and every rating it was given
+    (``ratings.actor_ratings``), and in ``assertions`` the statements of the actor and of its
     parts at any depth, in date order (``story.actor_statements``)."""
     r = Reader.of(conn)
     actor_id, _ = actor_ref(r, ref)
@@ -94,6 +96,7 @@ def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
         "aliases": aliases,
         "parts": parts,
         "outlet_of_sources": outlet_source_count(r, actor_id),
+        **actor_ratings(r, actor_id),
         "assertions": assertions,
         "last_change": last_change(r, "actor_id", actor_id),
     }

@@ -82,6 +82,8 @@ def describe(table: str, op: str, old: dict[str, Any] | None, new: dict[str, Any
         ids = row.get("ids")
         span = f" (ids {ids[0]}–{ids[1]})" if ids else ""
         return f"{row['rows']} rows{span}, by a bulk import"
+    if table == "rating":
+        return describe_rating(row)
     fields = [
         f"{k}={_value(row.get(k))}" for k in IDENTITY.get(table, []) if row.get(k) is not None
     ]
@@ -108,6 +110,24 @@ def _relation_ends(r: Reader, column: str) -> str:
             else:
                 ends.append(f"json_extract(c.{version}, '$.{field}') = :{column}")
     return f"(c.table_name = 'claim_relation' AND ({' OR '.join(ends)}))"
+
+
+def describe_rating(row: dict[str, Any]) -> str:
+    """A rating row in words: ``actor 3 rated E (unreliable) by erin: 'state media'``, or
+    ``assertion 7: grade withdrawn by erin: '…'``."""
+    from factdb.core.vocabulary import CREDIBILITY_MEANING, RELIABILITY_MEANING
+
+    if row.get("actor_id") is not None:
+        record, meanings = f"actor {row['actor_id']}", RELIABILITY_MEANING
+    else:
+        record, meanings = f"assertion {row.get('assertion_id')}", CREDIBILITY_MEANING
+    grade = row.get("grade")
+    reason = f": {_value(row['reason'])}" if row.get("reason") is not None else ""
+    if grade is None:
+        return f"{record}: grade withdrawn by {row.get('rated_by')}{reason}"
+    meaning = meanings.get(str(grade))
+    graded = f"{grade} ({meaning})" if meaning else _value(grade)
+    return f"{record} rated {graded} by {row.get('rated_by')}{reason}"
 
 
 def _decode(text: str | None) -> dict[str, Any] | None:

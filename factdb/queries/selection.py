@@ -23,6 +23,7 @@ from factdb.queries.base import (
     descendant_ids,
     sanction_ref,
 )
+from factdb.queries.ratings import rating_conditions
 from factdb.queries.relations import related_condition
 
 # --- which claims ----------------------------------------------------------------------------
@@ -39,7 +40,7 @@ Origins and corroboration; tests/test_corroboration.py holds them to each other)
 
 def counted_condition(filters: Filters, alias: str, q: Sql) -> str:
     """SQL condition: assertion ``alias`` (of the assertion table) counts under these filters
-    (retraction, dates)."""
+    (retraction, dates, the grades of ``--min-reliability`` and ``--min-credibility``)."""
     parts = []
     if not filters.include_retracted:
         parts.append(f"{alias}.retracted_at IS NULL")
@@ -52,6 +53,7 @@ def counted_condition(filters: Filters, alias: str, q: Sql) -> str:
     if filters.since is not None:
         q.params["since_start"] = filters.since.start
         parts.append(f"{alias}.date >= :since_start")
+    parts += rating_conditions(filters.min_reliability, filters.min_credibility, alias)
     return " AND ".join(parts) if parts else "1 = 1"
 
 
@@ -87,7 +89,7 @@ def claim_conditions(filters: Filters, q: Sql) -> None:
     r = q.r
     counted = counted_condition(filters, "a", q)
     exists = f"EXISTS (SELECT 1 FROM assertion AS a WHERE a.claim_id = c.id AND {counted}"
-    if filters.windowed:
+    if filters.windowed or filters.graded:
         q.where.append(exists + ")")
     if filters.actor:
         actor_id, _ = actor_ref(r, filters.actor)
@@ -129,7 +131,7 @@ def claim_conditions(filters: Filters, q: Sql) -> None:
         q.where.append(related_condition(r, filters.related_to))
         q.params["related_to"] = filters.related_to
     if filters.search:
-        search_condition(filters, q, counted)
+        search_condition(filters, q)
     if filters.contested:
         q.where.append(exists + f" AND a.stance IN {POSITIVE})")
         q.where.append(exists + f" AND a.stance IN {NEGATIVE})")
@@ -156,7 +158,7 @@ def claim_conditions(filters: Filters, q: Sql) -> None:
         )
 
 
-def search_condition(filters: Filters, q: Sql, counted: str) -> None:
+def search_condition(filters: Filters, q: Sql) -> None:
     """Every word of the search, as a prefix, in the claim's text or in one of its counted
     quotes, through the full-text indexes of migration 0003 (FTS5 / tsvector + GIN).
 
@@ -168,7 +170,7 @@ def search_condition(filters: Filters, q: Sql, counted: str) -> None:
     words = re.findall(r"\w+", filters.search)
     if not words:
         raise InvalidInput("--search", "needs at least one word")
-    quoted = counted.replace("a.", "qa.")
+    quoted = counted_condition(filters, "qa", q)
     if q.r.postgresql:
         q.params["fts"] = " & ".join(f"{w.lower()}:*" for w in words)
 

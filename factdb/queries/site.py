@@ -17,6 +17,7 @@ from typing import Any
 from factdb.queries.assertions import (
     assertion_scope,
     claim_parts_from_rows,
+    claims_scope,
     date_text,
     detail_statements,
     resolve_assertion,
@@ -26,6 +27,7 @@ from factdb.queries.assertions import (
 from factdb.queries.base import Conn, Filters
 from factdb.queries.claims import _group, corroboration, reversals, summarize
 from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
+from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
 from factdb.queries.selection import matching_claim_ids
 from factdb.storage.reader import Reader
@@ -35,26 +37,34 @@ ACTOR_BATCH = 200
 
 
 def claim_details(conn: Conn, claim_ids: Sequence[int], filters: Filters) -> list[dict[str, Any]]:
-    """``show_claim``'s data for each of these claims (counted under the date window and
-    ``include_retracted`` of ``filters``), in the order given, each with
+    """``show_claim``'s data for each of these claims (counted under the date window, the
+    rating filters and ``include_retracted`` of ``filters``), in the order given, each with
     ``uncounted_retracted``: the retracted assertions in the window that did not count."""
     if not claim_ids:
         return []
     r = Reader.of(conn)
     window = Filters(
-        since=filters.since, until=filters.until, as_of=filters.as_of, include_retracted=True
+        since=filters.since,
+        until=filters.until,
+        as_of=filters.as_of,
+        include_retracted=True,
+        min_reliability=filters.min_reliability,
+        min_credibility=filters.min_credibility,
     )
-    claims, base, side_rows, via_rows, relation_rows, outlet_rows = r.batch(
+    scope = claims_scope(r, claim_ids, window)
+    claims, base, side_rows, via_rows, relation_rows, outlet_rows, rating_rows = r.batch(
         [
             *detail_statements(r, claim_ids, window),
             relations_statement(r, claim_ids),
             outlets_statement(r, claim_ids),
+            ratings_statement(scope.where[0], scope.params),
         ]
     )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     relations = relations_from_rows(relation_rows)
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
     attach_outlets(rows, outlets_from_rows(outlet_rows))
+    attach_ratings(rows, rating_rows)
     links = {
         int(i): (s, f)
         for i, s, f in r.rows(
