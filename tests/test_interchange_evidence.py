@@ -284,6 +284,26 @@ def test_jsonl_import_twice_changes_nothing(evidence, fresh, tmp_path):
     assert snapshot(fresh.target) == before
 
 
+def test_a_filtered_export_names_only_what_it_writes(evidence, fresh, tmp_path):
+    """With a filter, relations between two written claims and ratings of written
+    assertions (and of every actor): the file imports on its own, and round-trips."""
+    first = tmp_path / "first.jsonl"
+    evidence.ok("export", str(first), "--tag", "weapons-exhibition")
+    written = records(first.read_bytes())
+    assert [(r["claim"], r["other"]) for r in written if r["type"] == "relation"] == [
+        (SEED_CLAIM["banned"], SEED_CLAIM["exhibition"])
+    ]
+    assert [r.get("actor") for r in written if r["type"] == "rating"] == [
+        "The National",
+        "Yonhap News Agency",
+        "The National",
+    ]
+    fresh.ok("import", str(first))
+    second = tmp_path / "second.jsonl"
+    fresh.ok("export", str(second), "--tag", "weapons-exhibition")
+    assert second.read_bytes() == first.read_bytes()
+
+
 def test_csv_round_trip_of_the_evidence_is_identical(evidence, fresh, tmp_path):
     first = export(evidence, tmp_path / "first.csv")
     fresh.ok("import", str(tmp_path / "first.csv"))
