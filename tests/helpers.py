@@ -6,7 +6,12 @@ import csv
 import io
 from typing import Any, Unpack
 
+from factdb.interchange.common import CSV_COLUMNS
 from tests.conftest import AddOptions, Cli, Result
+
+OLD_CSV_COLUMNS = [c for c in CSV_COLUMNS if c not in ("qualifier", "qualifier_note")]
+"""The header of the flat CSV format before qualified stances: files without the new columns
+import as they always did, and the tests that write such files check that too."""
 
 
 def fails(result: Result, code: int) -> str:

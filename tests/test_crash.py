@@ -36,12 +36,12 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
 from factdb.core.errors import FactdbError
-from factdb.interchange.common import CSV_COLUMNS
 from factdb.interchange.load import import_file
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 from factdb.storage.models import TABLES
 from tests.conftest import Cli
+from tests.helpers import OLD_CSV_COLUMNS
 from tests.test_concurrency import (
     factdb_cmd,
     health,
@@ -71,7 +71,7 @@ def write_import_csv(path: Path, rows: int, prefix: str) -> dict[str, int]:
     via_rows = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(OLD_CSV_COLUMNS)
         for i in range(rows):
             claim = f'{prefix} claim {i // 10}: «shipments» via Rason, "quoted", 北朝鮮'
             actor = f"{prefix} actor {i % 50}"

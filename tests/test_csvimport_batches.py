@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import text
 
 from factdb.interchange import csvimport
-from factdb.interchange.common import CSV_COLUMNS, ImportErrors, ImportResult
+from factdb.interchange.common import ImportErrors, ImportResult
 from factdb.interchange.load import import_file
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
+from tests.helpers import OLD_CSV_COLUMNS
 
 
 def _row(claim: str, actor: str, date: str, url: str, quote: str = "", via: str = "") -> list[str]:
@@ -36,7 +37,7 @@ ROWS = [
 def _write(path: Path, rows: list[list[str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(OLD_CSV_COLUMNS)
         writer.writerows(rows)
     return path
 

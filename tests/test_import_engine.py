@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlalchemy import text
 
-from factdb.interchange.common import CSV_COLUMNS, ImportResult
+from factdb.interchange.common import ImportResult
 from factdb.interchange.load import import_file
 from factdb.queries import actor_by_name, actor_keys
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 from tests.conftest import Cli
+from tests.helpers import OLD_CSV_COLUMNS
 
 # What both databases hold before the import: actors with aliases and a hierarchy, a
 # sanction, a source, and a claim with a tag, a sanction link and one assertion.
@@ -115,7 +116,7 @@ ROWS: list[tuple[str, str, str, str, str, str, str, str, list[str], list[str], l
 def _write_csv(path: Path) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(OLD_CSV_COLUMNS)
         for claim, actor, stance, date, url, outlet, title, quote, via, tags, violates in ROWS:
             writer.writerow(
                 [claim, actor, stance, date, url, outlet, title, quote]
@@ -160,7 +161,8 @@ SNAPSHOT = {
     "aliases": "SELECT x.alias, a.name FROM actor_alias AS x JOIN actor AS a ON a.id = x.actor_id "
     "ORDER BY x.alias_key",
     "claims": "SELECT id, text, text_key FROM claim ORDER BY id",
-    "sources": "SELECT id, url, key, outlet, title FROM source ORDER BY id",
+    "sources": "SELECT s.id, s.url, s.key, s.outlet, s.title, o.name FROM source AS s "
+    "LEFT JOIN actor AS o ON o.id = s.outlet_id ORDER BY s.id",
     "sanctions": "SELECT id, name, authority FROM sanction ORDER BY id",
     "tags": "SELECT c.text, t.tag FROM claim_tag AS t JOIN claim AS c ON c.id = t.claim_id "
     "ORDER BY c.text, t.tag",
@@ -196,12 +198,15 @@ def test_csv_and_jsonl_resolve_alike(
 
     rows = _snapshot(target)
     assert rows == _snapshot(empty_target)
-    # Names and aliases matched the actors there: one new actor only, "New Reporter".
-    assert [a[0] for a in rows["actors"]] == [
-        "KCNA",
-        "New Reporter",
-        "North Korea",
-        "Panel of Experts",
+    # Names and aliases matched the actors there: one new actor only, "New Reporter", and
+    # the outlets became actors of kind media, "Example" with the setup's source.
+    assert [a[0:3:2] for a in rows["actors"]] == [
+        ("Example", "media"),
+        ("KCNA", "media"),
+        ("New Reporter", "other"),
+        ("North Korea", "state"),
+        ("Panel of Experts", "organization"),
+        ("Print Weekly", "media"),
     ]
     assert [a[1:3] for a in rows["assertions"]] == [
         ("Old claim", "KCNA"),
@@ -221,10 +226,10 @@ def test_csv_and_jsonl_resolve_alike(
         ("3", "Third claim", "third claim"),
     ]
     assert [s[1:2] + s[3:] for s in rows["sources"]] == [
-        ("https://example.org/report", "Example", "R"),
-        ("https://example.org/a", "None", "None"),
-        ("None", "Print Weekly", "Page one"),
-        ("https://example.org/c", "None", "None"),
+        ("https://example.org/report", "Example", "R", "Example"),
+        ("https://example.org/a", "None", "None", "None"),
+        ("None", "Print Weekly", "Page one", "Print Weekly"),
+        ("https://example.org/c", "None", "None", "None"),
     ]
     # A sanction named again in another case is the same one; missing ones are made by name.
     assert [s[1] for s in rows["sanctions"]] == ["UNSCR 2397", "UNSCR 2375", "UNSCR 2270"]
@@ -242,7 +247,7 @@ def test_csv_and_jsonl_resolve_alike(
         ("Shipments continued", "UNSCR 2397"),
     ]
     for result in (from_csv, from_jsonl):
-        assert (result.new["actor"], result.new["claim"], result.new["sanction"]) == (1, 2, 2)
+        assert (result.new["actor"], result.new["claim"], result.new["sanction"]) == (2, 2, 2)
         assert (result.new["assertion"], result.existing["assertion"]) == (4, 1)
         assert (result.existing["claim"], result.duplicates) == (1, 1)
     # The CSV counts the actors and sources it names; JSON Lines counts its own records.

@@ -6,17 +6,17 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from factdb.interchange.common import CSV_COLUMNS
 from factdb.interchange.load import import_file
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
+from tests.helpers import OLD_CSV_COLUMNS
 
 
 def test_progress_is_reported_per_batch(target: DatabaseTarget, tmp_path: Path, capsys) -> None:
     path = tmp_path / "many.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(OLD_CSV_COLUMNS)
         for i in range(45_000):
             writer.writerow(
                 [
@@ -58,7 +58,7 @@ def test_secondary_indexes_are_back_after_a_bulk_load(cli, target, tmp_path: Pat
     for path, date in ((bad, "2024-13"), (good, "2024")):
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(CSV_COLUMNS)
+            writer.writerow(OLD_CSV_COLUMNS)
             writer.writerow(
                 [
                     "A claim",

@@ -291,7 +291,8 @@ def test_error_at_line_9000_of_10000(cli, target, tmp_path):
 def test_good_csv(cli):
     counts = import_counts(cli, str(DATA / "good.csv"))
     assert new_counts(counts) == {
-        "actor": 4,  # White House, North Korea, KCNA (via), Russia
+        # White House, North Korea, KCNA (via), Russia; the outlets Example News, Other News
+        "actor": 6,
         "source": 2,
         "sanction": 0,
         "claim": 2,
@@ -307,6 +308,17 @@ def test_good_csv(cli):
     assert assertions["North Korea"]["stance"] == "denies"
     assert assertions["North Korea"]["source"]["outlet"] == "Example News"
     assert assertions["North Korea"]["source"]["title"] == "Arms story"
+    outlets = cli.ok(
+        "sql",
+        "SELECT s.outlet, a.name, a.kind FROM source AS s JOIN actor AS a ON a.id = s.outlet_id "
+        "ORDER BY s.id",
+        "-f",
+        "json",
+    ).json()
+    assert [tuple(o.values()) for o in outlets] == [
+        ("Example News", "Example News", "media"),
+        ("Other News", "Other News", "media"),
+    ]
 
 
 def test_bom_header_recognised(cli):
@@ -624,7 +636,14 @@ def test_dry_run_lists_the_actors_it_would_create(cli, target, tmp_path, kind):
     assert again.stderr.splitlines() == ["dry run: nothing was written"]
 
 
+def _known_outlets(cli: Cli) -> None:
+    """The outlets of good.csv, as actors: an outlet names an actor like any actor name."""
+    for outlet in ("Example News", "Other News"):
+        cli.ok("actor", "add", outlet, "--kind", "media")
+
+
 def test_dry_run_of_known_actors_lists_none(seeded_cli):
+    _known_outlets(seeded_cli)
     result = seeded_cli.ok("import", str(DATA / "good.csv"), "--dry-run")
     assert result.stderr.splitlines() == ["dry run: nothing was written"]
 
@@ -673,6 +692,8 @@ def test_known_actors_only_imports_a_file_of_known_actors(seeded_cli, name):
     if name == "new_actor.jsonl":
         for actor in ("Brand New Actor", "Another New Outlet"):
             seeded_cli.ok("actor", "add", actor)
+    else:
+        _known_outlets(seeded_cli)
     counts = import_counts(seeded_cli, str(DATA / name), "--known-actors-only")
     assert counts["actor"]["new"] == 0
     assert counts["assertion"]["new"] >= 1

@@ -31,10 +31,9 @@ from pathlib import Path
 
 import pytest
 
-from factdb.interchange.common import CSV_COLUMNS
 from factdb.storage.config import DatabaseTarget
 from tests.conftest import Cli
-from tests.helpers import fails
+from tests.helpers import OLD_CSV_COLUMNS, fails
 
 BIG_ROWS = 1500
 """Assertions in the database of the pipe tests: every command's output is several times a
@@ -48,7 +47,7 @@ def factdb_cmd(target: DatabaseTarget, *args: str) -> list[str]:
 def write_csv(path: Path, rows: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(OLD_CSV_COLUMNS)
         for i in range(rows):
             writer.writerow(
                 [

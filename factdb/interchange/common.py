@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from factdb.core.dates import PartialDate
+from factdb.core.dates import APPROXIMATE, PartialDate
 from factdb.core.errors import FactdbError, InvalidInput
+from factdb.core.values import parse_date
 from factdb.storage.models import (
     Stance,
 )
@@ -24,9 +25,17 @@ CSV_COLUMNS = [
     "via",
     "tags",
     "violates",
+    "qualifier",
+    "qualifier_note",
 ]
+"""The columns of the flat CSV format, in the order an export writes them. The last two came
+with qualified stances (docs/design.md, Command line): a file without them reads as before."""
 REQUIRED_COLUMNS = ("claim", "actor", "stance", "date", "source_url")
 TYPES = ("actor", "source", "sanction", "claim", "assertion")
+"""The kinds of records every import counts, in the order its summary lists them."""
+RECORD_TYPES = (*TYPES, "relation", "rating")
+"""The record types of JSON Lines: ``relation`` and ``rating`` are counted (after the others)
+only by an import whose file holds some."""
 MAX_ERRORS = 20
 BATCH = 5_000
 
@@ -61,7 +70,15 @@ class ImportResult:
     (``domain.actors.meant_names``), when there are any."""
 
     def count(self, kind: str, created: bool, n: int = 1) -> None:
+        if kind not in self.new:  # relation, rating: listed once a file holds one
+            self.new[kind] = self.existing[kind] = 0
         (self.new if created else self.existing)[kind] += n
+
+    def add(self, other: ImportResult) -> None:
+        """Add the counts of ``other`` to these."""
+        for kind in other.new:
+            self.count(kind, True, other.new[kind])
+            self.count(kind, False, other.existing[kind])
 
 
 @dataclass
@@ -85,6 +102,26 @@ class Row:
     recorded_at: dt.datetime | None = None
     retracted_at: dt.datetime | None = None
     retraction_reason: str | None = None
+    date_approximate: bool = False
+    """The date was given as approximate (``~2022-10``)."""
+    qualifier: str | None = None
+    qualifier_note: str | None = None
+
+
+def stance_date(value: str, field: str = "date") -> tuple[PartialDate, bool]:
+    """An assertion's date in a file, exactly as written (no space anywhere, as every date of a
+    file): ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, with ``~`` in front for an approximate one
+    (``~2022-10``, as ``dates.format_given`` prints it). The date and whether it is approximate."""
+    if value[:1] != APPROXIMATE:
+        return parse_date(value, field), False
+    try:
+        return parse_date(value[1:], field), True
+    except InvalidInput:
+        raise InvalidInput(
+            field,
+            f"{value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD, with ~ in front for an "
+            "approximate one",
+        ) from None
 
 
 def unknown_actor(name: str, meant: list[tuple[str, str]]) -> str:

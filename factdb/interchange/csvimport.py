@@ -42,7 +42,7 @@ from factdb.core.keys import (
     tag_key,
     text_key,
 )
-from factdb.core.values import parse_date
+from factdb.core.values import parse_qualifier
 from factdb.domain.actors import close_names, look_alikes, meant_names
 from factdb.interchange.common import (
     CSV_COLUMNS,
@@ -52,6 +52,7 @@ from factdb.interchange.common import (
     ImportResult,
     encoding_error,
     refuse_utf16,
+    stance_date,
     unknown_actor,
 )
 from factdb.interchange.resolve import Keys, SourceFields
@@ -142,23 +143,34 @@ ASSERTION_COLUMNS = [
     "quote",
     "recorded_at",
 ]
-INSERT_NEW = (
-    f"INSERT INTO assertion ({', '.join(ASSERTION_COLUMNS)}) "
-    f"SELECT {', '.join(f'?{i}' for i in range(1, len(ASSERTION_COLUMNS) + 1))} "
-    "WHERE NOT EXISTS (SELECT 1 FROM assertion WHERE claim_id = ?1 AND actor_id = ?2 "
-    "AND stance = ?3 AND date = ?4 AND date_precision = ?5 AND source_id = ?6 "
-    "AND retracted_at IS NULL)"
-)
+QUALIFIED_COLUMNS = ["qualifier", "qualifier_note", "date_approximate"]
+"""Written too when the file has a qualifier column or an approximate date; the columns'
+defaults (NULL, false) stand otherwise, and the hot path stays as it was."""
+
+
+def _insert_new(columns: list[str]) -> str:
+    return (
+        f"INSERT INTO assertion ({', '.join(columns)}) "
+        f"SELECT {', '.join(f'?{i}' for i in range(1, len(columns) + 1))} "
+        "WHERE NOT EXISTS (SELECT 1 FROM assertion WHERE claim_id = ?1 AND actor_id = ?2 "
+        "AND stance = ?3 AND date = ?4 AND date_precision = ?5 AND source_id = ?6 "
+        "AND retracted_at IS NULL)"
+    )
+
+
+INSERT_NEW = _insert_new(ASSERTION_COLUMNS)
 """SQLite: an assertion unless a live one has its natural key (the unique index
 ``ux_assertion_live_key`` answers). Not ``INSERT OR IGNORE``: a refused row would take an id
 of the AUTOINCREMENT sequence all the same, and the ids would have gaps."""
+INSERT_NEW_QUALIFIED = _insert_new(ASSERTION_COLUMNS + QUALIFIED_COLUMNS)
 NEW_KEYS = (
     "SELECT id, claim_id, actor_id, stance, date, date_precision, source_id FROM assertion "
     "WHERE id >= ?"
 )
 """The ids and natural keys (in ``ASSERTION_COLUMNS`` order) of the rows from an id on."""
-Staged = tuple[str, str, str, str, str, str, str]
-"""One valid row, by natural keys: claim, actor, stance, raw date, source, quote, raw via."""
+Staged = tuple[str, str, str, str, str, str, str, str | None, str | None]
+"""One valid row, by natural keys: claim, actor, stance, raw date, source, quote, raw via,
+qualifier, qualifier note."""
 
 
 class CsvImport:
@@ -181,7 +193,12 @@ class CsvImport:
         self.actor_name: dict[str, str] = {}  # key -> first spelling
         self.url_key: dict[str, str] = {}  # raw url -> source key
         self.source_first: dict[str, SourceFields] = {}  # key -> fields, until written
-        self.dates: dict[str, tuple[PartialDate, Any, int, int]] = {}
+        self.dates: dict[str, tuple[PartialDate, Any, int, int, bool]] = {}
+        """Raw date -> (date, value written, ordinal, precision code, approximate)."""
+        self.qualifiers: dict[str, str | None] = {"": None}  # raw -> qualifier
+        self.qualified = False  # the file has a qualifier column
+        self.approximate = False  # an approximate date was read
+        self.outlets: set[str] = set()  # outlet names checked as actor names
         self.lists: dict[str, tuple[str, ...]] = {}
         self.via_lists: dict[str, tuple[str, ...]] = {}
         self.tag_lists: dict[str, tuple[str, ...]] = {}
@@ -243,7 +260,10 @@ class CsvImport:
         self.position = {name: i for i, name in enumerate(names)}
         self.width = len(names)
         # A missing optional column reads as the empty string appended to every record.
-        self.pad = len(names) < len(CSV_COLUMNS)
+        # A file without the qualifier columns (as every file before them) reads none.
+        self.qualified = "qualifier" in seen or "qualifier_note" in seen
+        read = CSV_COLUMNS if self.qualified else CSV_COLUMNS[: CSV_COLUMNS.index("qualifier")]
+        self.pad = not seen.issuperset(read)
         self.idx = tuple(self.position.get(name, self.width) for name in CSV_COLUMNS)
 
     # -- the one pass ---------------------------------------------------------------------
@@ -347,7 +367,7 @@ class CsvImport:
         """Validate one row; return it by natural keys (None if it has an error).
 
         Cache hits only on the hot path; every miss goes through a careful check."""
-        ci, ai, si, di, ui, oi, ti, qi, vi, gi, xi = self.idx
+        ci, ai, si, di, ui, oi, ti, qi, vi, gi, xi, fi, ni = self.idx
         claim_raw = record[ci]
         if claim_raw[:1] == "'":
             claim_raw = _unescape(claim_raw)
@@ -388,15 +408,17 @@ class CsvImport:
                 self._fail(errors, line, "date", "is required; use YYYY, YYYY-MM or YYYY-MM-DD")
             else:
                 try:
-                    date = parse_date(date_raw, "date")
+                    date, approximate = stance_date(date_raw)
                 except InvalidInput as exc:
                     self._fail(errors, line, "date", exc.reason)
                 else:
+                    self.approximate = self.approximate or approximate
                     self.dates[date_raw] = (
                         date,
                         bulk.sqlite_value(date.start) if self.sqlite else date.start,
                         date.start.toordinal(),
                         PRECISION_CODES[date.precision],
+                        approximate,
                     )
         url = record[ui]
         if url[:1] == "'":
@@ -422,6 +444,19 @@ class CsvImport:
             quote = _unescape(quote)
         if len(quote) > MAX_TEXT:
             self._text(quote, "quote", line, errors, required=False, single_line=False)
+        qualifier = note = None
+        if self.qualified:
+            qualifier_raw = record[fi]
+            if qualifier_raw not in self.qualifiers:
+                self._qualifier(qualifier_raw, line, errors)
+            qualifier = self.qualifiers.get(qualifier_raw)
+            note_raw = record[ni]
+            if note_raw:
+                if note_raw[:1] == "'":
+                    note_raw = _unescape(note_raw)
+                note = self._text(
+                    note_raw, "qualifier_note", line, errors, required=False, single_line=False
+                )
         via = record[vi]
         if via[:1] == "'":
             via = _unescape(via)
@@ -456,8 +491,49 @@ class CsvImport:
                                 self._fail(errors, line, "violates", exc.reason)
                 self.keys.violate(key, self._list(violates_raw))
             if actor_key is not None and source is not None:
-                return (key, actor_key, stance, date_raw, source, quote, via)
+                return (
+                    key,
+                    actor_key,
+                    stance,
+                    date_raw,
+                    source,
+                    quote,
+                    via,
+                    qualifier,
+                    note,
+                )
         return None
+
+    def _qualifier(self, raw: str, line: int, errors: FileErrors) -> None:
+        """Check a qualifier not seen before; cached under its raw text when valid."""
+        value = _unescape(raw) if raw[:1] == "'" else raw
+        try:
+            self.qualifiers[raw] = parse_qualifier(value, "qualifier")
+        except InvalidInput as exc:
+            self._fail(errors, line, "qualifier", exc.reason)
+
+    def _outlet(self, outlet: str, line: int, errors: FileErrors) -> None:
+        """An outlet names an actor (``Keys.outlet_ids``): its name is checked once as any
+        actor's (naming rules, look-alikes, ``--known-actors-only``)."""
+        if outlet in self.outlets:
+            return
+        try:
+            check_name(outlet, "outlet")
+        except InvalidInput as exc:
+            self._fail(errors, line, "outlet", exc.reason)
+            return
+        assert self.look is not None
+        problem = self.look.problem(outlet, allow=self.allow_confusable)
+        if problem is None and self.known_only and name_key(outlet) not in self.keys.actors:
+            if self.close is None:
+                self.close = close_names(self.session)
+            meant = meant_names(self.close, outlet, allow_confusable=self.allow_confusable)
+            problem = unknown_actor(outlet, meant)
+        if problem is not None:
+            self._fail(errors, line, "outlet", problem)
+            return
+        self.look.remember(outlet)
+        self.outlets.add(outlet)
 
     def _list(self, raw: str) -> tuple[str, ...]:
         found = self.lists.get(raw)
@@ -517,6 +593,8 @@ class CsvImport:
             raw_title = _unescape(raw_title)
         outlet = self._text(raw_outlet, "outlet", line, errors, required=False, single_line=True)
         title = self._text(raw_title, "title", line, errors, required=False, single_line=True)
+        if outlet:
+            self._outlet(outlet, line, errors)
         if url:
             key = self.url_key.get(url)
             if key is None:
@@ -574,7 +652,9 @@ class CsvImport:
         Repeats within the file: on PostgreSQL a set of packed natural keys catches them; on
         SQLite the unique natural-key index does, with ``INSERT … WHERE NOT EXISTS``
         (``INSERT_NEW``, ``_write_sqlite``),
-        which saves a million-entry set (about 100 MB) and a hash per row."""
+        which saves a million-entry set (about 100 MB) and a hash per row. The qualifier,
+        its note and the approximate mark are written only by a file that has them
+        (``QUALIFIED_COLUMNS``)."""
         claim_ids, actor_ids, source_ids = self.claim_ids, self.actor_ids, self.source_ids
         dates, now_value = self.dates, self.now_value
         seen, existing = self.seen, self.existing
@@ -582,6 +662,9 @@ class CsvImport:
         pack = not sqlite or bool(existing)
         staged = self.staged
         duplicates = 0
+        qualified = self.qualified or self.approximate
+        extra: list[tuple[str | None, str | None, bool]] = []
+        rows: list[tuple[Any, ...]]
         if not pack:
             # Nothing to compare against here (SQLite, no claim there before): build straight.
             rows = [
@@ -595,17 +678,19 @@ class CsvImport:
                     quote.strip() or None,
                     now_value,
                 )
-                for claim, actor, stance, date_raw, source, quote, _ in staged
+                for claim, actor, stance, date_raw, source, quote, _, _, _ in staged
             ]
             chains = [row[6] for row in staged]
+            if qualified:
+                extra = [(row[7], row[8], dates[row[3]][4]) for row in staged]
         else:
             rows = []
             chains = []
-            for claim, actor, stance, date_raw, source, quote, via in staged:
+            for claim, actor, stance, date_raw, source, quote, via, qualifier, note in staged:
                 claim_id = claim_ids[claim]
                 actor_id = actor_ids[actor]
                 source_id = source_ids[source]
-                date, date_value, ordinal, precision = dates[date_raw]
+                date, date_value, ordinal, precision, approximate = dates[date_raw]
                 packed = _pack(
                     claim_id, actor_id, STANCE_CODES[stance], ordinal, precision, source_id
                 )
@@ -631,12 +716,16 @@ class CsvImport:
                     )
                 )
                 chains.append(via)
+                if qualified:
+                    extra.append((qualifier, note, approximate))
         self.staged.clear()
         self.result.duplicates += duplicates
+        if qualified:
+            rows = [row + more for row, more in zip(rows, extra, strict=True)]
         if not sqlite:
-            self._copy_postgresql(rows, chains)
+            self._copy_postgresql(rows, chains, qualified)
             return
-        ids = self._write_sqlite(rows)
+        ids = self._write_sqlite(rows, qualified)
         self.result.duplicates += ids.count(None)
         actor_key, via_lists = self.actor_key, self.via_lists
         bulk.insert_rows(
@@ -653,7 +742,9 @@ class CsvImport:
         )
         self.new += len(ids) - ids.count(None)
 
-    def _copy_postgresql(self, rows: list[tuple[Any, ...]], chains: list[str]) -> None:
+    def _copy_postgresql(
+        self, rows: list[tuple[Any, ...]], chains: list[str], qualified: bool
+    ) -> None:
         """COPY the rows in the background while the next batch is parsed.
 
         Most of a PostgreSQL import is the server checking each row (three foreign keys, the
@@ -665,10 +756,21 @@ class CsvImport:
         actor_ids, actor_key, via_lists = self.actor_ids, self.actor_key, self.via_lists
         escape = bulk.copy_text
         now = escape(self.now_value)
-        data = [
-            f"{i}\t{c}\t{a}\t{st}\t{d}\t{p}\t{s}\t{escape(q)}\t{now}\n"
-            for i, (c, a, st, d, p, s, q, _) in zip(ids, rows, strict=True)
-        ]
+        columns = ASSERTION_COLUMNS
+        if qualified:
+            columns = ASSERTION_COLUMNS + QUALIFIED_COLUMNS
+            data = [
+                f"{i}\t{c}\t{a}\t{st}\t{d}\t{p}\t{s}\t{escape(q)}\t{now}\t{escape(qualifier)}"
+                f"\t{escape(note)}\t{'t' if approximate else 'f'}\n"
+                for i, (c, a, st, d, p, s, q, _, qualifier, note, approximate) in zip(
+                    ids, rows, strict=True
+                )
+            ]
+        else:
+            data = [
+                f"{i}\t{c}\t{a}\t{st}\t{d}\t{p}\t{s}\t{escape(q)}\t{now}\n"
+                for i, (c, a, st, d, p, s, q, _) in zip(ids, rows, strict=True)
+            ]
         via = [
             f"{i}\t{pos}\t{actor_ids[actor_key[name]]}\n"
             for i, chain in zip(ids, chains, strict=True)
@@ -679,7 +781,7 @@ class CsvImport:
         self.writer = bulk.BackgroundCopy(
             self.session,
             [
-                ("assertion", ["id", *ASSERTION_COLUMNS], "".join(data)),
+                ("assertion", ["id", *columns], "".join(data)),
                 ("assertion_via", ["assertion_id", "position", "actor_id"], "".join(via)),
             ],
         )
@@ -691,7 +793,7 @@ class CsvImport:
         if writer is not None:
             writer.wait()
 
-    def _write_sqlite(self, rows: list[tuple[Any, ...]]) -> list[int | None]:
+    def _write_sqlite(self, rows: list[tuple[Any, ...]], qualified: bool) -> list[int | None]:
         """Insert with ``INSERT_NEW`` and no id: SQLite gives each inserted row the next id,
         so the ids are contiguous in file order (as when assigned up front) and a repeat of a
         live assertion (within the file) is not inserted and takes none. Returns the id of
@@ -701,7 +803,7 @@ class CsvImport:
         first = _next_id(session, "assertion")
         raw = bulk.raw_connection(session)
         if rows:
-            raw.executemany(INSERT_NEW, rows)
+            raw.executemany(INSERT_NEW_QUALIFIED if qualified else INSERT_NEW, rows)
         count, last = raw.execute(
             "SELECT count(*), coalesce(max(id), 0) FROM assertion WHERE id >= ?", (first,)
         ).fetchone()
@@ -761,6 +863,7 @@ class CsvImport:
     def _finish(self) -> None:
         """After the last row: tags and sanctions linked, and the counts."""
         self.keys.link_claims()
+        self.keys.known_names(self.outlets)
         self.keys.count(self.result, named=True)
         self.result.count("assertion", True, self.new)
         self.result.count("assertion", False, self.existing_hits)

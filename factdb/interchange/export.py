@@ -1,4 +1,8 @@
-"""``factdb export``: the flat CSV interchange format and JSON Lines, streamed in chunks."""
+"""``factdb export``: the flat CSV interchange format and JSON Lines, streamed in chunks.
+
+JSON Lines writes, in this order: every actor (parents first), source and sanction; the
+matching claims; the relations between them; their assertions; every rating of an actor and
+of those assertions, in the order they were given (docs/design.md, Command line)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from factdb.core.dates import stored_text
+from factdb.core.dates import format_given, stored_date, stored_text
 from factdb.interchange.common import (
     BATCH,
     CSV_COLUMNS,
@@ -20,6 +24,8 @@ from factdb.queries import (
     export_claims,
     export_entities,
     export_flat,
+    export_ratings,
+    export_relations,
 )
 
 
@@ -57,10 +63,14 @@ def export_jsonl(session: Conn, filters: Filters, out: TextIO) -> int:
     for entity in export_entities(session):
         emit(entity)
         count += 1
-    for chunk in export_claims(session, Filters(**{**filters.__dict__, "limit": None}), BATCH):
+    claims = Filters(**{**filters.__dict__, "limit": None})
+    for chunk in export_claims(session, claims, BATCH):
         for _, claim, tags, violates in chunk:
             emit({"type": "claim", "text": claim, "tags": tags, "violates": violates})
             count += 1
+    for claim, kind, other in export_relations(session, claims):
+        emit({"type": "relation", "claim": claim, "kind": kind, "other": other})
+        count += 1
     for r in _assertion_stream(
         session, Filters(**{**filters.__dict__, "limit": None, "include_retracted": True})
     ):
@@ -69,7 +79,7 @@ def export_jsonl(session: Conn, filters: Filters, out: TextIO) -> int:
             "claim": r["claim"],
             "actor": r["actor"],
             "stance": r["stance"],
-            "date": stored_text(r["date"], r["date_precision"]),
+            "date": _given(r["date"], r["date_precision"], r["date_approximate"]),
             "source_url": r["source_url"],
         }
         if r["source_url"] is None:
@@ -81,10 +91,48 @@ def export_jsonl(session: Conn, filters: Filters, out: TextIO) -> int:
         record.update(
             via=r["via"],
             quote=r["quote"],
+            qualifier=r["qualifier"],
+            qualifier_note=r["qualifier_note"],
             recorded_at=_ts_text(r["recorded_at"]),
             retracted_at=_ts_text(r["retracted_at"]),
             retraction_reason=r["retraction_reason"],
         )
         emit(record)
         count += 1
+    for ratings in export_ratings(session, filters):
+        for g in ratings:
+            emit(_rating_record(g))
+            count += 1
     return count
+
+
+def _given(value: Any, precision: str, approximate: Any) -> str:
+    """An assertion's date as given: ``~`` in front of an approximate one."""
+    return format_given(stored_date(value), precision, bool(approximate))
+
+
+def _rating_record(g: dict[str, Any]) -> dict[str, Any]:
+    """A rating as a record: the actor it rates by name, or the assertion by the fields of
+    its own record that name it (claim, actor, stance, date, source)."""
+    record: dict[str, Any] = {"type": "rating"}
+    if g["actor"] is not None:
+        record["actor"] = g["actor"]
+    else:
+        assertion: dict[str, Any] = {
+            "claim": g["claim"],
+            "actor": g["assertion_actor"],
+            "stance": g["stance"],
+            "date": _given(g["date"], g["date_precision"], g["date_approximate"]),
+            "source_url": g["source_url"],
+        }
+        if g["source_url"] is None:
+            assertion.update(
+                outlet=g["outlet"],
+                title=g["title"],
+                source_published=stored_text(g["published"], g["published_precision"]),
+            )
+        record["assertion"] = assertion
+    record.update(
+        grade=g["grade"], by=g["rated_by"], at=_ts_text(g["rated_at"]), reason=g["reason"]
+    )
+    return record

@@ -1,12 +1,15 @@
 """JSON Lines import: every record validated before the first write, then written in the
 caller's single transaction. JSON Lines carries everything, one record a line with a ``type``:
 ``actor`` (name, kind, part_of, aliases), ``source`` (url, outlet, title, published,
-updated), ``sanction`` (name, authority, adopted, target, measures, url), ``claim`` (text,
-tags, violates) and ``assertion`` (claim, actor, stance, date, source_url, outlet, title,
-source_published, via, quote, recorded_at, retracted_at, retraction_reason). It is
-idempotent on natural keys: records already present are counted, not written again.
-Actor, source and sanction records go through the domain functions; the names that claims and
-assertions give are resolved as the CSV's are (``interchange.resolve.Keys``).
+updated, outlet_actor), ``sanction`` (name, authority, adopted, target, measures, url),
+``claim`` (text, tags, violates), ``relation`` (claim, kind, other), ``assertion`` (claim,
+actor, stance, date, source_url, outlet, title, source_published, via, quote, qualifier,
+qualifier_note, recorded_at, retracted_at, retraction_reason) and ``rating`` (actor or
+assertion, grade, by, at, reason); docs/design.md, Command line. It is idempotent on natural
+keys: records already present are counted, not written again. Actor, sanction and existing
+source records go through the domain functions; the names that claims and assertions give are
+resolved as the CSV's are (``interchange.resolve.Keys``). A source's outlet names an actor,
+found by name or alias or created of kind ``media``, as any actor name of the file.
 """
 
 from __future__ import annotations
@@ -33,27 +36,68 @@ from factdb.core.keys import (
     tag_key,
     text_key,
 )
-from factdb.core.values import parse_kind, parse_optional_date, parse_stance
+from factdb.core.values import (
+    parse_credibility,
+    parse_kind,
+    parse_optional_date,
+    parse_qualifier,
+    parse_reliability,
+    parse_stance,
+)
+from factdb.core.vocabulary import DIRECTED_RELATIONS, RELATION_KINDS
 from factdb.domain import actors as actors_mod
 from factdb.domain.sanctions import add_sanction, find_sanction
 from factdb.domain.sources import get_or_create_source
 from factdb.interchange.common import (
     BATCH,
-    TYPES,
+    RECORD_TYPES,
     FileErrors,
     ImportErrors,
     ImportResult,
     Row,
+    stance_date,
     unknown_actor,
 )
 from factdb.interchange.resolve import Keys, SourceFields
+from factdb.queries import actor_by_name
 from factdb.storage.models import (
+    ActorKind,
     Assertion,
     AssertionVia,
+    ClaimRelation,
+    Rating,
+    Source,
     Stance,
     table_of,
     utcnow,
 )
+
+KEEP_OUTLET = object()
+"""A source record without ``outlet_actor``: its outlet's actor is the one its name names."""
+
+
+@dataclass
+class Relation:
+    """A ``relation`` record: claim ``claim`` (text) is ``kind`` claim ``other``."""
+
+    line: int
+    claim: str
+    kind: str
+    other: str
+
+
+@dataclass
+class RatingRecord:
+    """A ``rating`` record: a grade (None withdraws) of an actor (by name) or an assertion
+    (by its natural key, as an assertion record gives it)."""
+
+    line: int
+    actor: str | None
+    assertion: Row | None
+    grade: str | None
+    by: str
+    at: dt.datetime | None
+    reason: str | None
 
 
 @dataclass
@@ -65,6 +109,8 @@ class Parsed:
     sanctions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     claims: list[Row] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    ratings: list[RatingRecord] = field(default_factory=list)
 
 
 def parse_jsonl(lines: Iterable[str], path: str) -> Parsed:
@@ -131,14 +177,19 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
     elif kind == "source":
         published = parse_optional_date(_opt_str(record, "published"), "published")
         parse_optional_date(_opt_str(record, "updated"), "updated")
-        _source_identity(
-            _opt_str(record, "url"),
-            _opt_str(record, "outlet"),
-            _opt_str(record, "title"),
-            published,
-            "url",
+        outlet = clean_text(_opt_str(record, "outlet"), "outlet", required=False, single_line=True)
+        title = clean_text(_opt_str(record, "title"), "title", required=False, single_line=True)
+        _, key = _source_identity(_opt_str(record, "url"), outlet, title, published, "url")
+        outlet_actor: Any = KEEP_OUTLET
+        if "outlet_actor" in record:
+            outlet_actor = _opt_str(record, "outlet_actor")
+            if outlet_actor is not None:
+                outlet_actor = check_name(outlet_actor, "outlet_actor")
+        elif outlet:
+            check_name(outlet, "outlet")
+        parsed.sources.append(
+            (number, {**record, "key": key, "outlet": outlet, "outlet_actor": outlet_actor})
         )
-        parsed.sources.append((number, record))
     elif kind == "sanction":
         check_name(_opt_str(record, "name"), "name", "sanctions")
         parse_optional_date(_opt_str(record, "adopted"), "adopted")
@@ -163,43 +214,133 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
             )
         )
     elif kind == "assertion":
-        outlet = clean_text(_opt_str(record, "outlet"), "outlet", required=False, single_line=True)
-        title = clean_text(_opt_str(record, "title"), "title", required=False, single_line=True)
-        published = parse_optional_date(_opt_str(record, "source_published"), "source_published")
-        source_url, key = _source_identity(
-            _opt_str(record, "source_url"), outlet, title, published, "source_url"
-        )
+        source = _source_fields(record)
         retracted_at = _timestamp(_opt_str(record, "retracted_at"), "retracted_at")
         reason = clean_text(
             _opt_str(record, "retraction_reason"),
             "retraction_reason",
             required=retracted_at is not None,
         )
-        parsed.rows.append(
-            Row(
-                line=number,
-                claim=require_text(_opt_str(record, "claim"), "claim"),
-                actor=check_name(_opt_str(record, "actor"), "actor"),
-                stance=parse_stance(_opt_str(record, "stance") or "", "stance"),
-                date=parse_optional_date(_opt_str(record, "date"), "date"),
-                source_url=source_url,
-                source_key=key,
-                outlet=outlet,
-                title=title,
-                published=published,
-                quote=clean_text(_opt_str(record, "quote"), "quote", required=False),
-                via=[check_name(v, "via") for v in _str_list(record, "via")],
-                tags=[tag_key(t, "tags") for t in _str_list(record, "tags")],
-                violates=[
-                    check_name(v, "violates", "sanctions") for v in _str_list(record, "violates")
-                ],
-                recorded_at=_timestamp(_opt_str(record, "recorded_at"), "recorded_at"),
-                retracted_at=retracted_at,
-                retraction_reason=reason if retracted_at else None,
-            )
+        row = _assertion_key(record, number, source)
+        row.quote = clean_text(_opt_str(record, "quote"), "quote", required=False)
+        row.via = [check_name(v, "via") for v in _str_list(record, "via")]
+        row.tags = [tag_key(t, "tags") for t in _str_list(record, "tags")]
+        row.violates = [
+            check_name(v, "violates", "sanctions") for v in _str_list(record, "violates")
+        ]
+        row.qualifier = parse_qualifier(_opt_str(record, "qualifier"), "qualifier")
+        row.qualifier_note = clean_text(
+            _opt_str(record, "qualifier_note"), "qualifier_note", required=False
         )
+        row.recorded_at = _timestamp(_opt_str(record, "recorded_at"), "recorded_at")
+        row.retracted_at = retracted_at
+        row.retraction_reason = reason if retracted_at else None
+        parsed.rows.append(row)
+    elif kind == "relation":
+        claim = require_text(_opt_str(record, "claim"), "claim")
+        other = require_text(_opt_str(record, "other"), "other")
+        relation = _relation_kind(_opt_str(record, "kind"))
+        if text_key(claim) == text_key(other):
+            raise InvalidInput("other", "is the claim itself; a claim is not related to itself")
+        parsed.relations.append(Relation(number, claim, relation, other))
+    elif kind == "rating":
+        parsed.ratings.append(_rating(record, number))
     else:
-        raise InvalidInput("type", f"{kind!r} is not a record type; use one of {', '.join(TYPES)}")
+        raise InvalidInput(
+            "type", f"{kind!r} is not a record type; use one of {', '.join(RECORD_TYPES)}"
+        )
+
+
+SourceOf = tuple[str | None, str | None, PartialDate | None, str | None, str]
+"""The source an assertion record names: outlet, title, publication date, URL and key."""
+
+
+def _source_fields(record: dict[str, Any]) -> SourceOf:
+    outlet = clean_text(_opt_str(record, "outlet"), "outlet", required=False, single_line=True)
+    title = clean_text(_opt_str(record, "title"), "title", required=False, single_line=True)
+    published = parse_optional_date(_opt_str(record, "source_published"), "source_published")
+    source_url, key = _source_identity(
+        _opt_str(record, "source_url"), outlet, title, published, "source_url"
+    )
+    return outlet, title, published, source_url, key
+
+
+def _assertion_key(record: dict[str, Any], number: int, source: SourceOf | None = None) -> Row:
+    """The fields of an assertion record that name it: claim, actor, stance, date (as given,
+    ``~`` for an approximate one) and source (URL, else outlet, title and publication)."""
+    outlet, title, published, source_url, key = source or _source_fields(record)
+    claim = require_text(_opt_str(record, "claim"), "claim")
+    actor = check_name(_opt_str(record, "actor"), "actor")
+    stance = parse_stance(_opt_str(record, "stance") or "", "stance")
+    date_text = _opt_str(record, "date")
+    date, approximate = stance_date(date_text) if date_text else (None, False)
+    return Row(
+        line=number,
+        claim=claim,
+        actor=actor,
+        stance=stance,
+        date=date,
+        date_approximate=approximate,
+        source_url=source_url,
+        source_key=key,
+        outlet=outlet,
+        title=title,
+        published=published,
+    )
+
+
+def _relation_kind(value: str | None) -> str:
+    """A relation's kind as stored (``part_of``); ``part-of`` as on the command line too."""
+    folded = (value or "").strip().lower().replace("-", "_")
+    if folded not in RELATION_KINDS:
+        raise InvalidInput(
+            "kind", f"{value!r} is not a relation; use one of {', '.join(RELATION_KINDS)}"
+        )
+    return folded
+
+
+def _rating(record: dict[str, Any], number: int) -> RatingRecord:
+    """A ``rating`` record: ``actor`` (a name) or ``assertion`` (an object with the fields
+    that name an assertion in its own record), ``grade`` (present; null withdraws), ``by``,
+    ``at`` (when left out, the time of the import) and ``reason``."""
+    actor = _opt_str(record, "actor")
+    target = record.get("assertion")
+    if (actor is None) == (target is None):
+        raise InvalidInput(
+            "rating", 'rates either an actor ("actor") or an assertion ("assertion")'
+        )
+    assertion: Row | None = None
+    if actor is not None:
+        actor = check_name(actor, "actor")
+    else:
+        if not isinstance(target, dict):
+            raise InvalidInput(
+                "assertion", "must be an object naming the assertion (claim, actor, stance, …)"
+            )
+        try:
+            assertion = _assertion_key(target, number)
+        except InvalidInput as exc:
+            raise InvalidInput(f"assertion.{exc.field}", exc.reason) from None
+    if "grade" not in record:
+        raise InvalidInput("grade", "is missing; null withdraws the grade before")
+    grade = _opt_str(record, "grade")
+    if grade is not None:
+        grade = (
+            parse_reliability(grade, "grade")
+            if actor is not None
+            else parse_credibility(grade, "grade")
+        )
+    by = clean_text(_opt_str(record, "by"), "by", required=True, single_line=True)
+    assert by is not None
+    return RatingRecord(
+        line=number,
+        actor=actor,
+        assertion=assertion,
+        grade=grade,
+        by=by,
+        at=_timestamp(_opt_str(record, "at"), "at"),
+        reason=clean_text(_opt_str(record, "reason"), "reason", required=False),
+    )
 
 
 def _source_identity(
@@ -388,6 +529,9 @@ class Loader:
                     "recorded_at": row.recorded_at or now,
                     "retracted_at": row.retracted_at,
                     "retraction_reason": row.retraction_reason,
+                    "qualifier": row.qualifier,
+                    "qualifier_note": row.qualifier_note,
+                    "date_approximate": row.date_approximate,
                 }
             )
             vias.append([actor_ids[name_key(v)] for v in row.via])
@@ -430,6 +574,233 @@ class Loader:
                     r.retracted_at is not None,
                 )
         return found
+
+    # -- relations and ratings ----------------------------------------------------------
+
+    def _claim_ids(self, texts: Iterable[str]) -> dict[str, int]:
+        """Text key -> id of the claims named, those of this import or of the database."""
+        known = self.keys.claims
+        wanted = {text_key(t) for t in texts}
+        ids = {k: known[k] for k in wanted if k in known}
+        ids.update(self.keys.lookup("claim", "text_key", sorted(wanted - ids.keys())))
+        return ids
+
+    def load_relations(self, relations: list[Relation]) -> None:
+        """Relation records, once every claim of the file is written: each names two claims
+        by text (of the file or the database). A relation already there is counted; an
+        unknown claim, or a ``part_of`` that would close a cycle with the relations there and
+        those before it in the file, is an error of its line."""
+        if not relations:
+            return
+        session, errors = self.session, FileErrors(self.path)
+        ids = self._claim_ids(t for r in relations for t in (r.claim, r.other))
+        existing: set[tuple[int, str, int]] = set()
+        wholes: dict[int, set[int]] = {}  # part -> the claims it is directly part of
+        for claim_id, kind, other_id in session.execute(
+            text("SELECT claim_id, kind, other_claim_id FROM claim_relation")
+        ):
+            existing.add((int(claim_id), str(kind), int(other_id)))
+            if kind == "part_of":
+                wholes.setdefault(int(claim_id), set()).add(int(other_id))
+        new: list[dict[str, Any]] = []
+        seen: set[tuple[int, str, int]] = set()
+        now = utcnow()
+        for relation in relations:
+            claim_id = ids.get(text_key(relation.claim))
+            other_id = ids.get(text_key(relation.other))
+            for field_name, value, found in (
+                ("claim", relation.claim, claim_id),
+                ("other", relation.other, other_id),
+            ):
+                if found is None:
+                    errors.add(
+                        InvalidInput(
+                            field_name, f"{_cut(value)!r} is no claim of the database or the file"
+                        ),
+                        relation.line,
+                    )
+            if claim_id is None or other_id is None:
+                continue
+            if relation.kind not in DIRECTED_RELATIONS and claim_id > other_id:
+                claim_id, other_id = other_id, claim_id
+            triple = (claim_id, relation.kind, other_id)
+            if triple in existing:
+                self.result.count("relation", False)
+                continue
+            if triple in seen:
+                self.result.duplicates += 1
+                continue
+            if relation.kind == "part_of" and _reaches(wholes, other_id, claim_id):
+                errors.add(
+                    InvalidInput(
+                        "other",
+                        f"{_cut(relation.other)!r} is already part of {_cut(relation.claim)!r}: "
+                        "part_of would make a cycle",
+                    ),
+                    relation.line,
+                )
+                continue
+            seen.add(triple)
+            if relation.kind == "part_of":
+                wholes.setdefault(claim_id, set()).add(other_id)
+            new.append(
+                {
+                    "claim_id": claim_id,
+                    "kind": relation.kind,
+                    "other_claim_id": other_id,
+                    "created_at": now,
+                }
+            )
+        errors.raise_if_any()
+        _executemany(session, insert(table_of(ClaimRelation)), new)
+        self.result.count("relation", True, len(new))
+
+    def load_ratings(self, ratings: list[RatingRecord]) -> None:
+        """Rating records, appended in file order (the newest of a record counts), once every
+        actor and assertion of the file is written. An actor is named by name or alias; an
+        assertion by its natural key (the live one, else the latest retracted one with that
+        key). A rating already there (same record, grade, rater, time and reason; any time
+        when the file gives none) is counted, not written again."""
+        if not ratings:
+            return
+        session, keys, errors = self.session, self.keys, FileErrors(self.path)
+        targets = self._assertion_targets([r.assertion for r in ratings if r.assertion])
+        table = table_of(Rating)
+        resolved: list[tuple[RatingRecord, int | None, int | None]] = []
+        for rating in ratings:
+            if rating.actor is not None:
+                actor_id = keys.actors.get(name_key(rating.actor))
+                if actor_id is None:
+                    errors.add(
+                        InvalidInput("actor", f"'{rating.actor}' is no known actor or alias"),
+                        rating.line,
+                    )
+                    continue
+                resolved.append((rating, actor_id, None))
+                continue
+            assert rating.assertion is not None
+            assertion_id = targets.get(rating.line)
+            if assertion_id is None:
+                errors.add(
+                    InvalidInput(
+                        "assertion",
+                        "names no assertion of the database or the file (claim, actor, "
+                        "stance, date and source must match one)",
+                    ),
+                    rating.line,
+                )
+                continue
+            resolved.append((rating, None, assertion_id))
+        errors.raise_if_any()
+        existing: set[tuple[Any, ...]] = set()
+        for column, wanted in (
+            (table.c.actor_id, sorted({a for _, a, _ in resolved if a is not None})),
+            (table.c.assertion_id, sorted({a for _, _, a in resolved if a is not None})),
+        ):
+            for start in range(0, len(wanted), BATCH):
+                for r in session.execute(
+                    select(table).where(column.in_(wanted[start : start + BATCH]))
+                ):
+                    identity = (r.actor_id, r.assertion_id, r.grade, r.rated_by, r.reason)
+                    existing.update({(*identity, _utc(r.rated_at)), (*identity, None)})
+        now = utcnow()
+        new: list[dict[str, Any]] = []
+        for rating, actor_id, assertion_id in resolved:
+            identity = (actor_id, assertion_id, rating.grade, rating.by, rating.reason)
+            key = (*identity, _utc(rating.at) if rating.at else None)
+            if key in existing:
+                self.result.count("rating", False)
+                continue
+            existing.update({key, (*identity, None)})
+            new.append(
+                {
+                    "actor_id": actor_id,
+                    "assertion_id": assertion_id,
+                    "grade": rating.grade,
+                    "rated_by": rating.by,
+                    "rated_at": rating.at or now,
+                    "reason": rating.reason,
+                }
+            )
+        _executemany(session, insert(table), new)
+        self.result.count("rating", True, len(new))
+
+    def _assertion_targets(self, refs: list[Row]) -> dict[int, int]:
+        """The assertion each reference names (line -> id), where there is one: by natural
+        key, the live assertion, else the latest retracted one."""
+        if not refs:
+            return {}
+        keys = self.keys
+        claims = self._claim_ids(r.claim for r in refs)
+        sources = {k: keys.sources[k] for r in refs if (k := r.source_key) in keys.sources}
+        sources.update(
+            keys.lookup("source", "key", sorted({r.source_key for r in refs} - sources.keys()))
+        )
+        dates = self.source_dates(
+            sources[r.source_key] for r in refs if r.date is None and r.source_key in sources
+        )
+        table = table_of(Assertion)
+        ids = sorted(set(claims.values()))
+        by_key: dict[tuple[Any, ...], tuple[int, bool]] = {}
+        for start in range(0, len(ids), BATCH):
+            stmt = (
+                select(
+                    table.c.id,
+                    table.c.claim_id,
+                    table.c.actor_id,
+                    table.c.stance,
+                    table.c.date,
+                    table.c.date_precision,
+                    table.c.source_id,
+                    table.c.retracted_at,
+                )
+                .where(table.c.claim_id.in_(ids[start : start + BATCH]))
+                .order_by(table.c.id)
+            )
+            for r in self.session.execute(stmt):
+                key = (r.claim_id, r.actor_id, r.stance, r.date, r.date_precision, r.source_id)
+                if not by_key.get(key, (0, False))[1]:  # a live one stays; else the latest
+                    by_key[key] = (int(r.id), r.retracted_at is None)
+        found: dict[int, int] = {}
+        for ref in refs:
+            claim_id = claims.get(text_key(ref.claim))
+            actor_id = keys.actors.get(name_key(ref.actor))
+            source_id = sources.get(ref.source_key)
+            date = ref.date or (dates.get(source_id) if source_id is not None else None)
+            if claim_id is None or actor_id is None or source_id is None or date is None:
+                continue
+            hit = by_key.get(
+                (claim_id, actor_id, ref.stance.value, date.start, date.precision, source_id)
+            )
+            if hit is not None:
+                found[ref.line] = hit[0]
+        return found
+
+
+def _reaches(wholes: dict[int, set[int]], start: int, goal: int) -> bool:
+    """Whether claim ``start`` is part of ``goal`` through any chain of ``part_of``."""
+    stack, seen = [start], {start}
+    while stack:
+        node = stack.pop()
+        if node == goal:
+            return True
+        for whole in wholes.get(node, ()):
+            if whole not in seen:
+                seen.add(whole)
+                stack.append(whole)
+    return False
+
+
+def _utc(value: Any) -> dt.datetime:
+    """A timestamp as an aware UTC datetime (SQLite gives it back naive, in UTC)."""
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def _cut(value: str, width: int = 60) -> str:
+    """A claim's text for a message: one line, at most ``width`` characters."""
+    flat = " ".join(value.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _apply_entities(
@@ -481,18 +852,10 @@ def _apply_entities(
                 result.count("actor", False)
         except FactdbError as exc:
             raise _located(exc, path, number) from None
+    outlets = _Outlets(session, guard, result, allow_confusable, known_only)
     for number, record in parsed.sources:
         try:
-            _, created = get_or_create_source(
-                session,
-                url=record.get("url"),
-                outlet=record.get("outlet"),
-                title=record.get("title"),
-                published=parse_optional_date(record.get("published"), "published"),
-                updated=parse_optional_date(record.get("updated"), "updated"),
-                field="url",
-            )
-            result.count("source", created)
+            _apply_source(session, record, outlets, result)
         except FactdbError as exc:
             raise _located(exc, path, number) from None
     for number, record in parsed.sanctions:
@@ -512,6 +875,101 @@ def _apply_entities(
             result.count("sanction", True)
         except FactdbError as exc:
             raise _located(exc, path, number) from None
+
+
+class _Outlets:
+    """The actors that the outlets of source records name, each distinct name resolved once:
+    the actor of that name or alias, else a new actor of kind ``media``, checked as any new
+    actor of the file is (look-alikes, ``--known-actors-only``)."""
+
+    def __init__(
+        self,
+        session: Session,
+        guard: LookAlikes,
+        result: ImportResult,
+        allow: bool,
+        known_only: bool,
+    ) -> None:
+        self.session, self.guard, self.result = session, guard, result
+        self.allow, self.known_only = allow, known_only
+        self.ids: dict[str, int] = {}
+        self.close: CloseNames | None = None
+
+    def actor_id(self, name: str, field_name: str) -> int:
+        key = name_key(name)
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        known = actor_by_name(self.session, name)
+        if known is not None:
+            self.ids[key] = known[0]
+            return known[0]
+        _look(self.guard, name, field_name, self.allow)
+        if self.known_only:
+            self.close = self.close or actors_mod.close_names(self.session)
+            meant = actors_mod.meant_names(self.close, name, allow_confusable=self.allow)
+            raise InvalidInput(field_name, unknown_actor(name, meant))
+        actor = actors_mod.add_actor(
+            self.session,
+            name=name,
+            kind=ActorKind.media,
+            allow_confusable=self.allow,
+            guard=self.guard,
+        )
+        assert actor.id is not None
+        self.result.count("actor", True)
+        self.result.new_actors.append(actor.name)
+        self.ids[key] = actor.id
+        return actor.id
+
+
+def _apply_source(
+    session: Session, record: dict[str, Any], outlets: _Outlets, result: ImportResult
+) -> None:
+    """A source record. A known source (by key) gets, through the domain, the details it lacks,
+    and its outlet's actor if it has none; a new one is written with its outlet's actor: the
+    one ``outlet_actor`` names when the record has that field (null: none), else the one
+    its outlet names."""
+    published = parse_optional_date(record.get("published"), "published")
+    updated = parse_optional_date(record.get("updated"), "updated")
+    chosen = record["outlet_actor"]
+    field_name = "outlet" if chosen is KEEP_OUTLET else "outlet_actor"
+    table = table_of(Source)
+    known = session.execute(select(table.c.id).where(table.c.key == record["key"])).first()
+    if known is not None:
+        source, _ = get_or_create_source(
+            session,
+            url=record.get("url"),
+            outlet=record["outlet"],
+            title=record.get("title"),
+            published=published,
+            updated=updated,
+            field="url",
+        )
+        name = source.outlet if chosen is KEEP_OUTLET else chosen
+        if source.outlet_id is None and name:
+            source.outlet_id = outlets.actor_id(name, field_name)
+            session.add(source)
+            session.flush()
+        result.count("source", False)
+        return
+    name = record["outlet"] if chosen is KEEP_OUTLET else chosen
+    url = record.get("url")
+    session.execute(
+        insert(table).values(
+            url=normalize_url(url, "url")[0] if url else None,
+            key=record["key"],
+            outlet=record["outlet"],
+            title=clean_text(record.get("title"), "title", required=False, single_line=True),
+            published=published.start if published else None,
+            published_precision=published.precision if published else None,
+            updated=updated.start if updated else None,
+            updated_precision=updated.precision if updated else None,
+            created_at=utcnow(),
+            outlet_id=outlets.actor_id(name, field_name) if name else None,
+        )
+    )
+    result.count("source", True)
 
 
 def _look(
@@ -547,14 +1005,26 @@ def _check_names(
     path: str,
     allow: bool,
     known_only: bool,
+    sources: Iterable[str] = (),
 ) -> None:
-    """The actors and intermediaries of assertions, new to the database, that look like a
-    known name (``LookAlikes``), or with ``known_only`` any of them: refused with their
-    line, like the other errors."""
+    """The actors, intermediaries and outlets of assertions, new to the database, that look
+    like a known name (``LookAlikes``), or with ``known_only`` any of them: refused with their
+    line, like the other errors. ``sources``: the keys of the file's source records, whose
+    outlets were resolved with them."""
     errors = FileErrors(path)
     close: CloseNames | None = None
+    outlets_checked = set(sources)
     for row in rows:
-        for field_name, name in [("actor", row.actor)] + [("via", v) for v in row.via]:
+        names = [("actor", row.actor)] + [("via", v) for v in row.via]
+        if row.outlet and row.source_key not in outlets_checked:
+            # The outlet of the first row naming a source not in a source record: the one a
+            # new source gets (``Keys.outlet_ids``).
+            outlets_checked.add(row.source_key)
+            try:
+                names.append(("outlet", check_name(row.outlet, "outlet")))
+            except InvalidInput as exc:
+                errors.add(exc, row.line)
+        for field_name, name in names:
             problem = guard.problem(name, allow=allow)
             if problem is None and known_only and name_key(name) not in guard.keys:
                 close = close or actors_mod.close_names(session)
@@ -577,7 +1047,15 @@ def apply_parsed(
     result = ImportResult()
     guard = actors_mod.look_alikes(session)
     _apply_entities(session, parsed, result, path, guard, allow_confusable, known_actors_only)
-    _check_names(session, guard, parsed.rows, path, allow_confusable, known_actors_only)
+    _check_names(
+        session,
+        guard,
+        parsed.rows,
+        path,
+        allow_confusable,
+        known_actors_only,
+        (record["key"] for _, record in parsed.sources),
+    )
     loader = Loader(session, path)
     loader.result = result
     if parsed.claims:
@@ -585,5 +1063,7 @@ def apply_parsed(
     loader.load_assertions(parsed.rows)
     loader.keys.link_claims()
     loader.keys.count(result, named=False)
+    loader.load_relations(parsed.relations)
+    loader.load_ratings(parsed.ratings)
     result.rows = len(parsed.rows)
     return result

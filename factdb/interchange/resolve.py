@@ -8,6 +8,10 @@ missing in bulk (ids in order of first appearance) and, at the end, links the cl
 tags and sanctions. Both importers (``csvimport`` and ``jsonl``) go through it, so a name
 resolves the same way whichever format carries it.
 
+A source's outlet names an actor too (docs/design.md, Command line): the actor of that name or
+alias, else a new actor of kind ``media``, resolved once per distinct outlet name when new
+sources are written (``outlet_ids``).
+
 Everything runs in the caller's transaction. The maps are plain dicts that the importers read
 directly on their hot paths (``actors``, ``claims``, ``sources``).
 """
@@ -52,11 +56,13 @@ class Keys:
         self.actors = actor_keys(session)
         self.claims: dict[str, int] = {}
         self.sources: dict[str, int] = {}
+        self.outlets: dict[str, int] = {}  # outlet name as written -> its actor's id
         self.sanctions: dict[str, int] | None = None  # name key -> id, read when first needed
         self.claim_tags: dict[str, set[str]] = {}
         self.claim_violates: dict[str, dict[str, None]] = {}  # ordered: first named, first made
         # What was found and what was made, for the counts.
         self.existing_actors: set[int] = set()
+        self.made_actors: set[int] = set()  # those this import wrote (an outlet may name one)
         self.existing_claims: set[int] = set()
         self.existing_sources = 0
         self.new_actors = 0
@@ -99,29 +105,33 @@ class Keys:
 
     # -- resolving and creating -----------------------------------------------------------
 
-    def add_actors(self, names: Iterable[tuple[str, str]]) -> None:
+    def add_actors(
+        self, names: Iterable[tuple[str, str]], kind: ActorKind = ActorKind.other
+    ) -> None:
         """Resolve (name key, name) pairs by name or alias; the actors not known yet are
-        written (kind ``other``) in the order given, with the first spelling of each key."""
-        actors = self.actors
+        written (of ``kind``) in the order given, with the first spelling of each key."""
+        actors, made = self.actors, self.made_actors
         new: dict[str, str] = {}
         for key, name in names:
             found = actors.get(key)
             if found is not None:
-                self.existing_actors.add(found)
+                if found not in made:
+                    self.existing_actors.add(found)
             elif key not in new:
                 new[key] = name
         if not new:
             return
         ids = bulk.reserve_ids(self.session, "actor", len(new))
-        now, kind = self.now, ActorKind.other.value
+        now, value = self.now, kind.value
         bulk.insert_rows(
             self.session,
             "actor",
             ["id", "name", "name_key", "kind", "created_at"],
-            [(i, name, key, kind, now) for i, (key, name) in zip(ids, new.items(), strict=True)],
+            [(i, name, key, value, now) for i, (key, name) in zip(ids, new.items(), strict=True)],
             convert=False,
         )
         actors.update(zip(new, ids, strict=True))
+        made.update(ids)
         self.new_actors += len(new)
         self.new_actor_names.extend(new.values())
 
@@ -157,6 +167,7 @@ class Keys:
         new = [key for key in wanted if key not in found]
         if not new:
             return
+        outlets = self.outlet_ids(first[key][1] for key in new)
         ids = bulk.reserve_ids(self.session, "source", len(new))
         now, convert = self.now, bulk.sqlite_value if self.sqlite else None
         rows = []
@@ -164,17 +175,41 @@ class Keys:
             url, outlet, title, published, precision = first[key]
             if published is not None and convert is not None:
                 published = convert(published)
-            rows.append((i, url, key, outlet, title, published, precision, now))
+            outlet_id = outlets[outlet] if outlet else None
+            rows.append((i, url, key, outlet, title, published, precision, now, outlet_id))
         bulk.insert_rows(
             self.session,
             "source",
             ["id", "url", "key", "outlet", "title", "published", "published_precision"]
-            + ["created_at"],
+            + ["created_at", "outlet_id"],
             rows,
             convert=False,
         )
         self.sources.update(zip(new, ids, strict=True))
         self.new_sources += len(new)
+
+    def outlet_ids(self, outlets: Iterable[str | None]) -> dict[str, int]:
+        """The actor of each outlet name (by name or alias, ``name_key`` once per distinct
+        name), the unknown ones created as actors of kind ``media`` in the order given; the
+        importers have checked the names (``check_name``, look-alikes, known actors only).
+        Returns the outlet names seen so far -> actor ids."""
+        named = self.outlets
+        fresh = [o for o in dict.fromkeys(outlets) if o and o not in named]
+        if fresh:
+            keys = [name_key(o) for o in fresh]
+            self.add_actors(zip(keys, fresh, strict=True), ActorKind.media)
+            actors = self.actors
+            named.update((o, actors[k]) for o, k in zip(fresh, keys, strict=True))
+        return named
+
+    def known_names(self, names: Iterable[str]) -> None:
+        """Count as found the actors there before the import that these names name (the
+        outlets of sources already there, which no new source resolved)."""
+        actors, made = self.actors, self.made_actors
+        for name in names:
+            found = actors.get(name_key(name))
+            if found is not None and found not in made:
+                self.existing_actors.add(found)
 
     def sanction_ids(self, names: Iterable[str]) -> dict[str, int]:
         """Every sanction's name key -> id, after creating by name, in the order given, those

@@ -22,8 +22,5 @@ def seed(session: Session) -> ImportResult:
     for name in seed_files():
         with root.joinpath(name).open(encoding="utf-8") as handle:
             part = load_jsonl(session, handle, f"seeds/{name}")
-        for kind, count in part.new.items():
-            total.new[kind] += count
-        for kind, count in part.existing.items():
-            total.existing[kind] += count
+        total.add(part)
     return total

@@ -202,6 +202,12 @@ from factdb.queries.export import (
     export_flat as export_flat,
 )
 from factdb.queries.export import (
+    export_ratings as export_ratings,
+)
+from factdb.queries.export import (
+    export_relations as export_relations,
+)
+from factdb.queries.export import (
     sources_in as sources_in,
 )
 from factdb.queries.export import (

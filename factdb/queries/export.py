@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from factdb.core.csvsafe import escape_formula, escape_formula_sql
-from factdb.core.dates import stored_text
+from factdb.core.dates import APPROXIMATE, stored_text
+from factdb.core.keys import name_key
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ from factdb.queries.base import (
     Conn,
     Filters,
     Sql,
+    actor_keys,
     sanction_fields,
 )
 from factdb.queries.selection import (
@@ -121,14 +123,16 @@ def export_assertions(
     r = q.r
     names = (
         "id, claim, actor, stance, date, date_precision, source_url, outlet, title, published, "
-        "published_precision, quote, recorded_at, retracted_at, retraction_reason, claim_id"
+        "published_precision, quote, recorded_at, retracted_at, retraction_reason, "
+        "qualifier, qualifier_note, date_approximate, claim_id"
     ).split(", ")
     q.params["last_id"], q.params["chunk"] = 0, chunk_size
     while True:
         rows = q.rows(
             "SELECT a.id, c.text, ac.name, a.stance, a.date, a.date_precision, s.url, s.outlet, "
             "s.title, s.published, s.published_precision, a.quote, a.recorded_at, "
-            "a.retracted_at, a.retraction_reason, a.claim_id "
+            "a.retracted_at, a.retraction_reason, a.qualifier, a.qualifier_note, "
+            "a.date_approximate, a.claim_id "
             "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
             "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id "
             f"WHERE {where} AND a.id > :last_id ORDER BY a.id LIMIT :chunk"
@@ -155,14 +159,16 @@ def export_flat(
 ) -> Iterator[list[tuple[str, ...]]]:
     """The rows of the flat CSV interchange format (``interchange.CSV_COLUMNS``) for the
     matching claims, formula-escaped, in assertion id order and bounded chunks. Retracted
-    assertions only with ``include_retracted`` (the flat format has no retraction columns)."""
+    assertions only with ``include_retracted`` (the flat format has no retraction columns).
+    The date is as given (``~`` in front of an approximate one)."""
     q, where = assertion_scope(conn, Filters(**{**filters.__dict__, "limit": None}))
     r = q.r
     q.params["last_id"], q.params["chunk"] = 0, chunk_size
     e = escape_formula_sql
     sql = (
         f"SELECT a.id, a.claim_id, {e('c.text')}, {e('ac.name')}, a.stance, "
-        f"{e('s.url')}, {e('s.outlet')}, {e('s.title')}, {e('a.quote')}, a.date, a.date_precision "
+        f"{e('s.url')}, {e('s.outlet')}, {e('s.title')}, {e('a.quote')}, a.date, a.date_precision, "
+        f"a.qualifier, {e('a.qualifier_note')}, a.date_approximate "
         "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
         "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id "
         f"WHERE {where} AND a.id > :last_id ORDER BY a.id LIMIT :chunk"
@@ -183,21 +189,33 @@ def export_flat(
         yield [
             (
                 *texts[:3],
-                date_text(date, precision)[1],
+                APPROXIMATE + date_text(date, precision)[1]
+                if approximate
+                else date_text(date, precision)[1],
                 *texts[3:],
                 vias.get(aid, ""),
                 tags.get(claim_id, ""),
                 violates.get(claim_id, ""),
+                qualifier,
+                note,
             )
-            for aid, claim_id, *texts, date, precision in rows
+            for aid, claim_id, *texts, date, precision, qualifier, note, approximate in rows
         ]
         q.params["last_id"] = ids[-1]
 
 
 def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
     """Every actor (parents before their parts), source and sanction as interchange records,
-    in a stable order; sources are streamed."""
+    in a stable order; sources are streamed.
+
+    A source's outlet is written as given; an import finds its actor by that name (or
+    creates one of kind ``media``). Where that would not be the source's outlet actor (the
+    actor was renamed, or the source has none), the record says which it is:
+    ``outlet_actor``, its name or null."""
     r = Reader.of(conn)
+    keys = actor_keys(r)
+    names = {int(i): str(n) for i, n in r.rows("SELECT id, name FROM actor")}
+    named: dict[str, int | None] = {}  # outlet -> the actor it names
     aliases: dict[int, list[str]] = defaultdict(list)
     for actor_id, alias in r.rows(
         "SELECT actor_id, alias FROM actor_alias ORDER BY actor_id, alias"
@@ -215,11 +233,20 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
             "aliases": aliases.get(int(actor_id), []),
         }
     for chunk in r.stream(
-        "SELECT url, outlet, title, published, published_precision, updated, updated_precision "
-        "FROM source ORDER BY id"
+        "SELECT url, outlet, title, published, published_precision, updated, updated_precision, "
+        "outlet_id FROM source ORDER BY id"
     ):
-        for url, outlet, title, published, published_precision, updated, updated_precision in chunk:
-            yield {
+        for (
+            url,
+            outlet,
+            title,
+            published,
+            published_precision,
+            updated,
+            updated_precision,
+            outlet_id,
+        ) in chunk:
+            record = {
                 "type": "source",
                 "url": url,
                 "outlet": outlet,
@@ -227,6 +254,16 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
                 "published": stored_text(published, published_precision),
                 "updated": stored_text(updated, updated_precision),
             }
+            if outlet is None:
+                if outlet_id is not None:
+                    record["outlet_actor"] = names[int(outlet_id)]
+            else:
+                if outlet not in named:
+                    named[outlet] = keys.get(name_key(outlet))
+                expected = named[outlet]
+                if expected is None or outlet_id is None or int(outlet_id) != expected:
+                    record["outlet_actor"] = None if outlet_id is None else names[int(outlet_id)]
+            yield record
     for row in r.rows(f"SELECT {SANCTION_COLUMNS} {SANCTION_FROM} ORDER BY s.id"):
         yield {"type": "sanction", **sanction_fields(*row)}
 
@@ -250,3 +287,46 @@ def export_claims(
         texts, tags, violates = claim_parts(r, ids)
         yield [(cid, texts[cid], tags.get(cid, []), violates.get(cid, [])) for cid in ids]
         q.params["last_id"] = ids[-1]
+
+
+def export_relations(conn: Conn, filters: Filters) -> list[tuple[str, str, str]]:
+    """(claim, kind, other claim) of every relation between two matching claims, in id order
+    (``claim_relation``: a symmetric kind with the lower id first)."""
+    r = Reader.of(conn)
+    q = Sql(r)
+    claim_conditions(filters, q)
+    sql = (
+        "SELECT c1.text, r.kind, c2.text FROM claim_relation AS r "
+        "JOIN claim AS c1 ON c1.id = r.claim_id JOIN claim AS c2 ON c2.id = r.other_claim_id"
+    )
+    if q.where:
+        matching = "SELECT c.id FROM claim AS c WHERE " + " AND ".join(q.where)
+        sql += f" WHERE r.claim_id IN ({matching}) AND r.other_claim_id IN ({matching})"
+    return [(str(a), str(k), str(b)) for a, k, b in q.rows(sql + " ORDER BY r.id")]
+
+
+RATING_NAMES = (
+    "actor, grade, rated_by, rated_at, reason, claim, assertion_actor, stance, date, "
+    "date_precision, date_approximate, source_url, outlet, title, published, published_precision"
+).split(", ")
+"""The fields of the rows of ``export_ratings``."""
+
+
+def export_ratings(conn: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
+    """Every rating, in id order and chunks: of every actor, and of the assertions that the
+    export writes (those of the matching claims, retracted ones included), each with the
+    fields that name its assertion (``actor`` is None for those)."""
+    q, where = assertion_scope(conn, Filters(**{**filters.__dict__, "limit": None}), retracted=True)
+    sql = (
+        "SELECT g.id, ac.name, g.grade, g.rated_by, g.rated_at, g.reason, c.text, aa.name, "
+        "a.stance, a.date, a.date_precision, a.date_approximate, s.url, s.outlet, s.title, "
+        "s.published, s.published_precision FROM rating AS g "
+        "LEFT JOIN actor AS ac ON ac.id = g.actor_id "
+        "LEFT JOIN assertion AS a ON a.id = g.assertion_id "
+        "LEFT JOIN claim AS c ON c.id = a.claim_id "
+        "LEFT JOIN actor AS aa ON aa.id = a.actor_id "
+        "LEFT JOIN source AS s ON s.id = a.source_id "
+        f"WHERE (g.actor_id IS NOT NULL OR ({where})) ORDER BY g.id"
+    )
+    for rows in q.r.stream(sql, q.params):
+        yield [dict(zip(RATING_NAMES, row[1:], strict=True)) for row in rows]
