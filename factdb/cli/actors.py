@@ -49,7 +49,8 @@ def add(
             allow_confusable=allow_confusable,
         )
         data = show_actor(session, str(actor.id))
-    for key in ("assertions", "reliability", "ratings"):
+    # What it said, and no "last changed": this command's change set is written at its commit.
+    for key in ("assertions", "reliability", "ratings", "last_change"):
         data.pop(key)
     render.emit(data, fmt)
 
