@@ -172,6 +172,17 @@ def test_an_outlet_close_to_a_known_actor_is_refused_then_insisted(cli: Cli) -> 
     assert {"Reuters", "Reuter"} <= actor_names(cli)
 
 
+def test_an_outlet_that_looks_like_a_known_actor_is_refused_unless_allowed(cli: Cli) -> None:
+    cli.ok("actor", "add", "Reuters", "--kind", "media")
+    look_alike = "R\u0435uters"  # Cyrillic е
+    line = fails(cli("source", "add", AP_URL, "--outlet", look_alike), 1)
+    assert "'Reuters'" in line and "U+0435" in line
+    assert as_json(cli, "source", "list") == []
+    made = as_json(cli, "source", "add", AP_URL, "--outlet", look_alike, "--allow-confusable")
+    assert made["outlet_actor"] == look_alike
+    assert as_json(cli, "actor", "show", look_alike)["kind"] == "media"
+
+
 def test_speaker_and_outlet_of_one_name_are_one_actor(cli: Cli) -> None:
     """The National reports, and asserts in its own voice: one actor, both roles."""
     url = "https://www.thenationalnews.com/world/asia/2023/07/27/kim-missile-tour/"
