@@ -85,7 +85,7 @@ def write_import_csv(path: Path, rows: int, prefix: str) -> dict[str, int]:
                     STANCES[i % 5],
                     f"{2000 + i % 25}-{1 + i % 12:02d}" if i % 2 else f"{2000 + i % 25}",
                     url,
-                    "Example News",
+                    f"{prefix} News",
                     f"Report {i // 3}",
                     f"line {i}, with a comma and a newline\nand more" if i % 9 == 0 else "",
                     via,
@@ -94,6 +94,7 @@ def write_import_csv(path: Path, rows: int, prefix: str) -> dict[str, int]:
                 ]
             )
             actors.add(actor)
+            actors.add(f"{prefix} News")  # the outlet, an actor of its own
             claims.add(claim)
             sources.add(url)
             if via:
