@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from tests.conftest import Cli
 from tests.helpers import add, fails, listed, parse_csv, show
-from tests.test_cli_story import DRONES, record_story
+from tests.test_cli_story import CRIMEA, DRONES, record_story
 
 # The seed article: claims 1 (for: White House; against: North Korea, Russia), 9 (for: The
 # National, KCNA) and 10 (for: Ankit Panda, Anthony Rinna) rest on two origins on one side.
@@ -386,3 +386,40 @@ def test_correct_changes_qualification_and_approximation(cli: Cli) -> None:
         cli("assertion", "correct", str(again["recorded"]), "--approximate", "--reason", "x"), 2
     )
     assert "nothing to correct" in line
+
+
+def test_the_drones_story_reads_weighed(cli: Cli) -> None:
+    """The whole dispute at once: the trainers claim part of the drones claim, Iran's
+    admission partial, its two reports one origin, each side's origins shown."""
+    ids = record_story(cli)
+    drones = ids["drones"]
+    (crimea,) = [r["id"] for r in listed(cli) if r["claim"] == CRIMEA]
+    cli.ok("claim", "relate", str(crimea), "--part-of", str(drones), "--reason", "one story")
+    add(
+        cli,
+        drones,
+        by="Hossein Amir-Abdollahian",
+        stance="asserts",
+        date="2022-11-05",
+        source="https://apnews.com/article/iran-drones-admission",
+        outlet="AP",
+        via=["IRNA"],
+        qualifier="partial",
+        qualifier_note="a limited number, months before the war",
+    )
+    data = show(cli, drones)
+    assert [(r["relation"], r["claim_id"]) for r in data["relations"]] == [("has part", crimea)]
+    assert [(r["relation"], r["claim_id"]) for r in show(cli, crimea)["relations"]] == [
+        ("part of", drones)
+    ]
+    partial = [a for a in data["assertions"] if a["qualifier"] == "partial"]
+    assert {a["actor"] for a in partial} == {"Hossein Amir-Abdollahian"}
+    assert len({a["origin"] for a in partial}) == 1 and len(partial) == 2
+    sides = shown_counts(data)
+    assert sides[("for", "Iran")] == (2, 1, 2)
+    assert sides[("for", "United States")][:2] == (1, 1)
+    assert sides[("against", "Iran")][:2] == (3, 3)
+    assert sides == dict(side_view(cli, drones))
+    assert [r["id"] for r in listed(cli, "--related-to", str(drones), "--min-origins", "1")] == [
+        crimea
+    ]
