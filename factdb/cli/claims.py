@@ -30,7 +30,7 @@ from factdb.cli.options import (
 from factdb.cli.ratings import flat_grades, grades_line
 from factdb.cli.render import Format, cell, safe_text
 from factdb.cli.state import State
-from factdb.core.vocabulary import qualified_stance
+from factdb.core.vocabulary import qualified_stance, weight_text
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -367,21 +367,6 @@ def _assertion_block(a: dict[str, Any]) -> Text:
     if a["retracted"]:
         lines.append("\n  retracted: " + safe_text(a["retraction_reason"]), style="dim")
     return lines
-
-
-def weight_text(counts: dict[str, Any]) -> str:
-    """ "3 assertions · 2 origins · 2 outlets": what a side or a group rests on."""
-
-    def n(count: int, noun: str) -> str:
-        return f"{count} {noun}{'' if count == 1 else 's'}"
-
-    return " · ".join(
-        (
-            n(counts["assertions"], "assertion"),
-            n(counts["origins"], "origin"),
-            n(counts["outlets"], "outlet"),
-        )
-    )
 
 
 def show_table(data: dict[str, Any]) -> list[Any]:

@@ -12,6 +12,7 @@ from factdb.cli import render
 from factdb.cli.options import FormatOpt, RetractedFilter
 from factdb.cli.render import Format, cell, safe_text
 from factdb.cli.state import State
+from factdb.core.vocabulary import qualification
 
 STANCE_STYLES = {2: "green", 1: "green", 0: "yellow", -1: "red", -2: "red"}
 
@@ -77,9 +78,9 @@ def timeline_table(data: dict[str, Any]) -> list[Any]:
     table.add_column("SOURCE", overflow="fold", ratio=2, min_width=8)
     for e in data["entries"]:
         stance = Text(e["stance"], style=STANCE_STYLES[e["polarity"]])
-        qualification = ": ".join(q for q in (e["qualifier"], e["qualifier_note"]) if q)
-        if qualification:
-            stance.append(safe_text(f"\n({qualification})"), style="italic")
+        words = qualification(e["qualifier"], e["qualifier_note"])
+        if words:
+            stance.append(safe_text(f"\n({words})"), style="italic")
         if e["flip"]:
             stance.append(f"\nFLIP from {e['flip_from_stance']}", style="bold magenta")
             stance.append(f"\n{e['flip_from_date']} #{e['flip_from_assertion_id']}", style="dim")

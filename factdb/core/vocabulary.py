@@ -6,7 +6,9 @@ re-exports them for the tables' CHECK constraints."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class Stance(StrEnum):
@@ -91,8 +93,23 @@ CREDIBILITY_MEANING: dict[str, str] = dict(
 )
 
 
+def qualification(qualifier: str | None, note: str | None) -> str:
+    """A stance's qualification in words: ``partial``, ``partial: a limited number``, the note
+    alone, or ``""`` for none."""
+    return ": ".join(part for part in (qualifier, note) if part)
+
+
 def qualified_stance(stance: str, qualifier: str | None, note: str | None) -> str:
     """A stance as printed beside its qualification: ``asserts``, ``asserts (partial)``,
     ``asserts (partial: a limited number, months before the war)``, ``asserts (note)``."""
-    qualification = ": ".join(part for part in (qualifier, note) if part)
-    return f"{stance} ({qualification})" if qualification else stance
+    words = qualification(qualifier, note)
+    return f"{stance} ({words})" if words else stance
+
+
+def weight_text(counts: Mapping[str, Any]) -> str:
+    """What a group or a side of a claim rests on (``queries.claims.corroboration``):
+    "3 assertions · 2 origins · 1 outlet"."""
+    return " · ".join(
+        f"{counts[key]} {key[:-1] if counts[key] == 1 else key}"
+        for key in ("assertions", "origins", "outlets")
+    )

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict, InvalidInput
+from factdb.core.vocabulary import qualification, weight_text
 from factdb.interchange.picture import flip_pairs, timeline_picture
 from factdb.queries import Conn, Filters, grades_text, list_claims, list_sanctions, show_claim
 from factdb.queries.outlets import outlet_label
@@ -167,22 +168,14 @@ class Links:
     @staticmethod
     def qualification(a: Mapping[str, Any]) -> Markup:
         """`` (partial: a limited number)`` after a stance; nothing when unqualified."""
-        words = ": ".join(q for q in (a.get("qualifier"), a.get("qualifier_note")) if q)
+        words = qualification(a.get("qualifier"), a.get("qualifier_note"))
         if not words:
             return Markup("")
         return Markup(' <span class="qualifier">(<bdi>{}</bdi>)</span>').format(words)
 
     @staticmethod
     def weight(counts: Mapping[str, Any]) -> str:
-        """What a side or a group rests on: "3 assertions · 2 origins · 1 outlet"."""
-        return " · ".join(
-            f"{counts[key]} {noun}{'' if counts[key] == 1 else 's'}"
-            for key, noun in (
-                ("assertions", "assertion"),
-                ("origins", "origin"),
-                ("outlets", "outlet"),
-            )
-        )
+        return weight_text(counts)
 
 
 def _linked(url: str | None, text: str) -> Markup:

@@ -13,8 +13,8 @@ from factdb.core.keys import name_key
 from factdb.queries.base import Conn
 from factdb.storage.reader import Reader
 
-OutletActors = dict[int, tuple[int, str]]
-"""{source id: (outlet actor id, its current name)} for the sources that have one."""
+OutletActors = dict[int, str]
+"""{outlet actor id: its current name}."""
 
 
 def outlet_label(given: str | None, actor: str | None) -> str | None:
@@ -30,31 +30,30 @@ def outlet_label(given: str | None, actor: str | None) -> str | None:
 
 
 def outlets_statement(r: Reader, claim_ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
-    """One read, for ``Reader.batch``: (source id, outlet id, outlet name) of every source an
-    assertion of these claims is reported in, whose outlet is an actor."""
+    """One read, for ``Reader.batch``: (id, name) of the outlet actor of every source an
+    assertion of these claims is reported in (the rows carry ``source.outlet_id`` already)."""
     return (
-        "SELECT s.id, o.id, o.name FROM source AS s JOIN actor AS o ON o.id = s.outlet_id "
-        "WHERE s.id IN (SELECT a.source_id FROM assertion AS a WHERE "
+        "SELECT o.id, o.name FROM actor AS o WHERE o.id IN (SELECT s.outlet_id FROM source AS s "
+        "JOIN assertion AS a ON a.source_id = s.id WHERE "
         f"{r.member('a.claim_id', 'outlet_claim_ids')})",
         {"outlet_claim_ids": list(claim_ids)},
     )
 
 
 def outlets_from_rows(rows: Iterable[tuple[Any, ...]]) -> OutletActors:
-    return {int(sid): (int(oid), str(name)) for sid, oid, name in rows}
+    return {int(oid): str(name) for oid, name in rows}
 
 
 def attach_outlets(rows: Iterable[dict[str, Any]], outlets: OutletActors) -> None:
-    """Give the ``source`` of each assertion row ``outlet_id`` and ``outlet_actor`` (the
-    actor's current name; None for a source without one), right after its ``outlet``."""
+    """Give the ``source`` of each assertion row ``outlet_actor`` (the actor's current name;
+    None for a source without one), right after its ``outlet_id``."""
     for row in rows:
         source = row["source"]
-        outlet_id, actor = outlets.get(source["id"], (None, None))
+        outlet_id = source["outlet_id"]
+        actor = None if outlet_id is None else outlets.get(outlet_id)
         fields = list(source.items())
-        at = next(i for i, (k, _) in enumerate(fields) if k == "outlet") + 1
-        row["source"] = dict(
-            [*fields[:at], ("outlet_id", outlet_id), ("outlet_actor", actor), *fields[at:]]
-        )
+        at = list(source).index("outlet_id") + 1
+        row["source"] = dict([*fields[:at], ("outlet_actor", actor), *fields[at:]])
 
 
 def outlet_source_count(conn: Conn, actor_id: int) -> int:
