@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -553,27 +553,33 @@ class Loader:
                 retract,
             )
 
-    def _existing_assertions(self, claim_ids: set[int]) -> dict[tuple[Any, ...], tuple[int, bool]]:
-        found: dict[tuple[Any, ...], tuple[int, bool]] = {}
-        ids = sorted(claim_ids)
+    def _assertion_rows(
+        self, claim_ids: Iterable[int]
+    ) -> Iterator[tuple[tuple[Any, ...], int, bool]]:
+        """(natural key, id, retracted) of every assertion of these claims, in id order."""
+        ids = sorted(set(claim_ids))
         table = table_of(Assertion)
         for start in range(0, len(ids), BATCH):
-            stmt = select(
-                table.c.id,
-                table.c.claim_id,
-                table.c.actor_id,
-                table.c.stance,
-                table.c.date,
-                table.c.date_precision,
-                table.c.source_id,
-                table.c.retracted_at,
-            ).where(table.c.claim_id.in_(ids[start : start + BATCH]))
-            for r in self.session.execute(stmt):
-                found[(r.claim_id, r.actor_id, r.stance, r.date, r.date_precision, r.source_id)] = (
-                    int(r.id),
-                    r.retracted_at is not None,
+            stmt = (
+                select(
+                    table.c.id,
+                    table.c.claim_id,
+                    table.c.actor_id,
+                    table.c.stance,
+                    table.c.date,
+                    table.c.date_precision,
+                    table.c.source_id,
+                    table.c.retracted_at,
                 )
-        return found
+                .where(table.c.claim_id.in_(ids[start : start + BATCH]))
+                .order_by(table.c.id)
+            )
+            for r in self.session.execute(stmt):
+                key = (r.claim_id, r.actor_id, r.stance, r.date, r.date_precision, r.source_id)
+                yield key, int(r.id), r.retracted_at is not None
+
+    def _existing_assertions(self, claim_ids: set[int]) -> dict[tuple[Any, ...], tuple[int, bool]]:
+        return {key: (aid, retracted) for key, aid, retracted in self._assertion_rows(claim_ids)}
 
     # -- relations and ratings ----------------------------------------------------------
 
@@ -739,28 +745,10 @@ class Loader:
         dates = self.source_dates(
             sources[r.source_key] for r in refs if r.date is None and r.source_key in sources
         )
-        table = table_of(Assertion)
-        ids = sorted(set(claims.values()))
         by_key: dict[tuple[Any, ...], tuple[int, bool]] = {}
-        for start in range(0, len(ids), BATCH):
-            stmt = (
-                select(
-                    table.c.id,
-                    table.c.claim_id,
-                    table.c.actor_id,
-                    table.c.stance,
-                    table.c.date,
-                    table.c.date_precision,
-                    table.c.source_id,
-                    table.c.retracted_at,
-                )
-                .where(table.c.claim_id.in_(ids[start : start + BATCH]))
-                .order_by(table.c.id)
-            )
-            for r in self.session.execute(stmt):
-                key = (r.claim_id, r.actor_id, r.stance, r.date, r.date_precision, r.source_id)
-                if not by_key.get(key, (0, False))[1]:  # a live one stays; else the latest
-                    by_key[key] = (int(r.id), r.retracted_at is None)
+        for key, aid, retracted in self._assertion_rows(claims.values()):
+            if not by_key.get(key, (0, False))[1]:  # a live one stays; else the latest
+                by_key[key] = (aid, not retracted)
         found: dict[int, int] = {}
         for ref in refs:
             claim_id = claims.get(text_key(ref.claim))
