@@ -118,13 +118,9 @@ def test_seed_counts_equal_the_views(seeded_cli: Cli) -> None:
 # --- the Iranian-drones dispute ---------------------------------------------------------------
 
 
-def test_drones_relays_count_once_per_statement(cli: Cli) -> None:
-    ids = record_story(cli)
-    drones = ids["drones"]
-    before = show(cli, drones)
-    # Another outlet carries the minister's admission of 2022-11-05, through the same first
-    # relay (IRNA) and another chain after it: the same origin.
-    again = add(
+def admission_again(cli: Cli, drones: int) -> dict[str, Any]:
+    """The minister's admission of 2022-11-05 again, as AP carried it through IRNA."""
+    return add(
         cli,
         drones,
         by="Hossein Amir-Abdollahian",
@@ -136,6 +132,15 @@ def test_drones_relays_count_once_per_statement(cli: Cli) -> None:
         qualifier="partial",
         qualifier_note="a limited number, months before the war",
     )
+
+
+def test_drones_relays_count_once_per_statement(cli: Cli) -> None:
+    ids = record_story(cli)
+    drones = ids["drones"]
+    before = show(cli, drones)
+    # Another outlet carries the minister's admission of 2022-11-05, through the same first
+    # relay (IRNA) and another chain after it: the same origin.
+    again = admission_again(cli, drones)
     # Kanaani's denial of 2022-10-17 directly, not through IRNA: another origin.
     direct = add(
         cli,
@@ -395,18 +400,7 @@ def test_the_drones_story_reads_weighed(cli: Cli) -> None:
     drones = ids["drones"]
     (crimea,) = [r["id"] for r in listed(cli) if r["claim"] == CRIMEA]
     cli.ok("claim", "relate", str(crimea), "--part-of", str(drones), "--reason", "one story")
-    add(
-        cli,
-        drones,
-        by="Hossein Amir-Abdollahian",
-        stance="asserts",
-        date="2022-11-05",
-        source="https://apnews.com/article/iran-drones-admission",
-        outlet="AP",
-        via=["IRNA"],
-        qualifier="partial",
-        qualifier_note="a limited number, months before the war",
-    )
+    admission_again(cli, drones)
     data = show(cli, drones)
     assert [(r["relation"], r["claim_id"]) for r in data["relations"]] == [("has part", crimea)]
     assert [(r["relation"], r["claim_id"]) for r in show(cli, crimea)["relations"]] == [

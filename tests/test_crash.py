@@ -101,18 +101,13 @@ def write_import_csv(path: Path, rows: int, prefix: str) -> dict[str, int]:
                 actors.add(via)
                 via_rows += 1
             tags.update((claim, t) for t in tag_list)
-    return {
+    return {t: 0 for t in TABLES} | {
         "actor": len(actors),
-        "actor_alias": 0,
         "claim": len(claims),
         "claim_tag": len(tags),
         "source": len(sources),
         "assertion": rows,
         "assertion_via": via_rows,
-        "sanction": 0,
-        "claim_sanction": 0,
-        "claim_relation": 0,
-        "rating": 0,
     }
 
 
