@@ -74,20 +74,7 @@ def export_jsonl(session: Conn, filters: Filters, out: TextIO) -> int:
     for r in _assertion_stream(
         session, Filters(**{**filters.__dict__, "limit": None, "include_retracted": True})
     ):
-        record: dict[str, Any] = {
-            "type": "assertion",
-            "claim": r["claim"],
-            "actor": r["actor"],
-            "stance": r["stance"],
-            "date": _given(r["date"], r["date_precision"], r["date_approximate"]),
-            "source_url": r["source_url"],
-        }
-        if r["source_url"] is None:
-            record.update(
-                outlet=r["outlet"],
-                title=r["title"],
-                source_published=stored_text(r["published"], r["published_precision"]),
-            )
+        record: dict[str, Any] = {"type": "assertion", **_assertion_key(r, r["actor"])}
         record.update(
             via=r["via"],
             quote=r["quote"],
@@ -106,6 +93,26 @@ def export_jsonl(session: Conn, filters: Filters, out: TextIO) -> int:
     return count
 
 
+def _assertion_key(r: dict[str, Any], actor: str) -> dict[str, Any]:
+    """The fields of an assertion record that name it (its natural key): claim, actor,
+    stance, date as given, and the source by URL, or by outlet, title and date without one.
+    A rating record names its assertion with the same fields."""
+    key: dict[str, Any] = {
+        "claim": r["claim"],
+        "actor": actor,
+        "stance": r["stance"],
+        "date": _given(r["date"], r["date_precision"], r["date_approximate"]),
+        "source_url": r["source_url"],
+    }
+    if r["source_url"] is None:
+        key.update(
+            outlet=r["outlet"],
+            title=r["title"],
+            source_published=stored_text(r["published"], r["published_precision"]),
+        )
+    return key
+
+
 def _given(value: Any, precision: str, approximate: Any) -> str:
     """An assertion's date as given: ``~`` in front of an approximate one."""
     return format_given(stored_date(value), precision, bool(approximate))
@@ -118,20 +125,7 @@ def _rating_record(g: dict[str, Any]) -> dict[str, Any]:
     if g["actor"] is not None:
         record["actor"] = g["actor"]
     else:
-        assertion: dict[str, Any] = {
-            "claim": g["claim"],
-            "actor": g["assertion_actor"],
-            "stance": g["stance"],
-            "date": _given(g["date"], g["date_precision"], g["date_approximate"]),
-            "source_url": g["source_url"],
-        }
-        if g["source_url"] is None:
-            assertion.update(
-                outlet=g["outlet"],
-                title=g["title"],
-                source_published=stored_text(g["published"], g["published_precision"]),
-            )
-        record["assertion"] = assertion
+        record["assertion"] = _assertion_key(g, g["assertion_actor"])
     record.update(
         grade=g["grade"], by=g["rated_by"], at=_ts_text(g["rated_at"]), reason=g["reason"]
     )
