@@ -92,12 +92,47 @@ class Actor(SQLModel, table=True):
     part_of_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("actor.id"), index=True)
     )
+    """The current parent (docs/design.md, Memberships over time)."""
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    part_of_since: dt.date | None = Field(default=None, sa_column=Column(Date, index=True))
+    """When the current membership began (a partial date), if given."""
+    part_of_since_precision: str | None = Field(default=None, sa_type=Text)
+
+
+class ActorMembership(SQLModel, table=True):
+    """A membership of an actor in a parent that ended: part of ``parent_id`` from ``since``
+    (when given) until ``until``. The current parent is ``actor.part_of_id``."""
+
+    __tablename__ = "actor_membership"
+    __table_args__ = (
+        CheckConstraint("actor_id <> parent_id", name="not_own_part"),
+        CheckConstraint("since IS NULL OR since < until", name="since_before_until"),
+        _precision_check("since", "since_precision"),
+        _precision_check("until", "until_precision"),
+        AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("actor.id"), nullable=False, index=True)
+    )
+    parent_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("actor.id"), nullable=False, index=True)
+    )
+    since: dt.date | None = Field(default=None, sa_type=Date)
+    since_precision: str | None = Field(default=None, sa_type=Text)
+    until: dt.date = Field(sa_column=Column(Date, nullable=False))
+    until_precision: str = Field(sa_column=Column(Text, nullable=False))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
 class ActorAlias(SQLModel, table=True):
     __tablename__ = "actor_alias"
-    __table_args__ = (AUTOINCREMENT,)
+    __table_args__ = (
+        _precision_check("since", "since_precision"),
+        _precision_check("until", "until_precision"),
+        AUTOINCREMENT,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int = Field(
@@ -107,6 +142,12 @@ class ActorAlias(SQLModel, table=True):
     )
     alias: str = Field(sa_type=Text)
     alias_key: str = Field(sa_type=Text, unique=True)
+    since: dt.date | None = Field(default=None, sa_type=Date)
+    """When the alias came into use (a partial date), if given; it resolves at all times."""
+    since_precision: str | None = Field(default=None, sa_type=Text)
+    until: dt.date | None = Field(default=None, sa_type=Date)
+    """When the alias went out of use, if given."""
+    until_precision: str | None = Field(default=None, sa_type=Text)
 
 
 class Claim(SQLModel, table=True):
@@ -308,13 +349,86 @@ class Sanction(SQLModel, table=True):
     name: str = Field(sa_type=Text)
     name_key: str = Field(sa_type=Text, unique=True)
     authority: str | None = Field(default=None, sa_type=Text)
+    """The authority's name as given."""
     adopted: dt.date | None = Field(default=None, sa_type=Date)
     adopted_precision: str | None = Field(default=None, sa_type=Text)
-    target_actor_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("actor.id"), index=True)
-    )
     measures: str | None = Field(default=None, sa_type=Text)
     url: str | None = Field(default=None, sa_type=Text)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    authority_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("actor.id"), index=True)
+    )
+    """The authority as an actor (UN Security Council, Council of the EU, OFAC…)."""
+    programme: str | None = Field(default=None, sa_type=Text)
+    """The sanctions programme or regime (``EU Iran drones``, ``UNSC 1718``)."""
+
+
+class SanctionTarget(SQLModel, table=True):
+    """An actor a sanction targets, listed and delisted on (partial) dates as given."""
+
+    __tablename__ = "sanction_target"
+    __table_args__ = (
+        UniqueConstraint("sanction_id", "actor_id"),
+        _precision_check("listed", "listed_precision"),
+        _precision_check("delisted", "delisted_precision"),
+        CheckConstraint(
+            "listed IS NULL OR delisted IS NULL OR listed <= delisted", name="listed_first"
+        ),
+        AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sanction_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sanction.id", ondelete="CASCADE"), nullable=False)
+    )
+    actor_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("actor.id"), nullable=False, index=True)
+    )
+    listed: dt.date | None = Field(default=None, sa_type=Date)
+    listed_precision: str | None = Field(default=None, sa_type=Text)
+    delisted: dt.date | None = Field(default=None, sa_type=Date)
+    delisted_precision: str | None = Field(default=None, sa_type=Text)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SanctionResponse(SQLModel, table=True):
+    """A sanction was imposed in response to a claim."""
+
+    __tablename__ = "sanction_response"
+    __table_args__ = (UniqueConstraint("sanction_id", "claim_id"), AUTOINCREMENT)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sanction_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sanction.id", ondelete="CASCADE"), nullable=False)
+    )
+    claim_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("claim.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+
+
+class ExternalId(SQLModel, table=True):
+    """An identifier of an actor or a sanction in another system: ``scheme:value``
+    (``wikidata:Q7747``, ``opensanctions:NK-…``). A value of a scheme names one record."""
+
+    __tablename__ = "external_id"
+    __table_args__ = (
+        UniqueConstraint("scheme", "value"),
+        CheckConstraint("(actor_id IS NULL) <> (sanction_id IS NULL)", name="one_owner"),
+        AUTOINCREMENT,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("actor.id"), index=True)
+    )
+    sanction_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("sanction.id", ondelete="CASCADE"), index=True),
+    )
+    scheme: str = Field(sa_type=Text)
+    value: str = Field(sa_type=Text)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
@@ -400,4 +514,8 @@ TABLES = [
     "claim_sanction",
     "claim_relation",
     "rating",
+    "actor_membership",
+    "sanction_target",
+    "sanction_response",
+    "external_id",
 ]
