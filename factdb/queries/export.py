@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 from factdb.queries.assertions import (
     BASE_SELECT,
+    Sides,
     assertion_scope,
+    assertion_sides,
     claim_parts,
     date_text,
     sides_of,
@@ -50,8 +52,8 @@ TIMELINE_COLUMNS = (
 class TimelineChunk:
     rows: list[tuple[Any, ...]]
     """Base rows, columns as in ``TIMELINE_COLUMNS``."""
-    sides: dict[int, tuple[int, str]]
-    """{actor id: (side id, side name)} for the actors of these rows."""
+    sides: Sides
+    """The sides of these rows (``assertions.Sides``)."""
     vias: dict[int, list[str]]
     """{assertion id: via chain} for the rows that have one."""
 
@@ -80,7 +82,7 @@ def timeline_chunks(
     for rows in q.r.stream(sql, q.params, chunk_size):
         yield TimelineChunk(
             rows,
-            sides_of(q.r, (row[3] for row in rows)),
+            assertion_sides(q.r, rows),
             vias_of(q.r, [int(row[0]) for row in rows]),
         )
 
