@@ -22,7 +22,6 @@ from factdb.queries.assertions import (
     assertion_sides,
     claim_parts,
     date_text,
-    sides_of,
     vias_between,
     vias_of,
 )
