@@ -188,6 +188,24 @@ def set_membership(
             f"ended: part of '{parent.name}' {period_text(start_text, str(until))}".rstrip()
         )
         return _done(session, result)
+    return add_ended_membership(session, result, parent, since, until)
+
+
+def add_ended_membership(
+    session: Session,
+    result: MembershipResult,
+    parent: Actor,
+    since: PartialDate | None,
+    until: PartialDate,
+) -> MembershipResult:
+    """Add a membership of ``result.actor`` in ``parent`` that ended, leaving the current
+    one as it is (an import writes the memberships it reads this way); the same membership
+    again changes nothing."""
+    actor = result.actor
+    assert actor.id is not None and parent.id is not None
+    _check_cycle(session, actor, parent)
+    start = since.start if since is not None else None
+    current_since = _opt_day(actor.part_of_since)
     if start is not None and start >= until.start:
         raise InvalidInput("--until", f"must be after --from ({since})")
     for other in _ended(session, actor.id):
