@@ -22,7 +22,7 @@ from factdb.storage.models import (
     Assertion,
     AssertionVia,
     Rating,
-    Sanction,
+    SanctionTarget,
     Source,
 )
 
@@ -282,9 +282,7 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
     )
     memberships = _move_memberships(session, old.id, new.id)
     sanctions = session.execute(
-        update(Sanction)
-        .where(col(Sanction.target_actor_id) == old.id)
-        .values(target_actor_id=new.id)
+        update(SanctionTarget).where(col(SanctionTarget.actor_id) == old.id).values(actor_id=new.id)
     )
     outlets = session.execute(
         update(Source).where(col(Source.outlet_id) == old.id).values(outlet_id=new.id)
@@ -429,7 +427,7 @@ def delete_actor(session: Session, *, ref: str) -> Correction:
             "ended memberships",
         ),
         (
-            _count(session, col(Sanction.target_actor_id), actor.id),
+            _count(session, col(SanctionTarget.actor_id), actor.id),
             "sanction targeting it",
             "sanctions targeting it",
         ),

@@ -61,14 +61,26 @@ def _check_cycle(session: Session, actor: Actor, parent: Actor) -> None:
     if parent.id == actor.id:
         raise Conflict(f"'{actor.name}' cannot be part of itself")
     edges = ancestors_any_period(session, parent.id)
-    above: dict[int, int] = {}
+    above: dict[int, list[int]] = {}
     for child, up in edges:
-        above.setdefault(child, up)
-    if actor.id not in {up for _, up in edges}:
+        above.setdefault(child, []).append(up)
+    # The shortest chain from the parent up to the actor, breadth first.
+    came: dict[int, int] = {}
+    frontier = [parent.id]
+    while frontier and actor.id not in came:
+        following = []
+        for node in frontier:
+            for up in above.get(node, []):
+                if up not in came and up != parent.id:
+                    came[up] = node
+                    following.append(up)
+        frontier = following
+    if actor.id not in came:
         return
-    chain = [parent.id]
-    while chain[-1] != actor.id and chain[-1] in above and len(chain) < 70:
-        chain.append(above[chain[-1]])
+    chain = [actor.id]
+    while chain[-1] != parent.id:
+        chain.append(came[chain[-1]])
+    chain.reverse()
     path = " → ".join(_name(session, i) for i in chain)
     raise Conflict(
         f"'{actor.name}' cannot be part of '{parent.name}': '{parent.name}' is or was part "
