@@ -177,6 +177,7 @@ def test_merge_moves_memberships_and_delete_is_refused(shoigu: Cli) -> None:
 
 
 def test_json_lines_round_trip(shoigu: Cli, empty_target: DatabaseTarget, tmp_path: Path) -> None:
+    shoigu.ok("actor", "alias", "Sergei Shoigu", "Minister Shoigu", "--until", "2024-05")
     first = tmp_path / "one.jsonl"
     shoigu.ok("export", str(first))
     record = next(line for line in first.read_text().splitlines() if "Sergei Shoigu" in line)
@@ -202,3 +203,31 @@ def test_bad_memberships_in_json_lines(cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Traceback" not in result.stderr
     assert "bad.jsonl:2: memberships.until: is required" in result.stderr
     assert sql(cli, "SELECT count(*) AS n FROM actor") == [{"n": 0}]
+
+
+def test_aliases_carry_the_period_they_were_in_use(shoigu: Cli, tmp_path: Path) -> None:
+    data = shoigu.ok(
+        "actor",
+        "alias",
+        "Sergei Shoigu",
+        "Minister Shoigu",
+        "--until",
+        "2024-05",
+        "--format",
+        "json",
+    ).json()
+    assert data["added"] == ["Minister Shoigu"]
+    assert data["notes"] == ["alias 'Minister Shoigu' in use until 2024-05"]
+    assert data["alias_periods"] == [
+        {"alias": "Minister Shoigu", "since": None, "until": "2024-05"}
+    ]
+    # It resolves at all times, and shows its period.
+    shown = shoigu.ok("actor", "show", "Minister Shoigu")
+    assert "aliases: Minister Shoigu (until 2024-05)" in shown.stdout
+    line = fails(shoigu("actor", "alias", "Sergei Shoigu", "Sergei Shoigu", "--from", "2000"), 2)
+    assert "is the actor's name, not one of its aliases" in line
+    path = tmp_path / "out.jsonl"
+    shoigu.ok("export", str(path))
+    assert '"alias_periods": [{"alias": "Minister Shoigu", "since": null, "until": "2024-05"}]' in (
+        path.read_text()
+    )

@@ -50,7 +50,14 @@ def add(
         )
         data = show_actor(session, str(actor.id))
     # What it said, and no "last changed": this command's change set is written at its commit.
-    for key in ("assertions", "reliability", "ratings", "last_change", "memberships"):
+    for key in (
+        "assertions",
+        "reliability",
+        "ratings",
+        "last_change",
+        "memberships",
+        "alias_periods",
+    ):
         data.pop(key)
     render.emit(data, fmt)
 
@@ -60,18 +67,34 @@ def alias(
     ctx: typer.Context,
     actor: Annotated[str, typer.Argument(help="The actor (name, alias or id).")],
     aliases: Annotated[list[str], typer.Argument(help="The aliases to add.")],
+    since: Annotated[
+        str | None,
+        typer.Option("--from", help="Since when these aliases were in use (a partial date)."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Until when these aliases were in use.")
+    ] = None,
     allow_confusable: AllowConfusableOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Give an actor more names; "Pyongyang" then resolves to North Korea."""
+    """Give an actor more names; "Pyongyang" then resolves to North Korea. With --from or
+    --until, the period the aliases were in use (they resolve at all times)."""
+    from factdb.core.values import parse_optional_date
     from factdb.domain.actors import add_aliases, aliases_of, get_actor
+    from factdb.domain.memberships import date_aliases
+    from factdb.queries.memberships import alias_periods
 
+    start = parse_optional_date(since, "--from")
+    end = parse_optional_date(until, "--until")
     state: State = ctx.obj
     with state.session(write=True) as session:
         found = get_actor(session, actor)
         added = add_aliases(
             session, actor=found, aliases=aliases, allow_confusable=allow_confusable
         )
+        notes = []
+        if start is not None or end is not None:
+            notes = date_aliases(session, actor=found, aliases=aliases, since=start, until=end)
         assert found.id is not None
         data = {
             "id": found.id,
@@ -79,7 +102,18 @@ def alias(
             "added": added,
             "aliases": aliases_of(session, found.id),
         }
-    render.emit(data, fmt)
+        data["notes"] = notes
+        data["alias_periods"] = alias_periods(session, found.id)
+    render.emit(data, fmt, _alias_lines)
+
+
+def _alias_lines(d: dict[str, Any]) -> list[Any]:
+    lines: list[Any] = [Text(f"added alias '{safe_text(a)}'") for a in d["added"]]
+    lines += [Text(safe_text(note)) for note in d["notes"]]
+    periods = {p["alias"]: p for p in d["alias_periods"]}
+    shown = ", ".join(_alias_text(a, periods) for a in d["aliases"]) or "none"
+    lines.append(Text(f"{safe_text(d['name'])} · aliases: {shown}"))
+    return lines
 
 
 @app.command("part-of")
@@ -175,6 +209,14 @@ def _membership_lines(d: dict[str, Any]) -> list[Any]:
     return lines
 
 
+def _alias_text(alias: str, periods: dict[str, dict[str, Any]]) -> str:
+    from factdb.domain.memberships import period_text
+
+    period = periods.get(alias)
+    when = period_text(period["since"], period["until"]) if period else ""
+    return safe_text(alias) + (f" ({when})" if when else "")
+
+
 def membership_lines(rows: list[dict[str, Any]]) -> list[Any]:
     """``part of: X (since 2024-05)`` and ``was part of: Y (from 2012-11 until 2024-05)``."""
     from factdb.domain.memberships import period_text
@@ -245,7 +287,8 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
     elif d["part_of"]:
         lines.append(Text(f"part of: {safe_text(d['part_of'])}"))
     if d["aliases"]:
-        lines.append(Text("aliases: " + ", ".join(safe_text(a) for a in d["aliases"])))
+        periods = {p["alias"]: p for p in d.get("alias_periods", [])}
+        lines.append(Text("aliases: " + ", ".join(_alias_text(a, periods) for a in d["aliases"])))
     if d["parts"]:
         lines.append(Text("parts: " + ", ".join(safe_text(p) for p in d["parts"])))
     outlet_line = _outlet_line(d)

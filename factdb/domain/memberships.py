@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from factdb.core.dates import PartialDate, format_partial
 from factdb.core.errors import Conflict, InvalidInput
-from factdb.storage.models import Actor, ActorMembership
+from factdb.storage.models import Actor, ActorAlias, ActorMembership
 
 
 @dataclass
@@ -357,3 +357,53 @@ def remove_membership(
     result.changed = True
     session.flush()
     return result
+
+
+def date_aliases(
+    session: Session,
+    *,
+    actor: Actor,
+    aliases: list[str],
+    since: PartialDate | None,
+    until: PartialDate | None,
+) -> list[str]:
+    """Give aliases of ``actor`` the period they were in use (``--from``/``--until``; an
+    alias resolves at all times, the dates say when it was used). Returns a note per alias
+    whose dates changed."""
+    from factdb.core.keys import name_key
+
+    if since is not None and until is not None and since.start >= until.start:
+        raise InvalidInput("--until", f"must be after --from ({since})")
+    notes = []
+    for alias in aliases:
+        row = (
+            session.execute(
+                select(ActorAlias).where(
+                    col(ActorAlias.actor_id) == actor.id,
+                    col(ActorAlias.alias_key) == name_key(alias),
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if row is None:
+            raise InvalidInput("ALIAS", f"'{alias}' is the actor's name, not one of its aliases")
+        old = period_text(
+            _text(row.since, row.since_precision), _text(row.until, row.until_precision)
+        )
+        if since is not None:
+            row.since, row.since_precision = since.start, since.precision
+        if until is not None:
+            row.until, row.until_precision = until.start, until.precision
+        new = period_text(
+            _text(row.since, row.since_precision), _text(row.until, row.until_precision)
+        )
+        if new != old:
+            session.add(row)
+            notes.append(f"alias '{row.alias}' in use {new}" + (f" (was: {old})" if old else ""))
+    session.flush()
+    return notes
+
+
+def _alias_period(row: ActorAlias) -> str:
+    return period_text(_text(row.since, row.since_precision), _text(row.until, row.until_precision))

@@ -179,6 +179,16 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
         memberships = record.get("memberships") or []
         if not isinstance(memberships, list) or not all(isinstance(m, dict) for m in memberships):
             raise InvalidInput("memberships", "must be a list of objects")
+        periods = record.get("alias_periods") or []
+        if not isinstance(periods, list) or not all(isinstance(p, dict) for p in periods):
+            raise InvalidInput("alias_periods", "must be a list of objects")
+        for p in periods:
+            if name_key(_opt_str(p, "alias") or "") not in {
+                name_key(a) for a in _str_list(record, "aliases")
+            }:
+                raise InvalidInput("alias_periods.alias", "must be one of the record's aliases")
+            parse_optional_date(_opt_str(p, "since"), "alias_periods.since")
+            parse_optional_date(_opt_str(p, "until"), "alias_periods.until")
         for m in memberships:
             check_name(_opt_str(m, "parent"), "memberships.parent")
             parse_optional_date(_opt_str(m, "since"), "memberships.since")
@@ -932,13 +942,27 @@ class _Outlets:
 def _apply_memberships(session: Session, record: dict[str, Any]) -> None:
     """An actor record's dates of membership, once every actor of the file is there: the
     start of the current membership (``part_of_since``), then the ended ones."""
-    from factdb.domain.memberships import MembershipResult, add_ended_membership, set_membership
+    from factdb.domain.memberships import (
+        MembershipResult,
+        add_ended_membership,
+        date_aliases,
+        set_membership,
+    )
 
     since = parse_optional_date(_opt_str(record, "part_of_since"), "part_of_since")
     ended = record.get("memberships") or []
-    if since is None and not ended:
+    periods = record.get("alias_periods") or []
+    if since is None and not ended and not periods:
         return
     actor = actors_mod.get_actor(session, record["name"], "name")
+    for p in periods:
+        date_aliases(
+            session,
+            actor=actor,
+            aliases=[p["alias"]],
+            since=parse_optional_date(_opt_str(p, "since"), "alias_periods.since"),
+            until=parse_optional_date(_opt_str(p, "until"), "alias_periods.until"),
+        )
     if since is not None:
         parent = actors_mod.get_actor(session, record["part_of"], "part_of")
         set_membership(session, actor=actor, parent=parent, since=since)

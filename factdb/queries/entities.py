@@ -32,7 +32,7 @@ from factdb.queries.base import (
 from factdb.queries.claims import (
     list_claims,
 )
-from factdb.queries.memberships import memberships
+from factdb.queries.memberships import alias_periods, memberships
 from factdb.queries.story import actor_statements
 
 # --- actors, sources, sanctions ------------------------------------------------------------
@@ -94,6 +94,7 @@ def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
         "kind": kind,
         "part_of": parent,
         "memberships": memberships(r, actor_id),
+        "alias_periods": alias_periods(r, actor_id),
         "side": sides_of(r, [actor_id])[actor_id][1],
         "aliases": aliases,
         "parts": parts,

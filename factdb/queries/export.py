@@ -242,6 +242,18 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
                 "until": stored_text(until, until_p),
             }
         )
+    periods: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for actor_id, alias, start, start_p, until, until_p in r.rows(
+        "SELECT actor_id, alias, since, since_precision, until, until_precision FROM actor_alias "
+        "WHERE since IS NOT NULL OR until IS NOT NULL ORDER BY actor_id, alias"
+    ):
+        periods[int(actor_id)].append(
+            {
+                "alias": alias,
+                "since": stored_text(start, start_p),
+                "until": stored_text(until, until_p),
+            }
+        )
     for actor_id, name, kind, part_of in r.rows(
         "SELECT s.actor_id, s.actor, s.kind, s.part_of FROM actor_side AS s "
         "ORDER BY s.depth, s.actor_id"
@@ -258,6 +270,8 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
             record["part_of_since"] = since[int(actor_id)]
         if int(actor_id) in ended:
             record["memberships"] = ended[int(actor_id)]
+        if int(actor_id) in periods:
+            record["alias_periods"] = periods[int(actor_id)]
         yield record
     for chunk in r.stream(
         "SELECT url, outlet, title, published, published_precision, updated, updated_precision, "

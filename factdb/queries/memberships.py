@@ -73,3 +73,15 @@ def ancestors_any_period(conn: Conn, actor_id: int) -> list[tuple[int, int]]:
             {"id": actor_id},
         )
     ]
+
+
+def alias_periods(conn: Conn, actor_id: int) -> list[dict[str, Any]]:
+    """The aliases of the actor that carry dates: alias, since, until (as given or None)."""
+    return [
+        {"alias": alias, "since": stored_text(s, sp), "until": stored_text(u, up)}
+        for alias, s, sp, u, up in Reader.of(conn).rows(
+            "SELECT alias, since, since_precision, until, until_precision FROM actor_alias "
+            "WHERE actor_id = :id AND (since IS NOT NULL OR until IS NOT NULL) ORDER BY alias",
+            {"id": actor_id},
+        )
+    ]
