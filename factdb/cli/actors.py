@@ -50,7 +50,7 @@ def add(
         )
         data = show_actor(session, str(actor.id))
     # What it said, and no "last changed": this command's change set is written at its commit.
-    for key in ("assertions", "reliability", "ratings", "last_change"):
+    for key in ("assertions", "reliability", "ratings", "last_change", "memberships"):
         data.pop(key)
     render.emit(data, fmt)
 
@@ -89,23 +89,102 @@ def part_of(
     parent: Annotated[
         str | None, typer.Argument(help="The body it belongs to; omit to make it top-level.")
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="When it became part of PARENT (YYYY, YYYY-MM or YYYY-MM-DD); a different "
+            "current parent's membership ends then.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="When it stopped being part of PARENT: a membership that ended (the current "
+            "one, if PARENT is the current parent).",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Set (or clear) the body an actor belongs to; its stances then count for that side."""
-    from factdb.domain.actors import get_actor, set_part_of, side_of
+    """Set (or clear) the body an actor belongs to, now or for a period; its stances count
+    for the side it belonged to on their dates."""
+    from factdb.core.values import parse_optional_date
+    from factdb.domain.actors import get_actor
+    from factdb.domain.memberships import set_membership
 
+    start = parse_optional_date(since, "--from")
+    end = parse_optional_date(until, "--until")
     state: State = ctx.obj
     with state.session(write=True) as session:
         found = get_actor(session, actor)
         parent_actor = get_actor(session, parent, "PARENT") if parent else None
-        set_part_of(session, actor=found, parent=parent_actor)
-        data = {
-            "id": found.id,
-            "name": found.name,
-            "part_of": parent_actor.name if parent_actor else None,
-            "side": side_of(session, found).name,
-        }
-    render.emit(data, fmt)
+        result = set_membership(session, actor=found, parent=parent_actor, since=start, until=end)
+        data = _membership_data(session, result)
+    render.emit(data, fmt, _membership_lines)
+
+
+@app.command("unpart")
+def unpart(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(help="The actor (name, alias or id).")],
+    parent: Annotated[str, typer.Argument(help="The body of the membership to remove.")],
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Only the membership in PARENT that ended on this date."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Remove a membership recorded wrongly (the history keeps it); to record that a
+    membership ended, use `actor part-of ACTOR PARENT --until DATE`."""
+    from factdb.core.values import parse_optional_date
+    from factdb.domain.actors import get_actor
+    from factdb.domain.memberships import remove_membership
+
+    end = parse_optional_date(until, "--until")
+    state: State = ctx.obj
+    with state.session(write=True) as session:
+        found = get_actor(session, actor)
+        parent_actor = get_actor(session, parent, "PARENT")
+        result = remove_membership(session, actor=found, parent=parent_actor, until=end)
+        data = _membership_data(session, result)
+    render.emit(data, fmt, _membership_lines)
+
+
+def _membership_data(session: Any, result: Any) -> dict[str, Any]:
+    from factdb.domain.actors import side_of
+    from factdb.queries.memberships import memberships
+
+    found = result.actor
+    parent = session.get(type(found), found.part_of_id) if found.part_of_id else None
+    return {
+        "id": found.id,
+        "name": found.name,
+        "part_of": parent.name if parent else None,
+        "side": side_of(session, found).name,
+        "changed": result.changed,
+        "notes": result.notes,
+        "memberships": memberships(session, found.id),
+    }
+
+
+def _membership_lines(d: dict[str, Any]) -> list[Any]:
+    lines: list[Any] = [Text(safe_text(note)) for note in d["notes"]]
+    lines.append(Text(f"{safe_text(d['name'])} · side today: {safe_text(d['side'])}"))
+    lines += membership_lines(d["memberships"])
+    return lines
+
+
+def membership_lines(rows: list[dict[str, Any]]) -> list[Any]:
+    """``part of: X (since 2024-05)`` and ``was part of: Y (from 2012-11 until 2024-05)``."""
+    from factdb.domain.memberships import period_text
+
+    out: list[Any] = []
+    for m in rows:
+        when = period_text(m["since"], m["until"])
+        label = "part of" if m["current"] else "was part of"
+        out.append(Text(f"{label}: {safe_text(m['parent'])}" + (f" ({when})" if when else "")))
+    return out
 
 
 @app.command("list")
@@ -161,7 +240,9 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
         f"{safe_text(d['name'])} ({d['kind']}) · side: {safe_text(d['side'])}", style="bold"
     )
     lines: list[Any] = [head]
-    if d["part_of"]:
+    if d.get("memberships"):
+        lines += membership_lines(d["memberships"])
+    elif d["part_of"]:
         lines.append(Text(f"part of: {safe_text(d['part_of'])}"))
     if d["aliases"]:
         lines.append(Text("aliases: " + ", ".join(safe_text(a) for a in d["aliases"])))

@@ -18,6 +18,7 @@ from factdb.storage.models import (
     Actor,
     ActorAlias,
     ActorKind,
+    ActorMembership,
     Assertion,
     AssertionVia,
     Rating,
@@ -67,21 +68,6 @@ def side_of(session: Session, actor: Actor) -> Actor:
     side = actor if side_id == actor.id else session.get(Actor, side_id)
     assert side is not None
     return side
-
-
-def set_part_of(session: Session, *, actor: Actor, parent: Actor | None) -> None:
-    if parent is not None:
-        assert parent.id is not None
-        if parent.id == actor.id or actor.id in ancestor_ids(session, parent.id):
-            raise Conflict(
-                f"'{actor.name}' cannot be part of '{parent.name}': '{parent.name}' is already "
-                f"part of '{actor.name}'"
-                if parent.id != actor.id
-                else f"'{actor.name}' cannot be part of itself"
-            )
-    actor.part_of_id = None if parent is None else parent.id
-    session.add(actor)
-    session.flush()
 
 
 def _check_alias_free(session: Session, alias: str, owner: Actor | None) -> bool:
@@ -294,6 +280,7 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
     parts = session.execute(
         update(Actor).where(col(Actor.part_of_id) == old.id).values(part_of_id=new.id)
     )
+    memberships = _move_memberships(session, old.id, new.id)
     sanctions = session.execute(
         update(Sanction)
         .where(col(Sanction.target_actor_id) == old.id)
@@ -324,7 +311,7 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
         assertions_moved=moved.moved,
         assertions_folded=moved.folded,
         via_links_moved=_rowcount(vias),
-        parts_moved=_rowcount(parts),
+        parts_moved=_rowcount(parts) + memberships,
         sanctions_moved=_rowcount(sanctions),
         aliases_moved=[old_name, *aliases],
         outlets_moved=_rowcount(outlets),
@@ -404,6 +391,23 @@ def set_kind(session: Session, *, ref: str, kind: ActorKind) -> Correction:
     return result
 
 
+def _move_memberships(session: Session, old_id: int, new_id: int) -> int:
+    """FROM's ended memberships and those of its former parts, now INTO's; one that would
+    make INTO part of itself goes (the history keeps it). How many moved."""
+    moved = 0
+    for end in ("actor_id", "parent_id"):
+        column = col(getattr(ActorMembership, end))
+        for m in session.execute(select(ActorMembership).where(column == old_id)).scalars():
+            setattr(m, end, new_id)
+            if m.actor_id == m.parent_id:
+                session.delete(m)
+            else:
+                session.add(m)
+                moved += 1
+    session.flush()
+    return moved
+
+
 def _count(session: Session, column: Any, actor_id: int) -> int:
     return int(session.execute(select(func.count()).where(column == actor_id)).scalar_one())
 
@@ -418,6 +422,12 @@ def delete_actor(session: Session, *, ref: str) -> Correction:
         (_count(session, col(Assertion.actor_id), actor.id), "assertion", "assertions"),
         (_count(session, col(AssertionVia.actor_id), actor.id), "via link", "via links"),
         (_count(session, col(Actor.part_of_id), actor.id), "part", "parts"),
+        (
+            _count(session, col(ActorMembership.actor_id), actor.id)
+            + _count(session, col(ActorMembership.parent_id), actor.id),
+            "ended membership",
+            "ended memberships",
+        ),
         (
             _count(session, col(Sanction.target_actor_id), actor.id),
             "sanction targeting it",

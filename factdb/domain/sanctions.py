@@ -11,7 +11,7 @@ from factdb.core.keys import check_name, clean_text, name_key, normalize_url
 from factdb.domain.actors import get_actor
 from factdb.domain.changes import KEEP, Correction, Keep, date_text, partial_text
 from factdb.queries import sanction_ref
-from factdb.storage.models import Actor, Sanction
+from factdb.storage.models import Actor, Sanction, SanctionTarget
 
 
 def find_sanction(session: Session, name: str) -> Sanction | None:
@@ -50,12 +50,15 @@ def add_sanction(
         authority=clean_text(authority, "--authority", required=False, single_line=True),
         adopted=adopted.start if adopted else None,
         adopted_precision=adopted.precision if adopted else None,
-        target_actor_id=target_actor.id if target_actor else None,
         measures=clean_text(measures, "--measures", required=False),
         url=normalize_url(url, "--url")[0] if url else None,
     )
     session.add(sanction)
     session.flush()
+    if target_actor is not None:
+        assert sanction.id is not None and target_actor.id is not None
+        session.add(SanctionTarget(sanction_id=sanction.id, actor_id=target_actor.id))
+        session.flush()
     return sanction
 
 

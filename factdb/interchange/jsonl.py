@@ -38,6 +38,7 @@ from factdb.core.keys import (
 )
 from factdb.core.values import (
     parse_credibility,
+    parse_date,
     parse_kind,
     parse_optional_date,
     parse_qualifier,
@@ -172,7 +173,19 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
         parse_kind(record.get("kind") or "other", "kind")
         for alias in _str_list(record, "aliases"):
             check_name(alias, "aliases")
-        _opt_str(record, "part_of")
+        part_of = _opt_str(record, "part_of")
+        if parse_optional_date(_opt_str(record, "part_of_since"), "part_of_since") and not part_of:
+            raise InvalidInput("part_of_since", "needs part_of")
+        memberships = record.get("memberships") or []
+        if not isinstance(memberships, list) or not all(isinstance(m, dict) for m in memberships):
+            raise InvalidInput("memberships", "must be a list of objects")
+        for m in memberships:
+            check_name(_opt_str(m, "parent"), "memberships.parent")
+            parse_optional_date(_opt_str(m, "since"), "memberships.since")
+            until = _opt_str(m, "until")
+            if not until:
+                raise InvalidInput("memberships.until", "is required: a membership that ended")
+            parse_date(until, "memberships.until")
         parsed.actors.append((number, record))
     elif kind == "source":
         published = parse_optional_date(_opt_str(record, "published"), "published")
@@ -840,6 +853,11 @@ def _apply_entities(
                 result.count("actor", False)
         except FactdbError as exc:
             raise _located(exc, path, number) from None
+    for number, record in parsed.actors:
+        try:
+            _apply_memberships(session, record)
+        except FactdbError as exc:
+            raise _located(exc, path, number) from None
     outlets = _Outlets(session, guard, result, allow_confusable, known_only)
     for number, record in parsed.sources:
         try:
@@ -909,6 +927,29 @@ class _Outlets:
         self.result.new_actors.append(actor.name)
         self.ids[key] = actor.id
         return actor.id
+
+
+def _apply_memberships(session: Session, record: dict[str, Any]) -> None:
+    """An actor record's dates of membership, once every actor of the file is there: the
+    start of the current membership (``part_of_since``), then the ended ones."""
+    from factdb.domain.memberships import MembershipResult, add_ended_membership, set_membership
+
+    since = parse_optional_date(_opt_str(record, "part_of_since"), "part_of_since")
+    ended = record.get("memberships") or []
+    if since is None and not ended:
+        return
+    actor = actors_mod.get_actor(session, record["name"], "name")
+    if since is not None:
+        parent = actors_mod.get_actor(session, record["part_of"], "part_of")
+        set_membership(session, actor=actor, parent=parent, since=since)
+    for m in ended:
+        add_ended_membership(
+            session,
+            MembershipResult(actor),
+            actors_mod.get_actor(session, m["parent"], "memberships.parent"),
+            parse_optional_date(_opt_str(m, "since"), "memberships.since"),
+            parse_date(m["until"], "memberships.until"),
+        )
 
 
 def _apply_source(

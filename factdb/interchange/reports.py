@@ -152,6 +152,11 @@ def timeline(session: Conn, filters: Filters) -> Iterator[pd.DataFrame]:
     for chunk in timeline_chunks(session, filters):
         raw = pd.DataFrame(chunk.rows, columns=TIMELINE_RAW_COLUMNS, dtype=object)
         side = raw["actor_id"].map({k: escape_formula(v[1]) for k, v in chunk.sides.items()})
+        if chunk.sides.at:
+            dated = raw["assertion_id"].map(
+                {k: escape_formula(v[1]) for k, v in chunk.sides.at.items()}
+            )
+            side = dated.where(dated.notna(), side)
         frame = pd.DataFrame(
             {
                 "assertion_id": raw["assertion_id"].astype("int64"),

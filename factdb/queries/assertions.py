@@ -76,15 +76,66 @@ def _walk_up(seed: str) -> str:
     )
 
 
+PARENT_AT = (
+    "COALESCE((SELECT m.parent_id FROM actor_membership AS m WHERE m.actor_id = {node} "
+    "AND (m.since IS NULL OR m.since <= {date}) AND {date} < m.until ORDER BY m.until LIMIT 1), "
+    "(SELECT p.part_of_id FROM actor AS p WHERE p.id = {node} "
+    "AND (p.part_of_since IS NULL OR p.part_of_since <= {date})))"
+)
+"""SQL: the parent of actor ``node`` on ``date`` (docs/design.md, Memberships over time): the
+ended membership whose period holds the date, else the current parent unless the date is
+before the current membership began. The same rule as the ``assertion_side`` view."""
+
+DATED_ACTORS = (
+    "dated_edge(child_id, parent_id) AS ("
+    " SELECT id, part_of_id FROM actor WHERE part_of_id IS NOT NULL"
+    " UNION ALL SELECT actor_id, parent_id FROM actor_membership),"
+    " dated(actor_id) AS ("
+    " SELECT x.actor_id FROM (SELECT actor_id FROM actor_membership"
+    " UNION SELECT id FROM actor WHERE part_of_since IS NOT NULL) AS x"
+    " UNION SELECT e.child_id FROM dated AS d JOIN dated_edge AS e ON e.parent_id = d.actor_id)"
+)
+"""SQL (CTEs): ``dated``, the actors whose side may depend on the date: those with an ended
+membership or a current one with a start, and every actor below them. Empty (and cheap) in a
+hierarchy without dates."""
+
+
 def sides_sql(seed: str) -> str:
-    """SQL: (actor id, side id, side name) of the actors ``ac`` that ``seed`` selects
-    (``_walk_up``): the top of each walk. The same answer as the ``actor_side`` view
-    (tests/test_queries.py holds them to it): an actor whose walk reaches no top (a cycle
-    written behind factdb's back) has no row: it is its own side, as in the view."""
+    """SQL: (actor id, side id, side name, assertion id) of the actors ``ac`` that ``seed``
+    selects (``_walk_up``): the top of each walk, today's side, with a NULL assertion id. The
+    same answer as the ``actor_side`` view (tests/test_queries.py holds them to it): an actor
+    whose walk reaches no top (a cycle written behind factdb's back) has no row: it is its
+    own side, as in the view.
+
+    A seed of assertions (``ACTORS_OF_ASSERTIONS`` and a condition) adds, for each assertion
+    whose speaker is in ``dated``, a row with its side on its date (``PARENT_AT`` at every
+    step): the ``assertion_side`` view's answer. ``sides_from_rows`` keeps these apart."""
+    current = (
+        " SELECT up.actor_id, up.node, (SELECT t.name FROM actor AS t WHERE t.id = up.node),"
+        " NULL FROM up WHERE up.parent IS NULL"
+    )
+    if not seed.startswith(ACTORS_OF_ASSERTIONS):
+        return _walk_up(seed) + current
+    scope = seed[len(ACTORS_OF_ASSERTIONS) :]
+    walk = (
+        ", walk(assertion_id, actor_id, node, parent, on_date, depth) AS ("
+        " SELECT a.id, a.actor_id, a.actor_id, "
+        + PARENT_AT.format(node="a.actor_id", date="a.date")
+        + f", a.date, 0 FROM {ACTORS_OF_ASSERTIONS}({scope})"
+        " AND a.actor_id IN (SELECT actor_id FROM dated)"
+        " UNION ALL SELECT w.assertion_id, w.actor_id, w.parent, "
+        + PARENT_AT.format(node="w.parent", date="w.on_date")
+        + ", w.on_date, w.depth + 1 FROM walk AS w WHERE w.parent IS NOT NULL AND w.depth < 64)"
+    )
     return (
-        _walk_up(seed) + " SELECT up.actor_id, up.node,"
-        " (SELECT t.name FROM actor AS t WHERE t.id = up.node)"
-        " FROM up WHERE up.parent IS NULL"
+        _walk_up(seed)
+        + ", "
+        + DATED_ACTORS
+        + walk
+        + current
+        + " UNION ALL SELECT w.actor_id, w.node,"
+        " (SELECT t.name FROM actor AS t WHERE t.id = w.node), w.assertion_id"
+        " FROM walk AS w WHERE w.parent IS NULL"
     )
 
 
@@ -92,15 +143,38 @@ ACTORS_OF_ASSERTIONS = "assertion AS a JOIN actor AS ac ON ac.id = a.actor_id WH
 """A seed for ``sides_sql``: the actors of the assertions ``a`` where (a condition follows)."""
 
 
-def sides_from_rows(rows: list[tuple[Any, ...]]) -> dict[int, tuple[int, str]]:
-    return {int(actor_id): (int(node), name) for actor_id, node, name in rows}
+class Sides(dict[int, tuple[int, str]]):
+    """Each actor's side today ({actor id: (side id, side name)}), and in ``at`` the side of
+    each assertion whose speaker's place in the hierarchy has dates, on the assertion's date
+    (docs/design.md, Memberships over time). ``of`` is the side an assertion counts for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: dict[int, tuple[int, str]] = {}
+        self.dated: set[int] = set()
+        """The actors of the assertions in ``at``."""
+
+    def of(self, actor_id: int, assertion_id: int) -> tuple[int, str] | None:
+        return self.at.get(assertion_id) or self.get(actor_id)
 
 
-def sides_of(conn: Conn, actor_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
-    """Each actor's side (top-level ``part_of`` ancestor): {actor id: (side id, side name)}."""
+def sides_from_rows(rows: list[tuple[Any, ...]]) -> Sides:
+    sides = Sides()
+    for actor_id, node, name, assertion_id in rows:
+        if assertion_id is None:
+            sides[int(actor_id)] = (int(node), name)
+        else:
+            sides.at[int(assertion_id)] = (int(node), name)
+            sides.dated.add(int(actor_id))
+    return sides
+
+
+def sides_of(conn: Conn, actor_ids: Iterable[int]) -> Sides:
+    """Each actor's side today (top-level ``part_of`` ancestor): {actor id: (side id, side
+    name)}."""
     wanted = sorted(set(actor_ids))
     if not wanted:
-        return {}
+        return Sides()
     r = Reader.of(conn)
     found = sides_from_rows(
         r.rows(sides_sql(f"actor AS ac WHERE {r.member('ac.id', 'ids')}"), {"ids": wanted})
@@ -113,6 +187,23 @@ def sides_of(conn: Conn, actor_ids: Iterable[int]) -> dict[int, tuple[int, str]]
             if actor_id not in found and actor_id in names:
                 found[actor_id] = (actor_id, names[actor_id])
     return found
+
+
+def assertion_sides(r: Reader, rows: list[tuple[Any, ...]]) -> Sides:
+    """The sides of base rows (``BASE_SELECT``: id first, actor id fourth): today's for
+    each actor, and on its date for each assertion whose speaker's membership has dates."""
+    sides = sides_of(r, (row[3] for row in rows))
+    ids = [int(row[0]) for row in rows]
+    for start in range(0, len(ids), 20_000):
+        chunk = sides_from_rows(
+            r.rows(
+                sides_sql(ACTORS_OF_ASSERTIONS + r.member("a.id", "ids")),
+                {"ids": ids[start : start + 20_000]},
+            )
+        )
+        sides.at.update(chunk.at)
+        sides.dated |= chunk.dated
+    return sides
 
 
 def ancestor_ids(conn: Conn, actor_id: int) -> set[int]:
@@ -174,7 +265,7 @@ def date_text(value: Any, precision: str) -> tuple[dt.date, str]:
 
 def resolve_assertion(
     rows: list[tuple[Any, ...]],
-    sides: dict[int, tuple[int, str]],
+    sides: Sides,
     vias: dict[int, list[str]],
     texts: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
@@ -210,7 +301,7 @@ def resolve_assertion(
         first_relay,
     ) in rows:
         start, text_ = date_text(date, precision)
-        side = sides.get(actor_id)
+        side = sides.of(actor_id, aid)
         approximate = bool(approximate)
         out.append(
             {
@@ -254,7 +345,7 @@ def resolve_rows(r: Reader, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]
     if not rows:
         return []
     return resolve_assertion(
-        rows, sides_of(r, (row[3] for row in rows)), vias_of(r, [int(row[0]) for row in rows])
+        rows, assertion_sides(r, rows), vias_of(r, [int(row[0]) for row in rows])
     )
 
 
@@ -287,11 +378,9 @@ def assertion_scope(
 def sides_in(conn: Conn, filters: Filters) -> list[str]:
     """The sides that took a counted stance on the matching claims, by name."""
     q, scope = assertion_scope(conn, filters)
-    actor_ids = [
-        int(row[0])
-        for row in q.rows(f"SELECT DISTINCT a.actor_id FROM assertion AS a WHERE {scope}")
-    ]
-    return sorted({side for _, side in sides_of(q.r, actor_ids).values()})
+    sides = sides_from_rows(q.rows(sides_sql(ACTORS_OF_ASSERTIONS + scope)))
+    today = (side for actor_id, (_, side) in sides.items() if actor_id not in sides.dated)
+    return sorted({*today, *(side for _, side in sides.at.values())})
 
 
 def assertions_where(

@@ -196,7 +196,10 @@ def descendant_ids(conn: Conn, actor_id: int) -> list[int]:
 
 
 SANCTION_COLUMNS = "s.name, s.authority, s.adopted, s.adopted_precision, t.name, s.measures, s.url"
-SANCTION_FROM = "FROM sanction AS s LEFT JOIN actor AS t ON t.id = s.target_actor_id"
+SANCTION_FROM = (
+    "FROM sanction AS s LEFT JOIN actor AS t ON t.id = (SELECT st.actor_id FROM sanction_target "
+    "AS st WHERE st.sanction_id = s.id ORDER BY st.id LIMIT 1)"
+)
 
 
 def sanction_fields(

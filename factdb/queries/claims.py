@@ -221,7 +221,7 @@ def list_claims(conn: Conn, filters: Filters) -> list[dict[str, Any]]:
             {
                 "id": aid,
                 "actor": actor,
-                "side": sides.get(actor_id, (actor_id, actor))[1],
+                "side": (sides.of(actor_id, aid) or (actor_id, actor))[1],
                 "stance": stance,
                 "polarity": POLARITY[stance],
                 "date": APPROXIMATE + text_ if approx else text_,

@@ -32,6 +32,7 @@ from factdb.queries.base import (
 from factdb.queries.claims import (
     list_claims,
 )
+from factdb.queries.memberships import memberships
 from factdb.queries.story import actor_statements
 
 # --- actors, sources, sanctions ------------------------------------------------------------
@@ -92,6 +93,7 @@ def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
         "name": name,
         "kind": kind,
         "part_of": parent,
+        "memberships": memberships(r, actor_id),
         "side": sides_of(r, [actor_id])[actor_id][1],
         "aliases": aliases,
         "parts": parts,

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 
 from factdb.queries.assertions import (
     BASE_SELECT,
+    Sides,
     assertion_scope,
+    assertion_sides,
     claim_parts,
     date_text,
-    sides_of,
     vias_between,
     vias_of,
 )
@@ -50,8 +51,8 @@ TIMELINE_COLUMNS = (
 class TimelineChunk:
     rows: list[tuple[Any, ...]]
     """Base rows, columns as in ``TIMELINE_COLUMNS``."""
-    sides: dict[int, tuple[int, str]]
-    """{actor id: (side id, side name)} for the actors of these rows."""
+    sides: Sides
+    """The sides of these rows (``assertions.Sides``)."""
     vias: dict[int, list[str]]
     """{assertion id: via chain} for the rows that have one."""
 
@@ -80,7 +81,7 @@ def timeline_chunks(
     for rows in q.r.stream(sql, q.params, chunk_size):
         yield TimelineChunk(
             rows,
-            sides_of(q.r, (row[3] for row in rows)),
+            assertion_sides(q.r, rows),
             vias_of(q.r, [int(row[0]) for row in rows]),
         )
 
@@ -221,17 +222,43 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
         "SELECT actor_id, alias FROM actor_alias ORDER BY actor_id, alias"
     ):
         aliases[int(actor_id)].append(alias)
+    since = {
+        int(i): stored_text(d, p)
+        for i, d, p in r.rows(
+            "SELECT id, part_of_since, part_of_since_precision FROM actor "
+            "WHERE part_of_since IS NOT NULL"
+        )
+    }
+    ended: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for actor_id, parent, start, start_p, until, until_p in r.rows(
+        "SELECT m.actor_id, p.name, m.since, m.since_precision, m.until, m.until_precision "
+        "FROM actor_membership AS m JOIN actor AS p ON p.id = m.parent_id "
+        "ORDER BY m.actor_id, m.until, m.id"
+    ):
+        ended[int(actor_id)].append(
+            {
+                "parent": parent,
+                "since": stored_text(start, start_p),
+                "until": stored_text(until, until_p),
+            }
+        )
     for actor_id, name, kind, part_of in r.rows(
         "SELECT s.actor_id, s.actor, s.kind, s.part_of FROM actor_side AS s "
         "ORDER BY s.depth, s.actor_id"
     ):
-        yield {
+        record: dict[str, Any] = {
             "type": "actor",
             "name": name,
             "kind": kind,
             "part_of": part_of,
             "aliases": aliases.get(int(actor_id), []),
         }
+        # Written only when there are: files of databases without dates stay as they were.
+        if int(actor_id) in since:
+            record["part_of_since"] = since[int(actor_id)]
+        if int(actor_id) in ended:
+            record["memberships"] = ended[int(actor_id)]
+        yield record
     for chunk in r.stream(
         "SELECT url, outlet, title, published, published_precision, updated, updated_precision, "
         "outlet_id FROM source ORDER BY id"

@@ -30,6 +30,7 @@ IDENTITY: dict[str, list[str]] = {
     "assertion_via": ["assertion_id", "position", "actor_id"],
     "sanction": ["name", "authority", "adopted"],
     "claim_sanction": ["claim_id", "sanction_id"],
+    "actor_membership": ["actor_id", "parent_id", "since", "until"],
 }
 """The fields that say which record a row is, in a one-line summary of an insert or delete."""
 

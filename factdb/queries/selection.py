@@ -149,10 +149,10 @@ def claim_conditions(filters: Filters, q: Sql) -> None:
     if filters.reversed:
         later = counted_condition(filters, "y", q)
         q.where.append(
-            exists + " AND EXISTS (SELECT 1 FROM actor_side AS xs "
-            "JOIN actor_side AS ys ON ys.side_id = xs.side_id "
-            "JOIN assertion AS y ON y.actor_id = ys.actor_id AND y.claim_id = a.claim_id "
-            f"WHERE xs.actor_id = a.actor_id AND y.date > a.date AND {later} AND ("
+            exists + " AND EXISTS (SELECT 1 FROM assertion_side AS xs "
+            "JOIN assertion AS y ON y.claim_id = a.claim_id "
+            "JOIN assertion_side AS ys ON ys.assertion_id = y.id AND ys.side_id = xs.side_id "
+            f"WHERE xs.assertion_id = a.id AND y.date > a.date AND {later} AND ("
             f"(a.stance IN {POSITIVE} AND y.stance IN {NEGATIVE}) OR "
             f"(a.stance IN {NEGATIVE} AND y.stance IN {POSITIVE}))))"
         )
