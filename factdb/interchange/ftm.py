@@ -27,14 +27,14 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from factdb.core.dates import PartialDate
-from factdb.core.errors import InvalidInput, MessageError
+from factdb.core.errors import Conflict, InvalidInput, MessageError
 from factdb.core.keys import check_name, clean_text, name_key, normalize_url
 from factdb.core.values import parse_date
 from factdb.domain.actors import look_alikes
+from factdb.domain.memberships import MembershipResult, add_ended_membership, set_membership
 from factdb.interchange.common import FileErrors, ImportResult, decode
 from factdb.queries.base import Conn
 from factdb.queries.ftm import (
-    ended_memberships,
     ftm_data,
     ftm_index,
     parents,
@@ -44,7 +44,6 @@ from factdb.queries.ftm import (
 from factdb.storage.models import (
     Actor,
     ActorAlias,
-    ActorMembership,
     ExternalId,
     Sanction,
     SanctionTarget,
@@ -277,6 +276,8 @@ class EntityRecord:
     names: list[str]
     """Its ``name`` values first, then ``alias`` and ``previousName``: the first is the name
     of an actor it creates, the others its aliases."""
+    matching: list[str]
+    """Its ``name`` values: the names it is matched by (its aliases are not)."""
     referents: list[str]
     wikidata: list[str]
 
@@ -399,6 +400,7 @@ def _entity(model: Model, record: Any, number: int, parsed: ParsedFtm) -> None:
                 scheme="opensanctions" if opensanctions else "ftm",
                 kind=_kind(proxy),
                 names=list(dict.fromkeys(names)),
+                matching=proxy.get("name"),
                 referents=[r for r in referents if r != entity_id_],
                 wikidata=proxy.get("wikidataId"),
             )
@@ -594,7 +596,7 @@ class Importer:
             found = self.ids.get(("wikidata", value))
             if found is not None:
                 return found
-        for name in record.names:
+        for name in record.matching:
             found = self.keys.get(name_key(name))
             if found is not None:
                 return found
@@ -688,9 +690,13 @@ class Importer:
     # memberships
 
     def _memberships(self, parsed: ParsedFtm) -> int:
+        """Memberships through ``domain.memberships``: one with an endDate is added as
+        ended; one without becomes the current parent of an actor that has none (or gives
+        the start of the current one when it had none). The domain's refusals (a cycle
+        through any period, periods of one actor that meet) and another current parent
+        keep what is recorded, said in a note."""
         unresolved = 0
         current = parents(self.session)
-        ended = ended_memberships(self.session)
         kept: list[str] = []
         for m in parsed.memberships:
             member, organization = self._resolve(m.member), self._resolve(m.organization)
@@ -702,34 +708,32 @@ class Importer:
                     InvalidInput("properties.organization", "is the member itself"), m.line
                 )
                 continue
-            if m.until is not None:
-                key = (member, organization, _iso(m.since), m.until.start.isoformat())
-                if key in ended:
+            if m.until is None:
+                parent, since = current[member]
+                if parent == organization and (
+                    m.since is None or since is not None
+                ):  # recorded already; a start recorded is never overwritten
                     self.result.count("membership", False)
                     continue
-                write_ended_membership(self.session, member, organization, m.since, m.until)
-                ended.add(key)
-                self.result.count("membership", True)
+                if parent not in (None, organization):
+                    kept.append(
+                        f"'{self._name(member)}' is part of '{self._name(parent)}', "
+                        f"not '{self._name(organization)}'"
+                    )
+                    continue
+            try:
+                changed = write_membership(self.session, member, organization, m.since, m.until)
+            except Conflict as exc:
+                kept.append(str(exc))
                 continue
-            parent, since = current[member]
-            if parent == organization:
-                self.result.count("membership", False)
-                if since is None and m.since is not None:
-                    write_parent(self.session, member, organization, m.since)
-                    current[member] = (organization, m.since.start.isoformat())
-                continue
-            if parent is not None or _reaches(current, organization, member):
-                kept.append(f"'{self._name(member)}' in '{self._name(organization)}'")
-                continue
-            write_parent(self.session, member, organization, m.since)
-            current[member] = (organization, _iso(m.since))
-            self.result.count("membership", True)
+            if m.until is None:
+                current[member] = (organization, _iso(m.since))
+            self.result.count("membership", changed)
         if kept:
             self.result.notes.append(
-                f"kept the current parent of {len(kept)} actors where the file names another "
-                "(or one that would make a cycle): "
-                + ", ".join(kept[:3])
-                + (", …" if len(kept) > 3 else "")
+                f"kept the memberships recorded where {len(kept)} of the file's disagree: "
+                + "; ".join(kept[:3])
+                + ("; …" if len(kept) > 3 else "")
             )
         return unresolved
 
@@ -791,22 +795,10 @@ def _iso(value: PartialDate | None) -> str | None:
     return None if value is None else value.start.isoformat()
 
 
-def _reaches(current: dict[int, tuple[int | None, str | None]], start: int, goal: int) -> bool:
-    """Whether ``goal`` is ``start`` or one of its ancestors (a cycle would close)."""
-    seen: set[int] = set()
-    node: int | None = start
-    while node is not None and node not in seen:
-        if node == goal:
-            return True
-        seen.add(node)
-        node = current.get(node, (None, None))[0]
-    return False
-
-
 # --- writing -------------------------------------------------------------------------------
-# Each write is one small function over the models, in the caller's session. When the domain
-# functions for external ids (domain.identifiers), memberships with dates (domain.actors) and
-# sanction targets and authorities (domain.sanctions) exist, these call them instead.
+# Each write is one small function in the caller's session: memberships go through
+# domain.memberships; the others write the models directly, and are the place to call the
+# domain functions for external ids and for sanction targets and authorities once those exist.
 
 
 def write_actor(session: Session, name: str, kind: str) -> int:
@@ -827,38 +819,22 @@ def write_external_id(session: Session, actor_id: int, scheme: str, value: str) 
     session.flush()
 
 
-def write_parent(
-    session: Session, actor_id: int, parent_id: int, since: PartialDate | None
-) -> None:
-    """The actor's current parent, from ``since`` (kept when already given)."""
-    actor = session.get(Actor, actor_id)
-    assert actor is not None
-    actor.part_of_id = parent_id
-    if since is not None and actor.part_of_since is None:
-        actor.part_of_since = since.start
-        actor.part_of_since_precision = since.precision
-    session.add(actor)
-    session.flush()
-
-
-def write_ended_membership(
+def write_membership(
     session: Session,
     actor_id: int,
     parent_id: int,
     since: PartialDate | None,
-    until: PartialDate,
-) -> None:
-    session.add(
-        ActorMembership(
-            actor_id=actor_id,
-            parent_id=parent_id,
-            since=since.start if since else None,
-            since_precision=since.precision if since else None,
-            until=until.start,
-            until_precision=until.precision,
-        )
-    )
-    session.flush()
+    until: PartialDate | None,
+) -> bool:
+    """A membership through ``domain.memberships``: ended (``until``) or current; whether
+    it changed anything. ``Conflict`` when the domain refuses it."""
+    actor, parent = session.get(Actor, actor_id), session.get(Actor, parent_id)
+    assert actor is not None and parent is not None
+    if until is None:
+        done = set_membership(session, actor=actor, parent=parent, since=since)
+    else:
+        done = add_ended_membership(session, MembershipResult(actor), parent, since, until)
+    return done.changed
 
 
 def find_sanction_by_name(session: Session, name: str) -> Sanction | None:

@@ -166,17 +166,6 @@ def taken_external_ids(conn: Conn) -> set[tuple[str, str]]:
     return {(str(s), str(v)) for s, v in r.rows("SELECT scheme, value FROM external_id")}
 
 
-def ended_memberships(conn: Conn) -> set[tuple[int, int, Any, Any]]:
-    """Every ended membership as (actor, parent, since, until), dates as ISO text."""
-    r = Reader.of(conn)
-    return {
-        (int(a), int(p), _iso(since), _iso(until))
-        for a, p, since, until in r.rows(
-            "SELECT actor_id, parent_id, since, until FROM actor_membership"
-        )
-    }
-
-
 def parents(conn: Conn) -> dict[int, tuple[int | None, str | None]]:
     """Every actor's current parent and the start of that membership (ISO text)."""
     r = Reader.of(conn)
@@ -208,7 +197,6 @@ __all__ = [
     "FtmData",
     "FtmDesignation",
     "FtmMembership",
-    "ended_memberships",
     "ftm_data",
     "ftm_index",
     "parents",
