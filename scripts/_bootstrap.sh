@@ -4,14 +4,19 @@
 #     source "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
 #
 # It leaves the caller in the repository root with a virtualenv in .venv that holds
-# `pip install -e '.[postgres,test]'`, pinned by requirements/constraints.txt. The install
-# runs only when pyproject.toml or the constraints changed since the last one (the stamp
-# .venv/.factdb-stamp holds their sha256), so a second run costs well under a second.
-# Quiet when there is nothing to do; while it installs it says so on stderr, step by step, with
-# a line every 15 seconds (a first run takes one to two minutes).
+# `pip install -e '.[EXTRAS]'`, pinned by requirements/constraints.txt. The install runs only
+# when pyproject.toml or the constraints changed since the last one, or when the caller
+# wants an extra the last one did not install (the stamp .venv/.factdb-stamp holds their
+# sha256 and the extras installed), so a second run costs well under a second. Quiet when
+# there is nothing to do; while it installs it says so on stderr, step by step, with a line
+# every 15 seconds (a first run takes one to two minutes; with the extra ftm, whose PyICU pip
+# compiles from source, about five more the first time: pip keeps the wheel it built in its
+# cache, so a new .venv on the same machine takes a minute or two again).
 #
 # Environment: PYTHON (default python3) is the interpreter that creates .venv; it must be
-# Python 3.11 or newer.
+# Python 3.11 or newer. FACTDB_EXTRAS (set by the caller; default postgres,test) are the
+# extras of pyproject.toml to install: scripts/test and scripts/lint add ftm (FollowTheMoney,
+# tested), scripts/demo does not.
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     echo "scripts/_bootstrap.sh is meant to be sourced by scripts/test, scripts/demo and scripts/lint" >&2
@@ -82,11 +87,39 @@ print(h.hexdigest())
 PY
 }
 
+# Whether the stamp says the files hashed to $2 were installed with every extra of $3.
+_factdb_stamp_covers() {
+    local stamp="$1" want="$2" extras="$3" hash installed extra
+    [ -f "$stamp" ] || return 1
+    read -r hash installed <"$stamp" || true
+    [ "$hash" = "$want" ] || return 1
+    local IFS=,
+    for extra in $extras; do
+        case ",$installed," in *",$extra,"*) ;; *) return 1 ;; esac
+    done
+}
+
+# The extras $3, plus those the stamp lists when it is of the same files ($2).
+_factdb_extras_union() {
+    local stamp="$1" want="$2" extras="$3" hash installed extra
+    if [ -f "$stamp" ]; then
+        read -r hash installed <"$stamp" || true
+        if [ "$hash" = "$want" ] && [ -n "$installed" ]; then
+            local IFS=,
+            for extra in $installed; do
+                case ",$extras," in *",$extra,"*) ;; *) extras="$extras,$extra" ;; esac
+            done
+        fi
+    fi
+    printf '%s\n' "$extras"
+}
+
 _factdb_bootstrap() {
     local python="${PYTHON:-python3}"
     local venv="$FACTDB_ROOT/.venv"
     local stamp="$venv/.factdb-stamp"
     local constraints="requirements/constraints.txt"
+    local extras="${FACTDB_EXTRAS:-postgres,test}"
 
     if ! command -v "$python" >/dev/null 2>&1; then
         factdb_die "$python not found: factdb needs Python 3.11 or newer (set PYTHON=/path/to/python3.11)"
@@ -115,7 +148,7 @@ _factdb_bootstrap() {
 
     local want
     want="$(_factdb_sha256 "$venv/bin/python")" || factdb_die "could not hash pyproject.toml and $constraints"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    if _factdb_stamp_covers "$stamp" "$want" "$extras"; then
         return 0
     fi
 
@@ -123,13 +156,27 @@ _factdb_bootstrap() {
     if command -v flock >/dev/null 2>&1; then
         exec {_factdb_lock_fd}>"$venv/.factdb-lock"
         flock "$_factdb_lock_fd"
-        if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        if _factdb_stamp_covers "$stamp" "$want" "$extras"; then
             exec {_factdb_lock_fd}>&-
             return 0
         fi
     fi
 
-    factdb_note "installing factdb and its dependencies into .venv with pip (pyproject.toml or $constraints changed; one to two minutes on a first run)"
+    # Keep the extras an earlier install of the same files put there (scripts/demo after
+    # scripts/test must not ask for a reinstall without ftm, nor the other way round).
+    extras="$(_factdb_extras_union "$stamp" "$want" "$extras")"
+    case ",$extras," in
+        *",ftm,"*)
+            # PyICU (for followthemoney) compiles against ICU: a C++ compiler, pkg-config and
+            # the ICU headers, installed here as PostgreSQL is (as root, on Debian/Ubuntu).
+            if ! "$venv/bin/python" -c 'import icu' >/dev/null 2>&1 \
+                && { ! command -v c++ >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1 \
+                    || ! pkg-config --exists icu-i18n; }; then
+                factdb_apt_install g++ pkg-config libicu-dev
+            fi
+            ;;
+    esac
+    factdb_note "installing factdb[$extras] and its dependencies into .venv with pip (pyproject.toml, $constraints or the extras changed; one to two minutes on a first run, about five more to compile PyICU for the extra ftm)"
     rm -f "$stamp"
     local log ticker started=$SECONDS
     log="$(mktemp)"
@@ -141,18 +188,18 @@ _factdb_bootstrap() {
         || ! factdb_note "  2/2 installing factdb with its dependencies (sqlmodel, alembic, typer, pandas, psycopg, pytest …)" \
         || ! "$venv/bin/python" -m pip install -q --disable-pip-version-check \
             -c "$constraints" --build-constraint "$constraints" \
-            -e '.[postgres,test]' >>"$log" 2>&1; then
+            -e ".[$extras]" >>"$log" 2>&1; then
         kill "$ticker" 2>/dev/null || true
         wait "$ticker" 2>/dev/null || true
         cat "$log" >&2
         rm -f "$log"
-        factdb_die "pip install -e '.[postgres,test]' failed (output above)"
+        factdb_die "pip install -e '.[$extras]' failed (output above)"
     fi
     kill "$ticker" 2>/dev/null || true
     wait "$ticker" 2>/dev/null || true
     rm -f "$log"
     factdb_note "installed in $((SECONDS - started)) s"
-    printf '%s\n' "$want" >"$stamp"
+    printf '%s %s\n' "$want" "$extras" >"$stamp"
     if [ -n "${_factdb_lock_fd:-}" ]; then
         exec {_factdb_lock_fd}>&-
     fi

@@ -1,4 +1,4 @@
-"""``factdb import`` and ``factdb export``: CSV and JSON Lines."""
+"""``factdb import`` and ``factdb export``: CSV, JSON Lines and FollowTheMoney."""
 
 from __future__ import annotations
 
@@ -15,29 +15,48 @@ from factdb.cli.state import State
 
 FileFormat = Annotated[
     str | None,
-    typer.Option("--format", "-f", help="csv or jsonl; by default from the file's extension."),
+    typer.Option(
+        "--format",
+        "-f",
+        help="csv, jsonl or ftm (FollowTheMoney entities); by default from the file's "
+        "extension (.ftm.json for ftm).",
+    ),
 ]
 InputFormat = Annotated[
     str | None,
-    typer.Option("--input-format", help="csv or jsonl; by default from the file's extension."),
+    typer.Option(
+        "--input-format",
+        help="csv, jsonl or ftm (FollowTheMoney entities); by default from the file's "
+        "extension (.ftm.json for ftm).",
+    ),
 ]
+FTM_EXTENSIONS = (".ftm.json", ".ftm.jsonl", ".ftm")
+"""File names that mean FollowTheMoney entities, one JSON object a line."""
 
 
 def _file_format(path: str, given: str | None, option: str = "--format") -> str:
     from factdb.core.errors import InvalidInput
 
+    lowered = path.lower()
     if given:
         value = given.lower()
-    elif path.lower().endswith(".csv"):
+    elif lowered.endswith(FTM_EXTENSIONS):
+        value = "ftm"
+    elif lowered.endswith(".csv"):
         value = "csv"
-    elif path.lower().endswith((".jsonl", ".ndjson")):
+    elif lowered.endswith((".jsonl", ".ndjson")):
         value = "jsonl"
     else:
         raise InvalidInput(
-            option, f"cannot tell the format of {path!r}; use {option} csv or {option} jsonl"
+            option,
+            f"cannot tell the format of {path!r}; use {option} csv, {option} jsonl or {option} ftm",
         )
-    if value not in ("csv", "jsonl"):
-        raise InvalidInput(option, f"{given!r} is not a file format; use csv or jsonl")
+    if value not in ("csv", "jsonl", "ftm"):
+        raise InvalidInput(option, f"{given!r} is not a file format; use csv, jsonl or ftm")
+    if value == "ftm":
+        from factdb.interchange.ftm import load_model
+
+        load_model()  # says how to install the extra, before anything else is done
     return value
 
 
@@ -53,7 +72,7 @@ ANALYZE_AFTER = 10_000
 
 def import_(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="A .csv or .jsonl file; '-' reads stdin.")],
+    file: Annotated[str, typer.Argument(help="A .csv, .jsonl or .ftm.json file; '-' reads stdin.")],
     file_format: InputFormat = None,
     dry_run: Annotated[
         bool,
@@ -76,7 +95,8 @@ def import_(
         typer.Option("--output-format", hidden=True, help="Deprecated: -f/--format."),
     ] = None,
 ) -> None:
-    """Import assertions (CSV) or everything (JSON Lines): all or nothing, idempotent."""
+    """Import assertions (CSV), everything (JSON Lines), or actors, memberships and sanctions
+    (FollowTheMoney): all or nothing, idempotent."""
     from factdb.core.errors import InvalidInput
     from factdb.core.hints import describe_suggestions
     from factdb.interchange.load import import_file, spool
@@ -91,10 +111,13 @@ def import_(
         if not path.is_file():
             raise InvalidInput("FILE", f"{file}: no such file")
     state: State = ctx.obj
+    # FollowTheMoney writes row by row, each row in the history (a bulk import's history
+    # holds one summary per table).
+    bulk = kind != "ftm"
     try:
         progress = _progress if sys.stderr.isatty() else None
         if dry_run:
-            with state.session(write=False, bulk=True) as session:
+            with state.session(write=False, bulk=bulk) as session:
                 result = import_file(
                     session,
                     path,
@@ -116,7 +139,7 @@ def import_(
                     allow_confusable=allow_confusable,
                     known_actors_only=known_actors_only,
                 ),
-                bulk=True,
+                bulk=bulk,
             )
             if sum(result.new.values()) >= ANALYZE_AFTER:
                 from factdb.storage import db
@@ -140,6 +163,8 @@ def import_(
     )
     if result.duplicates:
         render.note(f"skipped {result.duplicates} duplicate rows within the file")
+    for message in getattr(result, "notes", ()):
+        render.note(message)
     if dry_run:
         for actor in result.new_actors:
             meant = result.meant.get(actor)
@@ -151,14 +176,20 @@ def import_(
 @with_filters(limit=False)
 def export(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="A .csv or .jsonl file; '-' writes stdout.")],
+    file: Annotated[
+        str, typer.Argument(help="A .csv, .jsonl or .ftm.json file; '-' writes stdout.")
+    ],
     file_format: FileFormat = None,
 ) -> None:
-    """Export: JSON Lines carries everything (lossless); CSV is the flat interchange format."""
+    """Export: JSON Lines carries everything (lossless); CSV is the flat interchange format;
+    ftm writes actors, memberships and sanctions as FollowTheMoney entities."""
     from factdb.interchange.export import export_csv, export_jsonl
 
     kind = _file_format(file, file_format) if file != "-" or file_format else "jsonl"
     filters = build_filters(ctx.params)
+    if kind == "ftm":
+        _export_ftm(ctx, file, filters)
+        return
     writer = export_csv if kind == "csv" else export_jsonl
     state: State = ctx.obj
     with state.reader() as session:
@@ -169,3 +200,26 @@ def export(
         with render.output_file(file, "FILE", newline="" if kind == "csv" else "\n") as handle:
             count = writer(session, filters, handle)
     render.note(f"{count} records written to {file}")
+
+
+def _export_ftm(ctx: typer.Context, file: str, filters: object) -> None:
+    from factdb.core.errors import InvalidInput
+    from factdb.interchange.ftm import export_ftm
+    from factdb.queries import Filters
+
+    if filters != Filters():
+        raise InvalidInput(
+            "--format", "ftm writes every actor and sanction; the claim filters do not apply"
+        )
+    state: State = ctx.obj
+    with state.reader() as session:
+        if file == "-":
+            result = export_ftm(session, sys.stdout)
+            sys.stdout.flush()
+        else:
+            with render.output_file(file, "FILE", newline="\n") as handle:
+                result = export_ftm(session, handle)
+    for message in result.notes:
+        render.note(message)
+    if file != "-":
+        render.note(f"{result.count} entities written to {file}")

@@ -29,13 +29,23 @@ def import_file(
     allow_confusable: bool = False,
     known_actors_only: bool = False,
 ) -> ImportResult:
-    """Import a CSV or JSON Lines file. Validation first; any error writes nothing.
+    """Import a CSV, JSON Lines or FollowTheMoney file. Validation first; any error writes nothing.
 
     ``known_actors_only`` refuses every actor name the database does not know (name or
     alias). A dry run also tells, for each actor it would create, the known names it may
     have meant (``ImportResult.meant``)."""
     close = close_names(session) if dry_run else None
-    if fmt == "csv":
+    if fmt == "ftm":
+        from factdb.interchange.ftm import import_ftm
+
+        result: ImportResult = import_ftm(
+            session,
+            path,
+            label,
+            allow_confusable=allow_confusable,
+            known_actors_only=known_actors_only,
+        )
+    elif fmt == "csv":
         from factdb.interchange.csvimport import import_csv
 
         result = import_csv(session, path, label, progress, allow_confusable, known_actors_only)
