@@ -231,3 +231,9 @@ def test_aliases_carry_the_period_they_were_in_use(shoigu: Cli, tmp_path: Path) 
     assert '"alias_periods": [{"alias": "Minister Shoigu", "since": null, "until": "2024-05"}]' in (
         path.read_text()
     )
+
+
+def test_actor_filter_follows_ended_memberships(shoigu: Cli) -> None:
+    """`list --actor "Ministry of Defence"` finds the claim Shoigu spoke on while a member."""
+    assert [c["id"] for c in listed(shoigu, "--actor", MOD)] == [1]
+    assert [c["id"] for c in listed(shoigu, "--actor", COUNCIL)] == [1]

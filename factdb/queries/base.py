@@ -182,13 +182,17 @@ def sanction_ref(conn: Conn, ref: str) -> tuple[int, str]:
 
 
 def descendant_ids(conn: Conn, actor_id: int) -> list[int]:
-    """The actor and every actor that is part of it, at any depth (``UNION`` stops at a cycle
+    """The actor and every actor that is or was part of it, at any depth, through current
+    and ended memberships (docs/design.md, Memberships over time; ``UNION`` stops at a cycle
     written behind factdb's back)."""
     return [
         int(row[0])
         for row in Reader.of(conn).rows(
-            "WITH RECURSIVE parts(id) AS (SELECT id FROM actor WHERE id = :id UNION "
-            "SELECT a.id FROM actor AS a JOIN parts ON a.part_of_id = parts.id) "
+            "WITH RECURSIVE edge(child_id, parent_id) AS ("
+            "SELECT id, part_of_id FROM actor WHERE part_of_id IS NOT NULL "
+            "UNION ALL SELECT actor_id, parent_id FROM actor_membership), "
+            "parts(id) AS (SELECT id FROM actor WHERE id = :id UNION "
+            "SELECT e.child_id FROM edge AS e JOIN parts ON e.parent_id = parts.id) "
             "SELECT id FROM parts",
             {"id": actor_id},
         )

@@ -40,23 +40,6 @@ def memberships(conn: Conn, actor_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def member_ids(conn: Conn, parent_id: int) -> list[int]:
-    """The actors that are or were part of ``parent_id``, at any depth, through current and
-    ended memberships alike (``UNION`` stops at a cycle written behind factdb's back)."""
-    return [
-        int(row[0])
-        for row in Reader.of(conn).rows(
-            "WITH RECURSIVE edge(child_id, parent_id) AS ("
-            " SELECT id, part_of_id FROM actor WHERE part_of_id IS NOT NULL"
-            " UNION ALL SELECT actor_id, parent_id FROM actor_membership),"
-            " parts(id) AS (SELECT CAST(:id AS INTEGER) UNION"
-            " SELECT e.child_id FROM parts JOIN edge AS e ON e.parent_id = parts.id)"
-            " SELECT id FROM parts",
-            {"id": parent_id},
-        )
-    ]
-
-
 def ancestors_any_period(conn: Conn, actor_id: int) -> list[tuple[int, int]]:
     """Every (actor, parent) edge above ``actor_id`` through current and ended memberships:
     what a new membership must not close a cycle with."""
