@@ -140,6 +140,8 @@ def import_(
     )
     if result.duplicates:
         render.note(f"skipped {result.duplicates} duplicate rows within the file")
+    for message in result.notes:
+        render.note(message)
     if dry_run:
         for actor in result.new_actors:
             meant = result.meant.get(actor)
