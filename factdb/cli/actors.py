@@ -32,9 +32,7 @@ def add(
     ids: Annotated[
         list[str] | None,
         typer.Option(
-            "--id",
-            metavar="SCHEME:VALUE",
-            help="An external id: wikidata:Q7747 (or Q7747), opensanctions:…",
+            "--id", help="An external id, SCHEME:VALUE: wikidata:Q7747 (or Q7747), opensanctions:…"
         ),
     ] = None,
     allow_confusable: AllowConfusableOpt = False,
