@@ -9,7 +9,7 @@ from rich.text import Text
 
 from factdb.cli import columns, render
 from factdb.cli.history import last_change_line
-from factdb.cli.options import AllowConfusableOpt, FormatOpt, ReasonOpt
+from factdb.cli.options import AllowConfusableOpt, FormatOpt, IdsArg, ReasonOpt
 from factdb.cli.ratings import reliability_lines
 from factdb.cli.render import Format, safe_text
 from factdb.cli.state import State
@@ -29,15 +29,24 @@ def add(
         str | None, typer.Option("--part-of", help="The body this actor belongs to.")
     ] = None,
     alias: Annotated[list[str] | None, typer.Option("--alias", help="Another name.")] = None,
+    ids: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--id", help="An external id, SCHEME:VALUE: wikidata:Q7747 (or Q7747), opensanctions:…"
+        ),
+    ] = None,
     allow_confusable: AllowConfusableOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add an actor."""
+    from factdb.core.identifiers import parse_external_ids
     from factdb.core.values import parse_kind
     from factdb.domain.actors import add_actor
+    from factdb.domain.identifiers import attach_actor_id
     from factdb.queries import show_actor
 
     parsed = parse_kind(kind)
+    idents = parse_external_ids(ids or [], "--id")
     state: State = ctx.obj
     with state.session(write=True) as session:
         actor = add_actor(
@@ -48,6 +57,9 @@ def add(
             aliases=alias or [],
             allow_confusable=allow_confusable,
         )
+        assert actor.id is not None
+        for ident in idents:
+            attach_actor_id(session, actor.id, ident)
         data = show_actor(session, str(actor.id))
     # What it said, and no "last changed": this command's change set is written at its commit.
     for key in (
@@ -289,6 +301,8 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
     if d["aliases"]:
         periods = {p["alias"]: p for p in d.get("alias_periods", [])}
         lines.append(Text("aliases: " + ", ".join(_alias_text(a, periods) for a in d["aliases"])))
+    if d["ids"]:
+        lines.append(Text("ids: " + ", ".join(safe_text(i) for i in d["ids"])))
     if d["parts"]:
         lines.append(Text("parts: " + ", ".join(safe_text(p) for p in d["parts"])))
     outlet_line = _outlet_line(d)
@@ -391,7 +405,7 @@ def delete(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Delete an actor, with its aliases; refused while assertions, via links, parts,
-    sanctions, sources (as their outlet) or ratings refer to it."""
+    sanctions, sources (as their outlet), ratings or external ids refer to it."""
     from factdb.cli.claims import correct
     from factdb.domain.actors import delete_actor
 
@@ -407,7 +421,8 @@ def merge(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Merge FROM into INTO: nothing is lost. Assertions, via links, parts, sanctions, the
-    sources it is the outlet of, ratings and aliases move; FROM's name becomes an alias. An
+    sources it is the outlet of, ratings, external ids and aliases move; FROM's name becomes
+    an alias. An
     assertion that becomes the same as one of INTO's is kept, retracted as folded into it.
     FROM's record stays in the history."""
     from factdb.domain.actors import merge as do_merge
@@ -429,6 +444,7 @@ def merge(
             "sanctions_moved": result.sanctions_moved,
             "outlets_moved": result.outlets_moved,
             "ratings_moved": result.ratings_moved,
+            "ids_moved": result.ids_moved,
             "aliases_added": result.aliases_moved,
         }
     render.emit(data, fmt, _merge_table)
@@ -463,6 +479,7 @@ def _merge_table(d: dict[str, Any]) -> list[Any]:
         ("sanctions_moved", "sanctions re-targeted"),
         ("outlets_moved", "sources' outlet moved"),
         ("ratings_moved", "ratings moved"),
+        ("ids_moved", "external ids moved"),
     ):
         if d[key]:
             lines.append(Text(f"{label}: {d[key]}"))
@@ -471,3 +488,34 @@ def _merge_table(d: dict[str, Any]) -> list[Any]:
         Text(f"what actor {d['from_id']} was: factdb history actor {d['from_id']}", style="dim")
     )
     return lines
+
+
+@app.command("identify")
+def identify(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(metavar="NAME", help="The actor (name, alias or id).")],
+    ids: IdsArg,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record an actor's ids in other systems (Wikidata, OpenSanctions …); the actor is then
+    found by them wherever it is named. An id of another actor or of a sanction is refused."""
+    from factdb.cli.claims import correct
+    from factdb.domain.identifiers import identify as do_identify
+
+    correct(ctx, reason, fmt, lambda s: do_identify(s, record="actor", ref=actor, ids=ids))
+
+
+@app.command("unidentify")
+def unidentify(
+    ctx: typer.Context,
+    actor: Annotated[str, typer.Argument(metavar="NAME", help="The actor (name, alias or id).")],
+    ids: IdsArg,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Remove external ids from an actor; refused if it lacks one of them."""
+    from factdb.cli.claims import correct
+    from factdb.domain.identifiers import unidentify as do_unidentify
+
+    correct(ctx, reason, fmt, lambda s: do_unidentify(s, record="actor", ref=actor, ids=ids))

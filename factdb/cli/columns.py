@@ -46,7 +46,7 @@ SHOW_ROW = [
 ]
 """An assertion of ``show``."""
 
-ACTOR_ROW = "id name kind part_of side aliases assertions".split()
+ACTOR_ROW = "id name kind part_of side aliases ids assertions".split()
 SOURCE_ROW = "id url outlet outlet_id outlet_actor title published assertions claims".split()
 SANCTION_ROW = "id name authority adopted target measures url claims".split()
 HISTORY_ROW = "change at user db_role command reason change_set table op row what old new".split()

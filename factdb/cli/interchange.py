@@ -163,7 +163,7 @@ def import_(
     )
     if result.duplicates:
         render.note(f"skipped {result.duplicates} duplicate rows within the file")
-    for message in getattr(result, "notes", ()):
+    for message in result.notes:
         render.note(message)
     if dry_run:
         for actor in result.new_actors:

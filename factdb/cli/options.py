@@ -39,6 +39,15 @@ ReasonOpt = Annotated[
     str | None,
     typer.Option("--reason", help="Why: recorded with the change in the history."),
 ]
+IdsArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="ID...",
+        help="External ids, SCHEME:VALUE: wikidata:Q7747 (or Q7747, or its Wikidata URL), "
+        "opensanctions:….",
+    ),
+]
+"""The external ids of ``actor|sanction identify|unidentify`` (docs/design.md)."""
 ActorFilter = Annotated[
     str | None, typer.Option("--actor", help="Claims where this actor or any of its parts spoke.")
 ]

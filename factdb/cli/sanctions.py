@@ -9,7 +9,7 @@ from rich.text import Text
 
 from factdb.cli import columns, render
 from factdb.cli.claims import claims_table
-from factdb.cli.options import FormatOpt, ReasonOpt
+from factdb.cli.options import FormatOpt, IdsArg, ReasonOpt
 from factdb.cli.render import Format, safe_text
 from factdb.cli.state import State
 
@@ -96,6 +96,7 @@ def show(
                 )
             ),
             *([Text(safe_text(d["measures"]))] if d["measures"] else []),
+            *([Text("ids: " + ", ".join(safe_text(i) for i in d["ids"]))] if d["ids"] else []),
             Text("claims alleging its violation:", style="bold"),
             *claims_table(d["claim_list"]),
         ],
@@ -148,3 +149,34 @@ def edit(
             url=KEEP if url is None else url,
         ),
     )
+
+
+@app.command("identify")
+def identify(
+    ctx: typer.Context,
+    sanction: Annotated[str, typer.Argument(metavar="NAME", help="The sanction's name or id.")],
+    ids: IdsArg,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Record a sanction's ids in other systems; it is then found by them wherever it is
+    named. An id of another sanction or of an actor is refused."""
+    from factdb.cli.claims import correct
+    from factdb.domain.identifiers import identify as do_identify
+
+    correct(ctx, reason, fmt, lambda s: do_identify(s, record="sanction", ref=sanction, ids=ids))
+
+
+@app.command("unidentify")
+def unidentify(
+    ctx: typer.Context,
+    sanction: Annotated[str, typer.Argument(metavar="NAME", help="The sanction's name or id.")],
+    ids: IdsArg,
+    reason: ReasonOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Remove external ids from a sanction; refused if it lacks one of them."""
+    from factdb.cli.claims import correct
+    from factdb.domain.identifiers import unidentify as do_unidentify
+
+    correct(ctx, reason, fmt, lambda s: do_unidentify(s, record="sanction", ref=sanction, ids=ids))

@@ -13,6 +13,12 @@ from factdb.core.hints import CloseNames, LookAlikes, describe_suggestions
 from factdb.core.keys import check_name, confusable_skeleton, name_key
 from factdb.domain.assertions import move_assertions
 from factdb.domain.changes import Correction, FieldChange
+from factdb.domain.identifiers import (
+    count_actor_ids,
+    find_actor_by_external_ref,
+    move_actor_ids,
+    unknown_id_problem,
+)
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import (
     Actor,
@@ -47,9 +53,12 @@ def _check_look(guard: LookAlikes, name: str, *, allow: bool, owner: str | None 
 
 def find_actor(session: Session, name: str) -> Actor | None:
     """An actor by its name or one of its aliases, case-insensitively
-    (``queries.actor_by_name``); None if unknown."""
+    (``queries.actor_by_name``), else by an external id when ``name`` is one that no name or
+    alias is (``wikidata:Q7747``, ``Q7747``); None if unknown."""
     found = actor_by_name(session, name)
-    return None if found is None else session.get(Actor, found[0])
+    if found is None:
+        return find_actor_by_external_ref(session, name)
+    return session.get(Actor, found[0])
 
 
 def get_actor(session: Session, ref: str, field: str = "actor") -> Actor:
@@ -179,6 +188,9 @@ def resolve_actor(
     actor = find_actor(session, text)
     if actor is not None:
         return ResolvedActor(actor, False, [])
+    id_problem = unknown_id_problem(session, text, field)
+    if id_problem is not None:
+        raise Conflict(id_problem)
     _check_look(look_alikes(session), text, allow=allow_confusable)
     meant = meant_names(
         close if close is not None else close_names(session),
@@ -244,13 +256,15 @@ class MergeResult:
     """Sources whose outlet was FROM."""
     ratings_moved: int = 0
     """FROM's reliability ratings, all of them (withdrawn ones too), now INTO's."""
+    ids_moved: int = 0
+    """FROM's external ids, now INTO's."""
 
 
 def merge(session: Session, *, source: str, into: str) -> MergeResult:
     """Fold actor ``source`` into ``into``; nothing is lost. Its assertions, via links, parts
-    (children), sanctions, the sources it is the outlet of, its ratings and its aliases move
-    over, and its name becomes an alias of ``into``. INTO's rating is then the newest of
-    both histories (``rating_current``).
+    (children), sanctions, the sources it is the outlet of, its ratings, its external ids and
+    its aliases move over, and its name becomes an alias of ``into``. INTO's rating is then
+    the newest of both histories (``rating_current``).
     An assertion that becomes the same (natural key) as one of ``into``'s live assertions is
     kept, retracted as folded into that one, with its quote and via chain
     (``assertions.move_assertions``). FROM's own record is deleted; the change history keeps
@@ -294,6 +308,7 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
     session.execute(
         update(ActorAlias).where(col(ActorAlias.actor_id) == old.id).values(actor_id=new.id)
     )
+    ids = move_actor_ids(session, old.id, new.id)
     session.flush()
     session.delete(old)
     session.flush()
@@ -314,6 +329,7 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
         aliases_moved=[old_name, *aliases],
         outlets_moved=_rowcount(outlets),
         ratings_moved=_rowcount(ratings),
+        ids_moved=ids,
     )
 
 
@@ -413,7 +429,7 @@ def _count(session: Session, column: Any, actor_id: int) -> int:
 def delete_actor(session: Session, *, ref: str) -> Correction:
     """Delete an actor that nothing refers to, with its aliases; a ``Conflict`` naming what
     refers to it (its assertions, via links, parts, sanctions targeting it, the sources it is
-    the outlet of, its ratings) otherwise."""
+    the outlet of, its ratings, its external ids) otherwise."""
     actor = get_actor(session, ref, "NAME")
     assert actor.id is not None
     uses = [
@@ -437,6 +453,7 @@ def delete_actor(session: Session, *, ref: str) -> Correction:
             "sources as their outlet",
         ),
         (_count(session, col(Rating.actor_id), actor.id), "rating", "ratings"),
+        (count_actor_ids(session, actor.id), "external id", "external ids"),
     ]
     used = [f"{n} {one if n == 1 else many}" for n, one, many in uses if n]
     if used:

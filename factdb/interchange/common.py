@@ -68,6 +68,9 @@ class ImportResult:
     meant: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     """For a dry run: each new actor's name -> the known names it may have meant
     (``domain.actors.meant_names``), when there are any."""
+    notes: list[str] = field(default_factory=list)
+    """What the import did that its counts do not say (an actor record found by its
+    external id under another name), one line each."""
 
     def count(self, kind: str, created: bool, n: int = 1) -> None:
         if kind not in self.new:  # relation, rating: listed once a file holds one
@@ -79,6 +82,7 @@ class ImportResult:
         for kind in other.new:
             self.count(kind, True, other.new[kind])
             self.count(kind, False, other.existing[kind])
+        self.notes.extend(other.notes)
 
 
 @dataclass

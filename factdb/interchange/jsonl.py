@@ -1,7 +1,7 @@
 """JSON Lines import: every record validated before the first write, then written in the
 caller's single transaction. JSON Lines carries everything, one record a line with a ``type``:
-``actor`` (name, kind, part_of, aliases), ``source`` (url, outlet, title, published,
-updated, outlet_actor), ``sanction`` (name, authority, adopted, target, measures, url),
+``actor`` (name, kind, part_of, aliases, ids), ``source`` (url, outlet, title, published,
+updated, outlet_actor), ``sanction`` (name, authority, adopted, target, measures, url, ids),
 ``claim`` (text, tags, violates), ``relation`` (claim, kind, other), ``assertion`` (claim,
 actor, stance, date, source_url, outlet, title, source_published, via, quote, qualifier,
 qualifier_note, recorded_at, retracted_at, retraction_reason) and ``rating`` (actor or
@@ -24,8 +24,9 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlmodel import Session
 
 from factdb.core.dates import PartialDate
-from factdb.core.errors import FactdbError, InvalidInput
+from factdb.core.errors import Conflict, FactdbError, InvalidInput
 from factdb.core.hints import CloseNames, LookAlikes
+from factdb.core.identifiers import ExternalId, parse_external_ids
 from factdb.core.keys import (
     check_name,
     clean_text,
@@ -47,6 +48,7 @@ from factdb.core.values import (
 )
 from factdb.core.vocabulary import DIRECTED_RELATIONS, RELATION_KINDS
 from factdb.domain import actors as actors_mod
+from factdb.domain.identifiers import attach_actor_id, attach_sanction_id, taken_message
 from factdb.domain.sanctions import add_sanction, find_sanction
 from factdb.domain.sources import get_or_create_source
 from factdb.interchange.common import (
@@ -60,13 +62,15 @@ from factdb.interchange.common import (
     unknown_actor,
 )
 from factdb.interchange.resolve import Keys, SourceFields
-from factdb.queries import actor_by_name
+from factdb.queries import actor_by_name, external_id_owner
 from factdb.storage.models import (
+    Actor,
     ActorKind,
     Assertion,
     AssertionVia,
     ClaimRelation,
     Rating,
+    Sanction,
     Source,
     Stance,
     table_of,
@@ -196,7 +200,7 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
             if not until:
                 raise InvalidInput("memberships.until", "is required: a membership that ended")
             parse_date(until, "memberships.until")
-        parsed.actors.append((number, record))
+        parsed.actors.append((number, {**record, "ids": _external_ids(record)}))
     elif kind == "source":
         published = parse_optional_date(_opt_str(record, "published"), "published")
         parse_optional_date(_opt_str(record, "updated"), "updated")
@@ -219,7 +223,7 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
         url = _opt_str(record, "url")
         if url:
             normalize_url(url, "url")
-        parsed.sanctions.append((number, record))
+        parsed.sanctions.append((number, {**record, "ids": _external_ids(record)}))
     elif kind == "claim":
         parsed.claims.append(
             Row(
@@ -393,6 +397,11 @@ def _str_list(record: dict[str, Any], key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidInput(key, "must be a list of strings")
     return value
+
+
+def _external_ids(record: dict[str, Any]) -> list[ExternalId]:
+    """The ``ids`` of an actor or sanction record, parsed (``core.identifiers``)."""
+    return parse_external_ids(_str_list(record, "ids"), "ids")
 
 
 def _timestamp(value: str | None, field_name: str) -> dt.datetime | None:
@@ -830,6 +839,23 @@ def _apply_entities(
         try:
             name = record["name"]
             existing = actors_mod.find_actor(session, name)
+            by_id = _actor_by_ids(session, name, existing, record["ids"])
+            if by_id is not None and existing is None:
+                # The actor the file names otherwise: its name becomes an alias, so that the
+                # file's records naming it find it, and it counts as already there.
+                _look(guard, name, "name", allow_confusable, by_id.name)
+                actors_mod.add_aliases(
+                    session,
+                    actor=by_id,
+                    aliases=[name],
+                    allow_confusable=allow_confusable,
+                    guard=guard,
+                )
+                result.notes.append(
+                    f"line {number}: actor '{name}' is actor '{by_id.name}' (id {by_id.id}) by "
+                    f"its external id; counted as already there, '{name}' added as its alias"
+                )
+                existing = by_id
             if existing is None and known_only:
                 close = close or actors_mod.close_names(session)
                 meant = actors_mod.meant_names(close, name, allow_confusable=allow_confusable)
@@ -841,7 +867,7 @@ def _apply_entities(
             for alias in record.get("aliases") or []:
                 _look(guard, alias, "aliases", allow_confusable, owner)
             if existing is None:
-                actors_mod.add_actor(
+                existing = actors_mod.add_actor(
                     session,
                     name=name,
                     kind=parse_kind(record.get("kind") or "other", "kind"),
@@ -861,6 +887,9 @@ def _apply_entities(
                     guard=guard,
                 )
                 result.count("actor", False)
+            assert existing.id is not None
+            for ident in record["ids"]:
+                attach_actor_id(session, existing.id, ident)
         except FactdbError as exc:
             raise _located(exc, path, number) from None
     for number, record in parsed.actors:
@@ -876,10 +905,13 @@ def _apply_entities(
             raise _located(exc, path, number) from None
     for number, record in parsed.sanctions:
         try:
-            if find_sanction(session, record["name"]) is not None:
+            sanction = find_sanction(session, record["name"])
+            _check_sanction_ids(session, record["name"], sanction, record["ids"])
+            if sanction is not None:
                 result.count("sanction", False)
+                _attach_sanction_ids(session, sanction, record["ids"])
                 continue
-            add_sanction(
+            sanction = add_sanction(
                 session,
                 name=record["name"],
                 authority=record.get("authority"),
@@ -888,9 +920,55 @@ def _apply_entities(
                 measures=record.get("measures"),
                 url=record.get("url"),
             )
+            _attach_sanction_ids(session, sanction, record["ids"])
             result.count("sanction", True)
         except FactdbError as exc:
             raise _located(exc, path, number) from None
+
+
+def _actor_by_ids(
+    session: Session, name: str, named: Actor | None, idents: list[ExternalId]
+) -> Actor | None:
+    """The actor the external ids of an actor record identify, if any: a ``Conflict`` when
+    they identify two actors or a sanction, or another actor than the one its name names
+    (``named``)."""
+    found: Actor | None = None
+    for ident in idents:
+        owner = external_id_owner(session, ident)
+        if owner is None:
+            continue
+        if owner[0] != "actor" or (found is not None and found.id != owner[1]):
+            raise Conflict(taken_message(ident, owner))
+        if named is not None and named.id != owner[1]:
+            raise Conflict(
+                f"actor '{name}' is actor '{named.name}' (id {named.id}) by name, but {ident} "
+                f"identifies actor '{owner[2]}' (id {owner[1]}); merge them (`factdb actor "
+                "merge`) or correct the file"
+            )
+        found = session.get(Actor, owner[1])
+    return found
+
+
+def _check_sanction_ids(
+    session: Session, name: str, named: Sanction | None, idents: list[ExternalId]
+) -> None:
+    """A ``Conflict`` when an external id of a sanction record identifies another record than
+    the sanction of its name (sanctions have no aliases: a name the database does not know,
+    with the id of a known sanction, would make a second one)."""
+    for ident in idents:
+        owner = external_id_owner(session, ident)
+        if owner is None or (named is not None and owner == ("sanction", named.id, owner[2])):
+            continue
+        raise Conflict(
+            f"{taken_message(ident, owner)}, not sanction '{name}'; rename one of them "
+            "(`factdb sanction edit`) or correct the file"
+        )
+
+
+def _attach_sanction_ids(session: Session, sanction: Sanction, idents: list[ExternalId]) -> None:
+    assert sanction.id is not None
+    for ident in idents:
+        attach_sanction_id(session, sanction.id, ident)
 
 
 class _Outlets:

@@ -222,6 +222,36 @@ from factdb.queries.history import (
 from factdb.queries.history import (
     last_change as last_change,
 )
+from factdb.queries.identifiers import (
+    actor_by_external_id as actor_by_external_id,
+)
+from factdb.queries.identifiers import (
+    actor_by_external_ref as actor_by_external_ref,
+)
+from factdb.queries.identifiers import (
+    actor_external_ids as actor_external_ids,
+)
+from factdb.queries.identifiers import (
+    all_actor_external_ids as all_actor_external_ids,
+)
+from factdb.queries.identifiers import (
+    all_sanction_external_ids as all_sanction_external_ids,
+)
+from factdb.queries.identifiers import (
+    external_id_owner as external_id_owner,
+)
+from factdb.queries.identifiers import (
+    sanction_by_external_id as sanction_by_external_id,
+)
+from factdb.queries.identifiers import (
+    sanction_by_external_ref as sanction_by_external_ref,
+)
+from factdb.queries.identifiers import (
+    sanction_external_ids as sanction_external_ids,
+)
+from factdb.queries.identifiers import (
+    scheme_in_use as scheme_in_use,
+)
 from factdb.queries.ratings import (
     actor_ratings as actor_ratings,
 )

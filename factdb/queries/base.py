@@ -107,14 +107,20 @@ def actor_keys(conn: Conn) -> dict[str, int]:
 
 
 def actor_ref(conn: Conn, ref: str) -> tuple[int, str]:
-    """(id, name) of an actor by name, alias (``actor_by_name``) or numeric id; ``NotFound``
-    with a did-you-mean hint (``actors.get_actor`` is this, as an ORM object)."""
+    """(id, name) of an actor by name, alias (``actor_by_name``), numeric id or, when no
+    name or alias is ``ref``, external id (``wikidata:Q7747``, ``Q7747``:
+    ``identifiers.actor_by_external_ref``); ``NotFound`` with a did-you-mean hint
+    (``actors.get_actor`` is this, as an ORM object)."""
+    from factdb.queries.identifiers import actor_by_external_ref
+
     r = Reader.of(conn)
     found = actor_by_name(r, ref)
     number = parse_id(ref)
     if found is None and number is not None and r.holds_id(number):
         row = r.first("SELECT id, name FROM actor WHERE id = :id", {"id": number})
         found = None if row is None else (int(row[0]), str(row[1]))
+    if found is None and number is None:
+        found = actor_by_external_ref(r, ref)
     if found is None:
         gone = deleted_note(r, "actor", number) if number is not None else None
         near = CloseNames(actor_name_pairs(r)).of(ref)
@@ -162,13 +168,18 @@ def actor_name_pairs(conn: Conn) -> list[tuple[str, str]]:
 
 
 def sanction_ref(conn: Conn, ref: str) -> tuple[int, str]:
-    """(id, name) of a sanction by name or numeric id (``sanctions.get_sanction`` is this, as
-    an ORM object); ``NotFound`` naming the closest names (``hints.close_by_words``)."""
+    """(id, name) of a sanction by name, numeric id or, when no sanction has the name ``ref``,
+    external id (``identifiers.sanction_by_external_ref``) (``sanctions.get_sanction`` is
+    this, as an ORM object); ``NotFound`` naming the closest names (``hints.close_by_words``)."""
+    from factdb.queries.identifiers import sanction_by_external_ref
+
     r = Reader.of(conn)
     row = r.first("SELECT id, name FROM sanction WHERE name_key = :key", {"key": name_key(ref)})
     number = parse_id(ref)
     if row is None and number is not None and r.holds_id(number):
         row = r.first("SELECT id, name FROM sanction WHERE id = :id", {"id": number})
+    if row is None and number is None:
+        row = sanction_by_external_ref(r, ref)
     if row is None:
         near = close_by_words(ref, [str(n) for (n,) in r.rows("SELECT name FROM sanction")])
         raise NotFound(

@@ -9,6 +9,11 @@ from factdb.core.dates import stored_text
 from factdb.core.errors import NotFound
 from factdb.core.keys import parse_id
 from factdb.queries.history import last_change
+from factdb.queries.identifiers import (
+    actor_external_ids,
+    all_actor_external_ids,
+    sanction_external_ids,
+)
 from factdb.queries.outlets import outlet_source_count
 from factdb.queries.ratings import actor_ratings
 from factdb.storage.reader import Reader
@@ -43,6 +48,7 @@ def list_actors(conn: Conn) -> list[dict[str, Any]]:
     aliases: dict[int, list[str]] = defaultdict(list)
     for aid, alias in r.rows("SELECT actor_id, alias FROM actor_alias ORDER BY actor_id, alias"):
         aliases[int(aid)].append(alias)
+    ids = all_actor_external_ids(r)
     return [
         {
             "id": actor_id,
@@ -51,6 +57,7 @@ def list_actors(conn: Conn) -> list[dict[str, Any]]:
             "part_of": part_of,
             "side": side,
             "aliases": aliases.get(int(actor_id), []),
+            "ids": ids.get(int(actor_id), []),
             "assertions": int(assertions),
         }
         for actor_id, actor, kind, part_of, side, assertions in r.rows(
@@ -62,10 +69,10 @@ def list_actors(conn: Conn) -> list[dict[str, Any]]:
 
 
 def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
-    """One actor: its names, hierarchy and side, how many sources it is the outlet of
-    (``outlet_of_sources``), its ``reliability`` grade now and every rating it was given
-    (``ratings.actor_ratings``), and in ``assertions`` the statements of the actor and of its
-    parts at any depth, in date order (``story.actor_statements``)."""
+    """One actor: its names, external ids (``ids``), hierarchy and side, how many sources it
+    is the outlet of (``outlet_of_sources``), its ``reliability`` grade now and every rating
+    it was given (``ratings.actor_ratings``), and in ``assertions`` the statements of the
+    actor and of its parts at any depth, in date order (``story.actor_statements``)."""
     r = Reader.of(conn)
     actor_id, _ = actor_ref(r, ref)
     row = r.first(
@@ -97,6 +104,7 @@ def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
         "alias_periods": alias_periods(r, actor_id),
         "side": sides_of(r, [actor_id])[actor_id][1],
         "aliases": aliases,
+        "ids": actor_external_ids(r, actor_id),
         "parts": parts,
         "outlet_of_sources": outlet_source_count(r, actor_id),
         **actor_ratings(r, actor_id),
@@ -192,4 +200,4 @@ def show_sanction(conn: Conn, ref: str, filters: Filters | None = None) -> dict[
     [row] = list_sanctions(r, sanction_id)
     base = filters or Filters()
     base.sanction = name
-    return {**row, "claim_list": list_claims(r, base)}
+    return {**row, "ids": sanction_external_ids(r, sanction_id), "claim_list": list_claims(r, base)}

@@ -34,6 +34,7 @@ from factdb.queries.base import (
     actor_keys,
     sanction_fields,
 )
+from factdb.queries.identifiers import all_actor_external_ids, all_sanction_external_ids
 from factdb.queries.selection import (
     claim_conditions,
 )
@@ -207,7 +208,8 @@ def export_flat(
 
 def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
     """Every actor (parents before their parts), source and sanction as interchange records,
-    in a stable order; sources are streamed.
+    in a stable order; sources are streamed. Actors and sanctions that have external ids carry
+    them (``ids``, ``scheme:value``).
 
     A source's outlet is written as given; an import finds its actor by that name (or
     creates one of kind ``media``). Where that would not be the source's outlet actor (the
@@ -254,6 +256,7 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
                 "until": stored_text(until, until_p),
             }
         )
+    actor_ids = all_actor_external_ids(r)
     for actor_id, name, kind, part_of in r.rows(
         "SELECT s.actor_id, s.actor, s.kind, s.part_of FROM actor_side AS s "
         "ORDER BY s.depth, s.actor_id"
@@ -265,7 +268,9 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
             "part_of": part_of,
             "aliases": aliases.get(int(actor_id), []),
         }
-        # Written only when there are: files of databases without dates stay as they were.
+        # Written only when there are: files of databases without them stay as they were.
+        if int(actor_id) in actor_ids:
+            record["ids"] = actor_ids[int(actor_id)]
         if int(actor_id) in since:
             record["part_of_since"] = since[int(actor_id)]
         if int(actor_id) in ended:
@@ -305,8 +310,14 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
                 if expected is None or outlet_id is None or int(outlet_id) != expected:
                     record["outlet_actor"] = None if outlet_id is None else names[int(outlet_id)]
             yield record
-    for row in r.rows(f"SELECT {SANCTION_COLUMNS} {SANCTION_FROM} ORDER BY s.id"):
-        yield {"type": "sanction", **sanction_fields(*row)}
+    sanction_ids = all_sanction_external_ids(r)
+    for sanction_id, *row in r.rows(
+        f"SELECT s.id, {SANCTION_COLUMNS} {SANCTION_FROM} ORDER BY s.id"
+    ):
+        record = {"type": "sanction", **sanction_fields(*row)}
+        if int(sanction_id) in sanction_ids:
+            record["ids"] = sanction_ids[int(sanction_id)]
+        yield record
 
 
 def export_claims(

@@ -85,6 +85,8 @@ def describe(table: str, op: str, old: dict[str, Any] | None, new: dict[str, Any
         return f"{row['rows']} rows{span}, by a bulk import"
     if table == "rating":
         return describe_rating(row)
+    if table == "external_id":
+        return describe_external_id(row)
     fields = [
         f"{k}={_value(row.get(k))}" for k in IDENTITY.get(table, []) if row.get(k) is not None
     ]
@@ -111,6 +113,16 @@ def _relation_ends(r: Reader, column: str) -> str:
             else:
                 ends.append(f"json_extract(c.{version}, '$.{field}') = :{column}")
     return f"(c.table_name = 'claim_relation' AND ({' OR '.join(ends)}))"
+
+
+def describe_external_id(row: dict[str, Any]) -> str:
+    """An external id row in words: ``wikidata:'Q7747' of actor 12``."""
+    owner = (
+        f"actor {row['actor_id']}"
+        if row.get("actor_id") is not None
+        else f"sanction {row.get('sanction_id')}"
+    )
+    return f"{row.get('scheme')}:{_value(row.get('value'))} of {owner}"
 
 
 def describe_rating(row: dict[str, Any]) -> str:
