@@ -44,7 +44,6 @@ from factdb.queries.ftm import (
 from factdb.storage.models import (
     Actor,
     ActorAlias,
-    ExternalId,
     Sanction,
     SanctionTarget,
 )
@@ -797,8 +796,9 @@ def _iso(value: PartialDate | None) -> str | None:
 
 # --- writing -------------------------------------------------------------------------------
 # Each write is one small function in the caller's session: memberships go through
-# domain.memberships; the others write the models directly, and are the place to call the
-# domain functions for external ids and for sanction targets and authorities once those exist.
+# domain.memberships, external ids through domain.identifiers; actors, aliases, sanctions and
+# their targets are written as rows here (the history triggers record each), with the checks
+# the import made before.
 
 
 def write_actor(session: Session, name: str, kind: str) -> int:
@@ -815,8 +815,12 @@ def write_alias(session: Session, actor_id: int, alias: str) -> None:
 
 
 def write_external_id(session: Session, actor_id: int, scheme: str, value: str) -> None:
-    session.add(ExternalId(actor_id=actor_id, scheme=scheme, value=value))
-    session.flush()
+    """Through ``domain.identifiers``: the id is checked and refused if another record has
+    it (the caller has checked the ids of the file against the database already)."""
+    from factdb.core.identifiers import parse_external_id
+    from factdb.domain.identifiers import attach_actor_id
+
+    attach_actor_id(session, actor_id, parse_external_id(f"{scheme}:{value}", "id"))
 
 
 def write_membership(
