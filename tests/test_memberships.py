@@ -237,3 +237,16 @@ def test_actor_filter_follows_ended_memberships(shoigu: Cli) -> None:
     """`list --actor "Ministry of Defence"` finds the claim Shoigu spoke on while a member."""
     assert [c["id"] for c in listed(shoigu, "--actor", MOD)] == [1]
     assert [c["id"] for c in listed(shoigu, "--actor", COUNCIL)] == [1]
+
+
+def test_pages_show_memberships(shoigu: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    shoigu.ok("site", "-o", str(out))
+    page = (out / "actors" / "4.html").read_text()
+    assert 'was part of: <a href="../actors/2.html"><bdi>' + MOD + "</bdi></a> (until 2024-05)" in (
+        page
+    )
+    assert "(since 2024-05)" in page
+    # The ministry's page lists what its former member said, as `list --actor` finds it.
+    ministry = (out / "actors" / "2.html").read_text()
+    assert ministry.count("data-assertion=") == 2

@@ -413,6 +413,8 @@ def _build(
                     "actor.html.j2",
                     a=actor,
                     above=[site.actors[p]["name"] for p in site.above(actor_id)],
+                    since=actor["since"],
+                    ended=[{**m, "name": site.actors[m["parent"]]["name"]} for m in actor["ended"]],
                     parts=[site.actors[p]["name"] for p in site.parts.get(actor_id, [])],
                     said=statements[actor_id]["said"],
                     carried=statements[actor_id]["carried"],

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from factdb.core.dates import stored_text
 from factdb.queries.assertions import (
     assertion_scope,
     claim_parts_from_rows,
@@ -129,7 +130,8 @@ class SiteActors:
     named: list[int]
     """The actors the chosen claims name (speakers, relays) and their ancestors, by id."""
     parts: dict[int, list[int]] = field(default_factory=dict)
-    """{id: the ids of its direct parts}."""
+    """{id: the ids of its direct parts, current and former (docs/design.md, Memberships
+    over time: a body's page lists what its members said while they were and since)}."""
 
     def by_name(self) -> dict[str, int]:
         return {a["name"]: i for i, a in self.actors.items()}
@@ -166,12 +168,26 @@ def site_actors(conn: Conn, filters: Filters) -> SiteActors:
             "name": name,
             "kind": kind,
             "part_of": None if parent is None else int(parent),
+            "since": stored_text(since, since_p),
             "aliases": aliases.get(int(i), []),
+            "ended": [],
         }
-        for i, name, kind, parent in r.rows(
-            "SELECT id, name, kind, part_of_id FROM actor ORDER BY id"
+        for i, name, kind, parent, since, since_p in r.rows(
+            "SELECT id, name, kind, part_of_id, part_of_since, part_of_since_precision "
+            "FROM actor ORDER BY id"
         )
     }
+    for aid, parent, since, since_p, until, until_p in r.rows(
+        "SELECT actor_id, parent_id, since, since_precision, until, until_precision "
+        "FROM actor_membership ORDER BY actor_id, until, id"
+    ):
+        actors[int(aid)]["ended"].append(
+            {
+                "parent": int(parent),
+                "since": stored_text(since, since_p),
+                "until": stored_text(until, until_p),
+            }
+        )
     q, scope = assertion_scope(r, filters)
     named = {
         int(i)
@@ -183,12 +199,15 @@ def site_actors(conn: Conn, filters: Filters) -> SiteActors:
     }
     site = SiteActors(actors, [])
     for i, a in actors.items():
-        if a["part_of"] is not None:
-            site.parts.setdefault(a["part_of"], []).append(i)
+        for parent in {a["part_of"], *(m["parent"] for m in a["ended"])} - {None}:
+            site.parts.setdefault(parent, []).append(i)
     for children in site.parts.values():
         children.sort(key=lambda i: actors[i]["name"])
     for i in list(named):
         named.update(site.above(i))
+        for m in actors[i]["ended"] if i in actors else []:
+            named.add(m["parent"])
+            named.update(site.above(m["parent"]))
     site.named = sorted(i for i in named if i in actors)
     return site
 
