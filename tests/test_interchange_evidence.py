@@ -470,7 +470,7 @@ def test_the_seed_outlet_is_its_actor(seeded_cli):
         )
     ]
     seeded_cli.ok("seed")  # loading twice still changes nothing
-    assert run(seeded_cli.target, "SELECT count(*) FROM actor") == [(22,)]
+    assert run(seeded_cli.target, "SELECT count(*) FROM actor") == [(23,)]
 
 
 # --- files without the new fields ---------------------------------------------------------
