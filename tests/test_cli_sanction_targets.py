@@ -393,3 +393,20 @@ def test_merge_result_as_data(cli: Cli) -> None:
         0,
     )
     assert as_json(cli, "sanction", "show", UNSC)["targets"] == ["Iran"]
+
+
+def test_claim_merge_moves_response_links(cli: Cli) -> None:
+    claim_id = drones(cli)
+    other = add(
+        cli,
+        "Iran sent Shahed drones to Russia",
+        by="Ukraine",
+        stance="asserts",
+        source=URL,
+        date="2022-10",
+    )["claim_id"]
+    cli.ok("sanction", "respond", UNSC, "--to", str(other))
+    cli.ok("claim", "merge", str(other), str(claim_id))
+    data = show(cli, claim_id)
+    assert (data["violates"], data["answered_by"]) == ([UNSC], [EU, UNSC])
+    assert as_json(cli, "sanction", "show", UNSC)["responds_to"] == 1
