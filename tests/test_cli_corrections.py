@@ -410,12 +410,13 @@ def test_actor_delete_refused_while_referred_to(cli):
     cli.ok("actor", "add", "North Korea")
     cli.ok("actor", "part-of", "Kim Jong Un", "North Korea")
     cli.ok("actor", "part-of", "KCNA", "North Korea")
-    cli.ok("sanction", "add", R1718, "--target", "North Korea")
+    cli.ok("sanction", "add", R1718, "--target", "North Korea", "--authority", "KCNA")
     line = fails(cli("actor", "delete", "Kim Jong Un"), 1)
     assert "1 assertion" in line and "nothing was deleted" in line
-    assert "1 via link" in fails(cli("actor", "delete", "KCNA"), 1)
+    line = fails(cli("actor", "delete", "KCNA"), 1)
+    assert "1 via link" in line and "1 sanction as its authority" in line
     line = fails(cli("actor", "delete", "North Korea"), 1)
-    assert "2 parts" in line and "1 sanction targeting it" in line
+    assert "2 parts" in line and "1 sanction as its target" in line
     assert {a["name"] for a in as_json(cli, "actor", "list")} == {
         "Kim Jong Un",
         "KCNA",
@@ -442,8 +443,8 @@ def test_sanction_edit_fields(cli, two_claims):
         "UN Security Council",
         "--adopted",
         "2006-10",
-        "--target",
-        "North Korea",
+        "--programme",
+        "UNSC 1718",
         "--measures",
         "",
         "--url",
@@ -454,8 +455,9 @@ def test_sanction_edit_fields(cli, two_claims):
     assert changes(data) == {
         "name": (R1718, "UN Security Council Resolution 1718"),
         "authority": (None, "UN Security Council"),
+        "authority_actor": (None, "UN Security Council"),
+        "programme": (None, "UNSC 1718"),
         "adopted": (None, "2006-10"),
-        "target": (None, "North Korea"),
         "measures": ("arms embargo", None),
         "url": (None, "https://www.un.org/securitycouncil/s/res/1718-%282006%29"),
     }
@@ -486,7 +488,8 @@ def test_sanction_edit_name_of_another_is_refused(cli):
         (["--name", "a;b"], 2, "';'"),
         (["--adopted", "October 2006"], 2, "--adopted"),
         (["--url", "javascript:alert(1)"], 2, "--url"),
-        (["--target", "Nobody"], 1, "no actor"),
+        (["--target", "Nobody"], 2, "No such option"),
+        (["--authority", "a;b"], 2, "';'"),
     ],
 )
 def test_sanction_edit_invalid_input(cli, args, code, expected):

@@ -188,7 +188,17 @@ def test_sanction_add_fields(cli):
     assert data["name"] == "UNSC Resolution 1718"
     assert data["authority"] == "UN Security Council"
     assert data["adopted"] == "2006-10-14"
-    assert data["target"] == "North Korea"
+    assert data["targets"] == ["North Korea"]
+    assert data["target_list"] == [
+        {
+            "actor": "North Korea",
+            "actor_id": data["target_list"][0]["actor_id"],
+            "listed": None,
+            "delisted": None,
+        }
+    ]
+    assert data["authority_actor"] == "UN Security Council"
+    assert data["new_actors"] == ["UN Security Council"]
     assert data["measures"] == "Arms embargo"
     assert data["url"] == "https://undocs.org/S/RES/1718"
     assert data["claims"] == 0
@@ -204,10 +214,22 @@ def test_sanction_add_duplicate(sanctioned):
     assert len(as_json(sanctioned, "sanction", "list")) == 2
 
 
-def test_sanction_add_unknown_target(cli):
-    line = fails(cli("sanction", "add", "UNSC Resolution 1718", "--target", "Atlantis"), 1)
-    assert "Atlantis" in line
+def test_sanction_add_new_target(cli):
+    result = cli.ok("sanction", "add", "UNSC Resolution 1718", "--target", "Atlantis")
+    assert "new actor 'Atlantis' (other, a sanction's target)" in result.stderr
+    assert as_json(cli, "sanction", "list")[0]["targets"] == ["Atlantis"]
+
+
+def test_sanction_add_near_target_refused(cli):
+    cli.ok("actor", "add", "North Korea", "--kind", "state")
+    line = fails(cli("sanction", "add", "UNSC Resolution 1718", "--target", "North Koreа"), 1)
+    assert "North Korea" in line
+    line = fails(cli("sanction", "add", "UNSC Resolution 1718", "--target", "Korea"), 1)
+    assert "--target 'Korea' is no known actor" in line and "--new-actor" in line
     assert as_json(cli, "sanction", "list") == []
+    assert [a["name"] for a in as_json(cli, "actor", "list")] == ["North Korea"]
+    cli.ok("sanction", "add", "UNSC Resolution 1718", "--target", "Korea", "--new-actor")
+    assert as_json(cli, "sanction", "list")[0]["targets"] == ["Korea"]
 
 
 def test_sanction_add_bad_adopted(cli):
@@ -247,7 +269,7 @@ def test_sanction_show_lists_claims_with_sides(sanctioned):
     add(cli, "Unrelated claim", by="Russia", stance="asserts", source=URL, date="2024")
     data = as_json(cli, "sanction", "show", "UNSC Resolution 1718")
     assert data["name"] == "UNSC Resolution 1718"
-    assert data["target"] == "North Korea"
+    assert data["targets"] == ["North Korea"]
     assert data["claims"] == 1
     [claim] = data["claim_list"]
     assert claim["id"] == a["claim_id"]
@@ -271,7 +293,7 @@ def test_sanction_show_without_claims(sanctioned):
     assert data["adopted"] == "2009-06"
     assert sanctioned.ok("sanction", "show", "UNSC Resolution 1874").stdout.strip()
     csv_out = sanctioned.ok("sanction", "show", "UNSC Resolution 1874", "--format", "csv").stdout
-    assert csv_out.splitlines() == [",".join(CLAIM_ROW)]  # the header alone
+    assert csv_out.splitlines() == [",".join([*CLAIM_ROW, "link"])]  # the header alone
 
 
 def test_sanction_show_by_id(sanctioned):
@@ -288,7 +310,10 @@ def test_sanction_list_formats(sanctioned):
     data = as_json(sanctioned, "sanction", "list")
     assert [s["name"] for s in data] == ["UNSC Resolution 1718", "UNSC Resolution 1874"]
     rows = parse_csv(sanctioned.ok("sanction", "list", "--format", "csv").stdout)
-    assert {"id", "name", "authority", "adopted", "target", "claims"} <= set(rows[0])
+    assert {"id", "name", "authority", "adopted", "targets", "claims", "responds_to"} <= set(
+        rows[0]
+    )
+    assert rows[0]["targets"] == "North Korea"
     assert rows[0]["measures"] == "Arms embargo; asset freeze"
     assert rows[1]["adopted"] == "2009-06"
     lines = sanctioned.ok("sanction", "list", "--format", "jsonl").stdout.splitlines()

@@ -89,12 +89,28 @@ def _sanction(
     url: str = "NULL",
     adopted: str = "NULL",
     adopted_precision: str = "NULL",
-    target: str = "NULL",
+    authority: str = "NULL",
 ) -> str:
     return (
         "INSERT INTO sanction (name, name_key, url, adopted, adopted_precision, "
-        f"target_actor_id, created_at) VALUES ('EU Regulation 833/2014', {name_key}, {url}, "
-        f"{adopted}, {adopted_precision}, {target}, {NOW})"
+        f"authority_id, created_at) VALUES ('EU Regulation 833/2014', {name_key}, {url}, "
+        f"{adopted}, {adopted_precision}, {authority}, {NOW})"
+    )
+
+
+def _target(
+    *,
+    actor: str = "1",
+    listed: str = "NULL",
+    listed_precision: str = "NULL",
+    delisted: str = "NULL",
+    delisted_precision: str = "NULL",
+) -> str:
+    """A target of sanction 1 (made by the case's setup)."""
+    return (
+        "INSERT INTO sanction_target (sanction_id, actor_id, listed, listed_precision, "
+        f"delisted, delisted_precision, created_at) VALUES (1, {actor}, {listed}, "
+        f"{listed_precision}, {delisted}, {delisted_precision}, {NOW})"
     )
 
 
@@ -294,7 +310,46 @@ CASES = [
         "INSERT INTO claim_tag (claim_id, tag) VALUES (999, 'x')",
         _fk("fk_claim_tag_claim_id_claim"),
     ),
-    Case("sanction-target-fk", _sanction(target="999"), _fk("fk_sanction_target_actor_id_actor")),
+    Case(
+        "sanction-target-fk",
+        _target(actor="999"),
+        _fk("fk_sanction_target_actor_id_actor"),
+        setup=[_sanction()],
+    ),
+    Case(
+        "sanction-authority-fk",
+        _sanction(authority="999"),
+        _fk("fk_sanction_authority_id_actor"),
+    ),
+    Case(
+        "sanction-target-twice",
+        _target(),
+        _uq("uq_sanction_target_sanction_id_actor_id", "sanction_target.sanction_id"),
+        setup=[_sanction(), _target()],
+    ),
+    Case(
+        "sanction-delisted-before-listed",
+        _target(
+            listed="'2024-01-01'",
+            listed_precision="'year'",
+            delisted="'2023-01-01'",
+            delisted_precision="'year'",
+        ),
+        _ck("ck_sanction_target_listed_first"),
+        setup=[_sanction()],
+    ),
+    Case(
+        "sanction-listed-without-precision",
+        _target(listed="'2024-01-01'"),
+        _ck("ck_sanction_target_listed_precision"),
+        setup=[_sanction()],
+    ),
+    Case(
+        "sanction-response-claim-fk",
+        "INSERT INTO sanction_response (sanction_id, claim_id) VALUES (1, 999)",
+        _fk("fk_sanction_response_claim_id_claim"),
+        setup=[_sanction()],
+    ),
     Case(
         "delete-referenced-actor",
         "DELETE FROM actor WHERE id = 1",
@@ -364,8 +419,15 @@ def test_base_rows_are_valid(engine: Engine) -> None:
             url="'https://eur-lex.europa.eu/x'",
             adopted="'2014-01-01'",
             adopted_precision="'year'",
-            target="2",
+            authority="2",
         ),
+        _target(
+            listed="'2022-10-20'",
+            listed_precision="'day'",
+            delisted="'2024-03-01'",
+            delisted_precision="'month'",
+        ),
+        "INSERT INTO sanction_response (sanction_id, claim_id) VALUES (1, 1)",
         "INSERT INTO actor_alias (actor_id, alias, alias_key) VALUES (2, 'Moscow', 'moscow')",
         "INSERT INTO actor_alias (actor_id, alias, alias_key) VALUES (1, 'North Korea', "
         "'north korea')",  # an alias may repeat the actor's own name

@@ -415,7 +415,7 @@ def test_seed_export_reimported_changes_nothing(seeded_cli, target, tmp_path):
     assert all(v["new"] == 0 for v in counts.values()), counts
     assert counts["assertion"]["old"] == 18
     assert counts["claim"]["old"] == 14
-    assert counts["actor"]["old"] == 22
+    assert counts["actor"]["old"] == 23
     assert counts["sanction"]["old"] == 4
     assert counts["source"]["old"] == 1
     assert snapshot(target) == before

@@ -470,7 +470,7 @@ def test_the_seed_outlet_is_its_actor(seeded_cli):
         )
     ]
     seeded_cli.ok("seed")  # loading twice still changes nothing
-    assert run(seeded_cli.target, "SELECT count(*) FROM actor") == [(22,)]
+    assert run(seeded_cli.target, "SELECT count(*) FROM actor") == [(23,)]
 
 
 # --- files without the new fields ---------------------------------------------------------
@@ -489,22 +489,30 @@ def test_an_old_csv_imports_as_before(cli):
 def test_an_old_jsonl_export_imports_as_before(cli, tmp_path):
     """tests/data/old_export.jsonl: the seed article with additions (a retraction, a via
     chain, an outlet that is no actor), as the export wrote it before 0008: no qualifier
-    fields, relations or ratings. It imports, and the export of what it made is the same
-    records with the new fields added, null, and the outlet Example News an actor."""
+    fields, relations or ratings; a sanction's one ``target``. It imports, and the export of
+    what it made is the same records with the new fields added, null, the outlet Example
+    News an actor, the sanctions' authority an actor, and each sanction's target its one
+    target, undated."""
     old = DATA / "old_export.jsonl"
     result = cli.ok("import", str(old), "-f", "json").json()
     assert [r["records"] for r in result] == ["actor", "source", "sanction", "claim", "assertion"]
     new = records(export(cli, tmp_path / "new.jsonl"))
     before = records(old.read_bytes())
-    new.remove(
-        {"type": "actor", "name": "Example News", "kind": "media", "part_of": None, "aliases": []}
-    )
-    assert len(new) == len(before)
-    for was, now in zip(before, new, strict=True):
-        added = {k: now[k] for k in now.keys() - was.keys()}
-        assert added == (
-            {"qualifier": None, "qualifier_note": None} if was["type"] == "assertion" else {}
+    for made in (("Example News", "media"), ("UN Security Council", "organization")):
+        new.remove(
+            {"type": "actor", "name": made[0], "kind": made[1], "part_of": None, "aliases": []}
         )
+    assert len(new) == len(before)
+    new_fields = {
+        "assertion": {"qualifier": None, "qualifier_note": None},
+        "sanction": {"programme": None, "responds_to": []},
+    }
+    for was, now in zip(before, new, strict=True):
+        if was["type"] == "sanction":
+            target = was.pop("target")
+            assert now.pop("targets") == [{"actor": target, "listed": None, "delisted": None}]
+        added = {k: now[k] for k in now.keys() - was.keys()}
+        assert added == new_fields.get(was["type"], {})
         assert {k: now[k] for k in was} == was
     assert run(cli.target, "SELECT count(*) FROM assertion WHERE date_approximate") == [(0,)]
 

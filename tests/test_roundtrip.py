@@ -1,11 +1,12 @@
 """Export → import into an empty database → export again gives the same bytes (docs/design.md:
 "export then import into an empty database is lossless"; docs/reliability.md).
 
-JSON Lines carries everything (actors with kinds, aliases and parents, sources, sanctions,
-claims, assertions with retractions); the flat CSV carries the assertions that count. Both
-are checked on the seed article and on generated nasty content (hypothesis): formula-like
-text, leading apostrophes, commas, quotes, newlines, emoji, right-to-left text, partial
-dates, via chains of 0-4 actors and retractions. Every test runs on SQLite and PostgreSQL.
+JSON Lines carries everything (actors with kinds, aliases and parents, sources, sanctions with
+their authority, targets and response links, claims, assertions with retractions); the flat
+CSV carries the assertions that count. Both are checked on the seed article and on generated
+nasty content (hypothesis): formula-like text, leading apostrophes, commas, quotes, newlines,
+emoji, right-to-left text, partial dates, via chains of 0-4 actors and retractions. Every
+test runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -145,6 +146,27 @@ def _enrich(cli: Cli) -> None:
         violates=["UNSC Resolution 1718"],
     )
     cli.ok("actor", "add", "Yonhap News", "--kind", "media", "--alias", "@Yonhap")
+    cli.ok(
+        "sanction",
+        "add",
+        "=EU 2022/1394",
+        "--authority",
+        "Council of the EU",
+        "--programme",
+        'EU Iran drones, "2022"',
+        "--adopted",
+        "2022-10-20",
+        "--target",
+        "Shahed Aviation Industries",
+        "--target",
+        "Saeed Aghajani",
+        "--listed",
+        "2022-10",
+        "--responds-to",
+        "1",
+    )
+    cli.ok("sanction", "target", "=EU 2022/1394", "Saeed Aghajani", "--delisted", "2024")
+    cli.ok("actor", "rename", "Council of the EU", "Council of the European Union")
 
 
 def test_seed_jsonl_roundtrip_identical(seeded_cli, make_db, tmp_path):
@@ -300,7 +322,14 @@ def apply(target: DatabaseTarget, scenario: Scenario) -> int:
             )
         if scenario.sanction is not None:
             name, authority, measures = scenario.sanction
-            add_sanction(session, name=name, authority=authority, measures=measures)
+            add_sanction(
+                session,
+                name=name,
+                authority=authority,
+                measures=measures,
+                new_actor=True,
+                allow_confusable=True,
+            )
         # Generated names are often close to each other: each is meant as a new actor.
         ids = [add_assertion(session, **add, new_actor=True).assertion_id for add in scenario.adds]
         retracted: set[int] = set()

@@ -385,15 +385,44 @@ def _same_rows(before: dict[str, list[dict[str, Any]]], after: dict[str, list[di
     every column that existed before (a later revision may add columns)."""
     assert set(before) <= set(after)
     for table, rows in before.items():
-        projected = [{k: row[k] for k in rows[0]} for row in after[table]] if rows else after[table]
+        now = _sanctions_as_before(after) if table == "sanction" else after[table]
+        projected = [{k: row[k] for k in rows[0]} for row in now] if rows else now
         assert projected[: len(rows)] == rows, table
         added = projected[len(rows) :]
         if table == "actor":
-            # Revision 0008 makes an actor of each outlet no actor answered to.
-            outlets = {source["outlet"] for source in before["source"]}
-            assert all(a["kind"] == "media" and a["name"] in outlets for a in added), added
+            assert all(_made_by_an_upgrade(a, before) for a in added), added
         else:
             assert added == [], table
+
+
+def _made_by_an_upgrade(actor: dict[str, Any], before: dict[str, list[dict[str, Any]]]) -> bool:
+    """Revision 0008 makes an actor (media) of each outlet no actor answered to, and 0009 one
+    (organization) of each sanction's authority."""
+    outlets = {source["outlet"] for source in before["source"]}
+    authorities = {sanction["authority"] for sanction in before["sanction"]}
+    return (actor["kind"], actor["name"] in outlets, actor["name"] in authorities) in {
+        ("media", True, False),
+        ("media", True, True),
+        ("organization", False, True),
+    }
+
+
+def _sanctions_as_before(after: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The sanctions of a database from revision 0009 on, with the column they had before:
+    ``target_actor_id``, each one's first target (``sanction_target``, in id order). Each
+    authority given is an actor of that name (a new one, or the actor the name named)."""
+    rows = after["sanction"]
+    if not rows or "target_actor_id" in rows[0]:
+        return rows
+    first: dict[int, int] = {}
+    for target in after["sanction_target"]:
+        first.setdefault(target["sanction_id"], target["actor_id"])
+    names = {actor["id"]: actor["name"] for actor in after["actor"]}
+    for row in rows:
+        assert (row["authority"] is None) == (row["authority_id"] is None), row
+        if row["authority"] is not None:
+            assert names[row["authority_id"]] == row["authority"], row
+    return [{**row, "target_actor_id": first.get(row["id"])} for row in rows]
 
 
 def _build(target: DatabaseTarget) -> dict[str, list[dict[str, Any]]]:
@@ -538,10 +567,8 @@ def test_todays_factdb_works_on_the_upgraded_rows(empty_target: DatabaseTarget) 
     db.dispose_all()
     after = dump(empty_target)
     assert len(after["claim"]) == len(CLAIM_TEXTS)
-    outlets = {source[2] for source in SOURCES if source[2]}
     made = [a for a in after["actor"][len(ACTORS) :]]
-    assert {a["name"] for a in made} <= outlets  # outlets no actor answered to (0008)
-    assert all(a["kind"] == "media" for a in made)
+    assert made and all(_made_by_an_upgrade(a, at_base) for a in made)  # 0008, 0009
     assert len(after["source"]) == len(SOURCES)
     new = after["assertion"][len(ASSERTIONS) :]
     assert [r["stance"] for r in new] == [s.value for s in Stance]
@@ -554,4 +581,16 @@ def test_todays_factdb_works_on_the_upgraded_rows(empty_target: DatabaseTarget) 
     shown = cli.ok("show", str(at_base["claim"][0]["id"]), "--format", "json").stdout
     for date in dates:
         assert f'"{date}"' in shown
-    _same_rows(at_base, {t: rows[: len(at_base[t])] for t, rows in after.items() if t in at_base})
+    sanction = cli.ok("sanction", "show", "UNSC Resolution 1718", "--format", "json").json()
+    assert sanction["targets"] == ["North Korea"]
+    assert (sanction["authority"], sanction["authority_actor"]) == ("UN Security Council",) * 2
+    assert sanction["claims"] == 2
+    actor = cli.ok("actor", "show", "UN Security Council", "--format", "json").json()
+    assert (actor["kind"], actor["authority_of_sanctions"]) == ("organization", 1)
+    _same_rows(
+        at_base,
+        {
+            t: rows[: len(at_base[t])] if t in at_base and t != "actor" else rows
+            for t, rows in after.items()
+        },
+    )

@@ -308,6 +308,9 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
     outlet_line = _outlet_line(d)
     if outlet_line is not None:
         lines.append(outlet_line)
+    for key, what in (("target_of_sanctions", "target"), ("authority_of_sanctions", "authority")):
+        if d[key]:
+            lines.append(Text(f"{what} of {d[key]} sanction{'' if d[key] == 1 else 's'}"))
     lines += reliability_lines(d)
     changed = last_change_line(d)
     if changed is not None:
@@ -420,11 +423,11 @@ def merge(
     reason: ReasonOpt = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Merge FROM into INTO: nothing is lost. Assertions, via links, parts, sanctions, the
-    sources it is the outlet of, ratings, external ids and aliases move; FROM's name becomes
-    an alias. An
-    assertion that becomes the same as one of INTO's is kept, retracted as folded into it.
-    FROM's record stays in the history."""
+    """Merge FROM into INTO: nothing is lost. Assertions, via links, parts, memberships, the
+    sanctions it is the target or authority of, the sources it is the outlet of, ratings,
+    external ids and aliases move;
+    FROM's name becomes an alias. An assertion that becomes the same as one of INTO's is
+    kept, retracted as folded into it. FROM's record stays in the history."""
     from factdb.domain.actors import merge as do_merge
 
     state: State = ctx.obj
@@ -445,6 +448,8 @@ def merge(
             "outlets_moved": result.outlets_moved,
             "ratings_moved": result.ratings_moved,
             "ids_moved": result.ids_moved,
+            "authorities_moved": result.authorities_moved,
+            "targets_kept_once": result.targets_kept_once,
             "aliases_added": result.aliases_moved,
         }
     render.emit(data, fmt, _merge_table)
@@ -477,12 +482,17 @@ def _merge_table(d: dict[str, Any]) -> list[Any]:
         ("via_links_moved", "via links moved"),
         ("parts_moved", "parts moved"),
         ("sanctions_moved", "sanctions re-targeted"),
+        ("authorities_moved", "sanctions' authority moved"),
         ("outlets_moved", "sources' outlet moved"),
         ("ratings_moved", "ratings moved"),
         ("ids_moved", "external ids moved"),
     ):
         if d[key]:
             lines.append(Text(f"{label}: {d[key]}"))
+    for name in d["targets_kept_once"]:
+        lines.append(
+            Text(safe_text(f"sanction '{name}' targeted both: kept once, as '{d['into']}'"))
+        )
     lines.append(Text("aliases added: " + ", ".join(safe_text(a) for a in d["aliases_added"])))
     lines.append(
         Text(f"what actor {d['from_id']} was: factdb history actor {d['from_id']}", style="dim")

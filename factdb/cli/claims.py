@@ -378,6 +378,8 @@ def show_table(data: dict[str, Any]) -> list[Any]:
         meta.append("tags: " + ", ".join(data["tags"]))
     if data["violates"]:
         meta.append("alleges violation of: " + ", ".join(data["violates"]))
+    if data.get("answered_by"):
+        meta.append("sanctions imposed in response: " + ", ".join(data["answered_by"]))
     status = "CONTESTED" if data["contested"] else "not contested"
     if data["reversed"]:
         status += " · REVERSED"

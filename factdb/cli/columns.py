@@ -9,7 +9,10 @@ CLAIM_ROW = (
     "contested reversed reversed_sides origins_for origins_neutral origins_against outlets_for "
     "outlets_neutral outlets_against tags violates"
 ).split()
-"""A claim of ``list`` and of ``sanction show``."""
+"""A claim of ``list``."""
+SANCTION_CLAIM_ROW = [*CLAIM_ROW, "link"]
+"""A claim of ``sanction show``: ``link`` says how (``alleged violation``, ``imposed in
+response``), as the ``sanction_claim`` view does."""
 
 _ASSERTION_HEAD = (
     "actor actor_kind side stance polarity date date_start date_precision source_id source_url "
@@ -48,5 +51,8 @@ SHOW_ROW = [
 
 ACTOR_ROW = "id name kind part_of side aliases ids assertions".split()
 SOURCE_ROW = "id url outlet outlet_id outlet_actor title published assertions claims".split()
-SANCTION_ROW = "id name authority adopted target measures url claims".split()
+SANCTION_ROW = (
+    "id name authority authority_id authority_actor programme adopted measures url targets claims "
+    "responds_to"
+).split()
 HISTORY_ROW = "change at user db_role command reason change_set table op row what old new".split()

@@ -90,7 +90,11 @@ SearchFilter = Annotated[
     str | None, typer.Option("--search", help="Case-insensitive text in the claim or a quote.")
 ]
 SanctionFilter = Annotated[
-    str | None, typer.Option("--sanction", help="Claims alleging a violation of this sanction.")
+    str | None,
+    typer.Option(
+        "--sanction",
+        help="Claims alleging a violation of this sanction, or that it was imposed in response to.",
+    ),
 ]
 RelatedToFilter = Annotated[
     int | None,

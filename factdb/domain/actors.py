@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -28,6 +28,7 @@ from factdb.storage.models import (
     Assertion,
     AssertionVia,
     Rating,
+    Sanction,
     SanctionTarget,
     Source,
 )
@@ -251,6 +252,7 @@ class MergeResult:
     via_links_moved: int
     parts_moved: int
     sanctions_moved: int
+    """Sanctions FROM was a target of, now targeting INTO."""
     aliases_moved: list[str]
     outlets_moved: int = 0
     """Sources whose outlet was FROM."""
@@ -258,13 +260,19 @@ class MergeResult:
     """FROM's reliability ratings, all of them (withdrawn ones too), now INTO's."""
     ids_moved: int = 0
     """FROM's external ids, now INTO's."""
+    authorities_moved: int = 0
+    """Sanctions whose authority was FROM."""
+    targets_kept_once: list[str] = field(default_factory=list)
+    """Sanctions targeting both: INTO's target (and its dates) is kept, FROM's removed."""
 
 
 def merge(session: Session, *, source: str, into: str) -> MergeResult:
     """Fold actor ``source`` into ``into``; nothing is lost. Its assertions, via links, parts
-    (children), sanctions, the sources it is the outlet of, its ratings, its external ids and
-    its aliases move over, and its name becomes an alias of ``into``. INTO's rating is then
-    the newest of both histories (``rating_current``).
+    (children) and memberships, the sanctions it is the target or the authority of (a
+    sanction targeting both keeps INTO's target), the sources it is the outlet of, its
+    ratings, its external ids and its aliases move over, and its name becomes an alias of
+    ``into``. INTO's rating is then the newest of
+    both histories (``rating_current``).
     An assertion that becomes the same (natural key) as one of ``into``'s live assertions is
     kept, retracted as folded into that one, with its quote and via chain
     (``assertions.move_assertions``). FROM's own record is deleted; the change history keeps
@@ -295,8 +303,33 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
         update(Actor).where(col(Actor.part_of_id) == old.id).values(part_of_id=new.id)
     )
     memberships = _move_memberships(session, old.id, new.id)
+    both = list(
+        session.execute(
+            select(col(Sanction.id), col(Sanction.name))
+            .join(SanctionTarget, col(SanctionTarget.sanction_id) == col(Sanction.id))
+            .where(col(SanctionTarget.actor_id) == old.id)
+            .where(
+                col(SanctionTarget.sanction_id).in_(
+                    select(col(SanctionTarget.sanction_id)).where(
+                        col(SanctionTarget.actor_id) == new.id
+                    )
+                )
+            )
+            .order_by(col(Sanction.name))
+        )
+    )
+    if both:
+        session.execute(
+            delete(SanctionTarget).where(
+                col(SanctionTarget.actor_id) == old.id,
+                col(SanctionTarget.sanction_id).in_([i for i, _ in both]),
+            )
+        )
     sanctions = session.execute(
         update(SanctionTarget).where(col(SanctionTarget.actor_id) == old.id).values(actor_id=new.id)
+    )
+    authorities = session.execute(
+        update(Sanction).where(col(Sanction.authority_id) == old.id).values(authority_id=new.id)
     )
     outlets = session.execute(
         update(Source).where(col(Source.outlet_id) == old.id).values(outlet_id=new.id)
@@ -330,6 +363,8 @@ def merge(session: Session, *, source: str, into: str) -> MergeResult:
         outlets_moved=_rowcount(outlets),
         ratings_moved=_rowcount(ratings),
         ids_moved=ids,
+        authorities_moved=_rowcount(authorities),
+        targets_kept_once=[str(n) for _, n in both],
     )
 
 
@@ -428,8 +463,9 @@ def _count(session: Session, column: Any, actor_id: int) -> int:
 
 def delete_actor(session: Session, *, ref: str) -> Correction:
     """Delete an actor that nothing refers to, with its aliases; a ``Conflict`` naming what
-    refers to it (its assertions, via links, parts, sanctions targeting it, the sources it is
-    the outlet of, its ratings, its external ids) otherwise."""
+    refers to it (its assertions, via links, parts and memberships, the sanctions it is the
+    target or the authority of, the sources it is the outlet of, its ratings, its external
+    ids) otherwise."""
     actor = get_actor(session, ref, "NAME")
     assert actor.id is not None
     uses = [
@@ -444,8 +480,13 @@ def delete_actor(session: Session, *, ref: str) -> Correction:
         ),
         (
             _count(session, col(SanctionTarget.actor_id), actor.id),
-            "sanction targeting it",
-            "sanctions targeting it",
+            "sanction as its target",
+            "sanctions as their target",
+        ),
+        (
+            _count(session, col(Sanction.authority_id), actor.id),
+            "sanction as its authority",
+            "sanctions as their authority",
         ),
         (
             _count(session, col(Source.outlet_id), actor.id),

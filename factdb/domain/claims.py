@@ -27,6 +27,7 @@ from factdb.storage.models import (
     ClaimSanction,
     ClaimTag,
     Sanction,
+    SanctionResponse,
     Stance,
     utcnow,
 )
@@ -494,7 +495,8 @@ class ClaimMergeResult:
 
 def merge_claims(session: Session, *, source_id: int, into_id: int) -> ClaimMergeResult:
     """Fold claim ``source_id`` into ``into_id`` (the same proposition, worded twice): its
-    assertions, tags and sanction links move over; an assertion that becomes the same as one
+    assertions, tags and sanction links (both ways: the sanctions it alleges violated, those
+    imposed in response to it) move over; an assertion that becomes the same as one
     of INTO's is kept, retracted as folded into it (``assertions.move_assertions``). Its
     relations to other claims become INTO's (``relations.move_relations``: one that would
     relate INTO to itself or repeat one of INTO's is removed, and reported). FROM's record is
@@ -525,6 +527,24 @@ def merge_claims(session: Session, *, source_id: int, into_id: int) -> ClaimMerg
     for sanction_id in sanctions:
         if session.get(ClaimSanction, (new.id, sanction_id)) is None:
             session.add(ClaimSanction(claim_id=new.id, sanction_id=sanction_id))
+            linked.append(sanction_id)
+    responses = list(
+        session.execute(
+            select(col(SanctionResponse.sanction_id)).where(
+                col(SanctionResponse.claim_id) == old.id
+            )
+        ).scalars()
+    )
+    answered = set(
+        session.execute(
+            select(col(SanctionResponse.sanction_id)).where(
+                col(SanctionResponse.claim_id) == new.id
+            )
+        ).scalars()
+    )
+    for sanction_id in responses:
+        if sanction_id not in answered:
+            session.add(SanctionResponse(sanction_id=sanction_id, claim_id=new.id))
             linked.append(sanction_id)
     session.flush()
     relations = move_relations(session, old.id, new.id)

@@ -60,10 +60,10 @@ def export_jsonl(session: Conn, filters: Filters, out: TextIO) -> int:
         out.write("\n")
 
     count = 0
-    for entity in export_entities(session):
+    claims = Filters(**{**filters.__dict__, "limit": None})
+    for entity in export_entities(session, claims):
         emit(entity)
         count += 1
-    claims = Filters(**{**filters.__dict__, "limit": None})
     for chunk in export_claims(session, claims, BATCH):
         for _, claim, tags, violates in chunk:
             emit({"type": "claim", "text": claim, "tags": tags, "violates": violates})

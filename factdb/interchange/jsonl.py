@@ -1,7 +1,8 @@
 """JSON Lines import: every record validated before the first write, then written in the
 caller's single transaction. JSON Lines carries everything, one record a line with a ``type``:
 ``actor`` (name, kind, part_of, aliases, ids), ``source`` (url, outlet, title, published,
-updated, outlet_actor), ``sanction`` (name, authority, adopted, target, measures, url, ids),
+updated, outlet_actor), ``sanction`` (name, authority, authority_actor, programme, adopted,
+targets, responds_to, measures, url, ids; an older file's single ``target`` still reads),
 ``claim`` (text, tags, violates), ``relation`` (claim, kind, other), ``assertion`` (claim,
 actor, stance, date, source_url, outlet, title, source_published, via, quote, qualifier,
 qualifier_note, recorded_at, retracted_at, retraction_reason) and ``rating`` (actor or
@@ -71,6 +72,8 @@ from factdb.storage.models import (
     ClaimRelation,
     Rating,
     Sanction,
+    SanctionResponse,
+    SanctionTarget,
     Source,
     Stance,
     table_of,
@@ -218,12 +221,9 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
             (number, {**record, "key": key, "outlet": outlet, "outlet_actor": outlet_actor})
         )
     elif kind == "sanction":
-        check_name(_opt_str(record, "name"), "name", "sanctions")
-        parse_optional_date(_opt_str(record, "adopted"), "adopted")
-        url = _opt_str(record, "url")
-        if url:
-            normalize_url(url, "url")
-        parsed.sanctions.append((number, {**record, "ids": _external_ids(record)}))
+        parsed.sanctions.append(
+            (number, {**_sanction_record(record), "ids": _external_ids(record)})
+        )
     elif kind == "claim":
         parsed.claims.append(
             Row(
@@ -276,6 +276,52 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
         raise InvalidInput(
             "type", f"{kind!r} is not a record type; use one of {', '.join(RECORD_TYPES)}"
         )
+
+
+def _sanction_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A ``sanction`` record, checked: ``authority`` (the name as given; the actor it names,
+    found or created as any actor of the file, unless ``authority_actor`` names another,
+    null for none), ``programme``, ``adopted``, ``targets`` (objects: ``actor``, ``listed``,
+    ``delisted``; an older file's ``target``, a name, is one target without dates),
+    ``responds_to`` (claim texts, of the file or the database), ``measures``, ``url``."""
+    check_name(_opt_str(record, "name"), "name", "sanctions")
+    parse_optional_date(_opt_str(record, "adopted"), "adopted")
+    authority = clean_text(
+        _opt_str(record, "authority"), "authority", required=False, single_line=True
+    )
+    chosen: Any = KEEP_OUTLET
+    if "authority_actor" in record:
+        chosen = _opt_str(record, "authority_actor")
+        if chosen is not None:
+            chosen = check_name(chosen, "authority_actor")
+    elif authority:
+        check_name(authority, "authority")
+    clean_text(_opt_str(record, "programme"), "programme", required=False, single_line=True)
+    url = _opt_str(record, "url")
+    if url:
+        normalize_url(url, "url")
+    targets: list[tuple[str, PartialDate | None, PartialDate | None]] = []
+    raw = record.get("targets") or []
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise InvalidInput("targets", 'must be a list of objects ({"actor": …, "listed": …})')
+    for item in raw:
+        actor = check_name(_opt_str(item, "actor"), "targets.actor")
+        listed = parse_optional_date(_opt_str(item, "listed"), "targets.listed")
+        delisted = parse_optional_date(_opt_str(item, "delisted"), "targets.delisted")
+        if listed is not None and delisted is not None and delisted.start < listed.start:
+            raise InvalidInput("targets.delisted", f"{delisted} is before the listing ({listed})")
+        targets.append((actor, listed, delisted))
+    old = _opt_str(record, "target")
+    if old:
+        targets.append((check_name(old, "target"), None, None))
+    responds_to = [require_text(t, "responds_to") for t in _str_list(record, "responds_to")]
+    return {
+        **record,
+        "authority": authority,
+        "authority_actor": chosen,
+        "targets": targets,
+        "responds_to": responds_to,
+    }
 
 
 SourceOf = tuple[str | None, str | None, PartialDate | None, str | None, str]
@@ -693,6 +739,36 @@ class Loader:
         _executemany(session, insert(table_of(ClaimRelation)), new)
         self.result.count("relation", True, len(new))
 
+    def load_responses(self, sanctions: list[tuple[int, dict[str, Any]]]) -> None:
+        """The ``responds_to`` links of the new sanctions of the file, once every claim is
+        written: each names a claim by text (of the file or the database); an unknown one is
+        an error of its line."""
+        wanted = [(n, r) for n, r in sanctions if r.get("id") is not None and r["responds_to"]]
+        if not wanted:
+            return
+        errors = FileErrors(self.path)
+        ids = self._claim_ids(t for _, r in wanted for t in r["responds_to"])
+        new: set[tuple[int, int]] = set()
+        for number, record in wanted:
+            for claim in record["responds_to"]:
+                claim_id = ids.get(text_key(claim))
+                if claim_id is None:
+                    errors.add(
+                        InvalidInput(
+                            "responds_to",
+                            f"{_cut(claim)!r} is no claim of the database or the file",
+                        ),
+                        number,
+                    )
+                    continue
+                new.add((int(record["id"]), claim_id))
+        errors.raise_if_any()
+        _executemany(
+            self.session,
+            insert(table_of(SanctionResponse)),
+            [{"sanction_id": s, "claim_id": c} for s, c in sorted(new)],
+        )
+
     def load_ratings(self, ratings: list[RatingRecord]) -> None:
         """Rating records, appended in file order (the newest of a record counts), once every
         actor and assertion of the file is written. An actor is named by name or alias; an
@@ -905,23 +981,7 @@ def _apply_entities(
             raise _located(exc, path, number) from None
     for number, record in parsed.sanctions:
         try:
-            sanction = find_sanction(session, record["name"])
-            _check_sanction_ids(session, record["name"], sanction, record["ids"])
-            if sanction is not None:
-                result.count("sanction", False)
-                _attach_sanction_ids(session, sanction, record["ids"])
-                continue
-            sanction = add_sanction(
-                session,
-                name=record["name"],
-                authority=record.get("authority"),
-                adopted=parse_optional_date(record.get("adopted"), "adopted"),
-                target=record.get("target"),
-                measures=record.get("measures"),
-                url=record.get("url"),
-            )
-            _attach_sanction_ids(session, sanction, record["ids"])
-            result.count("sanction", True)
+            _apply_sanction(session, record, outlets, result)
         except FactdbError as exc:
             raise _located(exc, path, number) from None
 
@@ -971,6 +1031,58 @@ def _attach_sanction_ids(session: Session, sanction: Sanction, idents: list[Exte
         attach_sanction_id(session, sanction.id, ident)
 
 
+def _apply_sanction(
+    session: Session, record: dict[str, Any], actors: _Outlets, result: ImportResult
+) -> None:
+    """A sanction record: a known sanction (by name) is counted and left as it is; a new one
+    is written with its authority's actor (``authority_actor`` when given, null: none; else
+    the one ``authority`` names) and its targets, found or created as any actor of the file
+    (kind ``organization`` for an authority, ``other`` for a target). Its ``responds_to``
+    links wait for the claims (``Loader.load_responses``)."""
+    known = find_sanction(session, record["name"])
+    _check_sanction_ids(session, record["name"], known, record["ids"])
+    if known is not None:
+        result.count("sanction", False)
+        _attach_sanction_ids(session, known, record["ids"])
+        return
+    sanction = add_sanction(
+        session,
+        name=record["name"],
+        programme=record.get("programme"),
+        adopted=parse_optional_date(record.get("adopted"), "adopted"),
+        measures=record.get("measures"),
+        url=record.get("url"),
+    ).sanction
+    assert sanction.id is not None
+    chosen = record["authority_actor"]
+    name = record["authority"] if chosen is KEEP_OUTLET else chosen
+    field_name = "authority" if chosen is KEEP_OUTLET else "authority_actor"
+    sanction.authority = record["authority"]
+    if name:
+        sanction.authority_id = actors.actor_id(name, field_name, ActorKind.organization)
+    session.add(sanction)
+    seen: set[int] = set()
+    for actor, listed, delisted in record["targets"]:
+        actor_id = actors.actor_id(actor, "targets.actor", ActorKind.other)
+        if actor_id in seen:
+            continue
+        seen.add(actor_id)
+        session.add(
+            SanctionTarget(
+                sanction_id=sanction.id,
+                actor_id=actor_id,
+                listed=listed.start if listed else None,
+                listed_precision=listed.precision if listed else None,
+                delisted=delisted.start if delisted else None,
+                delisted_precision=delisted.precision if delisted else None,
+            )
+        )
+    session.flush()
+    _attach_sanction_ids(session, sanction, record["ids"])
+    record["id"] = sanction.id
+    result.count("sanction", True)
+
+
 class _Outlets:
     """The actors that the outlets of source records name, each distinct name resolved once:
     the actor of that name or alias, else a new actor of kind ``media``, checked as any new
@@ -989,7 +1101,7 @@ class _Outlets:
         self.ids: dict[str, int] = {}
         self.close: CloseNames | None = None
 
-    def actor_id(self, name: str, field_name: str) -> int:
+    def actor_id(self, name: str, field_name: str, kind: ActorKind = ActorKind.media) -> int:
         key = name_key(name)
         found = self.ids.get(key)
         if found is not None:
@@ -1006,7 +1118,7 @@ class _Outlets:
         actor = actors_mod.add_actor(
             self.session,
             name=name,
-            kind=ActorKind.media,
+            kind=kind,
             allow_confusable=self.allow,
             guard=self.guard,
         )
@@ -1195,6 +1307,7 @@ def apply_parsed(
     loader.keys.link_claims()
     loader.keys.count(result, named=False)
     loader.load_relations(parsed.relations)
+    loader.load_responses(parsed.sanctions)
     loader.load_ratings(parsed.ratings)
     result.rows = len(parsed.rows)
     return result

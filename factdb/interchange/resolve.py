@@ -224,7 +224,7 @@ class Keys:
         for name in names:
             key = name_key(name)
             if key not in ids:
-                sanction = add_sanction(self.session, name=name)
+                sanction = add_sanction(self.session, name=name).sanction
                 assert sanction.id is not None
                 ids[key] = sanction.id
                 self.new_sanctions += 1

@@ -29,9 +29,19 @@ from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict, InvalidInput
 from factdb.core.vocabulary import qualification, weight_text
 from factdb.interchange.picture import flip_pairs, timeline_picture
-from factdb.queries import Conn, Filters, grades_text, list_claims, list_sanctions, show_claim
+from factdb.queries import (
+    Conn,
+    Filters,
+    grades_text,
+    list_claims,
+    list_sanctions,
+    sanction_claim_ids,
+    sanction_targets,
+    show_claim,
+)
 from factdb.queries.outlets import outlet_label
 from factdb.queries.relations import grouped
+from factdb.queries.sanctions import RESPONSE, VIOLATION
 from factdb.queries.site import (
     ACTOR_BATCH,
     SiteActors,
@@ -427,14 +437,18 @@ def _build(
         written += len(ids)
         if progress is not None:
             progress("actors", written)
+    targets = sanction_targets(conn)
+    linked = sanction_claim_ids(conn)
     for sanction in sanctions:
-        alleging = [r for r in index_rows if sanction["name"] in r["violates"]]
+        links_of = linked.get(int(sanction["id"]), {})
         _write(
             out / "sanctions" / f"{sanction['id']}.html",
             _render(
                 "sanction.html.j2",
                 s=sanction,
-                claims=alleging,
+                targets=targets.get(int(sanction["id"]), []),
+                claims=[r for r in index_rows if r["id"] in links_of.get(VIOLATION, ())],
+                responses=[r for r in index_rows if r["id"] in links_of.get(RESPONSE, ())],
                 link=below,
                 links=True,
                 root="../",

@@ -166,16 +166,10 @@ from factdb.queries.entities import (
     list_actors as list_actors,
 )
 from factdb.queries.entities import (
-    list_sanctions as list_sanctions,
-)
-from factdb.queries.entities import (
     list_sources as list_sources,
 )
 from factdb.queries.entities import (
     show_actor as show_actor,
-)
-from factdb.queries.entities import (
-    show_sanction as show_sanction,
 )
 from factdb.queries.entities import (
     show_source as show_source,
@@ -275,6 +269,24 @@ from factdb.queries.ratings import (
 )
 from factdb.queries.ratings import (
     ratings_statement as ratings_statement,
+)
+from factdb.queries.sanctions import (
+    answered_by as answered_by,
+)
+from factdb.queries.sanctions import (
+    list_sanctions as list_sanctions,
+)
+from factdb.queries.sanctions import (
+    sanction_claim_ids as sanction_claim_ids,
+)
+from factdb.queries.sanctions import (
+    sanction_targets as sanction_targets,
+)
+from factdb.queries.sanctions import (
+    show_sanction as show_sanction,
+)
+from factdb.queries.sanctions import (
+    target_label as target_label,
 )
 from factdb.queries.selection import (
     claim_conditions as claim_conditions,

@@ -210,22 +210,36 @@ def descendant_ids(conn: Conn, actor_id: int) -> list[int]:
     ]
 
 
-SANCTION_COLUMNS = "s.name, s.authority, s.adopted, s.adopted_precision, t.name, s.measures, s.url"
-SANCTION_FROM = (
-    "FROM sanction AS s LEFT JOIN actor AS t ON t.id = (SELECT st.actor_id FROM sanction_target "
-    "AS st WHERE st.sanction_id = s.id ORDER BY st.id LIMIT 1)"
+SANCTION_COLUMNS = (
+    "s.name, s.authority, s.authority_id, au.name, s.programme, s.adopted, s.adopted_precision, "
+    "s.measures, s.url"
 )
+SANCTION_FROM = "FROM sanction AS s LEFT JOIN actor AS au ON au.id = s.authority_id"
+"""A sanction's own fields, its authority as given and as an actor (docs/design.md,
+Sanctions); its targets are rows of ``sanction_target`` (``queries.sanction_targets``)."""
 
 
 def sanction_fields(
-    name: str, authority: Any, adopted: Any, precision: Any, target: Any, measures: Any, url: Any
+    name: str,
+    authority: Any,
+    authority_id: Any,
+    authority_actor: Any,
+    programme: Any,
+    adopted: Any,
+    precision: Any,
+    measures: Any,
+    url: Any,
 ) -> dict[str, Any]:
-    """A sanction's own fields (``SANCTION_COLUMNS``) as data, for ``list`` and the export."""
+    """A sanction's own fields (``SANCTION_COLUMNS``) as data, for ``list`` and the export:
+    ``authority`` as given, ``authority_id`` and ``authority_actor`` (the actor's current
+    name), as a source's outlet."""
     return {
         "name": name,
         "authority": authority,
+        "authority_id": None if authority_id is None else int(authority_id),
+        "authority_actor": authority_actor,
+        "programme": programme,
         "adopted": stored_text(adopted, precision),
-        "target": target,
         "measures": measures,
         "url": url,
     }

@@ -15,6 +15,7 @@ from factdb.queries.history import last_change
 from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
 from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
+from factdb.queries.sanctions import answered_by
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -290,6 +291,7 @@ def show_claim(
         "as_of": str(as_of) if as_of else None,
         "tags": tags.get(claim_id, []),
         "violates": sanctions.get(claim_id, []),
+        "answered_by": answered_by(r, [claim_id]).get(claim_id, []),
         "relations": relations_from_rows(relation_rows).get(claim_id, []),
         "reversals": flips,
         "corroboration": corroboration(rows),

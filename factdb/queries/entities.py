@@ -12,7 +12,6 @@ from factdb.queries.history import last_change
 from factdb.queries.identifiers import (
     actor_external_ids,
     all_actor_external_ids,
-    sanction_external_ids,
 )
 from factdb.queries.outlets import outlet_source_count
 from factdb.queries.ratings import actor_ratings
@@ -26,18 +25,11 @@ from factdb.queries.assertions import (
     sides_of,
 )
 from factdb.queries.base import (
-    SANCTION_COLUMNS,
-    SANCTION_FROM,
     Conn,
-    Filters,
     actor_ref,
-    sanction_fields,
-    sanction_ref,
-)
-from factdb.queries.claims import (
-    list_claims,
 )
 from factdb.queries.memberships import alias_periods, memberships
+from factdb.queries.sanctions import actor_sanction_counts
 from factdb.queries.story import actor_statements
 
 # --- actors, sources, sanctions ------------------------------------------------------------
@@ -69,10 +61,13 @@ def list_actors(conn: Conn) -> list[dict[str, Any]]:
 
 
 def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
-    """One actor: its names, external ids (``ids``), hierarchy and side, how many sources it
-    is the outlet of (``outlet_of_sources``), its ``reliability`` grade now and every rating
-    it was given (``ratings.actor_ratings``), and in ``assertions`` the statements of the
-    actor and of its parts at any depth, in date order (``story.actor_statements``)."""
+    """One actor: its names, external ids (``ids``), hierarchy (``memberships``) and side,
+    how many sources it is the outlet of
+    (``outlet_of_sources``), how many sanctions target it and name it as their authority
+    (``target_of_sanctions``, ``authority_of_sanctions``), its ``reliability`` grade now and
+    every rating it was given (``ratings.actor_ratings``), and in ``assertions`` the
+    statements of the actor and of its parts at any depth, in date order
+    (``story.actor_statements``)."""
     r = Reader.of(conn)
     actor_id, _ = actor_ref(r, ref)
     row = r.first(
@@ -107,6 +102,7 @@ def show_actor(conn: Conn, ref: str) -> dict[str, Any]:
         "ids": actor_external_ids(r, actor_id),
         "parts": parts,
         "outlet_of_sources": outlet_source_count(r, actor_id),
+        **actor_sanction_counts(r, actor_id),
         **actor_ratings(r, actor_id),
         "assertions": assertions,
         "last_change": last_change(r, "actor_id", actor_id),
@@ -178,26 +174,3 @@ def show_source(conn: Conn, ref: str) -> dict[str, Any]:
         r, "a.source_id = :id", {"id": source_id}, "a.claim_id, a.date, a.id"
     )
     return {**row, "assertion_list": assertions}
-
-
-def list_sanctions(conn: Conn, sanction_id: int | None = None) -> list[dict[str, Any]]:
-    """Every sanction (or one) with how many claims allege its violation."""
-    where = "" if sanction_id is None else " WHERE s.id = :id"
-    rows = Reader.of(conn).rows(
-        f"SELECT s.id, {SANCTION_COLUMNS}, (SELECT count(*) FROM claim_sanction AS cs "
-        f"WHERE cs.sanction_id = s.id) {SANCTION_FROM}{where} ORDER BY s.name",
-        {} if sanction_id is None else {"id": sanction_id},
-    )
-    return [
-        {"id": sid, **sanction_fields(*fields), "claims": int(claims)}
-        for sid, *fields, claims in rows
-    ]
-
-
-def show_sanction(conn: Conn, ref: str, filters: Filters | None = None) -> dict[str, Any]:
-    r = Reader.of(conn)
-    sanction_id, name = sanction_ref(r, ref)
-    [row] = list_sanctions(r, sanction_id)
-    base = filters or Filters()
-    base.sanction = name
-    return {**row, "ids": sanction_external_ids(r, sanction_id), "claim_list": list_claims(r, base)}

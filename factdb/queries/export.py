@@ -35,6 +35,7 @@ from factdb.queries.base import (
     sanction_fields,
 )
 from factdb.queries.identifiers import all_actor_external_ids, all_sanction_external_ids
+from factdb.queries.sanctions import sanction_targets
 from factdb.queries.selection import (
     claim_conditions,
 )
@@ -206,7 +207,7 @@ def export_flat(
         q.params["last_id"] = ids[-1]
 
 
-def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
+def export_entities(conn: Conn, filters: Filters | None = None) -> Iterator[dict[str, Any]]:
     """Every actor (parents before their parts), source and sanction as interchange records,
     in a stable order; sources are streamed. Actors and sanctions that have external ids carry
     them (``ids``, ``scheme:value``).
@@ -310,13 +311,50 @@ def export_entities(conn: Conn) -> Iterator[dict[str, Any]]:
                 if expected is None or outlet_id is None or int(outlet_id) != expected:
                     record["outlet_actor"] = None if outlet_id is None else names[int(outlet_id)]
             yield record
+    yield from _sanction_records(r, keys, filters)
+
+
+def _sanction_records(
+    r: Reader, keys: dict[str, int], filters: Filters | None
+) -> Iterator[dict[str, Any]]:
+    """Every sanction as a record: its authority as given (and ``authority_actor`` where
+    that name would not find its actor, as a source's ``outlet_actor``), ``targets`` with
+    their dates, and ``responds_to``: the texts of the claims it was imposed in response to,
+    those ``filters`` choose (all without filters)."""
+    targets = sanction_targets(r)
     sanction_ids = all_sanction_external_ids(r)
-    for sanction_id, *row in r.rows(
-        f"SELECT s.id, {SANCTION_COLUMNS} {SANCTION_FROM} ORDER BY s.id"
+    q = Sql(r)
+    if filters is not None:
+        claim_conditions(filters, q)
+    where = f" WHERE {' AND '.join(q.where)}" if q.where else ""
+    responses: dict[int, list[str]] = defaultdict(list)
+    for sid, claim in q.rows(
+        "SELECT x.sanction_id, c.text FROM sanction_response AS x JOIN claim AS c "
+        f"ON c.id = x.claim_id{where} ORDER BY x.sanction_id, c.id"
     ):
-        record = {"type": "sanction", **sanction_fields(*row)}
-        if int(sanction_id) in sanction_ids:
-            record["ids"] = sanction_ids[int(sanction_id)]
+        responses[int(sid)].append(str(claim))
+    for sid, *row in r.rows(f"SELECT s.id, {SANCTION_COLUMNS} {SANCTION_FROM} ORDER BY s.id"):
+        fields = sanction_fields(*row)
+        record: dict[str, Any] = {"type": "sanction", "name": fields["name"]}
+        authority, actor_id = fields["authority"], fields["authority_id"]
+        record["authority"] = authority
+        if (authority is None and actor_id is not None) or (
+            authority is not None and keys.get(name_key(authority)) != actor_id
+        ):
+            record["authority_actor"] = fields["authority_actor"]
+        record.update(
+            programme=fields["programme"],
+            adopted=fields["adopted"],
+            targets=[
+                {"actor": t["actor"], "listed": t["listed"], "delisted": t["delisted"]}
+                for t in targets.get(int(sid), [])
+            ],
+            responds_to=responses.get(int(sid), []),
+            measures=fields["measures"],
+            url=fields["url"],
+        )
+        if int(sid) in sanction_ids:
+            record["ids"] = sanction_ids[int(sid)]
         yield record
 
 

@@ -28,9 +28,11 @@ IDENTITY: dict[str, list[str]] = {
     "source": ["url", "outlet", "title", "published"],
     "assertion": ["claim_id", "actor_id", "stance", "date", "source_id", "quote"],
     "assertion_via": ["assertion_id", "position", "actor_id"],
-    "sanction": ["name", "authority", "adopted"],
+    "sanction": ["name", "authority", "programme", "adopted"],
     "claim_sanction": ["claim_id", "sanction_id"],
     "actor_membership": ["actor_id", "parent_id", "since", "until"],
+    "sanction_target": ["sanction_id", "actor_id", "listed", "delisted"],
+    "sanction_response": ["sanction_id", "claim_id"],
 }
 """The fields that say which record a row is, in a one-line summary of an insert or delete."""
 

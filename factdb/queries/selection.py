@@ -124,8 +124,9 @@ def claim_conditions(filters: Filters, q: Sql) -> None:
     if filters.sanction:
         q.params["sanction_id"], _ = sanction_ref(r, filters.sanction)
         q.where.append(
-            "EXISTS (SELECT 1 FROM claim_sanction AS cs WHERE cs.claim_id = c.id "
-            "AND cs.sanction_id = :sanction_id)"
+            "(EXISTS (SELECT 1 FROM claim_sanction AS cs WHERE cs.claim_id = c.id "
+            "AND cs.sanction_id = :sanction_id) OR EXISTS (SELECT 1 FROM sanction_response "
+            "AS sr WHERE sr.claim_id = c.id AND sr.sanction_id = :sanction_id))"
         )
     if filters.related_to is not None:
         q.where.append(related_condition(r, filters.related_to))

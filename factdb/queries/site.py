@@ -30,6 +30,7 @@ from factdb.queries.claims import _group, corroboration, reversals, summarize
 from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
 from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
+from factdb.queries.sanctions import answered_by
 from factdb.queries.selection import matching_claim_ids
 from factdb.storage.reader import Reader
 
@@ -62,6 +63,7 @@ def claim_details(conn: Conn, claim_ids: Sequence[int], filters: Filters) -> lis
         ]
     )
     texts, tags, sanctions = claim_parts_from_rows(claims)
+    answers = answered_by(r, claim_ids)
     relations = relations_from_rows(relation_rows)
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
     attach_outlets(rows, outlets_from_rows(outlet_rows))
@@ -99,6 +101,7 @@ def claim_details(conn: Conn, claim_ids: Sequence[int], filters: Filters) -> lis
                 "as_of": str(filters.as_of) if filters.as_of else None,
                 "tags": tags.get(cid, []),
                 "violates": sanctions.get(cid, []),
+                "answered_by": answers.get(cid, []),
                 "relations": relations.get(cid, []),
                 "reversals": flips,
                 "corroboration": corroboration(counted),
@@ -197,6 +200,14 @@ def site_actors(conn: Conn, filters: Filters) -> SiteActors:
             f"ON a.id = v.assertion_id WHERE {scope}"
         )
     }
+    # every sanction has a page, which links to its authority and targets
+    named.update(
+        int(i)
+        for (i,) in r.rows(
+            "SELECT authority_id FROM sanction WHERE authority_id IS NOT NULL "
+            "UNION SELECT actor_id FROM sanction_target"
+        )
+    )
     site = SiteActors(actors, [])
     for i, a in actors.items():
         for parent in {a["part_of"], *(m["parent"] for m in a["ended"])} - {None}:
