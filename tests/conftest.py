@@ -26,12 +26,19 @@ from pathlib import Path
 from typing import Any, Required, TypedDict, Unpack
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget, to_sqlalchemy_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# No per-example deadline for Hypothesis: the suite runs in parallel on shared machines, where
+# an example can take longer than the default 200 ms now and then, which Hypothesis reports as
+# a failure ("unreliable test timings"). Each test's own @settings still applies.
+settings.register_profile("factdb", deadline=None)
+settings.load_profile("factdb")
 PG_ENV = "FACTDB_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
 _passed: Counter[str] = Counter()
