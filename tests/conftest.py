@@ -7,6 +7,13 @@ the server and sets it). Tests that ask for ``target`` (or ``cli``/``session``) 
 per backend; the counts go to ``.pytest-backends.json``, which scripts/test checks so that a
 run with zero PostgreSQL tests fails instead of passing silently.
 
+Under pytest-xdist (scripts/test runs ``-n auto --dist loadgroup``) the tests run in worker
+processes: the controller migrates the one PostgreSQL template before the workers start and
+hands its name to them (so that the migrations' server-wide role is made once, not raced for),
+each worker makes its own SQLite template, and the workers' counts are added up in the
+controller, which alone writes ``.pytest-backends.json``. Tests that must share one worker
+(an expensive module-scoped fixture) say so with ``@pytest.mark.xdist_group``.
+
 A test meant for one backend says so with ``@pytest.mark.sqlite_only`` or
 ``@pytest.mark.postgres_only`` (also as ``marks=`` of one ``pytest.param``); its run on the
 other backend is deselected at collection, so it is neither run nor reported as skipped.
@@ -42,6 +49,29 @@ settings.load_profile("factdb")
 PG_ENV = "FACTDB_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
 _passed: Counter[str] = Counter()
+# What the xdist controller hands its workers (workerinput) and gets back (workeroutput).
+_PG_TEMPLATE_KEY = "factdb_pg_template"
+_PASSED_KEY = "factdb_passed"
+_controller_template = pytest.StashKey[str]()
+
+
+def _worker_input(config: pytest.Config) -> dict[str, Any]:
+    """What the xdist controller handed this worker; empty outside a worker."""
+    return dict(getattr(config, "workerinput", {}))
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    """The pytest-xdist controller: it runs no test itself, its workers do."""
+    return not _is_worker(config) and getattr(config.option, "dist", "no") != "no"
+
+
+def _process_label(config: pytest.Config) -> str:
+    """``gw0``, ``gw1``, ... in an xdist worker; ``main`` otherwise."""
+    return str(_worker_input(config).get("workerid", "main"))
 
 
 def pg_admin_url() -> str | None:
@@ -89,20 +119,51 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _make_pg_template(admin: str, label: str) -> str:
+    """A new database at the schema head, for ``CREATE DATABASE … TEMPLATE``: its name."""
+    name = f"factdb_tpl_{label}_{uuid.uuid4().hex[:8]}"
+    _pg_exec(admin, f"CREATE DATABASE {name}")
+    db.upgrade(DatabaseTarget(_replace_db(admin, name), "--db"))
+    db.dispose_all()
+    return name
+
+
 @pytest.fixture(scope="session")
-def pg_template() -> Iterator[str | None]:
+def pg_template(request: pytest.FixtureRequest) -> Iterator[str | None]:
     admin = pg_admin_url()
     if admin is None:
         yield None
         return
-    name = f"factdb_tpl_{uuid.uuid4().hex[:8]}"
-    _pg_exec(admin, f"CREATE DATABASE {name}")
-    url = _replace_db(admin, name)
-    db.upgrade(DatabaseTarget(url, "--db"))
-    db.dispose_all()
+    shared = _worker_input(request.config).get(_PG_TEMPLATE_KEY)
+    if shared is not None:  # made by the xdist controller, which drops it at the end
+        yield str(shared)
+        return
+    name = _make_pg_template(admin, _process_label(request.config))
     yield name
     db.dispose_all()
     _pg_drop(admin, name)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The xdist controller, before its workers start: the PostgreSQL template they share.
+    Migrating it once here also makes the server-wide role of migration 0002 before any two
+    workers could race to create it on a new server."""
+    admin = pg_admin_url()
+    if admin is not None and _is_controller(session.config):
+        session.config.stash[_controller_template] = _make_pg_template(admin, "main")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    name = node.config.stash.get(_controller_template, None)
+    if name is not None:
+        node.workerinput[_PG_TEMPLATE_KEY] = name
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """A worker is done: add its counts (none if it crashed; the run fails then anyway)."""
+    _passed.update(getattr(node, "workeroutput", {}).get(_PASSED_KEY, {}))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -315,6 +376,10 @@ $body$
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if _is_worker(config):  # the controller adds up the counts and cleans up
+        config.workeroutput[_PASSED_KEY] = dict(_passed)  # type: ignore[attr-defined]
+        return
     # Migration 0005 makes a reader role per migrated PostgreSQL database (shared by its
     # copies); the tests drop databases without downgrading them, which leaves the role
     # behind with no privilege anywhere. Drop every such orphan, ours or an earlier run's; a
@@ -323,6 +388,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if admin is not None:
         import psycopg
 
+        template = config.stash.get(_controller_template, None)
+        if template is not None:
+            db.dispose_all()
+            _pg_drop(admin, template)
         try:
             _pg_exec(admin, _DROP_ORPHAN_READERS)
         except psycopg.Error:
