@@ -179,7 +179,9 @@ ONLY = {"sqlite_only": "sqlite", "postgres_only": "postgresql"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the runs of ``sqlite_only``/``postgres_only`` tests on the other backend."""
+    """Deselect the runs of ``sqlite_only``/``postgres_only`` tests on the other backend, and
+    put the ``slow`` tests first: under pytest-xdist a long test handed out last would keep
+    one worker busy while the others have nothing left to do."""
     kept: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:
@@ -198,6 +200,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
 
 
 @pytest.fixture

@@ -314,6 +314,7 @@ def run_race(
     )
 
 
+@pytest.mark.slow
 def test_concurrent_writers_race_on_the_same_new_rows(
     target: DatabaseTarget, tmp_path: Path
 ) -> None:
