@@ -7,6 +7,13 @@ the server and sets it). Tests that ask for ``target`` (or ``cli``/``session``) 
 per backend; the counts go to ``.pytest-backends.json``, which scripts/test checks so that a
 run with zero PostgreSQL tests fails instead of passing silently.
 
+Under pytest-xdist (scripts/test runs ``-n auto --dist loadgroup``) the tests run in worker
+processes: the controller migrates the one PostgreSQL template before the workers start and
+hands its name to them (so that the migrations' server-wide role is made once, not raced for),
+each worker makes its own SQLite template, and the workers' counts are added up in the
+controller, which alone writes ``.pytest-backends.json``. Tests that must share one worker
+(an expensive module-scoped fixture) say so with ``@pytest.mark.xdist_group``.
+
 A test meant for one backend says so with ``@pytest.mark.sqlite_only`` or
 ``@pytest.mark.postgres_only`` (also as ``marks=`` of one ``pytest.param``); its run on the
 other backend is deselected at collection, so it is neither run nor reported as skipped.
@@ -26,15 +33,45 @@ from pathlib import Path
 from typing import Any, Required, TypedDict, Unpack
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget, to_sqlalchemy_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# No per-example deadline for Hypothesis: the suite runs in parallel on shared machines, where
+# an example can take longer than the default 200 ms now and then, which Hypothesis reports as
+# a failure ("unreliable test timings"). Each test's own @settings still applies.
+settings.register_profile("factdb", deadline=None)
+settings.load_profile("factdb")
 PG_ENV = "FACTDB_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgresql"]
 _passed: Counter[str] = Counter()
+# What the xdist controller hands its workers (workerinput) and gets back (workeroutput).
+_PG_TEMPLATE_KEY = "factdb_pg_template"
+_PASSED_KEY = "factdb_passed"
+_controller_template = pytest.StashKey[str]()
+
+
+def _worker_input(config: pytest.Config) -> dict[str, Any]:
+    """What the xdist controller handed this worker; empty outside a worker."""
+    return dict(getattr(config, "workerinput", {}))
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _is_controller(config: pytest.Config) -> bool:
+    """The pytest-xdist controller: it runs no test itself, its workers do."""
+    return not _is_worker(config) and getattr(config.option, "dist", "no") != "no"
+
+
+def _process_label(config: pytest.Config) -> str:
+    """``gw0``, ``gw1``, ... in an xdist worker; ``main`` otherwise."""
+    return str(_worker_input(config).get("workerid", "main"))
 
 
 def pg_admin_url() -> str | None:
@@ -82,20 +119,55 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _make_pg_template(admin: str, label: str) -> str:
+    """A new database at the schema head, for ``CREATE DATABASE … TEMPLATE``: its name."""
+    name = f"factdb_tpl_{label}_{uuid.uuid4().hex[:8]}"
+    _pg_exec(admin, f"CREATE DATABASE {name}")
+    db.upgrade(DatabaseTarget(_replace_db(admin, name), "--db"))
+    db.dispose_all()
+    return name
+
+
 @pytest.fixture(scope="session")
-def pg_template() -> Iterator[str | None]:
+def pg_template(request: pytest.FixtureRequest) -> Iterator[str | None]:
     admin = pg_admin_url()
     if admin is None:
         yield None
         return
-    name = f"factdb_tpl_{uuid.uuid4().hex[:8]}"
-    _pg_exec(admin, f"CREATE DATABASE {name}")
-    url = _replace_db(admin, name)
-    db.upgrade(DatabaseTarget(url, "--db"))
-    db.dispose_all()
+    shared = _worker_input(request.config).get(_PG_TEMPLATE_KEY)
+    if shared is not None:  # made by the xdist controller, which drops it at the end
+        yield str(shared)
+        return
+    name = _make_pg_template(admin, _process_label(request.config))
     yield name
     db.dispose_all()
     _pg_drop(admin, name)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The xdist controller, before its workers start: the PostgreSQL template they share.
+    Migrating it once here also makes the server-wide role of migration 0002 before any two
+    workers could race to create it on a new server."""
+    admin = pg_admin_url()
+    if admin is None or not _is_controller(session.config):
+        return
+    try:
+        session.config.stash[_controller_template] = _make_pg_template(admin, "main")
+    except Exception:  # no server: each worker tries on its own, its tests fail saying why
+        pass
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    name = node.config.stash.get(_controller_template, None)
+    if name is not None:
+        node.workerinput[_PG_TEMPLATE_KEY] = name
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """A worker is done: add its counts (none if it crashed; the run fails then anyway)."""
+    _passed.update(getattr(node, "workeroutput", {}).get(_PASSED_KEY, {}))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -111,7 +183,9 @@ ONLY = {"sqlite_only": "sqlite", "postgres_only": "postgresql"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the runs of ``sqlite_only``/``postgres_only`` tests on the other backend."""
+    """Deselect the runs of ``sqlite_only``/``postgres_only`` tests on the other backend, and
+    put the ``slow`` tests first: under pytest-xdist a long test handed out last would keep
+    one worker busy while the others have nothing left to do."""
     kept: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:
@@ -130,6 +204,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
 
 
 @pytest.fixture
@@ -308,6 +383,10 @@ $body$
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if _is_worker(config):  # the controller adds up the counts and cleans up
+        config.workeroutput[_PASSED_KEY] = dict(_passed)  # type: ignore[attr-defined]
+        return
     # Migration 0005 makes a reader role per migrated PostgreSQL database (shared by its
     # copies); the tests drop databases without downgrading them, which leaves the role
     # behind with no privilege anywhere. Drop every such orphan, ours or an earlier run's; a
@@ -316,6 +395,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if admin is not None:
         import psycopg
 
+        template = config.stash.get(_controller_template, None)
+        if template is not None:
+            db.dispose_all()
+            _pg_drop(admin, template)
         try:
             _pg_exec(admin, _DROP_ORPHAN_READERS)
         except psycopg.Error:

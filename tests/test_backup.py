@@ -145,15 +145,14 @@ def test_backup_has_committed_rows_in_the_wal_and_not_an_open_transaction(
         )
         _no_file_copies(monkeypatch)
         copy = tmp_path / "copy.sqlite3"
-        started = time.monotonic()
         result = cli("db", "backup", str(copy))
-        took = time.monotonic() - started
         writer.execute("ROLLBACK")
     finally:
         writer.close()
     monkeypatch.undo()
+    # Readers never wait for the writer: the writer holds its lock until the backup has
+    # returned, so a backup that waited for it would have failed as busy.
     assert result.exit_code == 0, result.stderr
-    assert took < db.BUSY_TIMEOUT_MS / 1000, took  # readers never wait for the writer
     assert sqlite_health(copy) == ("ok", [])
     assert _copy_counts(copy) == committed
     # The copy is self-contained: no -wal beside it, and it opens read-only.

@@ -314,6 +314,7 @@ def run_race(
     )
 
 
+@pytest.mark.slow
 def test_concurrent_writers_race_on_the_same_new_rows(
     target: DatabaseTarget, tmp_path: Path
 ) -> None:
@@ -415,9 +416,9 @@ def test_writer_blocked_past_the_busy_timeout_fails_cleanly_while_readers_answer
             stderr=subprocess.PIPE,
             text=True,
         )
-        # Readers answer at once meanwhile, and see only committed rows.
+        # Readers answer meanwhile (the lock is held throughout: a reader that waited for it
+        # would fail as busy too), and see only committed rows.
         for _ in range(2):
-            t0 = time.monotonic()
             reader = subprocess.run(
                 factdb_cmd(target.url, "list", "--format", "json"),
                 capture_output=True,
@@ -425,10 +426,12 @@ def test_writer_blocked_past_the_busy_timeout_fails_cleanly_while_readers_answer
                 timeout=30,
             )
             assert reader.returncode == 0, reader.stderr
-            assert time.monotonic() - t0 < 3
             claims = [row["claim"] for row in json.loads(reader.stdout)]
             assert claims == ["North Korea shipped artillery shells to Russia"], reader.stdout
-            assert writer.poll() is None  # still waiting for the lock
+            if time.monotonic() - started < db.BUSY_TIMEOUT_MS / 1000:
+                # the writer cannot have given up yet (on a loaded machine the readers may
+                # take longer than its busy timeout; its wait is checked below then)
+                assert writer.poll() is None
         try:
             out, err = writer.communicate(timeout=db.BUSY_TIMEOUT_MS / 1000 + 15)
         except subprocess.TimeoutExpired:

@@ -334,6 +334,7 @@ def import_kill_trials(
     return results, rerun
 
 
+@pytest.mark.slow
 def test_sigkill_during_import_is_all_or_nothing(target: DatabaseTarget, tmp_path: Path) -> None:
     Cli(target).ok("seed")  # committed rows that must survive every kill
     db.dispose_all()
@@ -464,6 +465,7 @@ def upgrade_kill_trials(
     return results
 
 
+@pytest.mark.slow
 def test_sigkill_during_upgrade_leaves_old_or_new_schema(
     target: DatabaseTarget, empty_target: DatabaseTarget, tmp_path: Path
 ) -> None:

@@ -149,6 +149,7 @@ def test_busy_database_raises_database_busy(
     """Past the busy timeout a writer gets DatabaseBusy ("try again"), not a raw error;
     a reader meanwhile answers at once."""
     db.dispose_all()
+    default = db.BUSY_TIMEOUT_MS
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
     raw = _raw(target)
     try:
@@ -158,10 +159,10 @@ def test_busy_database_raises_database_busy(
             with db.session_scope(target, write=True) as s:
                 s.execute(text("SELECT 1"))
         waited = time.monotonic() - started
-        assert 0.15 <= waited < 3, waited
-        started = time.monotonic()
+        # It waited its (shortened) busy timeout, and not the default one.
+        assert 0.15 <= waited < default / 1000, waited
+        # The lock is held throughout: a reader that waited for it would fail as busy too.
         assert _claims(target) == 0
-        assert time.monotonic() - started < 1
     finally:
         raw.close()
         db.dispose_all()

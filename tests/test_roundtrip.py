@@ -347,6 +347,7 @@ def b_and_c(make_db):
     return make_db("b"), make_db("c")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,

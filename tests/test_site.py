@@ -229,6 +229,9 @@ def test_site_refuses_what_is_not_its_own(cli: Cli, tmp_path: Path) -> None:
 
 # --- in a real browser ----------------------------------------------------------------------
 
+# The browser tests share one Chromium (module scope): under pytest-xdist on one worker.
+in_the_browser = pytest.mark.xdist_group("browser")
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
@@ -274,6 +277,7 @@ def _check_links(page: Any, where: Path, sources: set[str]) -> None:
             assert (where.parent / href).is_file(), href
 
 
+@in_the_browser
 def test_the_harness_sees_scripts_and_requests(browser: Browser, tmp_path: Path) -> None:
     bad = tmp_path / "bad.html"
     bad.write_text(
@@ -286,6 +290,7 @@ def test_the_harness_sees_scripts_and_requests(browser: Browser, tmp_path: Path)
     assert "http://example.invalid/x.png" in page.requests
 
 
+@in_the_browser
 def test_site_in_a_browser(cli: Cli, browser: Browser, tmp_path: Path) -> None:
     drones(cli)
     cli.ok("seed")
@@ -367,6 +372,7 @@ def test_site_in_a_browser(cli: Cli, browser: Browser, tmp_path: Path) -> None:
     )
 
 
+@in_the_browser
 def test_as_of_site_and_one_page_in_a_browser(cli: Cli, browser: Browser, tmp_path: Path) -> None:
     drones(cli)
     index = _site(cli, tmp_path / "site", "--as-of", "2022-10-31")

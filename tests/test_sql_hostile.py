@@ -14,8 +14,9 @@ database must be exactly as before afterwards:
   password table included), every sequence's state, the tables, views, functions, triggers,
   types, schemas, extensions, large objects and prepared transactions, the privileges on the
   database, its schemas and tables, default privileges, per-database settings, and the
-  server's roles (names, attributes, memberships, settings) other than the reader roles and
-  test owners that concurrent test sessions create and drop.
+  server's roles (names, attributes, memberships, settings) other than the reader roles, test
+  owners and test login roles that concurrent test sessions (and xdist workers) create and
+  drop.
 
 A statement that changes the shared database fails its test loudly and every later test says
 which one spoiled the database, instead of failing for a reason of its own.
@@ -126,9 +127,11 @@ def sqlite_fingerprint(target: DatabaseTarget) -> dict[str, Any]:
     }
 
 
-# Roles that concurrent test sessions create and drop (reader roles of their databases, the
-# test owners below) are left out of the server-wide role list; this database's own reader
-# is compared in full through "reader".
+# Roles that concurrent test sessions (and the other xdist worker of this one) create and drop
+# are left out of the server-wide role list: reader roles of their databases, the test owners
+# below and the login roles of tests/test_secrets.py, with the memberships that name them
+# (migration 0002 grants factdb_reader to an owner that may take it). This database's own
+# reader is compared in full through "reader".
 PG_FINGERPRINT = {
     "relations": """
         SELECT string_agg(format('%s.%s:%s:%s', n.nspname, c.relname, c.relkind, c.relacl),
@@ -168,11 +171,15 @@ PG_FINGERPRINT = {
                r.rolcreaterole, r.rolcreatedb, r.rolcanlogin, r.rolreplication, r.rolbypassrls,
                r.rolconnlimit, r.rolvaliduntil), ' ' ORDER BY r.rolname)
         FROM pg_roles r WHERE r.rolname NOT LIKE 'factdb\\_sql\\_%'
-                          AND r.rolname NOT LIKE 'factdb\\_t\\_owner\\_%'""",
+                          AND r.rolname NOT LIKE 'factdb\\_t\\_owner\\_%'
+                          AND r.rolname NOT LIKE 'factdb\\_secret\\_%'""",
     "members": """SELECT string_agg(format('%s>%s', r.rolname, m.rolname), ' ' ORDER BY 1)
         FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid
         JOIN pg_roles m ON m.oid = a.member
-        WHERE NOT (r.rolname LIKE 'factdb\\_t\\_owner\\_%' OR m.rolname LIKE 'factdb\\_sql\\_%')
+        WHERE NOT (r.rolname LIKE 'factdb\\_t\\_owner\\_%'
+                   OR m.rolname LIKE 'factdb\\_t\\_owner\\_%'
+                   OR m.rolname LIKE 'factdb\\_sql\\_%'
+                   OR m.rolname LIKE 'factdb\\_secret\\_%')
            OR m.rolname IN (SELECT role FROM {readers})""",
     "reader": """
         SELECT string_agg(format('%s:%s%s%s%s%s%s%s:%s', r.rolname, r.rolsuper, r.rolinherit,

@@ -25,7 +25,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+# One worker under pytest-xdist: the tests share one built wheel and its environment.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 SOURCES = ["pyproject.toml", "README.md", "factdb", "migrations", "seeds"]
 SEED_CLAIM = "North Korea has shipped weapons"
