@@ -410,3 +410,12 @@ def test_claim_merge_moves_response_links(cli: Cli) -> None:
     data = show(cli, claim_id)
     assert (data["violates"], data["answered_by"]) == ([UNSC], [EU, UNSC])
     assert as_json(cli, "sanction", "show", UNSC)["responds_to"] == 1
+
+
+def test_actors_by_id_and_digits_never_new(cli: Cli) -> None:
+    drones(cli)
+    iran = as_json(cli, "actor", "show", "Iran")["id"]
+    cli.ok("sanction", "target", EU, str(iran), "--listed", "2023")
+    assert as_json(cli, "sanction", "show", EU)["targets"][-1] == "Iran"
+    assert fails(cli("sanction", "target", EU, "999"), 1).startswith("error: no actor")
+    assert fails(cli("sanction", "edit", EU, "--authority", "12"), 1).startswith("error: no actor")

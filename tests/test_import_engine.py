@@ -199,7 +199,8 @@ def test_csv_and_jsonl_resolve_alike(
     rows = _snapshot(target)
     assert rows == _snapshot(empty_target)
     # Names and aliases matched the actors there: one new actor only, "New Reporter", and
-    # the outlets became actors of kind media, "Example" with the setup's source.
+    # the outlets became actors of kind media, "Example" with the setup's source; the
+    # sanction's authority an organization.
     assert [a[0:3:2] for a in rows["actors"]] == [
         ("Example", "media"),
         ("KCNA", "media"),
@@ -207,6 +208,7 @@ def test_csv_and_jsonl_resolve_alike(
         ("North Korea", "state"),
         ("Panel of Experts", "organization"),
         ("Print Weekly", "media"),
+        ("UN Security Council", "organization"),
     ]
     assert [a[1:3] for a in rows["assertions"]] == [
         ("Old claim", "KCNA"),

@@ -346,7 +346,20 @@ def escaped_cells(text: str) -> list[str]:
 def evil_cli(seeded_cli):
     """The seed article plus stored text that spreadsheets would run as formulas."""
     cli = seeded_cli
-    cli.ok("sanction", "add", "=Evil Sanction", "--measures", "-everything", "--authority", "@UN")
+    cli.ok(
+        "sanction",
+        "add",
+        "=Evil Sanction",
+        "--measures",
+        "-everything",
+        "--authority",
+        "@UN",
+        "--new-actor",  # not the seed's UN Security Council
+        "--target",
+        "+Target",
+        "--programme",
+        "=Programme",
+    )
     evil = cli.add(
         EVIL_CLAIM,
         by="@Evil",

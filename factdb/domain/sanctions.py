@@ -81,6 +81,10 @@ class Resolver:
     close: CloseNames | None = None
 
     def actor(self, name: str, option: str, kind: ActorKind, role: str) -> Actor:
+        """The actor ``name`` names; a name of digits only is an id (or a known name) and
+        never becomes a new actor (``NotFound`` otherwise)."""
+        if name.strip().isdigit():
+            return get_actor(self.session, name, option)
         if self.close is None:
             self.close = close_names(self.session)
         found = resolve_actor(
