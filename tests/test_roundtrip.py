@@ -286,7 +286,8 @@ def scenarios(draw: Any) -> Scenario:
     if draw(st.booleans()):
         scenario.sanction = (
             draw(nasty(SINGLE_LINE)),
-            draw(st.none() | nasty(SINGLE_LINE)),
+            # An authority of digits only is an actor id (docs/design.md, Sanctions).
+            draw(st.none() | nasty(SINGLE_LINE).filter(lambda s: not s.strip().isdigit())),
             draw(st.none() | nasty(MULTI_LINE)),
         )
     for _ in range(draw(st.integers(1, 6))):
