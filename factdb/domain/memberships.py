@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from factdb.core.dates import PartialDate, format_partial
+from factdb.core.dates import PartialDate, stored_date
 from factdb.core.errors import Conflict, InvalidInput
+from factdb.domain.changes import date_text
 from factdb.storage.models import Actor, ActorAlias, ActorMembership
 
 
@@ -28,14 +29,6 @@ class MembershipResult:
     actor: Actor
     changed: bool = False
     notes: list[str] = field(default_factory=list)
-
-
-def _day(value: dt.date | str) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
-def _text(start: dt.date | str | None, precision: str | None) -> str | None:
-    return None if start is None or precision is None else format_partial(_day(start), precision)
 
 
 def period_text(since: str | None, until: str | None) -> str:
@@ -120,9 +113,10 @@ def _check_free(
     belongs to one body at a time, so that its side on a date is one."""
     assert actor.id is not None
     for other in _ended(session, actor.id):
-        if _overlaps(since, until, _opt_day(other.since), _day(other.until)):
+        if _overlaps(since, until, _opt_day(other.since), stored_date(other.until)):
             what = period_text(
-                _text(other.since, other.since_precision), _text(other.until, other.until_precision)
+                date_text(other.since, other.since_precision),
+                date_text(other.until, other.until_precision),
             )
             raise Conflict(
                 f"'{actor.name}' was part of '{_name(session, other.parent_id)}' {what}, which "
@@ -132,7 +126,7 @@ def _check_free(
 
 
 def _opt_day(value: dt.date | str | None) -> dt.date | None:
-    return None if value is None else _day(value)
+    return None if value is None else stored_date(value)
 
 
 def set_membership(
@@ -174,11 +168,7 @@ def set_membership(
         since is None or current_since is None or current_since == since.start
     ):
         # The current membership ends.
-        start_text = (
-            str(since)
-            if since is not None
-            else _text(actor.part_of_since, actor.part_of_since_precision)
-        )
+        start_text = str(since) if since is not None else _since(actor)
         start = since.start if since is not None else current_since
         precision = since.precision if since is not None else actor.part_of_since_precision
         if start is not None and start >= until.start:
@@ -223,7 +213,7 @@ def add_ended_membership(
     for other in _ended(session, actor.id):
         if (
             other.parent_id == parent.id
-            and _day(other.until) == until.start
+            and stored_date(other.until) == until.start
             and _opt_day(other.since) == start
         ):
             result.notes.append(
@@ -235,7 +225,7 @@ def add_ended_membership(
     if actor.part_of_id is not None and current_since is not None and until.start > current_since:
         raise Conflict(
             f"'{actor.name}' is part of '{_name(session, actor.part_of_id)}' since "
-            f"{_text(actor.part_of_since, actor.part_of_since_precision)}, which the period "
+            f"{_since(actor)}, which the period "
             "given meets; an actor is part of one body at a time"
         )
     session.add(
@@ -273,7 +263,7 @@ def _set_current(
             )
             return result
         _check_free(session, actor, since.start, None)
-        old = _text(actor.part_of_since, actor.part_of_since_precision)
+        old = _since(actor)
         actor.part_of_since, actor.part_of_since_precision = since.start, since.precision
         result.changed = True
         result.notes.append(
@@ -287,7 +277,7 @@ def _set_current(
                 raise InvalidInput(
                     "--from",
                     f"'{actor.name}' became part of '{_name(session, actor.part_of_id)}' on "
-                    f"{_text(actor.part_of_since, actor.part_of_since_precision)}, not before "
+                    f"{_since(actor)}, not before "
                     f"{since}; end or remove that membership first",
                 )
             _check_free(session, actor, current_since, since.start)
@@ -303,7 +293,7 @@ def _set_current(
             )
             result.notes.append(
                 f"ended: part of '{_name(session, actor.part_of_id)}' "
-                + period_text(_text(actor.part_of_since, actor.part_of_since_precision), str(since))
+                + period_text(_since(actor), str(since))
             )
         _check_free(session, actor, since.start, None)
     elif actor.part_of_id is not None:
@@ -335,7 +325,7 @@ def remove_membership(
     gone = [
         m
         for m in _ended(session, actor.id)
-        if m.parent_id == parent.id and (until is None or _day(m.until) == until.start)
+        if m.parent_id == parent.id and (until is None or stored_date(m.until) == until.start)
     ]
     if actor.part_of_id == parent.id and until is None and not gone:
         actor.part_of_id, actor.part_of_since, actor.part_of_since_precision = None, None, None
@@ -349,10 +339,7 @@ def remove_membership(
             + "; nothing changed"
         )
     for m in gone:
-        result.notes.append(
-            f"removed: part of '{parent.name}' "
-            + period_text(_text(m.since, m.since_precision), _text(m.until, m.until_precision))
-        )
+        result.notes.append(f"removed: part of '{parent.name}' " + _period(m))
         session.delete(m)
     result.changed = True
     session.flush()
@@ -388,16 +375,12 @@ def date_aliases(
         )
         if row is None:
             raise InvalidInput("ALIAS", f"'{alias}' is the actor's name, not one of its aliases")
-        old = period_text(
-            _text(row.since, row.since_precision), _text(row.until, row.until_precision)
-        )
+        old = _period(row)
         if since is not None:
             row.since, row.since_precision = since.start, since.precision
         if until is not None:
             row.until, row.until_precision = until.start, until.precision
-        new = period_text(
-            _text(row.since, row.since_precision), _text(row.until, row.until_precision)
-        )
+        new = _period(row)
         if new != old:
             session.add(row)
             notes.append(f"alias '{row.alias}' in use {new}" + (f" (was: {old})" if old else ""))
@@ -405,5 +388,13 @@ def date_aliases(
     return notes
 
 
-def _alias_period(row: ActorAlias) -> str:
-    return period_text(_text(row.since, row.since_precision), _text(row.until, row.until_precision))
+def _period(row: ActorAlias | ActorMembership) -> str:
+    """``from 2012-11 until 2024-05`` of a membership that ended or of an alias's use."""
+    return period_text(
+        date_text(row.since, row.since_precision), date_text(row.until, row.until_precision)
+    )
+
+
+def _since(actor: Actor) -> str | None:
+    """When the actor's current membership began, as given."""
+    return date_text(actor.part_of_since, actor.part_of_since_precision)
