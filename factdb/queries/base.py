@@ -192,6 +192,15 @@ def sanction_ref(conn: Conn, ref: str) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
+MEMBERSHIP_EDGES = (
+    "edge(child_id, parent_id) AS ("
+    "SELECT id, part_of_id FROM actor WHERE part_of_id IS NOT NULL "
+    "UNION ALL SELECT actor_id, parent_id FROM actor_membership)"
+)
+"""SQL (a CTE): ``edge``, every membership of the hierarchy, current (``actor.part_of_id``) and
+ended (``actor_membership``), as (child, parent) (docs/design.md, Memberships over time)."""
+
+
 def descendant_ids(conn: Conn, actor_id: int) -> list[int]:
     """The actor and every actor that is or was part of it, at any depth, through current
     and ended memberships (docs/design.md, Memberships over time; ``UNION`` stops at a cycle
@@ -199,9 +208,7 @@ def descendant_ids(conn: Conn, actor_id: int) -> list[int]:
     return [
         int(row[0])
         for row in Reader.of(conn).rows(
-            "WITH RECURSIVE edge(child_id, parent_id) AS ("
-            "SELECT id, part_of_id FROM actor WHERE part_of_id IS NOT NULL "
-            "UNION ALL SELECT actor_id, parent_id FROM actor_membership), "
+            f"WITH RECURSIVE {MEMBERSHIP_EDGES}, "
             "parts(id) AS (SELECT id FROM actor WHERE id = :id UNION "
             "SELECT e.child_id FROM edge AS e JOIN parts ON e.parent_id = parts.id) "
             "SELECT id FROM parts",

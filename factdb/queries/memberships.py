@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from factdb.core.dates import stored_text
-from factdb.queries.base import Conn
+from factdb.queries.base import MEMBERSHIP_EDGES, Conn
 from factdb.storage.reader import Reader
 
 MEMBERSHIPS_SELECT = (
@@ -23,21 +23,17 @@ def memberships(conn: Conn, actor_id: int) -> list[dict[str, Any]]:
     (by their end; the current last): parent, parent_id, since, until (dates as given or
     None), current."""
     rows = Reader.of(conn).rows(MEMBERSHIPS_SELECT, {"id": actor_id})
-    out = [
+    rows.sort(key=lambda row: (int(row[6]), str(row[4] or ""), str(row[2] or "")))
+    return [
         {
             "parent": parent,
             "parent_id": int(parent_id),
             "since": stored_text(since, since_p),
             "until": stored_text(until, until_p),
             "current": bool(current),
-            "_order": (1 if current else 0, str(until or ""), str(since or "")),
         }
         for parent_id, parent, since, since_p, until, until_p, current in rows
     ]
-    out.sort(key=lambda m: m["_order"])
-    for m in out:
-        del m["_order"]
-    return out
 
 
 def ancestors_any_period(conn: Conn, actor_id: int) -> list[tuple[int, int]]:
@@ -46,9 +42,7 @@ def ancestors_any_period(conn: Conn, actor_id: int) -> list[tuple[int, int]]:
     return [
         (int(child), int(parent))
         for child, parent in Reader.of(conn).rows(
-            "WITH RECURSIVE edge(child_id, parent_id) AS ("
-            " SELECT id, part_of_id FROM actor WHERE part_of_id IS NOT NULL"
-            " UNION ALL SELECT actor_id, parent_id FROM actor_membership),"
+            f"WITH RECURSIVE {MEMBERSHIP_EDGES},"
             " up(child_id, parent_id) AS (SELECT child_id, parent_id FROM edge"
             " WHERE child_id = :id UNION"
             " SELECT e.child_id, e.parent_id FROM up JOIN edge AS e ON e.child_id = up.parent_id)"
