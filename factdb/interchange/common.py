@@ -4,7 +4,10 @@ result counts, and the decoding of input bytes."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from factdb.core.dates import APPROXIMATE, PartialDate
 from factdb.core.errors import FactdbError, InvalidInput
@@ -162,6 +165,20 @@ class FileErrors:
 
 
 # --- reading -------------------------------------------------------------------------------
+
+
+def json_lines(lines: Iterable[str], errors: FileErrors) -> Iterator[tuple[int, str, Any]]:
+    """(line number, line, decoded value) of each non-blank line of a JSON Lines file; a line
+    that is no JSON (or nested too deeply to read) goes to ``errors`` and is skipped."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield number, raw, json.loads(raw)
+        except json.JSONDecodeError as exc:
+            errors.add(InvalidInput("json", exc.msg), number, exc.colno)
+        except RecursionError:
+            errors.add(InvalidInput("json", "nested too deeply"), number)
 
 
 def decode(data: bytes, path: str) -> str:

@@ -32,7 +32,7 @@ from factdb.core.keys import check_name, clean_text, name_key, normalize_url
 from factdb.core.values import parse_date
 from factdb.domain.actors import look_alikes
 from factdb.domain.memberships import MembershipResult, add_ended_membership, set_membership
-from factdb.interchange.common import FileErrors, ImportResult, decode
+from factdb.interchange.common import FileErrors, ImportResult, decode, json_lines
 from factdb.queries.base import Conn
 from factdb.queries.ftm import (
     ftm_data,
@@ -321,17 +321,7 @@ def parse_ftm(lines: Iterable[str], path: str) -> ParsedFtm:
     model = load_model()
     errors = FileErrors(path)
     parsed = ParsedFtm()
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            errors.add(InvalidInput("json", exc.msg), number, exc.colno)
-            continue
-        except RecursionError:
-            errors.add(InvalidInput("json", "nested too deeply"), number)
-            continue
+    for number, _, record in json_lines(lines, errors):
         try:
             _entity(model, record, number, parsed)
         except InvalidInput as exc:

@@ -16,7 +16,6 @@ found by name or alias or created of kind ``media``, as any actor name of the fi
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +58,7 @@ from factdb.interchange.common import (
     ImportErrors,
     ImportResult,
     Row,
+    json_lines,
     stance_date,
     unknown_actor,
 )
@@ -124,17 +124,7 @@ class Parsed:
 def parse_jsonl(lines: Iterable[str], path: str) -> Parsed:
     errors = FileErrors(path)
     parsed = Parsed()
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            errors.add(InvalidInput("json", exc.msg), number, exc.colno)
-            continue
-        except RecursionError:
-            errors.add(InvalidInput("json", "nested too deeply"), number)
-            continue
+    for number, raw, record in json_lines(lines, errors):
         if not isinstance(record, dict):
             errors.add(InvalidInput("json", "each line must be a JSON object"), number)
             continue
