@@ -361,7 +361,7 @@ def _move_data(dialect: str) -> None:
     ]
     if not targets and not authorities:
         return
-    set_id = _open_change_set(dialect)
+    set_id = int(R0008._open_change_set(dialect))
     bind.execute(
         sa.text(
             "INSERT INTO sanction_target (sanction_id, actor_id, created_at) "
@@ -391,10 +391,6 @@ def _move_data(dialect: str) -> None:
             {"actor": known[key], "authority": authority},
         )
     _close_change_set(set_id)
-
-
-def _open_change_set(dialect: str) -> int:
-    return int(R0008._open_change_set(dialect))
 
 
 def _close_change_set(set_id: int) -> None:
