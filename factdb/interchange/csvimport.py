@@ -56,7 +56,7 @@ from factdb.interchange.common import (
     unknown_actor,
 )
 from factdb.interchange.resolve import Keys, SourceFields
-from factdb.storage import bulk
+from factdb.storage import bulk, pgload
 from factdb.storage.models import (
     Actor,
     Assertion,
@@ -871,7 +871,11 @@ class CsvImport:
     @contextmanager
     def _bulk_load(self) -> Iterator[None]:
         if not self.sqlite:
-            yield
+            # Into an empty assertion table: indexes and foreign keys after the load
+            # (``factdb.storage.pgload``); into a populated one, no DDL and no lock that
+            # would stop a reader.
+            with pgload.indexes_after_load(self.session):
+                yield
             return
         session = self.session
         with _fts_set_based(session), _indexes_after_load(session), _checks_after_load(session):

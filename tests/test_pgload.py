@@ -1,0 +1,263 @@
+"""A bulk import into an empty assertion table builds its indexes and foreign keys after the
+load, in the import's transaction (factdb.storage.pgload on PostgreSQL, the index and trigger
+steps of factdb.interchange.csvimport on SQLite); into a populated one it changes no schema
+and takes no lock that stops readers. Either way: the same rows and history, and a failed
+import leaves the schema exactly as it was."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from factdb.interchange import csvimport
+from factdb.storage import pgload
+from factdb.storage.config import DatabaseTarget
+from factdb.storage.models import TABLES
+from tests.conftest import Cli
+from tests.helpers import OLD_CSV_COLUMNS, listed
+
+
+def _row(claim: str, actor: str, date: str, url: str, quote: str = "", via: str = "") -> list[str]:
+    return [claim, actor, "asserts", date, url, "", "", quote, via, "", ""]
+
+
+ROWS = [
+    _row("Claim A", "Alice", "2024", "https://example.org/1", "zeppelin first", "Via 1; Via 2"),
+    _row("Claim A", "Bob", "2024", "https://example.org/1"),
+    _row("Claim A", "Alice", "2024", "https://example.org/1", "a repeat", "Via 3"),
+    _row("Claim B", "Alice", "2024-02", "https://example.org/2", "", "Via 2"),
+    _row("Claim C", "Carol", "2024-02-03", "https://example.org/3", "tab\tand\\slash"),
+    _row("Claim D", "Dan", "2023", "https://example.org/4", "last", "Via 1"),
+]
+MORE = [
+    _row("Claim A", "Alice", "2024", "https://example.org/1", "there already"),
+    _row("Claim E", "Erin", "2022", "https://example.org/5", "new quote", "Via 2"),
+]
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(OLD_CSV_COLUMNS)
+        writer.writerows(rows)
+    return path
+
+
+def _query(target: DatabaseTarget, sql: str) -> list[tuple[Any, ...]]:
+    if target.backend == "sqlite":
+        assert target.sqlite_path is not None
+        conn = sqlite3.connect(target.sqlite_path)
+        try:
+            return [tuple(r) for r in conn.execute(sql)]
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(target.libpq_url, autocommit=True) as pg:
+        return [tuple(r) for r in pg.execute(sql.encode())]
+
+
+def _schema(target: DatabaseTarget) -> list[tuple[Any, ...]]:
+    """Every index, constraint and trigger of factdb's tables, with whether it is valid and
+    enabled: what an import must leave as it found it."""
+    if target.backend == "sqlite":
+        return _query(
+            target,
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE type IN ('index', 'trigger') ORDER BY type, name",
+        )
+    tables = "ARRAY[" + ", ".join(f"'{t}'" for t in TABLES) + "]::regclass[]"
+    return _query(
+        target,
+        f"""
+        SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid),
+               indisvalid AND indisready AND indislive
+        FROM pg_index WHERE indrelid = ANY({tables})
+        UNION ALL
+        SELECT 'constraint', conrelid::regclass::text || '.' || conname,
+               pg_get_constraintdef(oid), convalidated
+        FROM pg_constraint WHERE conrelid = ANY({tables})
+        UNION ALL
+        SELECT 'trigger', tgrelid::regclass::text || '.' || tgname, pg_get_triggerdef(oid),
+               tgenabled = 'O'
+        FROM pg_trigger WHERE tgrelid = ANY({tables}) AND NOT tgisinternal
+        ORDER BY 1, 2
+        """,
+    )
+
+
+def _assertions(target: DatabaseTarget) -> list[tuple[Any, ...]]:
+    """(claim, actor, quote, via chain) of every assertion, in id order."""
+    agg = "group_concat" if target.backend == "sqlite" else "string_agg"
+    return _query(
+        target,
+        f"SELECT c.text, ac.name, a.quote, (SELECT {agg}(x.name, ';') FROM "
+        "(SELECT v.actor_id FROM assertion_via AS v WHERE v.assertion_id = a.id "
+        "ORDER BY v.position) AS w JOIN actor AS x ON x.id = w.actor_id) "
+        "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
+        "JOIN actor AS ac ON ac.id = a.actor_id ORDER BY a.id",
+    )
+
+
+@pytest.fixture
+def exclusive_locks(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
+    """The tables the import's own transaction holds ACCESS EXCLUSIVE, seen once the rows are
+    loaded (PostgreSQL; SQLite has no table locks, the list stays empty)."""
+    seen: list[set[str]] = []
+    finish = csvimport.CsvImport._finish
+
+    def spy(self: csvimport.CsvImport) -> None:
+        if not self.sqlite:
+            from sqlalchemy import text
+
+            seen.append(
+                {
+                    str(name)
+                    for (name,) in self.session.execute(
+                        text(
+                            "SELECT relation::regclass::text FROM pg_locks "
+                            "WHERE pid = pg_backend_pid() AND locktype = 'relation' "
+                            "AND mode = 'AccessExclusiveLock' AND relation IS NOT NULL"
+                        )
+                    )
+                    if "." not in str(name) and str(name) in TABLES
+                }
+            )
+        finish(self)
+
+    monkeypatch.setattr(csvimport.CsvImport, "_finish", spy)
+    return seen
+
+
+EXPECTED = [
+    ("Claim A", "Alice", "zeppelin first", "Via 1;Via 2"),
+    ("Claim A", "Bob", None, None),
+    ("Claim B", "Alice", None, "Via 2"),
+    ("Claim C", "Carol", "tab\tand\\slash", None),
+    ("Claim D", "Dan", "last", "Via 1"),
+]
+
+
+@pytest.mark.parametrize("after_load", [True, False], ids=["indexes-after", "row-by-row"])
+def test_a_load_into_an_empty_database_gives_the_same_rows_schema_and_history(
+    cli: Cli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    exclusive_locks: list[set[str]],
+    after_load: bool,
+) -> None:
+    if not after_load:
+        monkeypatch.setattr(pgload, "drop_for_load", lambda session: None)
+    monkeypatch.setattr(csvimport, "BATCH", 2)
+    before = _schema(cli.target)
+    cli.ok("--as", "ivy", "import", str(_write(tmp_path / "rows.csv", ROWS)))
+    assert _assertions(cli.target) == EXPECTED
+    assert _schema(cli.target) == before
+    # The full-text index holds the quotes loaded before it was built.
+    assert [c["id"] for c in listed(cli, "--search", "zeppelin")] == [1]
+    changes = cli.ok("history", "--format", "json").json()
+    assert all(c["op"] == "insert" and c["user"] == "ivy" for c in changes)
+    summary = {c["table"]: c["new"] for c in changes}
+    assert summary["assertion"] == {"rows": 5, "ids": [1, 5]}
+    assert summary["assertion_via"] == {"rows": 4}
+    if cli.target.backend == "postgresql":
+        assert all(valid for *_, valid in before)
+        # Dropping a foreign key locks the table it references too.
+        loaded = {"assertion", "assertion_via", "actor", "claim", "source"}
+        assert exclusive_locks == [loaded if after_load else set()]
+
+
+def test_a_load_into_a_populated_database_changes_no_schema_and_locks_no_reader(
+    cli: Cli, tmp_path: Path, exclusive_locks: list[set[str]]
+) -> None:
+    cli.ok("import", str(_write(tmp_path / "rows.csv", ROWS)))
+    before = _schema(cli.target)
+    out = cli.ok("import", str(_write(tmp_path / "more.csv", MORE)), "--format", "json").json()
+    counts = {r["records"]: (r["new"], r["already_there"]) for r in out}
+    assert counts["assertion"] == (1, 1)
+    assert _assertions(cli.target) == [*EXPECTED, ("Claim E", "Erin", "new quote", "Via 2")]
+    assert _schema(cli.target) == before
+    assert [c["id"] for c in listed(cli, "--search", "zeppelin")] == [1]
+    assert [c["id"] for c in listed(cli, "--search", "quote")] == [5]
+    if cli.target.backend == "postgresql":
+        assert exclusive_locks[-1] == set()
+
+
+def test_a_dry_run_into_an_empty_database_changes_no_schema(
+    cli: Cli, tmp_path: Path, exclusive_locks: list[set[str]]
+) -> None:
+    before = _schema(cli.target)
+    cli.ok("import", "--dry-run", str(_write(tmp_path / "rows.csv", ROWS)))
+    assert _schema(cli.target) == before
+    assert _assertions(cli.target) == []
+    if cli.target.backend == "postgresql":
+        assert exclusive_locks == [set()]
+
+
+def _bad_row_late(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """A malformed date after batches were written."""
+    return [*ROWS, *ROWS[1:3], _row("Claim X", "Xia", "2024-13", "https://example.org/x")]
+
+
+def _repeats_not_caught(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Repeats the importer fails to catch: the unique key refuses them when its index is
+    built after the load."""
+    counter = itertools.count()
+    monkeypatch.setattr(csvimport, "_pack", lambda *key: next(counter))
+    return ROWS
+
+
+def _dangling_actor(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """An assertion naming an actor id that does not exist: its foreign key refuses it when
+    added back after the load."""
+    copy = csvimport.CsvImport._copy_postgresql
+
+    def broken(self: csvimport.CsvImport, rows: list[Any], *args: Any) -> None:
+        rows[-1] = (rows[-1][0], 999_999, *rows[-1][2:])
+        copy(self, rows, *args)
+
+    monkeypatch.setattr(csvimport.CsvImport, "_copy_postgresql", broken)
+    return ROWS
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_bad_row_late, "rows.csv:10:4: date"),
+        pytest.param(
+            _repeats_not_caught,
+            "ux_assertion_live_key",
+            marks=pytest.mark.postgres_only,
+        ),
+        pytest.param(
+            _dangling_actor,
+            "fk_assertion_actor_id_actor",
+            marks=pytest.mark.postgres_only,
+        ),
+    ],
+    ids=["bad-row-late", "unique-key-at-build", "foreign-key-when-added"],
+)
+def test_a_failed_load_leaves_nothing_and_the_schema_intact(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any, message: str
+) -> None:
+    monkeypatch.setattr(csvimport, "BATCH", 2)
+    before = _schema(cli.target)
+    counts = _query(cli.target, "SELECT count(*) FROM change_set")
+    with monkeypatch.context() as patch:
+        path = _write(tmp_path / "rows.csv", make(patch))
+        result = cli("import", str(path))
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _schema(cli.target) == before
+    assert _assertions(cli.target) == []
+    assert _query(cli.target, "SELECT count(*) FROM change_set") == counts
+    # The same database takes the file, corrected, afterwards.
+    cli.ok("import", str(_write(tmp_path / "good.csv", ROWS)))
+    assert _assertions(cli.target) == EXPECTED
+    assert _schema(cli.target) == before
