@@ -52,6 +52,7 @@ def test_bench_quick_mode_produces_every_figure(tmp_path: Path) -> None:
         assert figure in table, figure
     if os.environ.get("FACTDB_TEST_POSTGRES_URL"):
         assert "import CSV into PostgreSQL" in table
+        assert "import CSV into populated PostgreSQL" in table
         assert "PostgreSQL show one claim" in table
     rows = [line for line in table.splitlines() if line.startswith("| ") and "×" in line]
     assert len(rows) >= 12
