@@ -229,7 +229,8 @@ def pg_import(
                         start = time.perf_counter()
                         conn.execute(
                             "SELECT a.id, a.stance, a.quote FROM assertion AS a "
-                            "WHERE a.claim_id = %s ORDER BY a.date, a.id",
+                            "WHERE a.claim_id = %s AND a.retracted_at IS NULL "
+                            "ORDER BY a.date, a.id",
                             (random.randint(1, 1000),),
                         ).fetchall()
                         reads.append(time.perf_counter() - start)
