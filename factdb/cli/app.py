@@ -108,8 +108,11 @@ class FactdbGroup(TyperGroup):
     one line on stderr with the right exit code, also under typer's CliRunner."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from factdb.cli import coercion
+
         super().__init__(*args, **kwargs)
         polish_help(self)
+        coercion.install()  # values read without pydantic where they can be
 
     def main(
         self,
