@@ -987,6 +987,7 @@ def _checks_after_load(session: Session) -> Iterator[None]:
 # Secondary indexes of the assertion tables: random order under a bulk load, so into an empty
 # table they are built once afterwards, sorted (docs/performance.md), not row by row.
 AFTER_LOAD_INDEXES = (
+    "ix_assertion_claim_id",
     "ix_assertion_actor_id",
     "ix_assertion_source_id",
     "ix_assertion_via_actor_id",

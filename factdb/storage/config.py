@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 from factdb.core.errors import InvalidInput
 
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 """Every revision this factdb ships, oldest first; a test checks it against ``migrations/``."""
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 """The alembic head this code expects; a test checks it against ``migrations/``. Kept as a

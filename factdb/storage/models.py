@@ -233,7 +233,9 @@ class Assertion(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    claim_id: int = Field(sa_column=Column(Integer, ForeignKey("claim.id"), nullable=False))
+    claim_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("claim.id"), nullable=False, index=True)
+    )
     actor_id: int = Field(
         sa_column=Column(Integer, ForeignKey("actor.id"), nullable=False, index=True)
     )
