@@ -319,3 +319,11 @@ def test_a_read_only_primary_refuses_writes_with_one_line(
     result = seeded_cli("actor", "add", "Republic of Korea", "--kind", "state")
     assert_one_line_error(result, "takes no writes (its transactions are read-only")
     assert seeded_cli.ok("list", "--format", "json").json()
+
+
+def test_the_read_option_does_not_make_a_command_line_load_every_command() -> None:
+    """``factdb --read-db URL list`` loads only the module of ``list``, as ``--db`` does."""
+    from factdb.cli.app import command_named
+
+    assert command_named(["--read-db", "copy.sqlite3", "list"]) == "list"
+    assert command_named(["--read-db=copy.sqlite3", "--db", "p.sqlite3", "show", "1"]) == "show"

@@ -435,10 +435,10 @@ def command_named(argv: Sequence[str]) -> str | None:
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg in ("--db", "--as"):
+        if arg in ("--db", "--read-db", "--as"):
             i += 2
             continue
-        if arg.startswith("--db=") or arg.startswith("--as=") or arg == "--debug":
+        if arg.startswith(("--db=", "--read-db=", "--as=")) or arg == "--debug":
             i += 1
             continue
         if arg.startswith("-"):
