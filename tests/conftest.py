@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 settings.register_profile("factdb", deadline=None)
 settings.load_profile("factdb")
 PG_ENV = "FACTDB_TEST_POSTGRES_URL"
+# Reads go where --db points unless a test says otherwise (tests/test_replica.py).
+os.environ.pop("FACTDB_READ_DATABASE_URL", None)
 BACKENDS = ["sqlite", "postgresql"]
 _passed: Counter[str] = Counter()
 # What the xdist controller hands its workers (workerinput) and gets back (workeroutput).

@@ -155,7 +155,7 @@ class FactdbGroup(TyperGroup):
         i = 0
         while i < len(argv):
             arg = argv[i]
-            if arg in ("--db", "--as"):
+            if arg in ("--db", "--read-db", "--as"):
                 i += 2
                 continue
             if arg.startswith("-"):
@@ -255,6 +255,15 @@ def root(
             metavar="URL_OR_PATH",
         ),
     ] = None,
+    read_db: Annotated[
+        str | None,
+        typer.Option(
+            "--read-db",
+            help="Database the read-only commands read from (a hot standby, a copy); writes "
+            "still go to --db. Default: $FACTDB_READ_DATABASE_URL, else --db.",
+            metavar="URL_OR_PATH",
+        ),
+    ] = None,
     as_user: Annotated[
         str | None,
         typer.Option(
@@ -270,7 +279,7 @@ def root(
 ) -> None:
     from factdb.cli.state import State
 
-    ctx.obj = State(db_option=db, debug=debug, as_user=as_user)
+    ctx.obj = State(db_option=db, debug=debug, as_user=as_user, read_db_option=read_db)
 
 
 def _claims(target: typer.Typer, name: str | None) -> None:
@@ -426,10 +435,10 @@ def command_named(argv: Sequence[str]) -> str | None:
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg in ("--db", "--as"):
+        if arg in ("--db", "--read-db", "--as"):
             i += 2
             continue
-        if arg.startswith("--db=") or arg.startswith("--as=") or arg == "--debug":
+        if arg.startswith(("--db=", "--read-db=", "--as=")) or arg == "--debug":
             i += 1
             continue
         if arg.startswith("-"):
