@@ -250,9 +250,9 @@ class PgCopies:
                 else:
                     self._ready.put(name)
             try:
-                # Wait for a test to be done while a copy is ready; otherwise only pick up
-                # what is already there, and make the next copy first.
-                done = self._done.get(timeout=None if self._ready.full() else 0)
+                # While a copy is ready, wait a moment for a test to be done (then look again
+                # whether the copy was taken); otherwise make the next copy first.
+                done = self._done.get(timeout=0.02 if self._ready.full() else 0)
             except queue.Empty:
                 continue
             if done is None:
