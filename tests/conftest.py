@@ -38,6 +38,7 @@ from typing import Any, Required, TypedDict, Unpack
 
 import pytest
 from hypothesis import settings
+import typer.testing
 from typer.testing import CliRunner
 
 from factdb.storage import db
@@ -391,6 +392,24 @@ class AddOptions(TypedDict, total=False):
     published: str | None
     qualifier: str | None
     qualifier_note: str | None
+
+
+_BUILT: dict[int, tuple[Any, Any]] = {}
+_typer_get_command = typer.testing._get_command
+
+
+def _built_once(app: Any) -> Any:
+    """The click command of a typer app, built once. typer's ``CliRunner.invoke`` builds it
+    again at every call (about 45 ms for factdb's commands, a good part of a CLI test's time);
+    a ``factdb`` process builds it once, so tests reuse it the same way. The app is kept
+    with it, so that its id cannot be reused by another object."""
+    key = id(app)
+    if key not in _BUILT:
+        _BUILT[key] = (app, _typer_get_command(app))
+    return _BUILT[key][1]
+
+
+typer.testing._get_command = _built_once
 
 
 def add_args(claim: str | int, **options: Unpack[AddOptions]) -> list[str]:
