@@ -145,13 +145,34 @@ def pg_admin() -> str | None:
     return os.environ.get("FACTDB_TEST_POSTGRES_URL")
 
 
+PG_DATABASES: list[str] = []
+"""The databases this run made, dropped at its end."""
+
+
 def pg_database(admin: str, name: str) -> str:
+    """A new, empty database, named after this process so that runs side by side on one
+    server never drop each other's."""
     import psycopg
 
+    name = f"{name}_{os.getpid()}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
         conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+    PG_DATABASES.append(name)
     return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_drop_all() -> None:
+    admin = pg_admin()
+    if not admin or not PG_DATABASES:
+        return
+    import psycopg
+
+    with psycopg.connect(
+        admin.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ) as conn:
+        for name in PG_DATABASES:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
 
 
 def pg_copy(csv_path: Path, url: str) -> float:
@@ -642,6 +663,19 @@ def main() -> int:
     growth: list[Figure] = []
     rounds = 30 if args.quick else 200
     startup(figures, su)
+    try:
+        return report(args, figures, growth, su, rounds)
+    finally:
+        pg_drop_all()
+
+
+def report(
+    args: argparse.Namespace,
+    figures: list[Figure],
+    growth: list[Figure],
+    su: Path | None,
+    rounds: int,
+) -> int:
     big = run(args.rows, args.workdir, figures, su, not args.no_postgres, rounds)
     if args.growth_from:
         small_figures: list[Figure] = []
