@@ -246,7 +246,8 @@ ACTOR_SQL = (
 )
 SEARCH_SQL = (
     "SELECT c.id, c.text FROM claim AS c WHERE lower(c.text) LIKE ? OR EXISTS (SELECT 1 FROM "
-    "assertion AS a WHERE a.claim_id = c.id AND lower(a.quote) LIKE ?) ORDER BY c.id LIMIT 50"
+    "assertion AS a WHERE a.claim_id = c.id AND a.retracted_at IS NULL AND lower(a.quote) LIKE ?) "
+    "ORDER BY c.id LIMIT 50"
 )
 EXPORT_SQL = (
     "SELECT c.text, ac.name, a.stance, a.date, s.url, s.outlet, s.title, a.quote "
