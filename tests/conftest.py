@@ -37,8 +37,9 @@ from pathlib import Path
 from typing import Any, Required, TypedDict, Unpack
 
 import pytest
-from hypothesis import settings
+import typer.main
 import typer.testing
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from factdb.storage import db
@@ -395,7 +396,7 @@ class AddOptions(TypedDict, total=False):
 
 
 _BUILT: dict[int, tuple[Any, Any]] = {}
-_typer_get_command = typer.testing._get_command
+_typer_get_command = typer.main.get_command
 
 
 def _built_once(app: Any) -> Any:
@@ -409,7 +410,7 @@ def _built_once(app: Any) -> Any:
     return _BUILT[key][1]
 
 
-typer.testing._get_command = _built_once
+setattr(typer.testing, "_get_command", _built_once)  # noqa: B010 (typer.testing's own name)
 
 
 def add_args(claim: str | int, **options: Unpack[AddOptions]) -> list[str]:
