@@ -2,8 +2,12 @@
 
 ``actors.jsonl``: N_ACTORS actors in a hierarchy (states, their bodies, their people) with
 aliases. ``assertions.csv``: the flat CSV, 10 assertions per claim by 10 different actors
-(so every row is a distinct natural key), partial dates, tags, via chains, one source per
-20 assertions (50,000 at a million), each cited by about 20 assertions.
+(so every row is a distinct natural key), partial dates and tags, in one of two shapes:
+
+- ``shared``: one source per 20 assertions (50,000 at a million), each cited by about 20
+  assertions, short quotes (6 words), via chains of 0–2 names;
+- ``distinct``: one source per assertion (every row its own article URL and title), long
+  quotes (40–120 words), via chains of 3–6 names.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ WORDS = (
     "shipment sanction rocket border tanker vessel drone artillery fuel oil grain transfer "
     "export import port convoy rail factory treaty ceasefire summit envoy report"
 ).split()
+VOCABULARY = WORDS + [
+    a + b for a in ("ka", "lo", "mi", "ne", "ru", "sa", "te", "vo") for b in WORDS[:30]
+]
+"""The words of the long quotes: WORDS and 240 made-up ones."""
 STANCES = ["asserts", "asserts", "supports", "neutral", "disputes", "denies", "denies"]
 TAGS = [f"tag-{i}" for i in range(50)]
 
@@ -45,8 +53,18 @@ def actor_names(n_actors: int) -> list[tuple[str, str, str | None, list[str]]]:
     return out
 
 
-def generate(directory: Path, n_rows: int, seed: int = 1718) -> dict[str, Path]:
+SHAPES = ("shared", "distinct")
+
+
+def generate(
+    directory: Path, n_rows: int, seed: int = 1718, shape: str = "shared"
+) -> dict[str, Path]:
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {SHAPES}")
+    distinct = shape == "distinct"
     rng = random.Random(seed)
+    # Long quotes are slices of one random text: a word drawn per word would take minutes.
+    pool = rng.choices(VOCABULARY, k=1 << 17) if distinct else []
     directory.mkdir(parents=True, exist_ok=True)
     n_claims = max(1, n_rows // 10)
     n_actors = 2_000 if n_rows >= 100_000 else max(20, n_rows // 50)
@@ -88,22 +106,23 @@ def generate(directory: Path, n_rows: int, seed: int = 1718) -> dict[str, Path]:
                     date = f"{year}-{rng.randint(1, 12):02d}"
                 else:
                     date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-                source = rng.randrange(n_sources)
-                via = "; ".join(rng.sample(names, rng.choice((0, 0, 0, 1, 2))))
+                if distinct:
+                    row = c * 10 + k
+                    url = f"https://news{row % 40}.example/{year}/article-{row}"
+                    outlet, title = f"Outlet {row % 40}", f"Article {row}: {words[:40].rstrip()}"
+                    start = rng.randrange(len(pool) - 120)
+                    quote = " ".join(pool[start : start + rng.randint(40, 120)])
+                    via = "; ".join(rng.sample(names, rng.randint(3, 6)))
+                    stance = rng.choice(STANCES)
+                else:
+                    source = rng.randrange(n_sources)
+                    url = f"https://news{source % 40}.example/story-{source}"
+                    outlet, title = f"Outlet {source % 40}", f"Story {source}"
+                    via = "; ".join(rng.sample(names, rng.choice((0, 0, 0, 1, 2))))
+                    stance = rng.choice(STANCES)  # drawn in the order of the first version
+                    quote = " ".join(rng.choice(WORDS) for _ in range(6))
                 writer.writerow(
-                    [
-                        claim,
-                        speakers[k],
-                        rng.choice(STANCES),
-                        date,
-                        f"https://news{source % 40}.example/story-{source}",
-                        f"Outlet {source % 40}",
-                        f"Story {source}",
-                        " ".join(rng.choice(WORDS) for _ in range(6)),
-                        via,
-                        tags,
-                        "",
-                    ]
+                    [claim, speakers[k], stance, date, url, outlet, title] + [quote, via, tags, ""]
                 )
     return {"actors": actors_path, "csv": csv_path}
 
@@ -112,4 +131,4 @@ if __name__ == "__main__":
     import sys
 
     rows = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-    print(generate(Path(sys.argv[1]), rows))
+    print(generate(Path(sys.argv[1]), rows, shape=sys.argv[3] if len(sys.argv) > 3 else "shared"))

@@ -3,9 +3,10 @@
 ``target`` is a fresh database at the schema head, one per test: on SQLite a copy of a
 template file migrated once per session; on PostgreSQL a database created from a migrated
 template database on the server named by ``FACTDB_TEST_POSTGRES_URL`` (scripts/test starts
-the server and sets it). Tests that ask for ``target`` (or ``cli``/``session``) are counted
-per backend; the counts go to ``.pytest-backends.json``, which scripts/test checks so that a
-run with zero PostgreSQL tests fails instead of passing silently.
+the server and sets it), made ahead and dropped behind in the background (``PgCopies``).
+Tests that ask for ``target`` (or ``cli``/``session``) are counted per backend; the counts go
+to ``.pytest-backends.json``, which scripts/test checks so that a run with zero PostgreSQL
+tests fails instead of passing silently.
 
 Under pytest-xdist (scripts/test runs ``-n auto --dist loadgroup``) the tests run in worker
 processes: the controller migrates the one PostgreSQL template before the workers start and
@@ -23,8 +24,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import sqlite3
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Generator, Iterator, Sequence
@@ -33,6 +37,8 @@ from pathlib import Path
 from typing import Any, Required, TypedDict, Unpack
 
 import pytest
+import typer.main
+import typer.testing
 from hypothesis import settings
 from typer.testing import CliRunner
 
@@ -47,6 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 settings.register_profile("factdb", deadline=None)
 settings.load_profile("factdb")
 PG_ENV = "FACTDB_TEST_POSTGRES_URL"
+# Reads go where --db points unless a test says otherwise (tests/test_replica.py).
+os.environ.pop("FACTDB_READ_DATABASE_URL", None)
 BACKENDS = ["sqlite", "postgresql"]
 _passed: Counter[str] = Counter()
 # What the xdist controller hands its workers (workerinput) and gets back (workeroutput).
@@ -96,8 +104,6 @@ def _pg_exec(url: str, *statements: str) -> None:
 def _pg_drop(admin: str, name: str) -> None:
     """Drop a test database; a moment later again if a server process (autovacuum) still
     holds it, and never fail a test over the clean-up."""
-    import time
-
     import psycopg
 
     for attempt in range(3):
@@ -170,6 +176,119 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     _passed.update(getattr(node, "workeroutput", {}).get(_PASSED_KEY, {}))
 
 
+class PgCopies:
+    """Copies of the template database for ``target``, made one ahead and dropped behind by a
+    thread of this process, over one connection of its own.
+
+    ``CREATE DATABASE … TEMPLATE`` (PostgreSQL 15's default strategy ``WAL_LOG``: the pages
+    go through the WAL, which is flushed at the end) and ``DROP DATABASE`` each take a
+    noticeable part of a second, mostly the server writing and flushing; a test that waited
+    for both would spend more time on them than on itself. Here the next copy is made and the
+    last one dropped while a test runs. Every test still gets a database of its own that no
+    one has connected to, copied from the template. (``STRATEGY FILE_COPY`` was slower here:
+    it makes the server checkpoint, flushing every other test's writes, twice per copy.)
+    A copy's own setting ``synchronous_commit = off`` spares each commit the wait for its
+    WAL flush.
+    """
+
+    def __init__(self, admin: str, template: str) -> None:
+        self.admin = admin
+        self.template = template
+        self._ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=1)
+        self._done: queue.Queue[str | None] = queue.Queue()  # to drop; None: stop
+        self._conn: Any = None
+        self._thread = threading.Thread(target=self._run, name="pg-copies", daemon=True)
+        self._thread.start()
+
+    def take(self) -> str:
+        """A new copy, waiting for it if it is not made yet; its making's error if it failed."""
+        item = self._ready.get(timeout=600)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def discard(self, name: str) -> None:
+        """A copy a test is done with (its connections closed): dropped in the background."""
+        self._done.put(name)
+
+    def close(self) -> None:
+        """Drop every copy still here, made ahead or waiting to be dropped."""
+        self._done.put(None)
+        self._thread.join(timeout=600)
+
+    def _exec(self, statement: str) -> None:
+        import psycopg
+
+        if self._conn is None:
+            plain = self.admin.replace("postgresql+psycopg://", "postgresql://")
+            self._conn = psycopg.connect(plain, autocommit=True)
+        try:
+            self._conn.execute(statement)
+        except psycopg.OperationalError:  # the connection may be gone: a new one next time
+            self._conn.close()
+            self._conn = None
+            raise
+
+    def _drop(self, name: str) -> None:
+        """As _pg_drop: again a moment later if the server still holds the database."""
+        import psycopg
+
+        for attempt in range(3):
+            try:
+                self._exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                return
+            except psycopg.Error:
+                time.sleep(0.2 * (attempt + 1))
+
+    def _run(self) -> None:
+        while True:
+            if not self._ready.full():  # only this thread puts: the put cannot block
+                name = f"factdb_t_{uuid.uuid4().hex[:10]}"
+                try:
+                    self._exec(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+                    # Commits need not wait for the WAL flush: no test crashes the server,
+                    # and what a commit makes visible to other sessions is the same.
+                    self._exec(f"ALTER DATABASE {name} SET synchronous_commit = off")
+                except Exception as exc:  # the test that takes it fails, saying why
+                    self._ready.put(exc)
+                else:
+                    self._ready.put(name)
+            try:
+                # While a copy is ready, wait a moment for a test to be done (then look again
+                # whether the copy was taken); otherwise make the next copy first.
+                done = self._done.get(timeout=0.02 if self._ready.full() else 0)
+            except queue.Empty:
+                continue
+            if done is None:
+                break
+            self._drop(done)
+        while True:
+            try:
+                left = self._ready.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(left, str):
+                self._drop(left)
+        while True:
+            try:
+                done = self._done.get_nowait()
+            except queue.Empty:
+                break
+            if done is not None:
+                self._drop(done)
+        if self._conn is not None:
+            self._conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_copies(pg_template: str | None) -> Iterator[PgCopies]:
+    admin = pg_admin_url()
+    assert admin is not None and pg_template is not None
+    copies = PgCopies(admin, pg_template)
+    yield copies
+    copies.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     name: str = request.param
@@ -234,14 +353,11 @@ def target(
         yield DatabaseTarget("sqlite:///" + str(path), "--db")
         db.dispose_all()
         return
-    template = request.getfixturevalue("pg_template")
-    admin = pg_admin_url()
-    assert admin is not None and template is not None
-    name = f"factdb_t_{uuid.uuid4().hex[:10]}"
-    _pg_exec(admin, f"CREATE DATABASE {name} TEMPLATE {template}")
-    yield DatabaseTarget(_replace_db(admin, name), "--db")
+    copies: PgCopies = request.getfixturevalue("pg_copies")
+    name = copies.take()
+    yield DatabaseTarget(_replace_db(copies.admin, name), "--db")
     db.dispose_all()
-    _pg_drop(admin, name)
+    copies.discard(name)
 
 
 @pytest.fixture
@@ -277,6 +393,24 @@ class AddOptions(TypedDict, total=False):
     published: str | None
     qualifier: str | None
     qualifier_note: str | None
+
+
+_BUILT: dict[int, tuple[Any, Any]] = {}
+_typer_get_command = typer.main.get_command
+
+
+def _built_once(app: Any) -> Any:
+    """The click command of a typer app, built once. typer's ``CliRunner.invoke`` builds it
+    again at every call (about 45 ms for factdb's commands, a good part of a CLI test's time);
+    a ``factdb`` process builds it once, so tests reuse it the same way. The app is kept
+    with it, so that its id cannot be reused by another object."""
+    key = id(app)
+    if key not in _BUILT:
+        _BUILT[key] = (app, _typer_get_command(app))
+    return _BUILT[key][1]
+
+
+setattr(typer.testing, "_get_command", _built_once)  # noqa: B010 (typer.testing's own name)
 
 
 def add_args(claim: str | int, **options: Unpack[AddOptions]) -> list[str]:

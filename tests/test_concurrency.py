@@ -33,9 +33,10 @@ from factdb.storage.config import DatabaseTarget
 from factdb.storage.models import TABLES
 from tests.conftest import add_args, pg_admin_url
 
+# Per race in the suite; scripts/stress runs longer races (--workers, --rounds, --adds).
 WORKERS = 4
 ROUNDS = 10
-ADDS = 100
+ADDS = 50
 
 # --- shared helpers -------------------------------------------------------------------------
 

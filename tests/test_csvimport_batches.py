@@ -139,3 +139,59 @@ def test_a_row_breaking_a_check_constraint_fails_the_import(
     if target.backend == "sqlite":
         with db.get_engine(target, bulk=True).connect() as conn:
             assert conn.exec_driver_sql("PRAGMA ignore_check_constraints").scalar() == 0
+
+
+def _tagged(claim: str, actor: str, url: str, tags: str, title: str = "") -> list[str]:
+    return [claim, actor, "asserts", "2024", url, "Outlet", title, "", "", tags, ""]
+
+
+FORGETFUL = [
+    _tagged("Claim A", "Alice", "https://example.org/1", "red", "One"),
+    _tagged("Claim B", "Bob", "https://example.org/2", ""),
+    _tagged("Claim C", "Carol", "https://example.org/3", "blue"),
+    _tagged("Claim D", "Dan", "https://example.org/4", ""),
+    # Claim A and the first URL again, batches after both were forgotten: the same claim and
+    # source (found through the unique indexes), the tags merged, the repeat caught.
+    _tagged("Claim A", "Bob", "https://example.org/1", "green; red", "Other title"),
+    _tagged("Claim A", "Alice", "https://www.example.org/1/", "red"),
+    _tagged("Claim E", "Eve", "https://example.org/5", "red"),
+    _tagged("Claim C", "Carol", "https://example.org/3", "blue"),
+]
+
+
+@pytest.mark.parametrize("batch", [1, 2, 1000])
+def test_claims_and_sources_forgotten_between_batches_resolve_to_one(
+    target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """The importer keeps only ``KEEP`` claims and sources resolved between batches: one
+    named again after it was forgotten is the same row, repeats of a natural key are still
+    caught, tags gathered before and after are written once, and the counts say what was
+    made and what was there (a second import of the file finds everything)."""
+    monkeypatch.setattr(csvimport, "BATCH", batch)
+    monkeypatch.setattr(csvimport, "KEEP", 2)
+    path = _write(tmp_path / "forgetful.csv", FORGETFUL)
+    result = _import(target, path)
+    assert (result.new["claim"], result.new["source"], result.new["assertion"]) == (5, 5, 6)
+    assert (result.existing["claim"], result.existing["source"], result.duplicates) == (0, 0, 2)
+    with db.session_scope(target, write=False) as session:
+        sources = session.execute(text("SELECT url, title FROM source ORDER BY id")).all()
+        tags = session.execute(
+            text(
+                "SELECT c.text, t.tag FROM claim_tag AS t JOIN claim AS c ON c.id = t.claim_id "
+                "ORDER BY c.text, t.tag"
+            )
+        ).all()
+        claims = session.execute(text("SELECT text FROM claim ORDER BY id")).scalars().all()
+    assert [tuple(s) for s in sources][0] == ("https://example.org/1", "One")
+    assert len(sources) == 5
+    assert claims == ["Claim A", "Claim B", "Claim C", "Claim D", "Claim E"]
+    assert [tuple(t) for t in tags] == [
+        ("Claim A", "green"),
+        ("Claim A", "red"),
+        ("Claim C", "blue"),
+        ("Claim E", "red"),
+    ]
+    again = _import(target, path)
+    assert (again.new["claim"], again.new["source"], again.new["assertion"]) == (0, 0, 0)
+    assert (again.existing["claim"], again.existing["source"]) == (5, 5)
+    assert (again.existing["assertion"], again.duplicates) == (6, 2)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -348,9 +349,14 @@ def b_and_c(make_db):
     return make_db("b"), make_db("c")
 
 
+# Generated scenarios per backend: a few in the suite; scripts/stress runs many more (it sets
+# FACTDB_ROUNDTRIP_EXAMPLES).
+ROUNDTRIP_EXAMPLES = int(os.environ.get("FACTDB_ROUNDTRIP_EXAMPLES", "8"))
+
+
 @pytest.mark.slow
 @settings(
-    max_examples=25,
+    max_examples=ROUNDTRIP_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

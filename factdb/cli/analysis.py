@@ -92,7 +92,7 @@ def sql(
     if reason is not None and not write:
         raise InvalidInput("--reason", "goes with --write: a read changes nothing")
     state: State = ctx.obj
-    target = state.target()
+    target = state.target() if write else state.read_target()  # --write: the primary
     db.ensure_schema(target)
     result = run_sql(
         target,

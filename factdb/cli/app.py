@@ -108,8 +108,11 @@ class FactdbGroup(TyperGroup):
     one line on stderr with the right exit code, also under typer's CliRunner."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from factdb.cli import coercion
+
         super().__init__(*args, **kwargs)
         polish_help(self)
+        coercion.install()  # values read without pydantic where they can be
 
     def main(
         self,
@@ -152,7 +155,7 @@ class FactdbGroup(TyperGroup):
         i = 0
         while i < len(argv):
             arg = argv[i]
-            if arg in ("--db", "--as"):
+            if arg in ("--db", "--read-db", "--as"):
                 i += 2
                 continue
             if arg.startswith("-"):
@@ -227,18 +230,20 @@ def run_safely(call: Any, debug: bool) -> int:
         return code
 
 
-app = typer.Typer(
-    cls=FactdbGroup,
-    help=HELP,
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def _new_app() -> typer.Typer:
+    root_app = typer.Typer(
+        cls=FactdbGroup,
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    root_app.callback()(root)
+    return root_app
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     db: Annotated[
@@ -247,6 +252,15 @@ def root(
             "--db",
             help="Database: a SQLite file path or a postgresql:// URL. Default: "
             "$FACTDB_DATABASE_URL, else the embedded file shown by `factdb db info`.",
+            metavar="URL_OR_PATH",
+        ),
+    ] = None,
+    read_db: Annotated[
+        str | None,
+        typer.Option(
+            "--read-db",
+            help="Database the read-only commands read from (a hot standby, a copy); writes "
+            "still go to --db. Default: $FACTDB_READ_DATABASE_URL, else --db.",
             metavar="URL_OR_PATH",
         ),
     ] = None,
@@ -265,55 +279,191 @@ def root(
 ) -> None:
     from factdb.cli.state import State
 
-    ctx.obj = State(db_option=db, debug=debug, as_user=as_user)
+    ctx.obj = State(db_option=db, debug=debug, as_user=as_user, read_db_option=read_db)
 
 
-def _register() -> None:
-    from factdb.cli import (
-        actors,
-        analysis,
-        assertions,
-        claims,
-        db,
-        history,
-        interchange,
-        ratings,
-        sanctions,
-        site,
-        sources,
-        timeline,
-    )
+def _claims(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import claims
 
-    claims.register(app)
-    app.command("timeline")(timeline.timeline)
-    app.add_typer(
+    claims.register(target, name)
+
+
+def _claim_group(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import claims
+
+    target.add_typer(
         claims.claim_app,
         name="claim",
         help="Correct a claim: its wording, tags, sanctions; relate it to others.",
     )
-    app.command("report")(analysis.report)
-    app.command("sql")(analysis.sql)
-    app.command("history")(history.history)
-    app.command("import")(interchange.import_)
-    app.command("export")(interchange.export)
-    app.command("site")(site.site)
-    ratings.register(actors.app, assertions.app)
-    app.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")
-    app.add_typer(
+
+
+def _timeline(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import timeline
+
+    target.command("timeline")(timeline.timeline)
+
+
+def _analysis(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import analysis
+
+    if name in (None, "report"):
+        target.command("report")(analysis.report)
+    if name in (None, "sql"):
+        target.command("sql")(analysis.sql)
+
+
+def _history(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import history
+
+    target.command("history")(history.history)
+
+
+def _interchange(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import interchange
+
+    if name in (None, "import"):
+        target.command("import")(interchange.import_)
+    if name in (None, "export"):
+        target.command("export")(interchange.export)
+
+
+def _site(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import site
+
+    target.command("site")(site.site)
+
+
+_RATINGS: list[bool] = []
+"""Set once the rating commands are in the ``actor`` and ``assertion`` groups (module-level
+apps, so registered once per process)."""
+
+
+def _ratings() -> None:
+    """The rating commands live under ``actor`` and ``assertion``: registered when either
+    group is first needed."""
+    from factdb.cli import actors, assertions, ratings
+
+    if not _RATINGS:
+        ratings.register(actors.app, assertions.app)
+        _RATINGS.append(True)
+
+
+def _actors(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import actors
+
+    _ratings()
+    target.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")
+
+
+def _assertions(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import assertions
+
+    _ratings()
+    target.add_typer(
         assertions.app, name="assertion", help="Assertions: corrected by retract-and-replace."
     )
-    app.add_typer(sources.app, name="source", help="Sources: where assertions were reported.")
-    app.add_typer(
+
+
+def _sources(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import sources
+
+    target.add_typer(sources.app, name="source", help="Sources: where assertions were reported.")
+
+
+def _sanctions(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import sanctions
+
+    target.add_typer(
         sanctions.app, name="sanction", help="Sanctions and the claims alleging their violation."
     )
-    app.add_typer(db.app, name="db", help="The database: schema, location, counts.")
 
 
-_register()
+def _db(target: typer.Typer, name: str | None) -> None:
+    from factdb.cli import db
+
+    target.add_typer(db.app, name="db", help="The database: schema, location, counts.")
+
+
+COMMANDS: dict[str, Any] = {
+    "add": _claims,
+    "list": _claims,
+    "show": _claims,
+    "retract": _claims,
+    "seed": _claims,
+    "timeline": _timeline,
+    "report": _analysis,
+    "sql": _analysis,
+    "history": _history,
+    "import": _interchange,
+    "export": _interchange,
+    "site": _site,
+    "claim": _claim_group,
+    "actor": _actors,
+    "assertion": _assertions,
+    "source": _sources,
+    "sanction": _sanctions,
+    "db": _db,
+}
+"""Every top-level command, in the order ``factdb --help`` lists them, and what registers
+it. A command line names one of them: only its module is imported (``factdb show`` does not
+import the modules of ``import``, ``site`` or ``actor``), which saves a whole process a
+tenth of its start-up (docs/performance.md)."""
+
+
+def build(only: str | None = None) -> typer.Typer:
+    """The root app with every command, or with the one command ``only`` alone."""
+    root_app = _new_app()
+    if only is not None:
+        COMMANDS[only](root_app, only)
+        return root_app
+    done: set[Any] = set()
+    for register in COMMANDS.values():
+        if register in (_claims, _analysis, _interchange):
+            if register in done:
+                continue
+            done.add(register)
+        register(root_app, None)
+    return root_app
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The top-level command a command line runs, when it runs one and nothing else needs
+    the whole tree (help, shell completion, a misspelt command's suggestions)."""
+    if any(name.endswith("_COMPLETE") for name in os.environ):
+        return None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("--db", "--read-db", "--as"):
+            i += 2
+            continue
+        if arg.startswith(("--db=", "--read-db=", "--as=")) or arg == "--debug":
+            i += 1
+            continue
+        if arg.startswith("-"):
+            return None  # --help, --install-completion, or an unknown option: the whole app
+        return arg if arg in COMMANDS else None
+    return None
+
+
+_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the root app with every command, built on first use (tests, the CLI
+    reference)."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = build()
+        return _app
+    raise AttributeError(name)
 
 
 def main() -> None:
-    typer.main.get_command(app).main()
+    argv = sys.argv[1:]
+    typer.main.get_command(build(command_named(argv))).main()
 
 
 if __name__ == "__main__":

@@ -804,9 +804,17 @@ def unrelate(
     render.emit(asdict(result), fmt, _relation_line)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("add")(add)
-    app.command("list")(list_)
-    app.command("show")(show)
-    app.command("retract")(retract)
-    app.command("seed")(seed)
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "add": add,
+    "list": list_,
+    "show": show,
+    "retract": retract,
+    "seed": seed,
+}
+
+
+def register(app: typer.Typer, name: str | None = None) -> None:
+    """The top-level commands of this module, or the one called ``name``."""
+    for command, function in COMMANDS.items():
+        if name in (None, command):
+            app.command(command)(function)

@@ -1,4 +1,5 @@
-"""What the root callback hands to every command: the --db choice, resolved lazily."""
+"""What the root callback hands to every command: the --db and --read-db choices, resolved
+lazily."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
-from factdb.storage.config import ChangeContext, DatabaseTarget, resolve
+from factdb.storage.config import ChangeContext, DatabaseTarget, resolve, resolve_read
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -26,9 +27,15 @@ class State:
     db_option: str | None
     debug: bool = False
     as_user: str | None = None
+    read_db_option: str | None = None
 
     def target(self) -> DatabaseTarget:
         return resolve(self.db_option)
+
+    def read_target(self) -> DatabaseTarget:
+        """Where ``reader()`` reads: ``--read-db``, else $FACTDB_READ_DATABASE_URL (a hot
+        standby, a copy), else ``target()``. Writes always go to ``target()``."""
+        return resolve_read(self.read_db_option) or self.target()
 
     def change(self, reason: str | None) -> ChangeContext:
         """Who makes a write, through which command, and why: recorded with every row it
@@ -67,14 +74,22 @@ class State:
         """For reads: straight on the driver when the database is there at the expected schema
         (no SQLAlchemy to import: ``show`` and ``list`` start fast), otherwise a read session,
         which creates a new SQLite database at head or says what is wrong, as every command
-        does."""
+        does. On ``read_target()``: a database named only for reads is never created."""
         from factdb.storage.reader import open_reader
 
-        with open_reader(self.target()) as reader:
+        target = self.read_target()
+        with open_reader(target) as reader:
             if reader is not None:
                 yield reader
                 return
-        with self.session(write=False) as session:
+        if not target.for_reads:
+            with self.session(write=False) as session:
+                yield session
+            return
+        from factdb.storage import db
+
+        db.ensure_schema(target)
+        with db.session_scope(target, write=False) as session:
             yield session
 
     def read(

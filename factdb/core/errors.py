@@ -23,6 +23,21 @@ def is_busy_message(error: object) -> bool:
     return "database is locked" in message or "database is busy" in message
 
 
+READ_ONLY_SQLSTATE = "25006"
+"""PostgreSQL's read_only_sql_transaction: a write on a hot standby, or in a read-only
+transaction."""
+
+
+def sqlstate_of(error: BaseException) -> str | None:
+    """The SQLSTATE of a driver's error, whether SQLAlchemy wrapped it, factdb's reader
+    mapped it (``DatabaseError``), or the raw driver raised it; None for anything else."""
+    for candidate in (error, getattr(error, "orig", None)):
+        code = getattr(candidate, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
 class FactdbError(Exception):
     """Base of every error a user can cause; never a bug."""
 
@@ -68,12 +83,35 @@ class DatabaseBusy(FactdbError):
 class DatabaseError(FactdbError):
     """The database refused a read (the driver's first line of explanation)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, sqlstate: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.sqlstate = sqlstate
 
     def __str__(self) -> str:
         return f"database error: {self.reason}"
+
+
+class ReadOnlyDatabase(FactdbError):
+    """A write sent to a database that takes only reads: a PostgreSQL hot standby (in
+    recovery), or a server whose transactions are read-only (``default_transaction_read_only``).
+    """
+
+    def __init__(self, url: str, standby: bool) -> None:
+        super().__init__(url, standby)
+        self.url = url
+        self.standby = standby
+
+    def __str__(self) -> str:
+        if self.standby:
+            return (
+                f"the database at {self.url} is a read-only standby; send writes to the "
+                "primary (--db), reads may use --read-db"
+            )
+        return (
+            f"the database at {self.url} takes no writes (its transactions are read-only: "
+            "default_transaction_read_only); nothing was changed"
+        )
 
 
 class DatabaseUnavailable(FactdbError):

@@ -13,12 +13,15 @@ alias, else a new actor of kind ``media``, resolved once per distinct outlet nam
 sources are written (``outlet_ids``).
 
 Everything runs in the caller's transaction. The maps are plain dicts that the importers read
-directly on their hot paths (``actors``, ``claims``, ``sources``).
+directly on their hot paths (``actors``, ``claims``, ``sources``). An importer streaming a
+large file keeps them bounded with ``forget``: a claim or source forgotten is looked up again,
+by its natural key through the table's unique index, when a later batch names it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import bindparam, text
@@ -56,6 +59,14 @@ class Keys:
         self.actors = actor_keys(session)
         self.claims: dict[str, int] = {}
         self.sources: dict[str, int] = {}
+        # Above the ids there before the import: a row found by key with an id from there on
+        # was written by this import (and forgotten since, ``forget``), not there before it.
+        self.claim_floor = self._next_id("claim")
+        self.source_floor = self._next_id("source")
+        # The sources found that were there before, one bit per id: counted once each
+        # however often they are forgotten and found again, in a bit per source.
+        self.found_sources = bytearray(self.source_floor // 8 + 1)
+        self.linked = False  # link_claims has written links already
         self.outlets: dict[str, int] = {}  # outlet name as written -> its actor's id
         self.sanctions: dict[str, int] | None = None  # name key -> id, read when first needed
         self.claim_tags: dict[str, set[str]] = {}
@@ -81,6 +92,11 @@ class Keys:
             }
 
     # -- look-ups -------------------------------------------------------------------------
+
+    def _next_id(self, table: str) -> int:
+        return int(
+            self.session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one()
+        )
 
     def lookup(self, table: str, column: str, keys: list[str]) -> dict[str, int]:
         """The ids of the rows of ``table`` already there with these natural keys.
@@ -141,8 +157,10 @@ class Keys:
         wanted = [key for key in texts if key not in self.claims]
         found = self.lookup("claim", "text_key", wanted)
         self.claims.update(found)
+        floor = self.claim_floor
+        found = {key: i for key, i in found.items() if i < floor}
         self.existing_claims.update(found.values())
-        new = [key for key in wanted if key not in found]
+        new = [key for key in wanted if key not in self.claims]
         if not new:
             return found
         ids = bulk.reserve_ids(self.session, "claim", len(new))
@@ -163,7 +181,11 @@ class Keys:
         wanted = [key for key in first if key not in self.sources]
         found = self.lookup("source", "key", wanted)
         self.sources.update(found)
-        self.existing_sources += len(found)
+        floor, bits = self.source_floor, self.found_sources
+        for i in found.values():
+            if i < floor and not bits[i >> 3] & (1 << (i & 7)):
+                bits[i >> 3] |= 1 << (i & 7)
+                self.existing_sources += 1
         new = [key for key in wanted if key not in found]
         if not new:
             return
@@ -187,6 +209,20 @@ class Keys:
         )
         self.sources.update(zip(new, ids, strict=True))
         self.new_sources += len(new)
+
+    def forget(self, keep: int) -> None:
+        """Keep at most ``keep`` claims and sources each (the most recently resolved): the
+        tags and sanction links gathered so far are written first (``link_claims``), and a
+        forgotten one is looked up again if named again, so memory stays bounded however
+        many claims and sources a file names."""
+        if len(self.claims) <= keep and len(self.sources) <= keep:
+            return
+        self.link_claims()
+        for table, resolved in (("claim", self.claims), ("source", self.sources)):
+            if len(resolved) > keep:
+                for key in list(itertools.islice(resolved, len(resolved) - keep)):
+                    del resolved[key]
+                self.empty_tables.discard(table)
 
     def outlet_ids(self, outlets: Iterable[str | None]) -> dict[str, int]:
         """The actor of each outlet name (by name or alias, ``name_key`` once per distinct
@@ -243,7 +279,8 @@ class Keys:
     def link_claims(self) -> None:
         """Write the tags and sanction links gathered, once every claim is resolved: the
         sanctions named that are missing are created first (in the order named), and links
-        already there are skipped (only claims there before the import can have any)."""
+        already there are skipped (only claims there before the import can have any, until
+        a first call has written some: ``forget`` calls it as a large import goes on)."""
         if not (self.claim_tags or self.claim_violates):
             return
         sanction_ids = self.sanction_ids(
@@ -258,9 +295,13 @@ class Keys:
         }
         self.claim_tags.clear()
         self.claim_violates.clear()
-        touched = sorted(({c for c, _ in tags} | {c for c, _ in links}) & self.existing_claims)
-        for start in range(0, len(touched), LINK_CHUNK):
-            chunk = touched[start : start + LINK_CHUNK]
+        touched = {c for c, _ in tags} | {c for c, _ in links}
+        if not self.linked:
+            touched &= self.existing_claims
+        self.linked = True
+        claims = sorted(touched)
+        for start in range(0, len(claims), LINK_CHUNK):
+            chunk = claims[start : start + LINK_CHUNK]
             tags -= {
                 (int(c), str(t))
                 for c, t in self.session.execute(

@@ -1,5 +1,9 @@
 """Which database to use, decided at call time: ``--db`` > ``FACTDB_DATABASE_URL`` > default.
 
+Reads may go elsewhere: ``--read-db`` > ``FACTDB_READ_DATABASE_URL`` names a database to read
+from (a PostgreSQL hot standby, a copy of a SQLite file); without either, reads go where
+writes go (``resolve_read``).
+
 Nothing here connects. A plain path means SQLite; ``postgresql://`` (or ``postgres://``) means
 PostgreSQL through psycopg 3. The default is an embedded SQLite file in the user's data
 directory (platformdirs), which ``factdb db info`` prints.
@@ -15,7 +19,7 @@ from urllib.parse import quote, unquote
 
 from factdb.core.errors import InvalidInput
 
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 """Every revision this factdb ships, oldest first; a test checks it against ``migrations/``."""
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 """The alembic head this code expects; a test checks it against ``migrations/``. Kept as a
@@ -24,6 +28,8 @@ BUSY_TIMEOUT_MS = 5000
 """How long a command waits for another one's write lock before saying the database is busy."""
 
 ENV_VAR = "FACTDB_DATABASE_URL"
+READ_ENV_VAR = "FACTDB_READ_DATABASE_URL"
+READ_ORIGINS = ("--read-db", READ_ENV_VAR)
 DEFAULT_FILENAME = "factdb.sqlite3"
 
 
@@ -42,7 +48,13 @@ class DatabaseTarget:
     url: str
     """SQLAlchemy URL with the driver named (``sqlite:///…``, ``postgresql+psycopg://…``)."""
     origin: str
-    """``--db``, ``FACTDB_DATABASE_URL`` or ``default``."""
+    """``--db``, ``FACTDB_DATABASE_URL`` or ``default``; ``--read-db`` or
+    ``FACTDB_READ_DATABASE_URL`` for a database only read from (``resolve_read``)."""
+
+    @property
+    def for_reads(self) -> bool:
+        """Named only to be read from: never created, upgraded or written by factdb."""
+        return self.origin in READ_ORIGINS
 
     @property
     def backend(self) -> str:
@@ -178,6 +190,25 @@ def resolve(cli_value: str | None, environ: dict[str, str] | None = None) -> Dat
         target = DatabaseTarget(to_sqlalchemy_url(env[ENV_VAR], ENV_VAR), ENV_VAR)
     else:
         return DatabaseTarget("sqlite:///" + str(default_path()), "default")
+    return _remember_password(target)
+
+
+def resolve_read(
+    cli_value: str | None, environ: dict[str, str] | None = None
+) -> DatabaseTarget | None:
+    """The database reads go to when it is not the one writes go to: ``--read-db``, else
+    ``FACTDB_READ_DATABASE_URL``; None when neither is given (reads go to ``resolve``'s)."""
+    env = os.environ if environ is None else environ
+    if cli_value is not None:
+        target = DatabaseTarget(to_sqlalchemy_url(cli_value, "--read-db"), "--read-db")
+    elif env.get(READ_ENV_VAR):
+        target = DatabaseTarget(to_sqlalchemy_url(env[READ_ENV_VAR], READ_ENV_VAR), READ_ENV_VAR)
+    else:
+        return None
+    return _remember_password(target)
+
+
+def _remember_password(target: DatabaseTarget) -> DatabaseTarget:
     if target.backend == "postgresql":
         _, password = target.libpq_without_password()
         if password and len(password) >= SCRUB_FROM:

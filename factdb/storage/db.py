@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.resources
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,16 +21,19 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from factdb.core.errors import (
+    READ_ONLY_SQLSTATE,
     DatabaseBusy,
     DatabaseUnavailable,
+    ReadOnlyDatabase,
     SchemaError,
     first_line,
     is_busy_message,
+    sqlstate_of,
 )
 from factdb.storage.config import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from factdb.storage.config import KNOWN_REVISIONS as KNOWN_REVISIONS
 from factdb.storage.config import SCHEMA_HEAD as SCHEMA_HEAD
-from factdb.storage.config import ChangeContext, DatabaseTarget
+from factdb.storage.config import ChangeContext, DatabaseTarget, redact
 from factdb.storage.models import TABLES
 
 T = TypeVar("T")
@@ -106,6 +109,33 @@ def is_busy(exc: BaseException) -> bool:
     return is_busy_message(getattr(exc, "orig", exc))
 
 
+def in_recovery(target: DatabaseTarget) -> bool:
+    """Whether a PostgreSQL server is a hot standby (``pg_is_in_recovery()``); when it cannot
+    be asked, assumed so (the usual reason a server refuses every write)."""
+    if target.backend != "postgresql":
+        return False
+    try:
+        with get_engine(target).connect() as conn:
+            return bool(conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar())
+    except Exception:
+        return True
+
+
+@contextmanager
+def refusing_read_only(target: DatabaseTarget) -> Iterator[None]:
+    """Around a write: PostgreSQL's refusal of a write in a read-only server (SQLSTATE 25006,
+    a hot standby or ``default_transaction_read_only``), however it surfaced (SQLAlchemy, the
+    reader, the raw driver), becomes one line naming the database (``ReadOnlyDatabase``)."""
+    try:
+        yield
+    except ReadOnlyDatabase:
+        raise
+    except Exception as exc:
+        if target.backend == "postgresql" and sqlstate_of(exc) == READ_ONLY_SQLSTATE:
+            raise ReadOnlyDatabase(redact(target.libpq_url), in_recovery(target)) from None
+        raise
+
+
 @contextmanager
 def session_scope(
     target: DatabaseTarget,
@@ -123,7 +153,10 @@ def session_scope(
         factdb_begin="IMMEDIATE" if write else "DEFERRED"
     )
     try:
-        with Session(engine, expire_on_commit=False, autoflush=True) as session:
+        with (
+            refusing_read_only(target) if write else nullcontext(),
+            Session(engine, expire_on_commit=False, autoflush=True) as session,
+        ):
             try:
                 if change is not None:
                     from factdb.storage import history
@@ -226,8 +259,12 @@ def ensure_schema(target: DatabaseTarget) -> None:
 
     A new or empty SQLite file (the embedded default, or a new ``--db`` path) is created at
     head. Anything else behind head gets an error naming ``factdb db upgrade``: a shared
-    PostgreSQL is never migrated silently.
+    PostgreSQL is never migrated silently. A database named only for reads (``--read-db``)
+    is never created: a SQLite file that is not there is an error.
     """
+    path = target.sqlite_path
+    if target.for_reads and path is not None and not path.is_file():
+        raise DatabaseUnavailable(target.redacted, "no such database file")
     try:
         engine = get_engine(target)
         revision = current_revision(engine)
@@ -237,7 +274,12 @@ def ensure_schema(target: DatabaseTarget) -> None:
         raise DatabaseUnavailable(target.redacted, first_line(exc.orig)) from None
     if revision == SCHEMA_HEAD:
         return
-    if revision is None and target.backend == "sqlite" and not _has_user_tables(engine):
+    if (
+        revision is None
+        and target.backend == "sqlite"
+        and not target.for_reads
+        and not _has_user_tables(engine)
+    ):
         upgrade(target, "head")
         return
     hint = "factdb db upgrade" if target.origin == "default" else "factdb --db … db upgrade"
@@ -289,7 +331,7 @@ def _run_alembic(target: DatabaseTarget, action: str, revision: str) -> None:
         # One transaction for the whole run: SQLite and PostgreSQL both roll DDL back, so a
         # failed or killed upgrade leaves the database at the old revision (docs/reliability.md,
         # migrations).
-        with engine.begin() as conn:
+        with refusing_read_only(target), engine.begin() as conn:
             cfg.attributes["connection"] = conn
             getattr(command, action)(cfg, revision)
             if target.backend == "sqlite":

@@ -25,6 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig  # the type of model_config (sqlmodel is pinned)
 
 from factdb.core.vocabulary import CREDIBILITY_GRADES as CREDIBILITY_GRADES
 from factdb.core.vocabulary import DIRECTED_RELATIONS as DIRECTED_RELATIONS
@@ -77,7 +78,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Actor(SQLModel, table=True):
+class Row(SQLModel):
+    """What every table's model is. Its pydantic validators are built when first used
+    (``defer_build``), not when the module is imported: table models are not validated on
+    creation anyway (above), and building the validators of every table took about half of
+    this module's import, which every write command pays (docs/performance.md, start-up)."""
+
+    model_config = SQLModelConfig(defer_build=True)
+
+
+class Actor(Row, table=True):
     __tablename__ = "actor"
     __table_args__ = (
         CheckConstraint(_in("kind", [k.value for k in ActorKind]), name="kind_valid"),
@@ -99,7 +109,7 @@ class Actor(SQLModel, table=True):
     part_of_since_precision: str | None = Field(default=None, sa_type=Text)
 
 
-class ActorMembership(SQLModel, table=True):
+class ActorMembership(Row, table=True):
     """A membership of an actor in a parent that ended: part of ``parent_id`` from ``since``
     (when given) until ``until``. The current parent is ``actor.part_of_id``."""
 
@@ -126,7 +136,7 @@ class ActorMembership(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class ActorAlias(SQLModel, table=True):
+class ActorAlias(Row, table=True):
     __tablename__ = "actor_alias"
     __table_args__ = (
         _precision_check("since", "since_precision"),
@@ -150,7 +160,7 @@ class ActorAlias(SQLModel, table=True):
     until_precision: str | None = Field(default=None, sa_type=Text)
 
 
-class Claim(SQLModel, table=True):
+class Claim(Row, table=True):
     __tablename__ = "claim"
     __table_args__ = (AUTOINCREMENT,)
 
@@ -160,7 +170,7 @@ class Claim(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class ClaimTag(SQLModel, table=True):
+class ClaimTag(Row, table=True):
     __tablename__ = "claim_tag"
     __table_args__ = (Index("ix_claim_tag_tag", "tag"),)
 
@@ -170,7 +180,7 @@ class ClaimTag(SQLModel, table=True):
     tag: str = Field(sa_type=Text, primary_key=True)
 
 
-class Source(SQLModel, table=True):
+class Source(Row, table=True):
     __tablename__ = "source"
     __table_args__ = (
         CheckConstraint(
@@ -199,7 +209,7 @@ class Source(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class Assertion(SQLModel, table=True):
+class Assertion(Row, table=True):
     """One actor's stance on one claim, on a date, reported in a source. Append-only: a
     correction retracts it and records a new one that ``supersedes`` it; a merge that makes
     it another's twin retracts it as ``folded_into`` that one. The natural key is unique among
@@ -233,7 +243,9 @@ class Assertion(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    claim_id: int = Field(sa_column=Column(Integer, ForeignKey("claim.id"), nullable=False))
+    claim_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("claim.id"), nullable=False, index=True)
+    )
     actor_id: int = Field(
         sa_column=Column(Integer, ForeignKey("actor.id"), nullable=False, index=True)
     )
@@ -264,7 +276,7 @@ class Assertion(SQLModel, table=True):
     """The date is approximate (printed ``~2022-10``)."""
 
 
-class AssertionVia(SQLModel, table=True):
+class AssertionVia(Row, table=True):
     """The attribution chain of an assertion, nearest to the speaker first (position 1)."""
 
     __tablename__ = "assertion_via"
@@ -279,7 +291,7 @@ class AssertionVia(SQLModel, table=True):
     )
 
 
-class ClaimRelation(SQLModel, table=True):
+class ClaimRelation(Row, table=True):
     """A claim related to another: part of it, implying it, contradicting it, the same as it.
     The symmetric kinds (contradicts, same as) are stored once, the lower id first."""
 
@@ -304,7 +316,7 @@ class ClaimRelation(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class Rating(SQLModel, table=True):
+class Rating(Row, table=True):
     """A grade given to an actor (source reliability, A–F) or to an assertion (information
     credibility, 1–6), by whom, when and why. Appended, never changed: the newest rating of a
     record is its grade; a rating without a grade withdraws the one before."""
@@ -334,7 +346,7 @@ class Rating(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=Text)
 
 
-class Sanction(SQLModel, table=True):
+class Sanction(Row, table=True):
     __tablename__ = "sanction"
     __table_args__ = (
         _precision_check("adopted", "adopted_precision"),
@@ -363,7 +375,7 @@ class Sanction(SQLModel, table=True):
     """The sanctions programme or regime (``EU Iran drones``, ``UNSC 1718``)."""
 
 
-class SanctionTarget(SQLModel, table=True):
+class SanctionTarget(Row, table=True):
     """An actor a sanction targets, listed and delisted on (partial) dates as given."""
 
     __tablename__ = "sanction_target"
@@ -391,7 +403,7 @@ class SanctionTarget(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class SanctionResponse(SQLModel, table=True):
+class SanctionResponse(Row, table=True):
     """A sanction was imposed in response to a claim."""
 
     __tablename__ = "sanction_response"
@@ -408,7 +420,7 @@ class SanctionResponse(SQLModel, table=True):
     )
 
 
-class ExternalId(SQLModel, table=True):
+class ExternalId(Row, table=True):
     """An identifier of an actor or a sanction in another system: ``scheme:value``
     (``wikidata:Q7747``, ``opensanctions:NK-…``). A value of a scheme names one record."""
 
@@ -432,7 +444,7 @@ class ExternalId(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
-class ClaimSanction(SQLModel, table=True):
+class ClaimSanction(Row, table=True):
     """A claim alleges a violation of a sanction."""
 
     __tablename__ = "claim_sanction"
@@ -447,7 +459,7 @@ class ClaimSanction(SQLModel, table=True):
     )
 
 
-class ChangeSet(SQLModel, table=True):
+class ChangeSet(Row, table=True):
     """One write transaction of a factdb command: who, through which command, why."""
 
     __tablename__ = "change_set"
@@ -461,7 +473,7 @@ class ChangeSet(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=Text)
 
 
-class Change(SQLModel, table=True):
+class Change(Row, table=True):
     """One row inserted, updated or deleted, written by the database's triggers (migration
     0006): the row's key and its values before and after as JSON text. Append-only."""
 
@@ -489,7 +501,7 @@ class Change(SQLModel, table=True):
     id_to: int | None = Field(default=None)
 
 
-class ChangeCurrent(SQLModel, table=True):
+class ChangeCurrent(Row, table=True):
     """The change set of the write transaction in progress: inserted at its start, deleted
     before it commits, so never seen by another transaction."""
 

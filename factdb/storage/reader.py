@@ -189,7 +189,7 @@ def _driver_error(exc: Exception) -> Exception:
         return exc
     if is_busy_message(exc):
         return DatabaseBusy()
-    return DatabaseError(first_line(exc, type(exc).__name__))
+    return DatabaseError(first_line(exc, type(exc).__name__), getattr(exc, "sqlstate", None))
 
 
 @contextmanager

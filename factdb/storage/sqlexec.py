@@ -56,10 +56,17 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from factdb.core.errors import FactdbError, InvalidInput, first_line
+from factdb.core.errors import (
+    READ_ONLY_SQLSTATE,
+    DatabaseError,
+    FactdbError,
+    InvalidInput,
+    first_line,
+)
 from factdb.storage import history
 from factdb.storage.config import ChangeContext, DatabaseTarget
 from factdb.storage.models import HISTORY_TABLES
@@ -262,9 +269,12 @@ def run_sql(
                 f"{READ_ONLY_HINT} (and it runs one statement at a time; {len(statements)} given)"
             )
         return _run_sqlite(target, statements, dict(params or {}), write, rows, change)
-    return _run_postgresql(
-        target, sql, {k: str(v) for k, v in (params or {}).items()}, write, rows, change
-    )
+    from factdb.storage.db import refusing_read_only
+
+    with refusing_read_only(target) if write else nullcontext():
+        return _run_postgresql(
+            target, sql, {k: str(v) for k, v in (params or {}).items()}, write, rows, change
+        )
 
 
 # --- rows, with the caps -------------------------------------------------------------------
@@ -853,6 +863,12 @@ def _reader_login(target: DatabaseTarget, rows: _Rows) -> tuple[str, str]:
                 f"whose password ({READER_TABLE}) only the database owner may read: "
                 f"{first_line(orig)}"
             ) from None
+        if getattr(orig, "sqlstate", None) == READ_ONLY_SQLSTATE:
+            raise QueryRefused(
+                "read-only factdb sql logs in as the database's reader role, which this "
+                "read-only database (a standby) does not have yet and cannot make: run one "
+                "read-only factdb sql on the primary (--db) first"
+            ) from None
         raise QueryFailed(f"cannot find the reader role: {first_line(orig)}") from None
 
 
@@ -1052,8 +1068,10 @@ class _PgSession:
             if self.write:
                 return QueryFailed(f"SQL error: {message} (statements are split at ';')")
             return QueryRefused(f"{READ_ONLY_HINT} (and it runs one statement at a time)")
-        if not self.write and state in ("25006", "42501"):
+        if not self.write and state in (READ_ONLY_SQLSTATE, "42501"):
             return QueryRefused(f"{READ_ONLY_HINT} ({message})")
+        if state == READ_ONLY_SQLSTATE:  # --write on a standby: run_sql names the database
+            return DatabaseError(message, state)
         return QueryFailed(f"SQL error: {message}")
 
     def command(self, statement: str) -> None:
