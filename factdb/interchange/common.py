@@ -12,9 +12,7 @@ from typing import Any
 from factdb.core.dates import APPROXIMATE, PartialDate
 from factdb.core.errors import FactdbError, InvalidInput
 from factdb.core.values import parse_date
-from factdb.storage.models import (
-    Stance,
-)
+from factdb.core.vocabulary import Stance
 
 CSV_COLUMNS = [
     "claim",
