@@ -156,10 +156,28 @@ def pg_database(admin: str, name: str) -> str:
 
     name = f"{name}_{os.getpid()}"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+        pg_drop(conn, name)
         conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
-    PG_DATABASES.append(name)
+    if name not in PG_DATABASES:
+        PG_DATABASES.append(name)
     return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_drop(conn: Any, name: str) -> None:
+    """Drop a database of this run. ``WITH (FORCE)`` ends this role's sessions in it, but not
+    an autovacuum worker's (a superuser's process), which a role without
+    ``pg_signal_backend`` may not end: an autovacuum that started on the rows just loaded
+    makes the drop fail for a moment, so it is tried again."""
+    import psycopg
+
+    for attempt in range(20):
+        try:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
 
 
 def pg_drop_all() -> None:
@@ -172,7 +190,7 @@ def pg_drop_all() -> None:
         admin.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
     ) as conn:
         for name in PG_DATABASES:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+            pg_drop(conn, name)
 
 
 def pg_copy(csv_path: Path, url: str) -> float:

@@ -194,10 +194,13 @@ def _scalar(url: str, sql: str) -> object:
 
 def wait_for_replay(primary: DatabaseTarget, standby: DatabaseTarget) -> None:
     """Until the standby has replayed the primary's WAL as of now (what was committed on the
-    primary before this call is then visible on the standby)."""
+    primary before this call is then visible on the standby). The position is where the WAL
+    has been inserted, not written: with ``synchronous_commit = off`` (the test databases'
+    setting) a commit returns before its record is written, and the written position can
+    still be short of it."""
     import psycopg
 
-    lsn = _scalar(primary.url, "SELECT pg_current_wal_lsn()::text")
+    lsn = _scalar(primary.url, "SELECT pg_current_wal_insert_lsn()::text")
     admin = _replace_db(standby.url, "postgres")
     deadline = time.monotonic() + REPLAY_TIMEOUT_S
     while True:
