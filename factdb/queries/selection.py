@@ -203,9 +203,14 @@ def search_condition(filters: Filters, q: Sql) -> None:
         # PostgreSQL turns an EXISTS under OR into a hash of every match (81 ms at 1M);
         # OFFSET 0 keeps it a per-claim check (1.9 ms). SQLite walks as written.
         fence = " OFFSET 0" if q.r.postgresql else ""
+        # SQLite: with `qa.id IN (…)` as written, the index on (claim_id) (whose entries end
+        # with the rowid) let SQLite probe (claim_id, id) once per match of the word, for
+        # every claim walked: 471 ms at a million assertions for a word in 15% of the claims.
+        # The unary + makes the match a test of each of the claim's few assertions (29 ms).
+        in_claim = quote_match("qa") if q.r.postgresql else "+" + quote_match("qa")
         q.where.append(
             f"({text_match('c')} OR EXISTS (SELECT 1 FROM assertion AS qa WHERE "
-            f"qa.claim_id = c.id AND {quoted} AND {quote_match('qa')}{fence}))"
+            f"qa.claim_id = c.id AND {quoted} AND {in_claim}{fence}))"
         )
     else:
         q.where.append(
