@@ -282,148 +282,63 @@ def root(
     ctx.obj = State(db_option=db, debug=debug, as_user=as_user, read_db_option=read_db)
 
 
-def _claims(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import claims
-
-    claims.register(target, name)
-
-
-def _claim_group(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import claims
-
-    target.add_typer(
-        claims.claim_app,
-        name="claim",
-        help="Correct a claim: its wording, tags, sanctions; relate it to others.",
-    )
-
-
-def _timeline(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import timeline
-
-    target.command("timeline")(timeline.timeline)
-
-
-def _analysis(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import analysis
-
-    if name in (None, "report"):
-        target.command("report")(analysis.report)
-    if name in (None, "sql"):
-        target.command("sql")(analysis.sql)
-
-
-def _history(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import history
-
-    target.command("history")(history.history)
-
-
-def _interchange(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import interchange
-
-    if name in (None, "import"):
-        target.command("import")(interchange.import_)
-    if name in (None, "export"):
-        target.command("export")(interchange.export)
-
-
-def _site(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import site
-
-    target.command("site")(site.site)
-
+COMMANDS: dict[str, tuple[str, str, str | None]] = {
+    "add": ("claims", "add", None),
+    "list": ("claims", "list_", None),
+    "show": ("claims", "show", None),
+    "retract": ("claims", "retract", None),
+    "seed": ("claims", "seed", None),
+    "timeline": ("timeline", "timeline", None),
+    "report": ("analysis", "report", None),
+    "sql": ("analysis", "sql", None),
+    "history": ("history", "history", None),
+    "import": ("interchange", "import_", None),
+    "export": ("interchange", "export", None),
+    "site": ("site", "site", None),
+    "claim": (
+        "claims",
+        "claim_app",
+        "Correct a claim: its wording, tags, sanctions; relate it to others.",
+    ),
+    "actor": ("actors", "app", "Actors: names, aliases, kinds, hierarchy."),
+    "assertion": ("assertions", "app", "Assertions: corrected by retract-and-replace."),
+    "source": ("sources", "app", "Sources: where assertions were reported."),
+    "sanction": ("sanctions", "app", "Sanctions and the claims alleging their violation."),
+    "db": ("db", "app", "The database: schema, location, counts."),
+}
+"""Every top-level command, in the order ``factdb --help`` lists them: the module of
+``factdb.cli`` that holds it, the function (or, for a group, its typer app), and a group's
+help. A command line names one of them: only its module is imported (``factdb show`` does not
+import the modules of ``import``, ``site`` or ``actor``), which saves a whole process a
+tenth of its start-up (docs/performance.md)."""
 
 _RATINGS: list[bool] = []
 """Set once the rating commands are in the ``actor`` and ``assertion`` groups (module-level
 apps, so registered once per process)."""
 
 
-def _ratings() -> None:
-    """The rating commands live under ``actor`` and ``assertion``: registered when either
-    group is first needed."""
-    from factdb.cli import actors, assertions, ratings
+def _register(root_app: typer.Typer, name: str) -> None:
+    import importlib
 
-    if not _RATINGS:
+    module, attribute, group_help = COMMANDS[name]
+    command = getattr(importlib.import_module(f"factdb.cli.{module}"), attribute)
+    if group_help is None:
+        root_app.command(name)(command)
+        return
+    if name in ("actor", "assertion") and not _RATINGS:
+        # The rating commands live under both groups: added when either is first needed.
+        from factdb.cli import actors, assertions, ratings
+
         ratings.register(actors.app, assertions.app)
         _RATINGS.append(True)
-
-
-def _actors(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import actors
-
-    _ratings()
-    target.add_typer(actors.app, name="actor", help="Actors: names, aliases, kinds, hierarchy.")
-
-
-def _assertions(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import assertions
-
-    _ratings()
-    target.add_typer(
-        assertions.app, name="assertion", help="Assertions: corrected by retract-and-replace."
-    )
-
-
-def _sources(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import sources
-
-    target.add_typer(sources.app, name="source", help="Sources: where assertions were reported.")
-
-
-def _sanctions(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import sanctions
-
-    target.add_typer(
-        sanctions.app, name="sanction", help="Sanctions and the claims alleging their violation."
-    )
-
-
-def _db(target: typer.Typer, name: str | None) -> None:
-    from factdb.cli import db
-
-    target.add_typer(db.app, name="db", help="The database: schema, location, counts.")
-
-
-COMMANDS: dict[str, Any] = {
-    "add": _claims,
-    "list": _claims,
-    "show": _claims,
-    "retract": _claims,
-    "seed": _claims,
-    "timeline": _timeline,
-    "report": _analysis,
-    "sql": _analysis,
-    "history": _history,
-    "import": _interchange,
-    "export": _interchange,
-    "site": _site,
-    "claim": _claim_group,
-    "actor": _actors,
-    "assertion": _assertions,
-    "source": _sources,
-    "sanction": _sanctions,
-    "db": _db,
-}
-"""Every top-level command, in the order ``factdb --help`` lists them, and what registers
-it. A command line names one of them: only its module is imported (``factdb show`` does not
-import the modules of ``import``, ``site`` or ``actor``), which saves a whole process a
-tenth of its start-up (docs/performance.md)."""
+    root_app.add_typer(command, name=name, help=group_help)
 
 
 def build(only: str | None = None) -> typer.Typer:
     """The root app with every command, or with the one command ``only`` alone."""
     root_app = _new_app()
-    if only is not None:
-        COMMANDS[only](root_app, only)
-        return root_app
-    done: set[Any] = set()
-    for register in COMMANDS.values():
-        if register in (_claims, _analysis, _interchange):
-            if register in done:
-                continue
-            done.add(register)
-        register(root_app, None)
+    for name in COMMANDS if only is None else (only,):
+        _register(root_app, name)
     return root_app
 
 

@@ -802,19 +802,3 @@ def unrelate(
         lambda s: do_unrelate(s, claim_id, kind, other), reason=parse_reason(reason)
     )
     render.emit(asdict(result), fmt, _relation_line)
-
-
-COMMANDS: dict[str, Callable[..., Any]] = {
-    "add": add,
-    "list": list_,
-    "show": show,
-    "retract": retract,
-    "seed": seed,
-}
-
-
-def register(app: typer.Typer, name: str | None = None) -> None:
-    """The top-level commands of this module, or the one called ``name``."""
-    for command, function in COMMANDS.items():
-        if name in (None, command):
-            app.command(command)(function)
