@@ -262,22 +262,20 @@ class PgCopies:
             if done is None:
                 break
             self._drop(done)
-        while True:
-            try:
-                left = self._ready.get_nowait()
-            except queue.Empty:
-                break
+        for left in [*_drained(self._ready), *_drained(self._done)]:
             if isinstance(left, str):
                 self._drop(left)
-        while True:
-            try:
-                done = self._done.get_nowait()
-            except queue.Empty:
-                break
-            if done is not None:
-                self._drop(done)
         if self._conn is not None:
             self._conn.close()
+
+
+def _drained(items: queue.Queue[Any]) -> Iterator[Any]:
+    """What a queue holds now, taken out."""
+    while True:
+        try:
+            yield items.get_nowait()
+        except queue.Empty:
+            return
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any, Unpack
 
 from factdb.interchange.common import CSV_COLUMNS
@@ -42,3 +43,19 @@ def listed(cli: Any, *args: str) -> list[dict[str, Any]]:
 
 def parse_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def csv_row(
+    claim: str, actor: str, date: str, url: str, quote: str = "", via: str = ""
+) -> list[str]:
+    """One ``asserts`` row of a flat CSV file in ``OLD_CSV_COLUMNS``."""
+    return [claim, actor, "asserts", date, url, "", "", quote, via, "", ""]
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    """A flat CSV file in ``OLD_CSV_COLUMNS`` holding ``rows``."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(OLD_CSV_COLUMNS)
+        writer.writerows(rows)
+    return path

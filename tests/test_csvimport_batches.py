@@ -4,7 +4,6 @@ A batch of three rows puts repeats within one batch and across batches, on both 
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -15,31 +14,18 @@ from factdb.interchange.common import ImportErrors, ImportResult
 from factdb.interchange.load import import_file
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
-from tests.helpers import OLD_CSV_COLUMNS
-
-
-def _row(claim: str, actor: str, date: str, url: str, quote: str = "", via: str = "") -> list[str]:
-    return [claim, actor, "asserts", date, url, "", "", quote, via, "", ""]
-
+from tests.helpers import csv_row, write_csv
 
 ROWS = [
-    _row("Claim A", "Alice", "2024", "https://example.org/1", "first", "Via 1; Via 2"),
-    _row("Claim A", "Bob", "2024", "https://example.org/1"),
-    _row("Claim A", "Alice", "2024", "https://example.org/1", "repeat, same batch", "Via 3"),
-    _row("Claim B", "Alice", "2024-02", "https://example.org/2", "", "Via 2"),
-    _row("Claim A", "Bob", "2024", "https://www.example.org/1/", "repeat, next batch", "Via 1"),
-    _row("Claim C", "Carol", "2024-02-03", "https://example.org/3", "tab\tand\\slash"),
-    _row("Claim B", "Alice", "2024-02", "https://example.org/2", "repeat", "Via 3"),
-    _row("Claim D", "Dan", "2023", "https://example.org/4", "last", "Via 1"),
+    csv_row("Claim A", "Alice", "2024", "https://example.org/1", "first", "Via 1; Via 2"),
+    csv_row("Claim A", "Bob", "2024", "https://example.org/1"),
+    csv_row("Claim A", "Alice", "2024", "https://example.org/1", "repeat, same batch", "Via 3"),
+    csv_row("Claim B", "Alice", "2024-02", "https://example.org/2", "", "Via 2"),
+    csv_row("Claim A", "Bob", "2024", "https://www.example.org/1/", "repeat, next batch", "Via 1"),
+    csv_row("Claim C", "Carol", "2024-02-03", "https://example.org/3", "tab\tand\\slash"),
+    csv_row("Claim B", "Alice", "2024-02", "https://example.org/2", "repeat", "Via 3"),
+    csv_row("Claim D", "Dan", "2023", "https://example.org/4", "last", "Via 1"),
 ]
-
-
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(OLD_CSV_COLUMNS)
-        writer.writerows(rows)
-    return path
 
 
 def _import(target: DatabaseTarget, path: Path) -> ImportResult:
@@ -74,7 +60,7 @@ def test_repeats_across_batches_keep_the_first_row(
     target: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     monkeypatch.setattr(csvimport, "BATCH", batch)
-    path = _write(tmp_path / "rows.csv", ROWS)
+    path = write_csv(tmp_path / "rows.csv", ROWS)
     result = _import(target, path)
     assert (result.new["assertion"], result.duplicates, result.rows) == (5, 3, 8)
     rows = _assertions(target)
@@ -90,8 +76,8 @@ def test_repeats_across_batches_keep_the_first_row(
         ("Claim D", "Dan", "last", "Via 1"),
     ]
     # Again, with a new row: the old ones are already there, the repeats still repeats.
-    more = _write(
-        tmp_path / "more.csv", [*ROWS, _row("Claim A", "Erin", "2022", "https://example.org/5")]
+    more = write_csv(
+        tmp_path / "more.csv", [*ROWS, csv_row("Claim A", "Erin", "2022", "https://example.org/5")]
     )
     again = _import(target, more)
     assert (again.new["assertion"], again.existing["assertion"], again.duplicates) == (1, 5, 3)
@@ -104,9 +90,9 @@ def test_an_error_after_written_batches_leaves_nothing(
     """Batches written before the first bad row are rolled back with the transaction, and
     every error of the file is still reported."""
     monkeypatch.setattr(csvimport, "BATCH", 2)
-    bad = [*ROWS[:5], _row("Claim E", "Eve", "2024-13", "https://example.org/9"), *ROWS[5:]]
-    bad.append(_row("Claim F", "Fay", "2024", "ftp://example.org/x"))
-    path = _write(tmp_path / "bad.csv", bad)
+    bad = [*ROWS[:5], csv_row("Claim E", "Eve", "2024-13", "https://example.org/9"), *ROWS[5:]]
+    bad.append(csv_row("Claim F", "Fay", "2024", "ftp://example.org/x"))
+    path = write_csv(tmp_path / "bad.csv", bad)
     with db.session_scope(target, write=False) as session:
         before = {
             t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
@@ -130,9 +116,9 @@ def test_a_row_breaking_a_check_constraint_fails_the_import(
 
     monkeypatch.setitem(csvimport.STANCES, "bogus", "bogus")
     monkeypatch.setitem(csvimport.STANCE_CODES, "bogus", 7)
-    row = _row("Claim Z", "Zed", "2024", "https://example.org/z")
+    row = csv_row("Claim Z", "Zed", "2024", "https://example.org/z")
     row[2] = "bogus"
-    path = _write(tmp_path / "bogus.csv", [*ROWS, row])
+    path = write_csv(tmp_path / "bogus.csv", [*ROWS, row])
     with pytest.raises(IntegrityError, match="(?i)check constraint"):
         _import(target, path)
     assert _assertions(target) == []
@@ -169,7 +155,7 @@ def test_claims_and_sources_forgotten_between_batches_resolve_to_one(
     made and what was there (a second import of the file finds everything)."""
     monkeypatch.setattr(csvimport, "BATCH", batch)
     monkeypatch.setattr(csvimport, "KEEP", 2)
-    path = _write(tmp_path / "forgetful.csv", FORGETFUL)
+    path = write_csv(tmp_path / "forgetful.csv", FORGETFUL)
     result = _import(target, path)
     assert (result.new["claim"], result.new["source"], result.new["assertion"]) == (5, 5, 6)
     assert (result.existing["claim"], result.existing["source"], result.duplicates) == (0, 0, 2)

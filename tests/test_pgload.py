@@ -6,7 +6,6 @@ import leaves the schema exactly as it was."""
 
 from __future__ import annotations
 
-import csv
 import itertools
 import sqlite3
 from pathlib import Path
@@ -19,33 +18,20 @@ from factdb.storage import pgload
 from factdb.storage.config import DatabaseTarget
 from factdb.storage.models import TABLES
 from tests.conftest import Cli
-from tests.helpers import OLD_CSV_COLUMNS, listed
-
-
-def _row(claim: str, actor: str, date: str, url: str, quote: str = "", via: str = "") -> list[str]:
-    return [claim, actor, "asserts", date, url, "", "", quote, via, "", ""]
-
+from tests.helpers import csv_row, listed, write_csv
 
 ROWS = [
-    _row("Claim A", "Alice", "2024", "https://example.org/1", "zeppelin first", "Via 1; Via 2"),
-    _row("Claim A", "Bob", "2024", "https://example.org/1"),
-    _row("Claim A", "Alice", "2024", "https://example.org/1", "a repeat", "Via 3"),
-    _row("Claim B", "Alice", "2024-02", "https://example.org/2", "", "Via 2"),
-    _row("Claim C", "Carol", "2024-02-03", "https://example.org/3", "tab\tand\\slash"),
-    _row("Claim D", "Dan", "2023", "https://example.org/4", "last", "Via 1"),
+    csv_row("Claim A", "Alice", "2024", "https://example.org/1", "zeppelin first", "Via 1; Via 2"),
+    csv_row("Claim A", "Bob", "2024", "https://example.org/1"),
+    csv_row("Claim A", "Alice", "2024", "https://example.org/1", "a repeat", "Via 3"),
+    csv_row("Claim B", "Alice", "2024-02", "https://example.org/2", "", "Via 2"),
+    csv_row("Claim C", "Carol", "2024-02-03", "https://example.org/3", "tab\tand\\slash"),
+    csv_row("Claim D", "Dan", "2023", "https://example.org/4", "last", "Via 1"),
 ]
 MORE = [
-    _row("Claim A", "Alice", "2024", "https://example.org/1", "there already"),
-    _row("Claim E", "Erin", "2022", "https://example.org/5", "new quote", "Via 2"),
+    csv_row("Claim A", "Alice", "2024", "https://example.org/1", "there already"),
+    csv_row("Claim E", "Erin", "2022", "https://example.org/5", "new quote", "Via 2"),
 ]
-
-
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(OLD_CSV_COLUMNS)
-        writer.writerows(rows)
-    return path
 
 
 def _query(target: DatabaseTarget, sql: str) -> list[tuple[Any, ...]]:
@@ -155,7 +141,7 @@ def test_a_load_into_an_empty_database_gives_the_same_rows_schema_and_history(
         monkeypatch.setattr(pgload, "drop_for_load", lambda session: None)
     monkeypatch.setattr(csvimport, "BATCH", 2)
     before = _schema(cli.target)
-    cli.ok("--as", "ivy", "import", str(_write(tmp_path / "rows.csv", ROWS)))
+    cli.ok("--as", "ivy", "import", str(write_csv(tmp_path / "rows.csv", ROWS)))
     assert _assertions(cli.target) == EXPECTED
     assert _schema(cli.target) == before
     # The full-text index holds the quotes loaded before it was built.
@@ -175,9 +161,9 @@ def test_a_load_into_an_empty_database_gives_the_same_rows_schema_and_history(
 def test_a_load_into_a_populated_database_changes_no_schema_and_locks_no_reader(
     cli: Cli, tmp_path: Path, exclusive_locks: list[set[str]]
 ) -> None:
-    cli.ok("import", str(_write(tmp_path / "rows.csv", ROWS)))
+    cli.ok("import", str(write_csv(tmp_path / "rows.csv", ROWS)))
     before = _schema(cli.target)
-    out = cli.ok("import", str(_write(tmp_path / "more.csv", MORE)), "--format", "json").json()
+    out = cli.ok("import", str(write_csv(tmp_path / "more.csv", MORE)), "--format", "json").json()
     counts = {r["records"]: (r["new"], r["already_there"]) for r in out}
     assert counts["assertion"] == (1, 1)
     assert _assertions(cli.target) == [*EXPECTED, ("Claim E", "Erin", "new quote", "Via 2")]
@@ -192,7 +178,7 @@ def test_a_dry_run_into_an_empty_database_changes_no_schema(
     cli: Cli, tmp_path: Path, exclusive_locks: list[set[str]]
 ) -> None:
     before = _schema(cli.target)
-    cli.ok("import", "--dry-run", str(_write(tmp_path / "rows.csv", ROWS)))
+    cli.ok("import", "--dry-run", str(write_csv(tmp_path / "rows.csv", ROWS)))
     assert _schema(cli.target) == before
     assert _assertions(cli.target) == []
     if cli.target.backend == "postgresql":
@@ -201,7 +187,7 @@ def test_a_dry_run_into_an_empty_database_changes_no_schema(
 
 def _bad_row_late(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """A malformed date after batches were written."""
-    return [*ROWS, *ROWS[1:3], _row("Claim X", "Xia", "2024-13", "https://example.org/x")]
+    return [*ROWS, *ROWS[1:3], csv_row("Claim X", "Xia", "2024-13", "https://example.org/x")]
 
 
 def _repeats_not_caught(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
@@ -249,7 +235,7 @@ def test_a_failed_load_leaves_nothing_and_the_schema_intact(
     before = _schema(cli.target)
     counts = _query(cli.target, "SELECT count(*) FROM change_set")
     with monkeypatch.context() as patch:
-        path = _write(tmp_path / "rows.csv", make(patch))
+        path = write_csv(tmp_path / "rows.csv", make(patch))
         result = cli("import", str(path))
     assert result.exit_code == 1
     assert message in result.stderr
@@ -258,6 +244,6 @@ def test_a_failed_load_leaves_nothing_and_the_schema_intact(
     assert _assertions(cli.target) == []
     assert _query(cli.target, "SELECT count(*) FROM change_set") == counts
     # The same database takes the file, corrected, afterwards.
-    cli.ok("import", str(_write(tmp_path / "good.csv", ROWS)))
+    cli.ok("import", str(write_csv(tmp_path / "good.csv", ROWS)))
     assert _assertions(cli.target) == EXPECTED
     assert _schema(cli.target) == before
