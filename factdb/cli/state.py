@@ -82,13 +82,9 @@ class State:
             if reader is not None:
                 yield reader
                 return
-        if not target.for_reads:
-            with self.session(write=False) as session:
-                yield session
-            return
         from factdb.storage import db
 
-        db.ensure_schema(target)
+        db.ensure_schema(target)  # never creates a database named only for reads
         with db.session_scope(target, write=False) as session:
             yield session
 
