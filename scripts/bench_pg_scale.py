@@ -73,7 +73,7 @@ def prepare(admin: str, rows: int, workdir: Path) -> tuple[str, int]:
 def _writer(url: str, worker: int, deadline: float, out: Any) -> None:
     from factdb.cli.state import State
     from factdb.core.values import parse_stance, parse_stance_date
-    from factdb.domain.claims import add_assertion
+    from factdb.domain.stances import add_assertion
 
     state = State(db_option=url, as_user="bench")
     stance = parse_stance("asserts")

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 
 from factdb.storage import db
-from factdb.storage.config import DatabaseTarget
-from factdb.storage.models import TABLES
+from factdb.storage.config import TABLES, DatabaseTarget
 from tests.conftest import Cli
 from tests.test_concurrency import (
     factdb_cmd,

@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from factdb.core.errors import Conflict, FactdbError
 from factdb.domain import claims as claim_domain
-from factdb.domain import relations
+from factdb.domain import records, relations
 from factdb.storage import db
 from factdb.storage.config import ChangeContext, DatabaseTarget
 from tests.conftest import Cli
@@ -510,7 +510,7 @@ def test_two_writers_cannot_close_a_cycle_together(target: DatabaseTarget) -> No
     """One writer relates 1 part of 2 and holds its transaction open; another relating 2 part
     of 1 meanwhile waits for it, then sees the first relation and is refused."""
     for claim in TEXTS[:2]:
-        _write(target, lambda s, c=claim: claim_domain.get_or_create_claim(s, c))
+        _write(target, lambda s, c=claim: records.get_or_create_claim(s, c))
     outcome: list[BaseException | str] = []
 
     def second() -> None:
@@ -616,10 +616,7 @@ def test_any_sequence_keeps_the_rules(target: DatabaseTarget, steps: list[Any]) 
         s.execute(text("DELETE FROM claim_relation"))
         s.execute(text("DELETE FROM assertion"))
         s.execute(text("DELETE FROM claim"))
-    ids = [
-        _write(target, lambda s, c=c: claim_domain.get_or_create_claim(s, c)[0].id)
-        for c in TEXTS[:4]
-    ]
+    ids = [_write(target, lambda s, c=c: records.get_or_create_claim(s, c)[0]) for c in TEXTS[:4]]
     number = {i + 1: claim_id for i, claim_id in enumerate(ids)}  # model numbers -> ids
     model = Model()
     for action, kind, (a, b) in steps:

@@ -29,8 +29,7 @@ import pytest
 from sqlalchemy import text
 
 from factdb.storage import db
-from factdb.storage.config import DatabaseTarget
-from factdb.storage.models import TABLES
+from factdb.storage.config import TABLES, DatabaseTarget
 from tests.conftest import add_args, pg_admin_url
 
 # Per race in the suite; scripts/stress runs longer races (--workers, --rounds, --adds).
@@ -148,7 +147,7 @@ WORKER = r"""
 import datetime as dt, json, os, sys, time
 from sqlalchemy import text
 from factdb.storage import db
-from factdb.domain.claims import add_assertion
+from factdb.domain.stances import add_assertion
 from factdb.storage.config import DatabaseTarget
 from factdb.core.dates import PartialDate
 from factdb.storage.models import Stance

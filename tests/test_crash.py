@@ -38,8 +38,7 @@ from sqlalchemy.exc import OperationalError
 from factdb.core.errors import FactdbError
 from factdb.interchange.load import import_file
 from factdb.storage import db
-from factdb.storage.config import DatabaseTarget
-from factdb.storage.models import TABLES
+from factdb.storage.config import TABLES, DatabaseTarget
 from tests.conftest import Cli
 from tests.helpers import OLD_CSV_COLUMNS
 from tests.test_concurrency import (

@@ -106,7 +106,7 @@ def _populate(cli: Cli) -> None:
 
 
 def _actor_id(session: Any, name: str) -> int:
-    from factdb.domain.actors import find_actor
+    from factdb.domain.records import find_actor
 
     actor = find_actor(session, name)
     assert actor is not None and actor.id is not None

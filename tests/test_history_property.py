@@ -16,7 +16,7 @@ from sqlmodel import Session
 from factdb.core.dates import parse_partial
 from factdb.core.errors import FactdbError
 from factdb.core.vocabulary import Stance
-from factdb.domain import actors, claims
+from factdb.domain import actors, claims, stances
 from factdb.storage import db
 from factdb.storage.config import ChangeContext, DatabaseTarget
 
@@ -85,7 +85,7 @@ class World:
         if kind == "add":
             _, actor, claim, stance, source, date, quote = op
             result = self.write(
-                lambda s: claims.add_assertion(
+                lambda s: stances.add_assertion(
                     s,
                     text=CLAIMS[claim],
                     by=ACTORS[actor],
@@ -122,7 +122,7 @@ class World:
             live = self.live_assertions()
             if live:
                 result = self.write(
-                    lambda s: claims.correct_assertion(
+                    lambda s: stances.correct_assertion(
                         s,
                         assertion_id=live[pick % len(live)],
                         reason="property",
@@ -138,7 +138,7 @@ class World:
             live = self.live_assertions()
             if live:
                 self.write(
-                    lambda s: claims.retract(s, assertion_id=live[pick % len(live)], reason="p"),
+                    lambda s: stances.retract(s, assertion_id=live[pick % len(live)], reason="p"),
                     "factdb retract",
                 )
 

@@ -32,8 +32,8 @@ from pytest_alembic.tests.experimental import (  # noqa: F401  (collected as a t
 from sqlalchemy import Engine, inspect, text
 
 from factdb.storage import db
-from factdb.storage.config import DatabaseTarget
-from factdb.storage.models import HISTORY_TABLES, TABLES, metadata
+from factdb.storage.config import HISTORY_TABLES, TABLES, DatabaseTarget
+from factdb.storage.models import metadata
 from tests.conftest import ROOT, Cli
 
 VIEWS: dict[str, list[str]] = {

@@ -15,8 +15,7 @@ import pytest
 
 from factdb.interchange import csvimport
 from factdb.storage import pgload
-from factdb.storage.config import DatabaseTarget
-from factdb.storage.models import TABLES
+from factdb.storage.config import TABLES, DatabaseTarget
 from tests.conftest import Cli
 from tests.helpers import csv_row, listed, write_csv
 

@@ -175,7 +175,8 @@ def test_sides_equal_the_view_on_deep_chains_and_cycles(target) -> None:
     migration), ``queries.sides_of`` and the domain's ``side_of`` agree for every actor: a
     chain deeper than any fixed walk limit, lone actors, and cycles written behind factdb's
     back (every actor in or below a cycle is its own side) with actors hanging below them."""
-    from factdb.domain.actors import add_actor, side_of
+    from factdb.domain.actors import side_of
+    from factdb.domain.records import add_actor
     from factdb.queries import ancestor_ids, sides_of
     from factdb.storage.models import Actor
 

@@ -30,12 +30,12 @@ from sqlalchemy import inspect, text
 from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict
 from factdb.core.keys import name_key
-from factdb.domain.actors import add_actor
-from factdb.domain.claims import add_assertion, retract
+from factdb.domain.records import add_actor
 from factdb.domain.sanctions import add_sanction
+from factdb.domain.stances import add_assertion, retract
 from factdb.storage import db
-from factdb.storage.config import DatabaseTarget
-from factdb.storage.models import HISTORY_TABLES, ActorKind, Stance
+from factdb.storage.config import HISTORY_TABLES, DatabaseTarget
+from factdb.storage.models import ActorKind, Stance
 from tests.conftest import Cli, _pg_exec, _replace_db, pg_admin_url
 
 # --- databases ----------------------------------------------------------------------------

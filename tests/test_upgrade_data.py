@@ -19,8 +19,8 @@ from sqlalchemy import BindParameter, Date, DateTime, MetaData, bindparam, inspe
 from sqlalchemy.engine import Connection
 
 from factdb.storage import db
-from factdb.storage.config import DatabaseTarget
-from factdb.storage.models import TABLES, Stance
+from factdb.storage.config import TABLES, DatabaseTarget
+from factdb.storage.models import Stance
 from tests.conftest import Cli
 from tests.test_concurrency import health
 

@@ -195,7 +195,7 @@ def test_upgrade_drops_default_ports_from_source_keys_without_merging(
 
     from sqlalchemy import text
 
-    from factdb.domain.sources import get_or_create_source
+    from factdb.domain.records import get_or_create_source
     from factdb.storage import db
 
     db.upgrade(empty_target, "0003")

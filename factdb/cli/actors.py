@@ -41,14 +41,13 @@ def add(
     """Add an actor."""
     from factdb.core.identifiers import parse_external_ids
     from factdb.core.values import parse_kind
-    from factdb.domain.actors import add_actor
-    from factdb.domain.identifiers import attach_actor_id
+    from factdb.domain.records import add_actor, attach_external_id
     from factdb.queries import show_actor
 
     parsed = parse_kind(kind)
     idents = parse_external_ids(ids or [], "--id")
     state: State = ctx.obj
-    with state.session(write=True) as session:
+    with state.writing() as session:
         actor = add_actor(
             session,
             name=name,
@@ -57,9 +56,8 @@ def add(
             aliases=alias or [],
             allow_confusable=allow_confusable,
         )
-        assert actor.id is not None
         for ident in idents:
-            attach_actor_id(session, actor.id, ident)
+            attach_external_id(session, "actor", actor.id, ident)
         data = show_actor(session, str(actor.id))
     # What it said, and no "last changed": this command's change set is written at its commit.
     for key in (
@@ -92,8 +90,9 @@ def alias(
     """Give an actor more names; "Pyongyang" then resolves to North Korea. With --from or
     --until, the period the aliases were in use (they resolve at all times)."""
     from factdb.core.values import parse_optional_date
-    from factdb.domain.actors import add_aliases, aliases_of, get_actor
+    from factdb.domain.actors import aliases_of, get_actor
     from factdb.domain.memberships import date_aliases
+    from factdb.domain.records import add_aliases
     from factdb.queries.memberships import alias_periods
 
     start = parse_optional_date(since, "--from")

@@ -64,7 +64,7 @@ def correct(
     recorded in its place, pointing at it. What is not given is copied."""
     from factdb.core.errors import InvalidInput
     from factdb.core.values import parse_qualifier, parse_stance, parse_stance_date
-    from factdb.domain.claims import correct_assertion
+    from factdb.domain.stances import correct_assertion
 
     if not reason.strip():
         raise InvalidInput("--reason", "is required: say why the assertion was wrong")
@@ -73,9 +73,9 @@ def correct(
     parsed_stance = parse_stance(stance) if stance is not None else None
     parsed_date, marked = parse_stance_date(date) if date is not None else (None, False)
     state: State = ctx.obj
-    result = state.transact(
-        lambda session: correct_assertion(
-            session,
+    result = state.record(
+        lambda conn: correct_assertion(
+            conn,
             assertion_id=assertion_id,
             reason=reason,
             by=by,

@@ -128,7 +128,7 @@ def add(
         parse_stance,
         parse_stance_date,
     )
-    from factdb.domain.claims import add_assertion
+    from factdb.domain.stances import add_assertion
 
     for option, value in (("--by", by), ("--stance", stance), ("--source", source)):
         if not value:
@@ -138,9 +138,9 @@ def add(
     parsed_qualifier = parse_qualifier(qualifier)
     parsed_published = parse_optional_date(published, "--published")
     state: State = ctx.obj
-    result = state.transact(
-        lambda session: add_assertion(
-            session,
+    result = state.record(
+        lambda conn: add_assertion(
+            conn,
             text=text,
             claim_id=claim,
             by=by,
@@ -483,11 +483,11 @@ def retract(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Flag an assertion as withdrawn or mistaken; it is kept, and left out of sides."""
-    from factdb.domain.claims import retract as do_retract
+    from factdb.domain.stances import retract as do_retract
 
     state: State = ctx.obj
-    with state.session(write=True, reason=reason) as session:
-        result = do_retract(session, assertion_id=assertion_id, reason=reason)
+    with state.writing(reason) as conn:
+        result = do_retract(conn, assertion_id=assertion_id, reason=reason)
     render.emit(
         asdict(result),
         fmt,

@@ -59,13 +59,13 @@ def add(
     """Record a source. Its outlet is an actor: a name close to a known one is refused
     unless --new-actor."""
     from factdb.core.values import parse_optional_date
-    from factdb.domain.sources import add_source
+    from factdb.domain.records import add_source
     from factdb.queries import show_source
 
     pub = parse_optional_date(published, "--published")
     upd = parse_optional_date(updated, "--updated")
     state: State = ctx.obj
-    with state.session(write=True) as session:
+    with state.writing() as session:
         result = add_source(
             session,
             url=url,

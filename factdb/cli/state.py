@@ -98,6 +98,44 @@ class State:
         with self.reader() as conn:
             return query(conn, *args, **kwargs)
 
+    @contextmanager
+    def writing(self, reason: str | None = None) -> Iterator[Session | Reader]:
+        """For the main job's writes (``domain.records``, ``domain.stances``), which run on
+        either connection: one write transaction straight on the driver when the database is
+        there at the expected schema (no SQLAlchemy to import: ``add`` starts as fast as
+        ``show``), otherwise a write ``session`` (which creates, explains or refuses)."""
+        from factdb.storage.writer import open_writer
+
+        target = self.target()
+        change = self.change(reason)
+        with open_writer(target, change) as writer:
+            if writer is not None:
+                yield writer
+                return
+        with self.session(write=True, reason=reason) as session:
+            yield session
+
+    def record(
+        self,
+        work: Callable[[Session | Reader], T],
+        *,
+        reason: str | None = None,
+        attempts: int = 3,
+    ) -> T:
+        """``work`` in one ``writing()`` transaction, retried when a concurrent writer won a
+        race (as ``transact``: two PostgreSQL transactions creating the same new actor; the
+        loser runs again and finds it)."""
+        from factdb.core.errors import UNIQUE_SQLSTATE, sqlstate_of
+
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.writing(reason) as conn:
+                    return work(conn)
+            except Exception as exc:
+                if attempt == attempts or sqlstate_of(exc) != UNIQUE_SQLSTATE:
+                    raise
+        raise AssertionError("unreachable")
+
     def transact(
         self, work: Callable[[Session], T], *, bulk: bool = False, reason: str | None = None
     ) -> T:

@@ -26,6 +26,8 @@ def is_busy_message(error: object) -> bool:
 READ_ONLY_SQLSTATE = "25006"
 """PostgreSQL's read_only_sql_transaction: a write on a hot standby, or in a read-only
 transaction."""
+UNIQUE_SQLSTATE = "23505"
+"""PostgreSQL's unique_violation: a concurrent transaction created the same natural key."""
 
 
 def sqlstate_of(error: BaseException) -> str | None:

@@ -9,16 +9,12 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from factdb.core.errors import Conflict
-from factdb.core.hints import CloseNames, LookAlikes, describe_suggestions
-from factdb.core.keys import check_name, confusable_skeleton, name_key
+from factdb.core.hints import LookAlikes
+from factdb.core.keys import check_name, name_key
 from factdb.domain.assertions import move_assertions
 from factdb.domain.changes import Correction, FieldChange
-from factdb.domain.identifiers import (
-    count_actor_ids,
-    find_actor_by_external_ref,
-    move_actor_ids,
-    unknown_id_problem,
-)
+from factdb.domain.identifiers import count_actor_ids, move_actor_ids
+from factdb.domain.records import add_aliases, check_look
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import (
     Actor,
@@ -32,34 +28,6 @@ from factdb.storage.models import (
     SanctionTarget,
     Source,
 )
-
-
-def _check_name(name: str, field: str) -> str:
-    return check_name(name, field)
-
-
-def look_alikes(session: Session) -> LookAlikes:
-    """Every actor name and alias, by what it looks like (``LookAlikes``)."""
-    return LookAlikes(actor_name_pairs(session))
-
-
-def _check_look(guard: LookAlikes, name: str, *, allow: bool, owner: str | None = None) -> None:
-    """Refuse a new name that looks like a known one (``LookAlikes.problem``): a ``Conflict``
-    naming the known actor. Then remember it, for the next name of the same operation."""
-    problem = guard.problem(name, allow=allow, owner=owner)
-    if problem is not None:
-        raise Conflict(problem)
-    guard.remember(name, owner)
-
-
-def find_actor(session: Session, name: str) -> Actor | None:
-    """An actor by its name or one of its aliases, case-insensitively
-    (``queries.actor_by_name``), else by an external id when ``name`` is one that no name or
-    alias is (``wikidata:Q7747``, ``Q7747``); None if unknown."""
-    found = actor_by_name(session, name)
-    if found is None:
-        return find_actor_by_external_ref(session, name)
-    return session.get(Actor, found[0])
 
 
 def get_actor(session: Session, ref: str, field: str = "actor") -> Actor:
@@ -78,157 +46,6 @@ def side_of(session: Session, actor: Actor) -> Actor:
     side = actor if side_id == actor.id else session.get(Actor, side_id)
     assert side is not None
     return side
-
-
-def _check_alias_free(session: Session, alias: str, owner: Actor | None) -> bool:
-    """``Conflict`` if ``alias`` already names an actor other than ``owner``; True if it
-    names ``owner`` already (its name or one of its aliases)."""
-    other = actor_by_name(session, alias)
-    if other is not None and (owner is None or other[0] != owner.id):
-        raise Conflict(f"'{alias}' already names actor '{other[1]}'")
-    return other is not None
-
-
-@dataclass
-class ActorResult:
-    actor: Actor
-    created: bool
-    aliases_added: list[str]
-
-
-def add_actor(
-    session: Session,
-    *,
-    name: str,
-    kind: ActorKind = ActorKind.other,
-    part_of: str | None = None,
-    aliases: list[str] | None = None,
-    allow_confusable: bool = False,
-    guard: LookAlikes | None = None,
-) -> Actor:
-    """Create an actor; ``Conflict`` if the name is taken by an actor or an alias, or if it
-    or an alias looks like a known name (``LookAlikes``) unless ``allow_confusable``.
-    ``guard`` is the known names when a caller adds many actors."""
-    text = _check_name(name, "NAME")
-    existing = find_actor(session, text)
-    if existing is not None:
-        raise Conflict(f"actor '{text}' already exists (as '{existing.name}', id {existing.id})")
-    parent = get_actor(session, part_of, "--part-of") if part_of else None
-    checked_aliases = [_check_name(a, "--alias") for a in aliases or []]
-    for alias in checked_aliases:
-        if name_key(alias) != name_key(text):
-            _check_alias_free(session, alias, None)
-    guard = guard if guard is not None else look_alikes(session)
-    _check_look(guard, text, allow=allow_confusable)
-    for alias in checked_aliases:
-        _check_look(guard, alias, allow=allow_confusable, owner=text)
-    actor = Actor(
-        name=text,
-        name_key=name_key(text),
-        kind=kind.value,
-        part_of_id=None if parent is None else parent.id,
-    )
-    session.add(actor)
-    session.flush()
-    add_aliases(session, actor=actor, aliases=checked_aliases, guard=guard)
-    return actor
-
-
-def close_names(session: Session) -> CloseNames:
-    """Every actor name and alias, to tell what an unknown name may have meant
-    (``CloseNames``)."""
-    return CloseNames(actor_name_pairs(session))
-
-
-def meant_names(
-    close: CloseNames, name: str, *, allow_confusable: bool = False
-) -> list[tuple[str, str]]:
-    """The known names (name or alias, actor) that ``name``, which no actor answers to, may
-    have meant: a close typo or a part of one (``CloseNames``). With ``allow_confusable``,
-    not those it only looks like: the user said it is another actor."""
-    found = close.of(name)
-    if allow_confusable:
-        skeleton = confusable_skeleton(name)
-        found = [pair for pair in found if confusable_skeleton(pair[0]) != skeleton]
-    return found
-
-
-def unknown_actor_message(name: str, field: str, meant: list[tuple[str, str]]) -> str:
-    """The one line refusing to invent actor ``name`` while it may mean a known one."""
-    return (
-        f"{field} '{name}' is no known actor or alias; did you mean "
-        f"{describe_suggestions(meant)}? Use the known name, or --new-actor to create "
-        f"actor '{name}'"
-    )
-
-
-@dataclass
-class ResolvedActor:
-    actor: Actor
-    created: bool
-    meant: list[tuple[str, str]]
-    """For an actor created with ``new_actor``: the known names it was close to."""
-
-
-def resolve_actor(
-    session: Session,
-    name: str,
-    field: str,
-    *,
-    kind: ActorKind = ActorKind.other,
-    allow_confusable: bool = False,
-    new_actor: bool = False,
-    close: CloseNames | None = None,
-) -> ResolvedActor:
-    """The actor ``name`` names (name or alias), else a new one, unless the name looks like a
-    known one (``LookAlikes``; ``Conflict`` unless ``allow_confusable``) or may mean one: a
-    close typo or a part of a known name (``meant_names``; ``Conflict`` naming them unless
-    ``new_actor``). A new name close to nothing is created. ``close`` is the known names
-    to compare with (by default, those in the database now)."""
-    text = _check_name(name, field)
-    actor = find_actor(session, text)
-    if actor is not None:
-        return ResolvedActor(actor, False, [])
-    id_problem = unknown_id_problem(session, text, field)
-    if id_problem is not None:
-        raise Conflict(id_problem)
-    _check_look(look_alikes(session), text, allow=allow_confusable)
-    meant = meant_names(
-        close if close is not None else close_names(session),
-        text,
-        allow_confusable=allow_confusable,
-    )
-    if meant and not new_actor:
-        raise Conflict(unknown_actor_message(text, field, meant))
-    actor = Actor(name=text, name_key=name_key(text), kind=kind.value)
-    session.add(actor)
-    session.flush()
-    return ResolvedActor(actor, True, meant)
-
-
-def add_aliases(
-    session: Session,
-    *,
-    actor: Actor,
-    aliases: list[str],
-    allow_confusable: bool = False,
-    guard: LookAlikes | None = None,
-) -> list[str]:
-    """Add aliases; those the actor already answers to are skipped. Returns those added.
-    An alias that looks like another actor's name is refused as in ``add_actor``."""
-    added: list[str] = []
-    assert actor.id is not None
-    for alias in aliases:
-        text = _check_name(alias, "ALIAS")
-        if _check_alias_free(session, text, actor):
-            continue
-        if guard is None:
-            guard = look_alikes(session)
-        _check_look(guard, text, allow=allow_confusable, owner=actor.name)
-        session.add(ActorAlias(actor_id=actor.id, alias=text, alias_key=name_key(text)))
-        session.flush()
-        added.append(text)
-    return added
 
 
 def aliases_of(session: Session, actor_id: int) -> list[str]:
@@ -390,7 +207,7 @@ def rename(
     aliases stops being an alias."""
     actor = get_actor(session, ref, "NAME")
     assert actor.id is not None
-    text = _check_name(new_name, "NEW")
+    text = check_name(new_name, "NEW")
     result = Correction("actor", actor.id, actor.name)
     if text == actor.name:
         return result
@@ -404,7 +221,7 @@ def rename(
                 f"one actor, use `factdb actor merge`"
             )
         others = [(n, a) for n, a in actor_name_pairs(session) if name_key(a) != old_key]
-        _check_look(LookAlikes(others), text, allow=allow_confusable)
+        check_look(LookAlikes(others), text, allow=allow_confusable)
         session.execute(
             delete(ActorAlias).where(
                 col(ActorAlias.actor_id) == actor.id, col(ActorAlias.alias_key) == key

@@ -22,32 +22,28 @@ The identifiers of a record are read with ``queries.actor_external_ids`` and
 
 from __future__ import annotations
 
-from typing import Literal
-
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from factdb.core.errors import Conflict
 from factdb.core.identifiers import (
-    WIKIDATA,
     ExternalId,
     external_id_or_none,
     parse_external_id,
     parse_external_ids,
 )
 from factdb.domain.changes import Correction
+from factdb.domain.records import Record, attach_external_id, taken_message
 from factdb.queries import (
     actor_external_ids,
     actor_ref,
     external_id_owner,
     sanction_external_ids,
     sanction_ref,
-    scheme_in_use,
 )
+from factdb.queries.base import Conn
 from factdb.storage.models import Actor, Sanction
 from factdb.storage.models import ExternalId as ExternalIdRow
-
-Record = Literal["actor", "sanction"]
 
 
 def _ident(ident: ExternalId | str) -> ExternalId:
@@ -75,57 +71,16 @@ def find_actor_by_external_ref(session: Session, ref: str) -> Actor | None:
     return None if ident is None else find_actor_by_external_id(session, ident)
 
 
-def unknown_id_problem(session: Session, name: str, field: str) -> str | None:
-    """Why a new actor may not be called ``name``, which no actor answers to: it is an
-    identifier (of Wikidata, or of a scheme some record has an identifier of) that
-    identifies no actor, so it was surely meant as one. None if it may be a name
-    (``Reuters: Moscow bureau``)."""
-    ident = external_id_or_none(name)
-    if ident is None:
-        return None
-    if ident.scheme != WIKIDATA and not scheme_in_use(session, ident.scheme):
-        return None
-    owner = external_id_owner(session, ident)
-    where = f" (it identifies {owner[0]} '{owner[2]}')" if owner is not None else ""
-    return (
-        f"{field} '{name}' is the external id {ident}, which identifies no actor{where}; "
-        f"give the actor's name, or record the id with `factdb actor identify NAME {ident}`"
-    )
-
-
-def taken_message(ident: ExternalId, owner: tuple[str, int, str]) -> str:
-    """The one line refusing to give ``ident`` to a record while ``owner`` has it."""
-    kind, owner_id, name = owner
-    return f"{ident} already identifies {kind} '{name}' (id {owner_id})"
-
-
-def _attach(session: Session, record: Record, record_id: int, ident: ExternalId) -> bool:
-    owner = external_id_owner(session, ident)
-    if owner is not None:
-        if owner[0] == record and owner[1] == record_id:
-            return False
-        raise Conflict(taken_message(ident, owner))
-    session.add(
-        ExternalIdRow(
-            actor_id=record_id if record == "actor" else None,
-            sanction_id=record_id if record == "sanction" else None,
-            scheme=ident.scheme,
-            value=ident.value,
-        )
-    )
-    session.flush()
-    return True
-
-
-def attach_actor_id(session: Session, actor_id: int, ident: ExternalId | str) -> bool:
+def attach_actor_id(conn: Conn, actor_id: int, ident: ExternalId | str) -> bool:
     """Give actor ``actor_id`` the identifier ``ident``: True when added, False when it has it
-    already; ``Conflict`` (``taken_message``) when another actor or a sanction has it."""
-    return _attach(session, "actor", actor_id, _ident(ident))
+    already; ``Conflict`` (``records.taken_message``) when another actor or a sanction has it
+    (``records.attach_external_id``)."""
+    return attach_external_id(conn, "actor", actor_id, _ident(ident))
 
 
-def attach_sanction_id(session: Session, sanction_id: int, ident: ExternalId | str) -> bool:
+def attach_sanction_id(conn: Conn, sanction_id: int, ident: ExternalId | str) -> bool:
     """As ``attach_actor_id``, for a sanction."""
-    return _attach(session, "sanction", sanction_id, _ident(ident))
+    return attach_external_id(conn, "sanction", sanction_id, _ident(ident))
 
 
 def _record(session: Session, record: Record, ref: str) -> tuple[int, str]:
@@ -151,7 +106,9 @@ def identify(session: Session, *, record: Record, ref: str, ids: list[str]) -> C
         owner = external_id_owner(session, ident)
         if owner is not None and (owner[0], owner[1]) != (record, record_id):
             raise Conflict(taken_message(ident, owner))
-    already = [ident for ident in idents if not _attach(session, record, record_id, ident)]
+    already = [
+        ident for ident in idents if not attach_external_id(session, record, record_id, ident)
+    ]
     result.change("ids", before, _ids_of(session, record, record_id))
     if already:
         what = ", ".join(str(i) for i in already)

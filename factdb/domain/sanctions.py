@@ -17,8 +17,9 @@ from factdb.core.errors import Conflict, InvalidInput
 from factdb.core.hints import CloseNames, describe_suggestions
 from factdb.core.keys import check_name, clean_text, name_key, normalize_url
 from factdb.core.vocabulary import ActorKind
-from factdb.domain.actors import ResolvedActor, close_names, get_actor, resolve_actor
+from factdb.domain.actors import get_actor
 from factdb.domain.changes import KEEP, Correction, Keep, date_text, partial_text
+from factdb.domain.records import Named, ResolvedActor, close_names, resolve_actor
 from factdb.queries import sanction_ref, target_label
 from factdb.queries import sanction_targets as read_targets
 from factdb.storage.models import Actor, Claim, Sanction, SanctionResponse, SanctionTarget
@@ -70,7 +71,7 @@ def _check_order(listed: PartialDate | None, delisted: PartialDate | None, who: 
 @dataclass
 class Resolver:
     """Actors a sanction command names, resolved as ``add --by`` resolves a speaker
-    (``actors.resolve_actor``), compared with the names known before the command; the notes
+    (``records.resolve_actor``), compared with the names known before the command; the notes
     say which were created."""
 
     session: Session
@@ -80,7 +81,7 @@ class Resolver:
     created: list[str] = field(default_factory=list)
     close: CloseNames | None = None
 
-    def actor(self, name: str, option: str, kind: ActorKind, role: str) -> Actor:
+    def actor(self, name: str, option: str, kind: ActorKind, role: str) -> Named:
         """The actor ``name`` names; a name of digits only is an id (or a known name) and
         never becomes a new actor (``NotFound`` otherwise)."""
         if name.strip().isdigit():
@@ -167,9 +168,9 @@ def add_sanction(
     return AddedSanction(sanction, resolver.notes, resolver.created)
 
 
-def _target_actors(resolver: Resolver, names: list[str]) -> list[Actor]:
+def _target_actors(resolver: Resolver, names: list[str]) -> list[Named]:
     """The actors named as targets, each once, in the order named."""
-    found: dict[int | None, Actor] = {}
+    found: dict[int | None, Named] = {}
     for name in names:
         actor = resolver.actor(name, "--target", ActorKind.other, "a sanction's target")
         found.setdefault(actor.id, actor)
@@ -189,7 +190,7 @@ def _claims(session: Session, ids: list[int]) -> list[int]:
     return out
 
 
-def _set_target(session: Session, sanction_id: int, actor: Actor, dates: Dates) -> None:
+def _set_target(session: Session, sanction_id: int, actor: Named, dates: Dates) -> None:
     """Make ``actor`` a target of the sanction, or set the dates given of a target it is."""
     assert actor.id is not None
     row = (

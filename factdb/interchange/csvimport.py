@@ -43,7 +43,7 @@ from factdb.core.keys import (
     text_key,
 )
 from factdb.core.values import parse_qualifier
-from factdb.domain.actors import close_names, look_alikes, meant_names
+from factdb.domain.records import close_names, look_alikes, meant_names
 from factdb.interchange.common import (
     CSV_COLUMNS,
     REQUIRED_COLUMNS,

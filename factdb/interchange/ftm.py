@@ -30,8 +30,8 @@ from factdb.core.dates import PartialDate
 from factdb.core.errors import Conflict, InvalidInput, MessageError
 from factdb.core.keys import check_name, clean_text, name_key, normalize_url
 from factdb.core.values import parse_date
-from factdb.domain.actors import look_alikes
 from factdb.domain.memberships import MembershipResult, add_ended_membership, set_membership
+from factdb.domain.records import look_alikes
 from factdb.interchange.common import FileErrors, ImportResult, decode, json_lines
 from factdb.queries.base import Conn
 from factdb.queries.ftm import (

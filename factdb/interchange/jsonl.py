@@ -48,9 +48,10 @@ from factdb.core.values import (
 )
 from factdb.core.vocabulary import DIRECTED_RELATIONS, RELATION_KINDS
 from factdb.domain import actors as actors_mod
-from factdb.domain.identifiers import attach_actor_id, attach_sanction_id, taken_message
+from factdb.domain import records
+from factdb.domain.identifiers import attach_actor_id, attach_sanction_id
+from factdb.domain.records import get_or_create_source, taken_message
 from factdb.domain.sanctions import add_sanction, find_sanction
-from factdb.domain.sources import get_or_create_source
 from factdb.interchange.common import (
     BATCH,
     RECORD_TYPES,
@@ -65,7 +66,6 @@ from factdb.interchange.common import (
 from factdb.interchange.resolve import Keys, SourceFields
 from factdb.queries import actor_by_name, external_id_owner
 from factdb.storage.models import (
-    Actor,
     ActorKind,
     Assertion,
     AssertionVia,
@@ -904,13 +904,13 @@ def _apply_entities(
     for number, record in parsed.actors:
         try:
             name = record["name"]
-            existing = actors_mod.find_actor(session, name)
+            existing = records.find_actor(session, name)
             by_id = _actor_by_ids(session, name, existing, record["ids"])
             if by_id is not None and existing is None:
                 # The actor the file names otherwise: its name becomes an alias, so that the
                 # file's records naming it find it, and it counts as already there.
                 _look(guard, name, "name", allow_confusable, by_id.name)
-                actors_mod.add_aliases(
+                records.add_aliases(
                     session,
                     actor=by_id,
                     aliases=[name],
@@ -923,8 +923,8 @@ def _apply_entities(
                 )
                 existing = by_id
             if existing is None and known_only:
-                close = close or actors_mod.close_names(session)
-                meant = actors_mod.meant_names(close, name, allow_confusable=allow_confusable)
+                close = close or records.close_names(session)
+                meant = records.meant_names(close, name, allow_confusable=allow_confusable)
                 raise InvalidInput("name", unknown_actor(name, meant))
             # Look-alike names first, so that the error names the field.
             owner = name if existing is None else existing.name
@@ -933,7 +933,7 @@ def _apply_entities(
             for alias in record.get("aliases") or []:
                 _look(guard, alias, "aliases", allow_confusable, owner)
             if existing is None:
-                existing = actors_mod.add_actor(
+                existing = records.add_actor(
                     session,
                     name=name,
                     kind=parse_kind(record.get("kind") or "other", "kind"),
@@ -945,7 +945,7 @@ def _apply_entities(
                 result.count("actor", True)
                 result.new_actors.append(name)
             else:
-                actors_mod.add_aliases(
+                records.add_aliases(
                     session,
                     actor=existing,
                     aliases=record.get("aliases") or [],
@@ -977,12 +977,12 @@ def _apply_entities(
 
 
 def _actor_by_ids(
-    session: Session, name: str, named: Actor | None, idents: list[ExternalId]
-) -> Actor | None:
+    session: Session, name: str, named: records.ActorRow | None, idents: list[ExternalId]
+) -> records.ActorRow | None:
     """The actor the external ids of an actor record identify, if any: a ``Conflict`` when
     they identify two actors or a sanction, or another actor than the one its name names
     (``named``)."""
-    found: Actor | None = None
+    found: records.ActorRow | None = None
     for ident in idents:
         owner = external_id_owner(session, ident)
         if owner is None:
@@ -995,7 +995,7 @@ def _actor_by_ids(
                 f"identifies actor '{owner[2]}' (id {owner[1]}); merge them (`factdb actor "
                 "merge`) or correct the file"
             )
-        found = session.get(Actor, owner[1])
+        found = records.actor_row(session, owner[1])
     return found
 
 
@@ -1102,10 +1102,10 @@ class _Outlets:
             return known[0]
         _look(self.guard, name, field_name, self.allow)
         if self.known_only:
-            self.close = self.close or actors_mod.close_names(self.session)
-            meant = actors_mod.meant_names(self.close, name, allow_confusable=self.allow)
+            self.close = self.close or records.close_names(self.session)
+            meant = records.meant_names(self.close, name, allow_confusable=self.allow)
             raise InvalidInput(field_name, unknown_actor(name, meant))
-        actor = actors_mod.add_actor(
+        actor = records.add_actor(
             self.session,
             name=name,
             kind=kind,
@@ -1181,9 +1181,11 @@ def _apply_source(
         )
         name = source.outlet if chosen is KEEP_OUTLET else chosen
         if source.outlet_id is None and name:
-            source.outlet_id = outlets.actor_id(name, field_name)
-            session.add(source)
-            session.flush()
+            session.execute(
+                update(table)
+                .where(table.c.id == source.id)
+                .values(outlet_id=outlets.actor_id(name, field_name))
+            )
         result.count("source", False)
         return
     name = record["outlet"] if chosen is KEEP_OUTLET else chosen
@@ -1260,8 +1262,8 @@ def _check_names(
         for field_name, name in names:
             problem = guard.problem(name, allow=allow)
             if problem is None and known_only and name_key(name) not in guard.keys:
-                close = close or actors_mod.close_names(session)
-                meant = actors_mod.meant_names(close, name, allow_confusable=allow)
+                close = close or records.close_names(session)
+                meant = records.meant_names(close, name, allow_confusable=allow)
                 problem = unknown_actor(name, meant)
             if problem is not None:
                 errors.add(InvalidInput(field_name, problem), row.line)
@@ -1278,7 +1280,7 @@ def apply_parsed(
     known_actors_only: bool = False,
 ) -> ImportResult:
     result = ImportResult()
-    guard = actors_mod.look_alikes(session)
+    guard = records.look_alikes(session)
     _apply_entities(session, parsed, result, path, guard, allow_confusable, known_actors_only)
     _check_names(
         session,

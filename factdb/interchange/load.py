@@ -9,7 +9,7 @@ from typing import IO
 
 from sqlmodel import Session
 
-from factdb.domain.actors import close_names, meant_names
+from factdb.domain.records import close_names, meant_names
 from factdb.interchange.common import (
     ImportResult,
     decode,

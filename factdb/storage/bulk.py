@@ -9,7 +9,6 @@ SQLite's write lock from its first statement (BEGIN IMMEDIATE) — and PostgreSQ
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -17,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
+
+from factdb.storage.reader import sqlite_value as sqlite_value
 
 
 def dialect(session: Session) -> str:
@@ -58,17 +59,6 @@ def next_sqlite_id(session: Session, table: str) -> int:
             {"table": table},
         ).scalar_one()
     )
-
-
-def sqlite_value(value: Any) -> Any:
-    # The formats SQLAlchemy's SQLite Date and DateTime types write and read back.
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _wrapped(statement: str, exc: Exception, base: type[Exception]) -> Exception:

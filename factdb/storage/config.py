@@ -27,6 +27,27 @@ constant so that commands check the schema without importing alembic (start-up t
 BUSY_TIMEOUT_MS = 5000
 """How long a command waits for another one's write lock before saying the database is busy."""
 
+TABLES = (
+    "actor",
+    "actor_alias",
+    "claim",
+    "claim_tag",
+    "source",
+    "assertion",
+    "assertion_via",
+    "sanction",
+    "claim_sanction",
+    "claim_relation",
+    "rating",
+    "actor_membership",
+    "sanction_target",
+    "sanction_response",
+    "external_id",
+)
+"""The tables of the record, parents before children (``storage.models``)."""
+HISTORY_TABLES = ("change_set", "change", "change_current")
+"""The tables of the change history (``storage.history``)."""
+
 ENV_VAR = "FACTDB_DATABASE_URL"
 READ_ENV_VAR = "FACTDB_READ_DATABASE_URL"
 READ_ORIGINS = ("--read-db", READ_ENV_VAR)

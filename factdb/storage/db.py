@@ -21,10 +21,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from factdb.core.errors import (
-    READ_ONLY_SQLSTATE,
+    UNIQUE_SQLSTATE,
     DatabaseBusy,
     DatabaseUnavailable,
-    ReadOnlyDatabase,
     SchemaError,
     first_line,
     is_busy_message,
@@ -33,8 +32,9 @@ from factdb.core.errors import (
 from factdb.storage.config import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from factdb.storage.config import KNOWN_REVISIONS as KNOWN_REVISIONS
 from factdb.storage.config import SCHEMA_HEAD as SCHEMA_HEAD
-from factdb.storage.config import ChangeContext, DatabaseTarget, redact
-from factdb.storage.models import TABLES
+from factdb.storage.config import TABLES, ChangeContext, DatabaseTarget
+from factdb.storage.writer import in_recovery as in_recovery
+from factdb.storage.writer import refusing_read_only as refusing_read_only
 
 T = TypeVar("T")
 _engines: dict[tuple[str, bool, bool], Engine] = {}
@@ -109,33 +109,6 @@ def is_busy(exc: BaseException) -> bool:
     return is_busy_message(getattr(exc, "orig", exc))
 
 
-def in_recovery(target: DatabaseTarget) -> bool:
-    """Whether a PostgreSQL server is a hot standby (``pg_is_in_recovery()``); when it cannot
-    be asked, assumed so (the usual reason a server refuses every write)."""
-    if target.backend != "postgresql":
-        return False
-    try:
-        with get_engine(target).connect() as conn:
-            return bool(conn.exec_driver_sql("SELECT pg_is_in_recovery()").scalar())
-    except Exception:
-        return True
-
-
-@contextmanager
-def refusing_read_only(target: DatabaseTarget) -> Iterator[None]:
-    """Around a write: PostgreSQL's refusal of a write in a read-only server (SQLSTATE 25006,
-    a hot standby or ``default_transaction_read_only``), however it surfaced (SQLAlchemy, the
-    reader, the raw driver), becomes one line naming the database (``ReadOnlyDatabase``)."""
-    try:
-        yield
-    except ReadOnlyDatabase:
-        raise
-    except Exception as exc:
-        if target.backend == "postgresql" and sqlstate_of(exc) == READ_ONLY_SQLSTATE:
-            raise ReadOnlyDatabase(redact(target.libpq_url), in_recovery(target)) from None
-        raise
-
-
 @contextmanager
 def session_scope(
     target: DatabaseTarget,
@@ -207,8 +180,7 @@ def is_unique_violation(exc: BaseException) -> bool:
     """A unique-key conflict, whether SQLAlchemy wrapped the driver's error or a bulk write
     through the raw driver connection raised it directly."""
     orig = getattr(exc, "orig", None) or exc
-    code = getattr(orig, "sqlstate", None)
-    return code == "23505" or (
+    return sqlstate_of(exc) == UNIQUE_SQLSTATE or (
         isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(orig)
     )
 

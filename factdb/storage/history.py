@@ -21,8 +21,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from factdb.storage.config import ChangeContext
-from factdb.storage.models import TABLES
+from factdb.storage.config import TABLES, ChangeContext
 from factdb.storage.reader import Reader
 
 ID_TABLES = ("actor", "actor_alias", "claim", "source", "assertion", "sanction")

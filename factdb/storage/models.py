@@ -510,24 +510,3 @@ class ChangeCurrent(Row, table=True):
     set_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     bulk: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     """1 during a bulk import: the insert triggers stand aside (``storage.history``)."""
-
-
-HISTORY_TABLES = ["change_set", "change", "change_current"]
-
-TABLES = [
-    "actor",
-    "actor_alias",
-    "claim",
-    "claim_tag",
-    "source",
-    "assertion",
-    "assertion_via",
-    "sanction",
-    "claim_sanction",
-    "claim_relation",
-    "rating",
-    "actor_membership",
-    "sanction_target",
-    "sanction_response",
-    "external_id",
-]

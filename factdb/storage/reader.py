@@ -108,8 +108,8 @@ class Reader:
         for key, value in params.items():
             if isinstance(value, list | tuple):
                 value = json.dumps(list(value))
-            elif isinstance(value, dt.date):
-                value = value.isoformat()
+            else:
+                value = sqlite_value(value)
             out[key] = value
         return out
 
@@ -134,6 +134,10 @@ class Reader:
             raise _driver_error(exc) from None
         finally:
             cur.close()
+
+    def insert(self, sql: str, params: dict[str, Any] | None = None) -> int:
+        """An ``INSERT … RETURNING id`` of one row, in the caller's transaction: the new id."""
+        return int(self.rows(sql, params)[0][0])
 
     def stream(
         self, sql: str, params: dict[str, Any] | None = None, size: int = 20_000
@@ -180,6 +184,18 @@ class Reader:
     def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         row = self.first(sql, params)
         return None if row is None else row[0]
+
+
+def sqlite_value(value: Any) -> Any:
+    """A value as SQLite stores it: dates as ISO text, timestamps in UTC as SQLAlchemy's
+    SQLite ``DateTime`` writes and reads them back (``2026-12-02 19:30:00.123456``)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def _driver_error(exc: Exception) -> Exception:

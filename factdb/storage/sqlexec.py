@@ -68,8 +68,7 @@ from factdb.core.errors import (
     first_line,
 )
 from factdb.storage import history
-from factdb.storage.config import ChangeContext, DatabaseTarget
-from factdb.storage.models import HISTORY_TABLES
+from factdb.storage.config import HISTORY_TABLES, ChangeContext, DatabaseTarget
 from factdb.storage.reader import Reader
 
 DEFAULT_TIMEOUT = 5.0
