@@ -149,12 +149,14 @@ from sqlalchemy import text
 from factdb.storage import db
 from factdb.domain.stances import add_assertion
 from factdb.storage.config import DatabaseTarget
+from factdb.cli.state import State
 from factdb.core.dates import PartialDate
 from factdb.storage.models import Stance
 
 url, go = sys.argv[1], sys.argv[5]
 worker, rounds, adds = (int(a) for a in sys.argv[2:5])
 target = DatabaseTarget(url, "--db")
+state = State(url)
 stances = list(Stance)
 retries = 0
 _unique = getattr(db, "_is_unique_violation", None)
@@ -185,7 +187,8 @@ def attempt(label, **kwargs):
     global errors
     try:
         # The names are alike on purpose ("Round actor 1", "Round actor 2"): each is new.
-        db.transact(target, lambda session: add_assertion(session, new_actor=True, **kwargs))
+        # As `factdb add` writes: on the driver's connection, retried when a race is lost.
+        state.record(lambda conn: add_assertion(conn, new_actor=True, **kwargs))
     except Exception as exc:
         errors += 1
         print(f"worker {worker} {label}: {type(exc).__name__}: {exc}".splitlines()[0],

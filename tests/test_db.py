@@ -258,24 +258,68 @@ def test_help_imports_nothing_heavy(args: list[str], tmp_path: Path) -> None:
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
 
 
-def test_add_does_not_import_pandas_or_alembic(target: DatabaseTarget, tmp_path: Path) -> None:
-    """`factdb add` on a database at head: no pandas (reports only), no alembic (the schema
-    check compares against db.SCHEMA_HEAD)."""
-    result, modules = _imported(
-        [
-            "--db",
-            target.url,
-            *add_args(
-                "North Korea shipped arms",
-                by="White House",
-                stance="asserts",
-                source="https://example.org/a",
-                date="2024-02",
-            ),
-        ],
-        tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "sqlalchemy" in modules
-    assert not modules & {"pandas", "numpy", "alembic", "mako"}, modules & {"pandas", "alembic"}
+WRITES_BY_HAND = [
+    add_args(
+        "North Korea shipped arms",
+        by="White House",
+        stance="asserts",
+        source="https://example.org/a",
+        date="2024-02",
+        via=["Reuters"],
+        tags=["arms"],
+    ),
+    ["assertion", "correct", "1", "--quote", "It shipped arms.", "--reason", "the quote"],
+    ["retract", "2", "--reason", "withdrawn"],
+    ["actor", "add", "Kremlin press office", "--alias", "Kremlin", "--id", "Q12345678"],
+    ["source", "add", "https://example.org/b", "--outlet", "Example News", "--title", "A story"],
+]
+
+
+def test_writes_by_hand_import_no_orm(target: DatabaseTarget, tmp_path: Path) -> None:
+    """The main job's writes on a database at head run on the driver's connection
+    (``storage.writer``): no SQLAlchemy, SQLModel or pydantic, no alembic (the schema check
+    compares with ``SCHEMA_HEAD``), no pandas; and they write what they say."""
+    for args in WRITES_BY_HAND:
+        result, modules = _imported(["--db", target.url, *args], tmp_path)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "factdb" in modules
+        heavy = modules & {"sqlalchemy", "sqlmodel", "pydantic", "alembic", "pandas", "numpy"}
+        assert not heavy, (args[0], sorted(heavy))
     assert _claims(target) == 1
+    with db.session_scope(target, write=False) as s:
+        counts = {
+            table: s.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("assertion", "assertion_via", "actor", "actor_alias", "source")
+        }
+        retracted = s.execute(
+            text("SELECT id, retraction_reason FROM assertion WHERE retracted_at IS NOT NULL")
+        ).all()
+        sets = s.execute(text("SELECT command FROM change_set ORDER BY id")).scalars().all()
+    # White House, Reuters; Kremlin press office; Example News (the outlet)
+    assert counts == {
+        "assertion": 2,
+        "assertion_via": 2,
+        "actor": 4,
+        "actor_alias": 1,
+        "source": 2,
+    }
+    assert sorted(retracted) == [(1, "corrected: the quote"), (2, "withdrawn")]
+    assert sets == [
+        "factdb add",
+        "factdb assertion correct",
+        "factdb retract",
+        "factdb actor add",
+        "factdb source add",
+    ]
+
+
+def test_a_write_behind_head_says_upgrade(target: DatabaseTarget, tmp_path: Path) -> None:
+    """A database behind head gets the one line naming `factdb db upgrade` from the fast
+    path of a write too, and nothing is written."""
+    with db.session_scope(target, write=True) as s:
+        s.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+    result, _ = _imported(["--db", target.url, *WRITES_BY_HAND[0]], tmp_path)
+    assert result.returncode != 0
+    assert "behind" in result.stderr and "db upgrade`" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert _claims(target) == 0

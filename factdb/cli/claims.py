@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from factdb.domain.changes import Correction
+    from factdb.storage.reader import Reader
 
 
 class ShowFormat(StrEnum):
@@ -536,6 +537,22 @@ def correct(
     render.emit_correction(asdict(result), fmt)
 
 
+def correct_by_hand(
+    ctx: typer.Context,
+    reason: str | None,
+    fmt: Format,
+    work: Callable[[Session | Reader], Correction],
+) -> None:
+    """``correct`` for a correction written in SQL (``domain.claims``), which runs on the
+    driver's connection when it can (``State.record``: no SQLAlchemy to import)."""
+    from factdb.cli.options import parse_reason
+
+    why = parse_reason(reason)
+    state: State = ctx.obj
+    result = state.record(work, reason=why)
+    render.emit_correction(asdict(result), fmt)
+
+
 @claim_app.command("edit")
 def edit(
     ctx: typer.Context,
@@ -548,7 +565,7 @@ def edit(
     claim's is refused."""
     from factdb.domain.claims import edit_claim
 
-    correct(ctx, reason, fmt, lambda s: edit_claim(s, claim_id=claim_id, text=text))
+    correct_by_hand(ctx, reason, fmt, lambda s: edit_claim(s, claim_id=claim_id, text=text))
 
 
 @claim_app.command("tag")
@@ -562,7 +579,7 @@ def tag(
     """Tag a claim; tags it has already are left as they are."""
     from factdb.domain.claims import add_tags
 
-    correct(ctx, reason, fmt, lambda s: add_tags(s, claim_id=claim_id, tags=tags))
+    correct_by_hand(ctx, reason, fmt, lambda s: add_tags(s, claim_id=claim_id, tags=tags))
 
 
 @claim_app.command("untag")
@@ -576,7 +593,7 @@ def untag(
     """Remove tags from a claim; refused, and nothing removed, if it lacks one of them."""
     from factdb.domain.claims import remove_tags
 
-    correct(ctx, reason, fmt, lambda s: remove_tags(s, claim_id=claim_id, tags=tags))
+    correct_by_hand(ctx, reason, fmt, lambda s: remove_tags(s, claim_id=claim_id, tags=tags))
 
 
 @claim_app.command("link")
@@ -590,7 +607,9 @@ def link(
     """Record that a claim alleges the violation of a sanction (one already recorded)."""
     from factdb.domain.claims import add_violations
 
-    correct(ctx, reason, fmt, lambda s: add_violations(s, claim_id=claim_id, sanctions=violates))
+    correct_by_hand(
+        ctx, reason, fmt, lambda s: add_violations(s, claim_id=claim_id, sanctions=violates)
+    )
 
 
 @claim_app.command("unlink")
@@ -604,7 +623,9 @@ def unlink(
     """Withdraw a claim's allegation of violating a sanction; refused if it makes none."""
     from factdb.domain.claims import remove_violations
 
-    correct(ctx, reason, fmt, lambda s: remove_violations(s, claim_id=claim_id, sanctions=violates))
+    correct_by_hand(
+        ctx, reason, fmt, lambda s: remove_violations(s, claim_id=claim_id, sanctions=violates)
+    )
 
 
 @claim_app.command("merge")

@@ -1,45 +1,32 @@
-"""The corrections of a claim (``factdb claim …``): its wording, tags and alleged violations,
-and the merge of two claims. The main job's writes (``factdb add``, ``factdb retract``) are in
-``domain.stances``."""
+"""Claims: the corrections of a claim (``factdb claim edit|tag|untag|link|unlink``: its
+wording, tags and alleged violations, in SQL on any connection, as ``domain.records``: they are
+typed by hand) and the merge of two claims (``claim merge``, through the ORM). The main job's
+writes (``factdb add``, ``factdb retract``) are in ``domain.stances``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
-from sqlmodel import Session, col
-
 from factdb.core.errors import Conflict, InvalidInput, NotFound
 from factdb.core.keys import require_text, tag_key, text_key
-from factdb.domain.assertions import move_assertions
 from factdb.domain.changes import Correction
-from factdb.domain.records import tag_claim
-from factdb.domain.sanctions import get_sanction
-from factdb.queries import deleted_note
-from factdb.storage.models import (
-    Assertion,
-    Claim,
-    ClaimSanction,
-    ClaimTag,
-    Sanction,
-    SanctionResponse,
-)
+from factdb.domain.records import claim_text, find_claim_id, tag_claim
+from factdb.queries import deleted_note, sanction_ref
+from factdb.queries.base import Conn
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from factdb.domain.relations import RemovedRelation
-
-
-def find_claim(session: Session, text: str) -> Claim | None:
-    return (
-        session.execute(select(Claim).where(col(Claim.text_key) == text_key(text)))
-        .scalars()
-        .first()
-    )
+    from factdb.storage.models import Claim
 
 
 def get_claim(session: Session, claim_id: int) -> Claim:
+    """A claim as an ORM object; ``NotFound`` (saying where it went) if there is none."""
+    from factdb.storage.models import Claim
+
     claim = session.get(Claim, claim_id) if Reader.of(session).holds_id(claim_id) else None
     if claim is None:
         gone = deleted_note(session, "claim", claim_id)
@@ -70,7 +57,12 @@ def merge_claims(session: Session, *, source_id: int, into_id: int) -> ClaimMerg
     relations to other claims become INTO's (``relations.move_relations``: one that would
     relate INTO to itself or repeat one of INTO's is removed, and reported). FROM's record is
     deleted; the change history keeps it (``factdb history claim ID``)."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from factdb.domain.assertions import move_assertions
     from factdb.domain.relations import move_relations  # relations imports this module
+    from factdb.storage.models import Assertion, ClaimSanction, ClaimTag, SanctionResponse
 
     old, new = get_claim(session, source_id), get_claim(session, into_id)
     if old.id == new.id:
@@ -137,57 +129,51 @@ def merge_claims(session: Session, *, source_id: int, into_id: int) -> ClaimMerg
 # --- corrections (``factdb claim edit|tag|untag|link|unlink``) ------------------------------
 
 
-def _claim_correction(claim: Claim) -> Correction:
-    assert claim.id is not None
-    return Correction("claim", claim.id, claim.text)
-
-
-def edit_claim(session: Session, *, claim_id: int, text: str) -> Correction:
+def edit_claim(conn: Conn, *, claim_id: int, text: str) -> Correction:
     """Reword a claim; its natural key (``text_key``) follows. A wording that is another
     claim's (same key) is a ``Conflict`` pointing at ``claim merge``: two claims never share a
     key. The full-text index follows by the schema's triggers (SQLite) or expression index
     (PostgreSQL)."""
-    claim = get_claim(session, claim_id)
+    r = Reader.of(conn)
+    old = claim_text(r, claim_id)
     new = require_text(text, "--text")
-    result = _claim_correction(claim)
-    if new == claim.text:
+    result = Correction("claim", claim_id, old)
+    if new == old:
         return result
     key = text_key(new)
-    if key != claim.text_key:
-        other = find_claim(session, new)
-        if other is not None:
-            raise Conflict(
-                f"claim {other.id} has that wording already; to make them one claim, use "
-                f"`factdb claim merge {claim.id} {other.id}`"
-            )
-    result.change("text", claim.text, new)
-    claim.text = new
-    claim.text_key = key
-    session.add(claim)
-    session.flush()
+    other = find_claim_id(r, new)
+    if other is not None and other != claim_id:
+        raise Conflict(
+            f"claim {other} has that wording already; to make them one claim, use "
+            f"`factdb claim merge {claim_id} {other}`"
+        )
+    result.change("text", old, new)
+    r.run(
+        "UPDATE claim SET text = :text, text_key = :key WHERE id = :id",
+        {"text": new, "key": key, "id": claim_id},
+    )
     result.label = new
     return result
 
 
-def claim_tags(session: Session, claim_id: int) -> list[str]:
-    return list(
-        session.execute(
-            select(col(ClaimTag.tag))
-            .where(col(ClaimTag.claim_id) == claim_id)
-            .order_by(col(ClaimTag.tag))
-        ).scalars()
-    )
+def claim_tags(conn: Conn, claim_id: int) -> list[str]:
+    return [
+        str(tag)
+        for (tag,) in Reader.of(conn).rows(
+            "SELECT tag FROM claim_tag WHERE claim_id = :id ORDER BY tag", {"id": claim_id}
+        )
+    ]
 
 
-def claim_sanctions(session: Session, claim_id: int) -> list[str]:
-    return list(
-        session.execute(
-            select(col(Sanction.name))
-            .join(ClaimSanction, col(ClaimSanction.sanction_id) == col(Sanction.id))
-            .where(col(ClaimSanction.claim_id) == claim_id)
-            .order_by(col(Sanction.name))
-        ).scalars()
-    )
+def claim_sanctions(conn: Conn, claim_id: int) -> list[str]:
+    return [
+        str(name)
+        for (name,) in Reader.of(conn).rows(
+            "SELECT s.name FROM sanction AS s JOIN claim_sanction AS cs ON cs.sanction_id = s.id "
+            "WHERE cs.claim_id = :id ORDER BY s.name",
+            {"id": claim_id},
+        )
+    ]
 
 
 def _unique_tags(tags: list[str], field: str) -> list[str]:
@@ -196,80 +182,85 @@ def _unique_tags(tags: list[str], field: str) -> list[str]:
     return list(dict.fromkeys(tag_key(text, field) for text in tags))
 
 
-def add_tags(session: Session, *, claim_id: int, tags: list[str]) -> Correction:
+def add_tags(conn: Conn, *, claim_id: int, tags: list[str]) -> Correction:
     """Add tags to a claim; those it has already are left as they are."""
     keys = _unique_tags(tags, "TAG")
-    claim = get_claim(session, claim_id)
-    before = claim_tags(session, claim_id)
-    tag_claim(session, claim_id, keys)
-    result = _claim_correction(claim)
-    result.change("tags", before, claim_tags(session, claim_id))
+    r = Reader.of(conn)
+    result = Correction("claim", claim_id, claim_text(r, claim_id))
+    before = claim_tags(r, claim_id)
+    tag_claim(r, claim_id, keys)
+    result.change("tags", before, claim_tags(r, claim_id))
     return result
 
 
-def remove_tags(session: Session, *, claim_id: int, tags: list[str]) -> Correction:
+def remove_tags(conn: Conn, *, claim_id: int, tags: list[str]) -> Correction:
     """Remove tags from a claim; a ``Conflict`` (and nothing removed) if it lacks one."""
     keys = _unique_tags(tags, "TAG")
-    claim = get_claim(session, claim_id)
-    before = claim_tags(session, claim_id)
+    r = Reader.of(conn)
+    result = Correction("claim", claim_id, claim_text(r, claim_id))
+    before = claim_tags(r, claim_id)
     missing = [key for key in keys if key not in before]
     if missing:
         has = f"its tags: {', '.join(before)}" if before else "it has none"
         raise Conflict(f"claim {claim_id} has no tag {', '.join(repr(m) for m in missing)} ({has})")
-    session.execute(
-        delete(ClaimTag).where(col(ClaimTag.claim_id) == claim_id, col(ClaimTag.tag).in_(keys))
+    r.run(
+        f"DELETE FROM claim_tag WHERE claim_id = :id AND {r.member('tag', 'tags')}",
+        {"id": claim_id, "tags": keys},
     )
-    session.flush()
-    result = _claim_correction(claim)
-    result.change("tags", before, claim_tags(session, claim_id))
+    result.change("tags", before, claim_tags(r, claim_id))
     return result
 
 
-def _sanctions_named(session: Session, names: list[str]) -> list[Sanction]:
+def _sanctions_named(r: Reader, names: list[str]) -> dict[int, str]:
+    """{id: name} of the sanctions named (by name, id or external id), each once."""
     if not names:
         raise InvalidInput("--violates", "give at least one sanction")
-    found: dict[int | None, Sanction] = {}
-    for name in names:
-        sanction = get_sanction(session, name, "--violates")
-        found[sanction.id] = sanction
-    return list(found.values())
+    return dict(sanction_ref(r, name) for name in names)
 
 
-def add_violations(session: Session, *, claim_id: int, sanctions: list[str]) -> Correction:
+def add_violations(conn: Conn, *, claim_id: int, sanctions: list[str]) -> Correction:
     """Record that a claim alleges the violation of sanctions (known ones, by name or id)."""
-    claim = get_claim(session, claim_id)
-    named = _sanctions_named(session, sanctions)
-    before = claim_sanctions(session, claim_id)
-    for sanction in named:
-        assert sanction.id is not None
-        if session.get(ClaimSanction, (claim_id, sanction.id)) is None:
-            session.add(ClaimSanction(claim_id=claim_id, sanction_id=sanction.id))
-    session.flush()
-    result = _claim_correction(claim)
-    result.change("violates", before, claim_sanctions(session, claim_id))
+    r = Reader.of(conn)
+    result = Correction("claim", claim_id, claim_text(r, claim_id))
+    named = _sanctions_named(r, sanctions)
+    before = claim_sanctions(r, claim_id)
+    for sanction_id in named:
+        params = {"claim": claim_id, "sanction": sanction_id}
+        if not r.first(
+            "SELECT 1 FROM claim_sanction WHERE claim_id = :claim AND sanction_id = :sanction",
+            params,
+        ):
+            r.run(
+                "INSERT INTO claim_sanction (claim_id, sanction_id) VALUES (:claim, :sanction)",
+                params,
+            )
+    result.change("violates", before, claim_sanctions(r, claim_id))
     return result
 
 
-def remove_violations(session: Session, *, claim_id: int, sanctions: list[str]) -> Correction:
+def remove_violations(conn: Conn, *, claim_id: int, sanctions: list[str]) -> Correction:
     """Remove a claim's allegation of violating sanctions; a ``Conflict`` (and nothing
     removed) if it does not allege one of them."""
-    claim = get_claim(session, claim_id)
-    named = _sanctions_named(session, sanctions)
-    before = claim_sanctions(session, claim_id)
-    missing = [s.name for s in named if session.get(ClaimSanction, (claim_id, s.id)) is None]
+    r = Reader.of(conn)
+    result = Correction("claim", claim_id, claim_text(r, claim_id))
+    named = _sanctions_named(r, sanctions)
+    before = claim_sanctions(r, claim_id)
+    alleged = {
+        int(sanction_id)
+        for (sanction_id,) in r.rows(
+            "SELECT sanction_id FROM claim_sanction WHERE claim_id = :id", {"id": claim_id}
+        )
+    }
+    missing = [name for sanction_id, name in named.items() if sanction_id not in alleged]
     if missing:
         has = f"it alleges: {', '.join(before)}" if before else "it alleges none"
         raise Conflict(
             f"claim {claim_id} does not allege a violation of "
             f"{', '.join(repr(m) for m in missing)} ({has})"
         )
-    session.execute(
-        delete(ClaimSanction).where(
-            col(ClaimSanction.claim_id) == claim_id,
-            col(ClaimSanction.sanction_id).in_([s.id for s in named]),
-        )
+    r.run(
+        f"DELETE FROM claim_sanction WHERE claim_id = :id AND {r.member('sanction_id', 'ids')}",
+        {"id": claim_id, "ids": list(named)},
     )
-    session.flush()
-    result = _claim_correction(claim)
-    result.change("violates", before, claim_sanctions(session, claim_id))
+    result.change("violates", before, claim_sanctions(r, claim_id))
     return result
