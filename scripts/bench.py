@@ -657,6 +657,10 @@ def write_commands(
             "benchmark",
         )()
 
+    def tag() -> None:
+        k = fresh()
+        factdb("claim", "tag", str(1 + (k * 7919) % n_claims), f"bench-{stamp}-{k}")()
+
     base = median_of(baseline, rounds)[0]
     for what, fn in (
         ("`factdb add --claim ID --by ACTOR --stance asserts --date 2022-10 --source URL`", add),
@@ -664,6 +668,7 @@ def write_commands(
         ("`factdb actor add NAME`", actor_add),
         ("`factdb source add URL --outlet … --title …`", source_add),
         ("`factdb assertion correct ID --quote … --reason …`", correct),
+        ("`factdb claim tag ID TAG`", tag),
     ):
         figures.append(
             Figure(
