@@ -4,43 +4,13 @@ them the same as a live one."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, select
 from sqlmodel import Session, col
 
+from factdb.domain.stances import find_assertion
 from factdb.storage.models import Assertion, utcnow
-
-
-def find_assertion(
-    session: Session,
-    *,
-    claim_id: int,
-    actor_id: int,
-    stance: str,
-    date: dt.date,
-    precision: str,
-    source_id: int,
-) -> Assertion | None:
-    """The assertion recorded with this natural key: the live one (unique, ``ux_assertion_
-    live_key``), else the newest retracted one; None if there is none."""
-    return (
-        session.execute(
-            select(Assertion)
-            .where(
-                col(Assertion.claim_id) == claim_id,
-                col(Assertion.actor_id) == actor_id,
-                col(Assertion.stance) == stance,
-                col(Assertion.date) == date,
-                col(Assertion.date_precision) == precision,
-                col(Assertion.source_id) == source_id,
-            )
-            .order_by(col(Assertion.retracted_at).is_not(None), col(Assertion.id).desc())
-        )
-        .scalars()
-        .first()
-    )
 
 
 @dataclass

@@ -237,22 +237,38 @@ def open_reader(target: DatabaseTarget) -> Iterator[Reader | None]:
         conn.close()
 
 
-def _sqlite(target: DatabaseTarget) -> Any:
+def sqlite_connect(target: DatabaseTarget, *setup: str) -> Any:
+    """A ``sqlite3`` connection to the file of ``target`` in autocommit mode (the caller
+    begins its transaction), with the ``setup`` statements run; ``None`` when there is no such
+    file or it cannot be opened (the caller takes the session path, which says why). The busy
+    timeout is the driver's; a statement of ``setup`` that waits longer raises
+    ``DatabaseBusy``."""
     import sqlite3
 
     path = target.sqlite_path
     if path is None or not path.is_file():
         return None
     try:
-        # mode=rw: never creates a file; query_only: never writes, whatever the SQL.
+        # mode=rw: never creates a file (a new database is created at head by storage.db).
         conn = sqlite3.connect(
             f"file:{path}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
         )
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("BEGIN DEFERRED")  # one snapshot for every query of the command
     except sqlite3.Error:
         return None
+    try:
+        for statement in setup:
+            conn.execute(statement)
+    except sqlite3.Error as exc:
+        conn.close()
+        if is_busy_message(exc):
+            raise DatabaseBusy() from None
+        return None
     return conn
+
+
+def _sqlite(target: DatabaseTarget) -> Any:
+    # query_only: never writes, whatever the SQL; one snapshot for every query of the command.
+    return sqlite_connect(target, "PRAGMA query_only = ON", "BEGIN DEFERRED")
 
 
 def _postgresql(target: DatabaseTarget) -> Any:

@@ -40,7 +40,7 @@ from factdb.storage.config import (
     DatabaseTarget,
     redact,
 )
-from factdb.storage.reader import Reader
+from factdb.storage.reader import Reader, sqlite_connect
 
 WRITE_OPTIONS = "-c jit=off"
 """PostgreSQL options of a writing connection: not the reader's ``plan_cache_mode`` (the
@@ -120,35 +120,15 @@ def _commit_error(exc: Exception) -> Exception:
 
 
 def _sqlite(target: DatabaseTarget) -> Any:
-    import sqlite3
-
-    path = target.sqlite_path
-    if path is None or not path.is_file():
-        return None
-    try:
-        # mode=rw: never creates a file (a new database is created at head by storage.db).
-        conn = sqlite3.connect(
-            f"file:{path}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
-        )
-        for pragma in (
-            "journal_mode=WAL",
-            f"busy_timeout={BUSY_TIMEOUT_MS}",
-            "foreign_keys=ON",
-            "synchronous=NORMAL",
-        ):
-            conn.execute(f"PRAGMA {pragma}")
-    except sqlite3.Error as exc:
-        if is_busy_message(exc):
-            raise DatabaseBusy() from None
-        return None
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as exc:
-        conn.close()
-        if is_busy_message(exc):
-            raise DatabaseBusy() from None
-        return None
-    return conn
+    # The settings of storage.db's engine, and its write transactions' BEGIN IMMEDIATE.
+    return sqlite_connect(
+        target,
+        "PRAGMA journal_mode=WAL",
+        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+        "PRAGMA foreign_keys=ON",
+        "PRAGMA synchronous=NORMAL",
+        "BEGIN IMMEDIATE",
+    )
 
 
 def _postgresql(target: DatabaseTarget) -> Any:
