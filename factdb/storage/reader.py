@@ -271,17 +271,20 @@ def _sqlite(target: DatabaseTarget) -> Any:
     return sqlite_connect(target, "PRAGMA query_only = ON", "BEGIN DEFERRED")
 
 
-def _postgresql(target: DatabaseTarget) -> Any:
+def pg_connect(target: DatabaseTarget, options: str) -> Any:
+    """A ``psycopg`` connection to ``target`` with these server ``options``; a server that
+    cannot be reached is ``DatabaseUnavailable``, one line."""
     import psycopg
 
     try:
-        conn = psycopg.connect(
-            target.libpq_url,
-            connect_timeout=10,
-            application_name="factdb",
-            options=PG_OPTIONS,
+        return psycopg.connect(
+            target.libpq_url, connect_timeout=10, application_name="factdb", options=options
         )
     except psycopg.Error as exc:
         raise DatabaseUnavailable(target.redacted, first_line(exc, "cannot connect")) from None
+
+
+def _postgresql(target: DatabaseTarget) -> Any:
+    conn = pg_connect(target, PG_OPTIONS)
     conn.read_only = True
     return conn

@@ -27,7 +27,6 @@ from factdb.core.errors import (
     READ_ONLY_SQLSTATE,
     DatabaseBusy,
     DatabaseError,
-    DatabaseUnavailable,
     ReadOnlyDatabase,
     first_line,
     is_busy_message,
@@ -40,7 +39,7 @@ from factdb.storage.config import (
     DatabaseTarget,
     redact,
 )
-from factdb.storage.reader import Reader, sqlite_connect
+from factdb.storage.reader import Reader, pg_connect, sqlite_connect
 
 WRITE_OPTIONS = "-c jit=off"
 """PostgreSQL options of a writing connection: not the reader's ``plan_cache_mode`` (the
@@ -84,7 +83,7 @@ def open_writer(target: DatabaseTarget, change: ChangeContext) -> Iterator[Reade
     expected schema (the caller takes the session path)."""
     from factdb.storage import history
 
-    conn = _sqlite(target) if target.backend == "sqlite" else _postgresql(target)
+    conn = _sqlite(target) if target.backend == "sqlite" else pg_connect(target, WRITE_OPTIONS)
     if conn is None:
         yield None
         return
@@ -129,17 +128,3 @@ def _sqlite(target: DatabaseTarget) -> Any:
         "PRAGMA synchronous=NORMAL",
         "BEGIN IMMEDIATE",
     )
-
-
-def _postgresql(target: DatabaseTarget) -> Any:
-    import psycopg
-
-    try:
-        return psycopg.connect(
-            target.libpq_url,
-            connect_timeout=10,
-            application_name="factdb",
-            options=WRITE_OPTIONS,
-        )
-    except psycopg.Error as exc:
-        raise DatabaseUnavailable(target.redacted, first_line(exc, "cannot connect")) from None
