@@ -90,23 +90,22 @@ def alias(
     """Give an actor more names; "Pyongyang" then resolves to North Korea. With --from or
     --until, the period the aliases were in use (they resolve at all times)."""
     from factdb.core.values import parse_optional_date
-    from factdb.domain.actors import aliases_of, get_actor
-    from factdb.domain.memberships import date_aliases
-    from factdb.domain.records import add_aliases
+    from factdb.domain.records import actor_row, add_aliases, aliases_of, date_aliases
+    from factdb.queries import actor_ref
     from factdb.queries.memberships import alias_periods
 
     start = parse_optional_date(since, "--from")
     end = parse_optional_date(until, "--until")
     state: State = ctx.obj
-    with state.session(write=True) as session:
-        found = get_actor(session, actor)
+    with state.writing() as session:
+        found = actor_row(session, actor_ref(session, actor)[0])
+        assert found is not None
         added = add_aliases(
             session, actor=found, aliases=aliases, allow_confusable=allow_confusable
         )
         notes = []
         if start is not None or end is not None:
             notes = date_aliases(session, actor=found, aliases=aliases, since=start, until=end)
-        assert found.id is not None
         data = {
             "id": found.id,
             "name": found.name,
@@ -221,7 +220,7 @@ def _membership_lines(d: dict[str, Any]) -> list[Any]:
 
 
 def _alias_text(alias: str, periods: dict[str, dict[str, Any]]) -> str:
-    from factdb.domain.memberships import period_text
+    from factdb.domain.changes import period_text
 
     period = periods.get(alias)
     when = period_text(period["since"], period["until"]) if period else ""
@@ -230,7 +229,7 @@ def _alias_text(alias: str, periods: dict[str, dict[str, Any]]) -> str:
 
 def membership_lines(rows: list[dict[str, Any]]) -> list[Any]:
     """``part of: X (since 2024-05)`` and ``was part of: Y (from 2012-11 until 2024-05)``."""
-    from factdb.domain.memberships import period_text
+    from factdb.domain.changes import period_text
 
     out: list[Any] = []
     for m in rows:

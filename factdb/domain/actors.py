@@ -14,7 +14,7 @@ from factdb.core.keys import check_name, name_key
 from factdb.domain.assertions import move_assertions
 from factdb.domain.changes import Correction, FieldChange
 from factdb.domain.identifiers import count_actor_ids, move_actor_ids
-from factdb.domain.records import add_aliases, check_look
+from factdb.domain.records import add_aliases, aliases_of, check_look
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import (
     Actor,
@@ -46,16 +46,6 @@ def side_of(session: Session, actor: Actor) -> Actor:
     side = actor if side_id == actor.id else session.get(Actor, side_id)
     assert side is not None
     return side
-
-
-def aliases_of(session: Session, actor_id: int) -> list[str]:
-    return list(
-        session.execute(
-            select(col(ActorAlias.alias))
-            .where(col(ActorAlias.actor_id) == actor_id)
-            .order_by(col(ActorAlias.alias))
-        ).scalars()
-    )
 
 
 @dataclass

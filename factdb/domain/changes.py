@@ -63,3 +63,12 @@ def date_text(start: dt.date | str | None, precision: str | None) -> str | None:
 
 def partial_text(value: PartialDate | None) -> str | None:
     return None if value is None else str(value)
+
+
+def period_text(since: str | None, until: str | None) -> str:
+    """``from 2012-11 until 2024-05``, ``until 2024-05``, ``since 2024-05`` or ``''``."""
+    if since and until:
+        return f"from {since} until {until}"
+    if until:
+        return f"until {until}"
+    return f"since {since}" if since else ""

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from factdb.core.dates import PartialDate, stored_date
 from factdb.core.errors import Conflict, InvalidInput
-from factdb.domain.changes import date_text
+from factdb.domain.changes import date_text, period_text
 from factdb.storage.models import Actor, ActorAlias, ActorMembership
 
 
@@ -29,15 +29,6 @@ class MembershipResult:
     actor: Actor
     changed: bool = False
     notes: list[str] = field(default_factory=list)
-
-
-def period_text(since: str | None, until: str | None) -> str:
-    """``from 2012-11 until 2024-05``, ``until 2024-05``, ``since 2024-05`` or ``''``."""
-    if since and until:
-        return f"from {since} until {until}"
-    if until:
-        return f"until {until}"
-    return f"since {since}" if since else ""
 
 
 def _name(session: Session, actor_id: int) -> str:
@@ -344,48 +335,6 @@ def remove_membership(
     result.changed = True
     session.flush()
     return result
-
-
-def date_aliases(
-    session: Session,
-    *,
-    actor: Actor,
-    aliases: list[str],
-    since: PartialDate | None,
-    until: PartialDate | None,
-) -> list[str]:
-    """Give aliases of ``actor`` the period they were in use (``--from``/``--until``; an
-    alias resolves at all times, the dates say when it was used). Returns a note per alias
-    whose dates changed."""
-    from factdb.core.keys import name_key
-
-    if since is not None and until is not None and since.start >= until.start:
-        raise InvalidInput("--until", f"must be after --from ({since})")
-    notes = []
-    for alias in aliases:
-        row = (
-            session.execute(
-                select(ActorAlias).where(
-                    col(ActorAlias.actor_id) == actor.id,
-                    col(ActorAlias.alias_key) == name_key(alias),
-                )
-            )
-            .scalars()
-            .first()
-        )
-        if row is None:
-            raise InvalidInput("ALIAS", f"'{alias}' is the actor's name, not one of its aliases")
-        old = _period(row)
-        if since is not None:
-            row.since, row.since_precision = since.start, since.precision
-        if until is not None:
-            row.until, row.until_precision = until.start, until.precision
-        new = _period(row)
-        if new != old:
-            session.add(row)
-            notes.append(f"alias '{row.alias}' in use {new}" + (f" (was: {old})" if old else ""))
-    session.flush()
-    return notes
 
 
 def _period(row: ActorAlias | ActorMembership) -> str:

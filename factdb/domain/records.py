@@ -30,6 +30,7 @@ from factdb.core.keys import (
     text_key,
 )
 from factdb.core.vocabulary import ActorKind
+from factdb.domain.changes import date_text, period_text
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, deleted_note, sanction_ref
 from factdb.queries.base import Conn
 from factdb.queries.identifiers import external_id_owner, scheme_in_use
@@ -275,6 +276,63 @@ def add_aliases(
         )
         added.append(text)
     return added
+
+
+def aliases_of(conn: Conn, actor_id: int) -> list[str]:
+    """An actor's aliases, in alphabetical order."""
+    return [
+        str(alias)
+        for (alias,) in Reader.of(conn).rows(
+            "SELECT alias FROM actor_alias WHERE actor_id = :id ORDER BY alias", {"id": actor_id}
+        )
+    ]
+
+
+def date_aliases(
+    conn: Conn,
+    *,
+    actor: Named,
+    aliases: list[str],
+    since: PartialDate | None,
+    until: PartialDate | None,
+) -> list[str]:
+    """Give aliases of ``actor`` the period they were in use (``--from``/``--until``; an
+    alias resolves at all times, the dates say when it was used). Returns a note per alias
+    whose dates changed."""
+    if since is not None and until is not None and since.start >= until.start:
+        raise InvalidInput("--until", f"must be after --from ({since})")
+    r = Reader.of(conn)
+    notes = []
+    for alias in aliases:
+        row = r.first(
+            "SELECT id, alias, since, since_precision, until, until_precision FROM actor_alias "
+            "WHERE actor_id = :actor AND alias_key = :key",
+            {"actor": actor.id, "key": name_key(alias)},
+        )
+        if row is None:
+            raise InvalidInput("ALIAS", f"'{alias}' is the actor's name, not one of its aliases")
+        alias_id, text, *dates = row
+        start, start_p, end, end_p = dates
+        old = period_text(date_text(start, start_p), date_text(end, end_p))
+        if since is not None:
+            start, start_p = since.start, since.precision
+        if until is not None:
+            end, end_p = until.start, until.precision
+        new = period_text(date_text(start, start_p), date_text(end, end_p))
+        if new != old:
+            r.run(
+                "UPDATE actor_alias SET since = :since, since_precision = :since_p, "
+                "until = :until, until_precision = :until_p WHERE id = :id",
+                {
+                    "since": start,
+                    "since_p": start_p,
+                    "until": end,
+                    "until_p": end_p,
+                    "id": alias_id,
+                },
+            )
+            notes.append(f"alias '{text}' in use {new}" + (f" (was: {old})" if old else ""))
+    return notes
 
 
 def taken_message(ident: ExternalId, owner: tuple[str, int, str]) -> str:

@@ -1125,9 +1125,9 @@ def _apply_memberships(session: Session, record: dict[str, Any]) -> None:
     from factdb.domain.memberships import (
         MembershipResult,
         add_ended_membership,
-        date_aliases,
         set_membership,
     )
+    from factdb.domain.records import date_aliases
 
     since = parse_optional_date(_opt_str(record, "part_of_since"), "part_of_since")
     ended = record.get("memberships") or []
