@@ -361,10 +361,10 @@ def rename(
 ) -> None:
     """Rename an actor. NEW may not name another actor; the old name is dropped unless
     --keep-alias."""
-    from factdb.cli.claims import correct
-    from factdb.domain.actors import rename as do_rename
+    from factdb.cli.claims import correct_by_hand
+    from factdb.domain.records import rename as do_rename
 
-    correct(
+    correct_by_hand(
         ctx,
         reason,
         fmt,
@@ -390,12 +390,12 @@ def edit(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Correct an actor's kind (`actor rename` its name, `actor part-of` its parent)."""
-    from factdb.cli.claims import correct
+    from factdb.cli.claims import correct_by_hand
     from factdb.core.values import parse_kind
-    from factdb.domain.actors import set_kind
+    from factdb.domain.records import set_kind
 
     parsed = parse_kind(kind)
-    correct(ctx, reason, fmt, lambda s: set_kind(s, ref=actor, kind=parsed))
+    correct_by_hand(ctx, reason, fmt, lambda s: set_kind(s, ref=actor, kind=parsed))
 
 
 @app.command("delete")

@@ -9,17 +9,14 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from factdb.core.errors import Conflict
-from factdb.core.hints import LookAlikes
-from factdb.core.keys import check_name, name_key
 from factdb.domain.assertions import move_assertions
 from factdb.domain.changes import Correction, FieldChange
 from factdb.domain.identifiers import count_actor_ids, move_actor_ids
-from factdb.domain.records import add_aliases, aliases_of, check_look
-from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, ancestor_ids, sides_of
+from factdb.domain.records import add_aliases, aliases_of
+from factdb.queries import actor_ref, ancestor_ids, sides_of
 from factdb.storage.models import (
     Actor,
     ActorAlias,
-    ActorKind,
     ActorMembership,
     Assertion,
     AssertionVia,
@@ -180,71 +177,6 @@ def _rowcount(result: object) -> int:
 
 
 # --- corrections (``factdb actor rename|edit|delete``) --------------------------------------
-
-
-def rename(
-    session: Session,
-    *,
-    ref: str,
-    new_name: str,
-    keep_alias: bool = False,
-    allow_confusable: bool = False,
-) -> Correction:
-    """Give an actor another name; its key (``name_key``) follows. A name that is another
-    actor's name or alias is a ``Conflict`` (``actor merge`` makes two actors one), and so
-    is one that looks like another actor's (``LookAlikes``) unless ``allow_confusable``. The
-    old name stays as an alias only with ``keep_alias``; a name that was one of the actor's
-    aliases stops being an alias."""
-    actor = get_actor(session, ref, "NAME")
-    assert actor.id is not None
-    text = check_name(new_name, "NEW")
-    result = Correction("actor", actor.id, actor.name)
-    if text == actor.name:
-        return result
-    old_name, old_key, key = actor.name, actor.name_key, name_key(text)
-    aliases_before = aliases_of(session, actor.id)
-    if key != old_key:
-        owner = actor_by_name(session, text)
-        if owner is not None and owner[0] != actor.id:
-            raise Conflict(
-                f"'{text}' already names actor '{owner[1]}' (id {owner[0]}); to make them "
-                f"one actor, use `factdb actor merge`"
-            )
-        others = [(n, a) for n, a in actor_name_pairs(session) if name_key(a) != old_key]
-        check_look(LookAlikes(others), text, allow=allow_confusable)
-        session.execute(
-            delete(ActorAlias).where(
-                col(ActorAlias.actor_id) == actor.id, col(ActorAlias.alias_key) == key
-            )
-        )
-    actor.name, actor.name_key = text, key
-    session.add(actor)
-    session.flush()
-    if key == old_key:
-        pass  # only the spelling changed: there is no other name to keep
-    elif keep_alias:
-        session.add(ActorAlias(actor_id=actor.id, alias=old_name, alias_key=old_key))
-        session.flush()
-        result.notes.append(f"'{old_name}' is kept as an alias")
-    else:
-        result.notes.append(
-            f"'{old_name}' no longer names this actor (--keep-alias keeps it as an alias)"
-        )
-    result.label = text
-    result.change("name", old_name, text)
-    result.change("aliases", aliases_before, aliases_of(session, actor.id))
-    return result
-
-
-def set_kind(session: Session, *, ref: str, kind: ActorKind) -> Correction:
-    actor = get_actor(session, ref, "NAME")
-    assert actor.id is not None
-    result = Correction("actor", actor.id, actor.name)
-    result.change("kind", actor.kind, kind.value)
-    actor.kind = kind.value
-    session.add(actor)
-    session.flush()
-    return result
 
 
 def _move_memberships(session: Session, old_id: int, new_id: int) -> int:

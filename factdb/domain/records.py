@@ -1,6 +1,7 @@
 """The records the main job names and creates: actors by name or alias, sources by URL, claims
 by wording, found or created in SQL on any connection (a session's, or the driver's own in a
-``storage.writer`` transaction).
+``storage.writer`` transaction); and the corrections of an actor typed by hand (``actor
+rename``, ``actor edit``, ``actor alias``).
 
 These are the writes a user types by hand (``add``, ``actor add``, ``source add``), so they never
 import SQLAlchemy: a write command starts as fast as ``show``. The ORM modules
@@ -30,7 +31,7 @@ from factdb.core.keys import (
     text_key,
 )
 from factdb.core.vocabulary import ActorKind
-from factdb.domain.changes import date_text, period_text
+from factdb.domain.changes import Correction, date_text, period_text
 from factdb.queries import actor_by_name, actor_name_pairs, actor_ref, deleted_note, sanction_ref
 from factdb.queries.base import Conn
 from factdb.queries.identifiers import external_id_owner, scheme_in_use
@@ -276,6 +277,76 @@ def add_aliases(
         )
         added.append(text)
     return added
+
+
+def _actor_correction(r: Reader, ref: str) -> tuple[ActorRow, Correction]:
+    found = actor_row(r, actor_ref(r, ref)[0])
+    assert found is not None
+    return found, Correction("actor", found.id, found.name)
+
+
+def rename(
+    conn: Conn,
+    *,
+    ref: str,
+    new_name: str,
+    keep_alias: bool = False,
+    allow_confusable: bool = False,
+) -> Correction:
+    """Give an actor another name; its key (``name_key``) follows. A name that is another
+    actor's name or alias is a ``Conflict`` (``actor merge`` makes two actors one), and so
+    is one that looks like another actor's (``LookAlikes``) unless ``allow_confusable``. The
+    old name stays as an alias only with ``keep_alias``; a name that was one of the actor's
+    aliases stops being an alias."""
+    r = Reader.of(conn)
+    actor, result = _actor_correction(r, ref)
+    text = check_name(new_name, "NEW")
+    if text == actor.name:
+        return result
+    old_name, old_key, key = actor.name, name_key(actor.name), name_key(text)
+    aliases_before = aliases_of(r, actor.id)
+    if key != old_key:
+        owner = actor_by_name(r, text)
+        if owner is not None and owner[0] != actor.id:
+            raise Conflict(
+                f"'{text}' already names actor '{owner[1]}' (id {owner[0]}); to make them "
+                f"one actor, use `factdb actor merge`"
+            )
+        others = [(n, a) for n, a in actor_name_pairs(r) if name_key(a) != old_key]
+        check_look(LookAlikes(others), text, allow=allow_confusable)
+        r.run(
+            "DELETE FROM actor_alias WHERE actor_id = :id AND alias_key = :key",
+            {"id": actor.id, "key": key},
+        )
+    r.run(
+        "UPDATE actor SET name = :name, name_key = :key WHERE id = :id",
+        {"name": text, "key": key, "id": actor.id},
+    )
+    if key == old_key:
+        pass  # only the spelling changed: there is no other name to keep
+    elif keep_alias:
+        r.run(
+            "INSERT INTO actor_alias (actor_id, alias, alias_key) VALUES (:id, :alias, :key)",
+            {"id": actor.id, "alias": old_name, "key": old_key},
+        )
+        result.notes.append(f"'{old_name}' is kept as an alias")
+    else:
+        result.notes.append(
+            f"'{old_name}' no longer names this actor (--keep-alias keeps it as an alias)"
+        )
+    result.label = text
+    result.change("name", old_name, text)
+    result.change("aliases", aliases_before, aliases_of(r, actor.id))
+    return result
+
+
+def set_kind(conn: Conn, *, ref: str, kind: ActorKind) -> Correction:
+    """Correct an actor's kind."""
+    r = Reader.of(conn)
+    actor, result = _actor_correction(r, ref)
+    result.change("kind", actor.kind, kind.value)
+    r.run("UPDATE actor SET kind = :kind WHERE id = :id", {"kind": kind.value, "id": actor.id})
+    return result
 
 
 def aliases_of(conn: Conn, actor_id: int) -> list[str]:
