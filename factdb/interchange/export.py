@@ -60,12 +60,13 @@ line terminator CRLF)."""
 
 def csv_lines(chunk: FlatChunk) -> str:
     """The lines of a chunk of the flat CSV, CRLF after each, byte for byte as
-    ``csv.writer(out, lineterminator="\\r\\n").writerows`` writes them (tests/test_export.py
-    holds the two together), at a fraction of its time: the fields are joined with commas
-    and only the lines that then hold more commas than separators, a double quote, CR or
-    LF (a field that needs quoting) are written by ``csv.writer``. Every step is a C-level
-    pass over the chunk (map, join, count), no Python per row: ``csv.writer`` itself took
-    5 µs a row on long quotes, 24 s of the export of a million."""
+    ``csv.writer(out, lineterminator="\\r\\n").writerows`` writes them
+    (tests/test_export_csv.py holds the two together), at a fraction of its time: the
+    fields are joined with commas, and only the lines that then hold more commas than
+    separators, a double quote, CR or LF (a field that needs quoting) are written by
+    ``csv.writer``. Every step is a C-level pass over the chunk (map, join, count): no
+    Python per row but for those lines. ``csv.writer`` itself took 5 µs a row on quotes of
+    650 characters (docs/performance.md, Export and reports)."""
     rows, tags, violates = chunk.rows, chunk.tags, chunk.violates
     claims = list(map(_CLAIM, rows))
     lines = list(

@@ -177,7 +177,7 @@ def via_text_sql(r: Reader) -> str:
     formula-escaped, the empty text without one. SQLite (before 3.44) has no ORDER BY inside
     an aggregate: it joins the rows in the order it visits them, and CROSS JOIN makes it walk
     ``assertion_via`` first, along its primary key (assertion, position); an ordered subquery
-    instead took 0.8 s more per 200,000 assertions with five relays each."""
+    instead took 0.7 s more per 200,000 assertions with four or five relays each."""
     if r.postgresql:
         joined = escape_formula_sql("string_agg(x.name, '; ' ORDER BY v.position)")
         return (
