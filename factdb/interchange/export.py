@@ -65,7 +65,7 @@ def csv_lines(chunk: FlatChunk) -> str:
     fields are joined with commas, and only the lines that then hold more commas than
     separators, a double quote, CR or LF (a field that needs quoting) are written by
     ``csv.writer``. Every step is a C-level pass over the chunk (map, join, count): no
-    Python per row but for those lines. ``csv.writer`` itself took 5 µs a row on quotes of
+    Python per row but for those lines. ``csv.writer`` itself took 24 µs a row on quotes of
     650 characters (docs/performance.md, Export and reports)."""
     rows, tags, violates = chunk.rows, chunk.tags, chunk.violates
     claims = list(map(_CLAIM, rows))
