@@ -85,19 +85,19 @@ def test_csv_rendering_escapes_every_text(values: list[str]) -> None:
 @example(values=["", "'", "=", "\t", "\r", "'=", "плюс", "@@", "-1", "+"])
 def test_export_sql_escapes_like_python(target: DatabaseTarget, values: list[str]) -> None:
     """(b) The SQL expression of the flat export and the timeline report, evaluated through
-    the driver on each backend, on text and on NULL."""
+    the driver on each backend, on text and on NULL; on SQLite also its GLOB spelling."""
     rows = " UNION ALL ".join(
         f"SELECT {i} AS i, CAST(:v{i} AS TEXT) AS v" for i in range(len(values))
     )
     params = {f"v{i}": v for i, v in enumerate(values)}
     with db.session_scope(target, write=False) as session:
         r = Reader.of(session)
-        got = r.rows(
-            f"SELECT x.i, {escape_formula_sql('x.v')} FROM ({rows}) AS x ORDER BY x.i", params
-        )
-        null = r.scalar(f"SELECT {escape_formula_sql('CAST(NULL AS TEXT)')}")
-    assert [text for _, text in got] == [escape_formula(v) for v in values]
-    assert null == ""
+        for sqlite in {False, not r.postgresql}:
+            escaped = escape_formula_sql("x.v", sqlite=sqlite)
+            got = r.rows(f"SELECT x.i, {escaped} FROM ({rows}) AS x ORDER BY x.i", params)
+            null = r.scalar(f"SELECT {escape_formula_sql('CAST(NULL AS TEXT)', sqlite=sqlite)}")
+            assert [text for _, text in got] == [escape_formula(v) for v in values]
+            assert null == ""
 
 
 def _written(report: Report) -> list[list[str]]:

@@ -181,6 +181,9 @@ from factdb.queries.export import (
     TIMELINE_COLUMNS as TIMELINE_COLUMNS,
 )
 from factdb.queries.export import (
+    FlatChunk as FlatChunk,
+)
+from factdb.queries.export import (
     TimelineChunk as TimelineChunk,
 )
 from factdb.queries.export import (
