@@ -84,7 +84,7 @@ def _writer(url: str, worker: int, deadline: float, out: Any) -> None:
     while time.monotonic() < deadline:
         k += 1
         started = time.perf_counter()
-        state.transact(
+        state.record(
             lambda session, k=k: add_assertion(
                 session,
                 text=f"scale claim {tag} {k}",
