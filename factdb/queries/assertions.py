@@ -412,10 +412,8 @@ def claims_scope(r: Reader, claim_ids: Sequence[int], filters: Filters) -> Sql:
     """The condition (``where[0]``) on assertion ``a`` selecting the counted assertions of
     these claims, with its parameters: the scope of ``detail_statements``."""
     q = Sql(r)
-    q.where.append(
-        f"{r.member('a.claim_id', 'claim_ids')} AND {counted_condition(filters, 'a', q)}"
-    )
-    q.params["claim_ids"] = list(claim_ids)
+    claims = r.member_of("a.claim_id", "claim_ids", claim_ids, q.params)
+    q.where.append(f"{claims} AND {counted_condition(filters, 'a', q)}")
     return q
 
 
@@ -479,14 +477,19 @@ def _timestamp_text(value: str) -> str | None:
 def claims_statement(r: Reader, claim_ids: Sequence[int]) -> Statement:
     """One read of the claims themselves: rows (0, id, text), (1, id, tag) and
     (2, id, sanction name), tags and names sorted (``claim_parts_from_rows`` splits them)."""
+    params: dict[str, Any] = {}
+
+    def of_claims(column: str) -> str:
+        return r.member_of(column, "ids", claim_ids, params)
+
     return (
-        f"SELECT 0, c.id, c.text FROM claim AS c WHERE {r.member('c.id', 'ids')} "
-        f"UNION ALL SELECT 1, t.claim_id, t.tag FROM claim_tag AS t "
-        f"WHERE {r.member('t.claim_id', 'ids')} "
+        f"SELECT 0, c.id, c.text FROM claim AS c WHERE {of_claims('c.id')} "
+        "UNION ALL SELECT 1, t.claim_id, t.tag FROM claim_tag AS t "
+        f"WHERE {of_claims('t.claim_id')} "
         "UNION ALL SELECT 2, cs.claim_id, s.name FROM claim_sanction AS cs "
-        f"JOIN sanction AS s ON s.id = cs.sanction_id WHERE {r.member('cs.claim_id', 'ids')} "
+        f"JOIN sanction AS s ON s.id = cs.sanction_id WHERE {of_claims('cs.claim_id')} "
         "ORDER BY 1, 2, 3",
-        {"ids": list(claim_ids)},
+        params,
     )
 
 

@@ -11,11 +11,11 @@ from factdb.core.dates import APPROXIMATE, PartialDate
 from factdb.core.errors import NotFound
 from factdb.core.vocabulary import POLARITY
 from factdb.queries.base import deleted_note
-from factdb.queries.history import last_change
+from factdb.queries.history import last_change_from_rows, last_change_statement
 from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
 from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
-from factdb.queries.sanctions import answered_by
+from factdb.queries.sanctions import answered_by_from_rows, answered_by_statement
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -250,20 +250,39 @@ def show_claim(
 ) -> dict[str, Any]:
     """The side-by-side view of one claim as data: the claim, its summary, its assertions
     (each source with its outlet's actor: ``outlets.attach_outlets``; each with its grades:
-    ``ratings.attach_ratings``), its relations. Seven independent reads, in one round trip to
-    PostgreSQL."""
+    ``ratings.attach_ratings``), its relations. Ten independent reads, in one round trip to
+    PostgreSQL, each planned once in the connection (``Reader.batch``)."""
     r = Reader.of(conn)
     if not r.holds_id(claim_id):
         raise NotFound("claim", claim_id, "see `factdb list`")
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
     scope = claims_scope(r, [claim_id], filters)
-    claims, base, side_rows, via_rows, relation_rows, outlet_rows, rating_rows = r.batch(
+    (
+        claims,
+        base,
+        side_rows,
+        via_rows,
+        relation_rows,
+        outlet_rows,
+        rating_rows,
+        link_rows,
+        answer_rows,
+        change_rows,
+    ) = r.batch(
         [
             *detail_statements(r, [claim_id], filters),
             relations_statement(r, [claim_id]),
             outlets_statement(r, [claim_id]),
             ratings_statement(scope.where[0], scope.params),
-        ]
+            (
+                "SELECT id, supersedes_id, folded_into_id FROM assertion WHERE claim_id = :id "
+                "AND (supersedes_id IS NOT NULL OR folded_into_id IS NOT NULL)",
+                {"id": claim_id},
+            ),
+            answered_by_statement(r, [claim_id]),
+            last_change_statement("claim_id", claim_id),
+        ],
+        planned_once=True,
     )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     if claim_id not in texts:
@@ -273,14 +292,7 @@ def show_claim(
     attach_ratings(rows, rating_rows)
     summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])
-    links = {
-        int(i): (s, f)
-        for i, s, f in r.rows(
-            "SELECT id, supersedes_id, folded_into_id FROM assertion WHERE claim_id = :id "
-            "AND (supersedes_id IS NOT NULL OR folded_into_id IS NOT NULL)",
-            {"id": claim_id},
-        )
-    }
+    links = {int(i): (s, f) for i, s, f in link_rows}
     for row in rows:
         row["supersedes"], row["folded_into"] = links.get(row["id"], (None, None))
         row["group"] = _group(row["polarity"])
@@ -291,11 +303,11 @@ def show_claim(
         "as_of": str(as_of) if as_of else None,
         "tags": tags.get(claim_id, []),
         "violates": sanctions.get(claim_id, []),
-        "answered_by": answered_by(r, [claim_id]).get(claim_id, []),
+        "answered_by": answered_by_from_rows(answer_rows).get(claim_id, []),
         "relations": relations_from_rows(relation_rows).get(claim_id, []),
         "reversals": flips,
         "corroboration": corroboration(rows),
         "assertions": rows,
         "assertion_count": summary["assertions"],
-        "last_change": last_change(r, "claim_id", claim_id),
+        "last_change": last_change_from_rows(change_rows),
     }
