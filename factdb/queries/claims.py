@@ -117,19 +117,29 @@ def summarize(claim_id: int, claim: str, assertions: list[dict[str, Any]]) -> di
 def _summarize(
     claim_id: int, claim: str, counted: list[dict[str, Any]]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The summary and the reversals it was computed from (``show`` lists them too)."""
-    sides: dict[str, dict[str, int]] = {"for": {}, "neutral": {}, "against": {}}
+    """The summary and the reversals it was computed from (``show`` lists them too).
+
+    A group's origins and outlets are those ``corroboration`` counts, without its breakdown
+    by side, which a summary does not give (``list`` summarizes every claim it lists)."""
+    sides: dict[str, dict[str, int]] = {g: {} for g in GROUPS}
+    origins: dict[str, set[str]] = {g: set() for g in GROUPS}
+    outlets: dict[str, set[int]] = {g: set() for g in GROUPS}
     for a in counted:
-        group = sides[_group(a["polarity"])]
+        g = _group(a["polarity"])
+        group = sides[g]
         group[a["side"]] = group.get(a["side"], 0) + 1
+        origins[g].add(a["origin"])
+        outlet = a["source"]["outlet_id"] if "source" in a else a["outlet_id"]
+        if outlet is not None:
+            outlets[g].add(outlet)
     ordered = {
         g: [s for s, _ in sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))]
         for g, d in sides.items()
     }
-    dated = sorted(counted, key=lambda a: (a["date_start"], a["id"]))
+    first = min(counted, key=_date_order, default=None)
+    last = max(counted, key=_date_order, default=None)
     flips = reversals(counted)
     n = {g: sum(d.values()) for g, d in sides.items()}
-    weighed = corroboration(counted)
     summary = {
         "id": claim_id,
         "claim": claim,
@@ -140,15 +150,19 @@ def _summarize(
         "for": ordered["for"],
         "neutral": ordered["neutral"],
         "against": ordered["against"],
-        "first_date": dated[0]["date"] if dated else None,
-        "last_date": dated[-1]["date"] if dated else None,
+        "first_date": first["date"] if first else None,
+        "last_date": last["date"] if last else None,
         "contested": n["for"] > 0 and n["against"] > 0,
         "reversed": bool(flips),
         "reversed_sides": sorted({f["side"] for f in flips}),
-        **{f"origins_{g}": weighed[g]["origins"] for g in GROUPS},
-        **{f"outlets_{g}": weighed[g]["outlets"] for g in GROUPS},
+        **{f"origins_{g}": len(origins[g]) for g in GROUPS},
+        **{f"outlets_{g}": len(outlets[g]) for g in GROUPS},
     }
     return summary, flips
+
+
+def _date_order(a: dict[str, Any]) -> tuple[Any, int]:
+    return a["date_start"], a["id"]
 
 
 GROUPS = ("for", "neutral", "against")
