@@ -15,7 +15,6 @@ from factdb.queries.history import last_change_from_rows, last_change_statement
 from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
 from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
-from factdb.queries.sanctions import answered_by_from_rows, answered_by_statement
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 from factdb.queries.assertions import (
     ACTORS_OF_ASSERTIONS,
     FIRST_RELAY,
+    answered_from_rows,
     claim_parts_from_rows,
     claims_scope,
     claims_statement,
@@ -264,49 +264,35 @@ def show_claim(
 ) -> dict[str, Any]:
     """The side-by-side view of one claim as data: the claim, its summary, its assertions
     (each source with its outlet's actor: ``outlets.attach_outlets``; each with its grades:
-    ``ratings.attach_ratings``), its relations. Ten independent reads, in one round trip to
+    ``ratings.attach_ratings``), its relations. Eight independent reads, in one round trip to
     PostgreSQL, each planned once in the connection (``Reader.batch``)."""
     r = Reader.of(conn)
     if not r.holds_id(claim_id):
         raise NotFound("claim", claim_id, "see `factdb list`")
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
     scope = claims_scope(r, [claim_id], filters)
-    (
-        claims,
-        base,
-        side_rows,
-        via_rows,
-        relation_rows,
-        outlet_rows,
-        rating_rows,
-        link_rows,
-        answer_rows,
-        change_rows,
-    ) = r.batch(
-        [
-            *detail_statements(r, [claim_id], filters),
-            relations_statement(r, [claim_id]),
-            outlets_statement(r, [claim_id]),
-            ratings_statement(scope.where[0], scope.params),
-            (
-                "SELECT id, supersedes_id, folded_into_id FROM assertion WHERE claim_id = :id "
-                "AND (supersedes_id IS NOT NULL OR folded_into_id IS NOT NULL)",
-                {"id": claim_id},
-            ),
-            answered_by_statement(r, [claim_id]),
-            last_change_statement("claim_id", claim_id),
-        ],
-        planned_once=True,
+    claims, linked, side_rows, via_rows, relation_rows, outlet_rows, rating_rows, change_rows = (
+        r.batch(
+            [
+                *detail_statements(r, [claim_id], filters, show=True),
+                relations_statement(r, [claim_id]),
+                outlets_statement(r, [claim_id]),
+                ratings_statement(scope.where[0], scope.params),
+                last_change_statement("claim_id", claim_id),
+            ],
+            planned_once=True,
+        )
     )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     if claim_id not in texts:
         raise NotFound("claim", claim_id, deleted_note(r, "claim", claim_id) or "see `factdb list`")
+    links = {int(row[0]): (row[-2], row[-1]) for row in linked}
+    base = [row[:-2] for row in linked]
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
     attach_outlets(rows, outlets_from_rows(outlet_rows))
     attach_ratings(rows, rating_rows)
     summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])
-    links = {int(i): (s, f) for i, s, f in link_rows}
     for row in rows:
         row["supersedes"], row["folded_into"] = links.get(row["id"], (None, None))
         row["group"] = _group(row["polarity"])
@@ -317,7 +303,7 @@ def show_claim(
         "as_of": str(as_of) if as_of else None,
         "tags": tags.get(claim_id, []),
         "violates": sanctions.get(claim_id, []),
-        "answered_by": answered_by_from_rows(answer_rows).get(claim_id, []),
+        "answered_by": answered_from_rows(claims).get(claim_id, []),
         "relations": relations_from_rows(relation_rows).get(claim_id, []),
         "reversals": flips,
         "corroboration": corroboration(rows),

@@ -6,7 +6,7 @@ its violation (``claim_sanction``) and claims it was imposed in response to
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from factdb.core.dates import stored_text
@@ -76,31 +76,19 @@ def sanction_claim_ids(
     return out
 
 
-def answered_by_statement(r: Reader, claim_ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
-    """One read, for ``Reader.batch``: (claim id, sanction name) of the sanctions imposed in
-    response to these claims, by name (``answered_by_from_rows``)."""
-    params: dict[str, Any] = {}
-    return (
-        "SELECT x.claim_id, s.name FROM sanction_response AS x JOIN sanction AS s ON "
-        f"s.id = x.sanction_id WHERE {r.member_of('x.claim_id', 'ids', claim_ids, params)} "
-        "ORDER BY s.name",
-        params,
-    )
-
-
-def answered_by_from_rows(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = defaultdict(list)
-    for cid, name in rows:
-        out[int(cid)].append(str(name))
-    return out
-
-
 def answered_by(conn: Conn, claim_ids: Sequence[int]) -> dict[int, list[str]]:
     """claim id -> the names of the sanctions imposed in response to it, sorted."""
     if not claim_ids:
         return {}
     r = Reader.of(conn)
-    return answered_by_from_rows(r.rows(*answered_by_statement(r, claim_ids)))
+    out: dict[int, list[str]] = defaultdict(list)
+    for cid, name in r.rows(
+        "SELECT x.claim_id, s.name FROM sanction_response AS x JOIN sanction AS s "
+        f"ON s.id = x.sanction_id WHERE {r.member('x.claim_id', 'ids')} ORDER BY s.name",
+        {"ids": list(claim_ids)},
+    ):
+        out[int(cid)].append(str(name))
+    return out
 
 
 def list_sanctions(conn: Conn, sanction_id: int | None = None) -> list[dict[str, Any]]:
