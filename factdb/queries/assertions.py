@@ -417,9 +417,12 @@ def claims_scope(r: Reader, claim_ids: Sequence[int], filters: Filters) -> Sql:
     return q
 
 
-LINK_COLUMNS = ", a.supersedes_id, a.folded_into_id"
-"""SQL: the correction links of assertion ``a``, after the columns of ``CLAIMS_BASE_SELECT``
-(``detail_statements`` with ``links``)."""
+SHOW_COLUMNS = (
+    ", a.supersedes_id, a.folded_into_id, (SELECT o.name FROM actor AS o WHERE o.id = s.outlet_id)"
+)
+"""SQL: what ``show`` adds to the columns of ``CLAIMS_BASE_SELECT`` (``detail_statements``
+with ``show``): the correction links of assertion ``a`` and the name of its source's outlet
+actor (``outlets.attach_outlets``)."""
 
 
 def detail_statements(
@@ -428,13 +431,13 @@ def detail_statements(
     """The four independent reads behind the ``assertion_detail`` rows of these claims (the
     claims' texts, tags and sanctions, the rows, their actors' sides, their via chains), for
     one ``Reader.batch``. ``show``: with what ``show`` adds to them, one statement fewer
-    each: the sanctions imposed in response (``claims_statement``) and each row's correction
-    links (``LINK_COLUMNS`` after its base columns)."""
+    each: the sanctions imposed in response (``claims_statement``), and each row's correction
+    links and outlet actor (``SHOW_COLUMNS`` after its base columns)."""
     q = claims_scope(r, claim_ids, filters)
     scope = q.where[0]
     select = CLAIMS_BASE_SELECT
     if show:
-        select = select.replace(" FROM assertion AS a ", LINK_COLUMNS + " FROM assertion AS a ", 1)
+        select = select.replace(" FROM assertion AS a ", SHOW_COLUMNS + " FROM assertion AS a ", 1)
     return [
         claims_statement(r, claim_ids, answered=show),
         (f"{select} WHERE {scope} ORDER BY a.claim_id, a.date, a.id", q.params),

@@ -12,7 +12,7 @@ from factdb.core.errors import NotFound
 from factdb.core.vocabulary import POLARITY
 from factdb.queries.base import deleted_note
 from factdb.queries.history import last_change_from_rows, last_change_statement
-from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
+from factdb.queries.outlets import attach_outlets
 from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
 from factdb.storage.reader import Reader
@@ -264,32 +264,35 @@ def show_claim(
 ) -> dict[str, Any]:
     """The side-by-side view of one claim as data: the claim, its summary, its assertions
     (each source with its outlet's actor: ``outlets.attach_outlets``; each with its grades:
-    ``ratings.attach_ratings``), its relations. Eight independent reads, in one round trip to
+    ``ratings.attach_ratings``), its relations. Seven independent reads, in one round trip to
     PostgreSQL, each planned once in the connection (``Reader.batch``)."""
     r = Reader.of(conn)
     if not r.holds_id(claim_id):
         raise NotFound("claim", claim_id, "see `factdb list`")
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
     scope = claims_scope(r, [claim_id], filters)
-    claims, linked, side_rows, via_rows, relation_rows, outlet_rows, rating_rows, change_rows = (
-        r.batch(
-            [
-                *detail_statements(r, [claim_id], filters, show=True),
-                relations_statement(r, [claim_id]),
-                outlets_statement(r, [claim_id]),
-                ratings_statement(scope.where[0], scope.params),
-                last_change_statement("claim_id", claim_id),
-            ],
-            planned_once=True,
-        )
+    claims, shown, side_rows, via_rows, relation_rows, rating_rows, change_rows = r.batch(
+        [
+            *detail_statements(r, [claim_id], filters, show=True),
+            relations_statement(r, [claim_id]),
+            ratings_statement(scope.where[0], scope.params),
+            last_change_statement("claim_id", claim_id),
+        ],
+        planned_once=True,
     )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     if claim_id not in texts:
         raise NotFound("claim", claim_id, deleted_note(r, "claim", claim_id) or "see `factdb list`")
-    links = {int(row[0]): (row[-2], row[-1]) for row in linked}
-    base = [row[:-2] for row in linked]
+    # SHOW_COLUMNS after the base columns: supersedes, folded into, the outlet actor's name.
+    links = {int(row[0]): (row[-3], row[-2]) for row in shown}
+    base = [row[:-3] for row in shown]
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
-    attach_outlets(rows, outlets_from_rows(outlet_rows))
+    outlets = {
+        row["source"]["outlet_id"]: str(extra[-1])
+        for row, extra in zip(rows, shown, strict=True)
+        if extra[-1] is not None
+    }
+    attach_outlets(rows, outlets)
     attach_ratings(rows, rating_rows)
     summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])
