@@ -190,3 +190,30 @@ def test_streams_nest_and_a_failed_batch_is_one_error(seeded_cli, target) -> Non
         assert len(pairs) == 14 * 2
         with pytest.raises(DatabaseError):
             r.batch([("SELECT 1", {}), ("SELECT * FROM no_such_table", {})])
+
+
+def test_statements_planned_once_give_the_same_rows(seeded_cli, target) -> None:
+    """``batch(planned_once=True)`` (show's reads) and ``member_of`` (an equality for one id)
+    answer as the statements planned for their values do, and leave the reader's planning
+    as it was."""
+    with open_reader(target) as r:
+        assert r is not None
+
+        def statements(ids: list[int]) -> list[tuple[str, dict[str, Any]]]:
+            params: dict[str, Any] = {}
+            sql = (
+                "SELECT c.id, count(a.id) FROM claim AS c JOIN assertion AS a ON a.claim_id = c.id "
+                f"WHERE {r.member_of('c.id', 'ids', ids, params)} GROUP BY c.id ORDER BY c.id"
+            )
+            return [(sql, params), ("SELECT count(*) FROM actor", {})]
+
+        mode = "SELECT current_setting('plan_cache_mode')" if r.postgresql else "SELECT 1"
+        before = r.scalar(mode)
+        for ids in ([1], [3, 1, 999], [999]):
+            planned = r.batch(statements(ids))
+            for _ in range(3):  # prepared at the first run, its plan reused by the next
+                assert r.batch(statements(ids), planned_once=True) == planned
+            assert [row[0] for row in planned[0]] == sorted(set(ids) - {999})
+        assert r.scalar(mode) == before
+        with pytest.raises(DatabaseError):
+            r.batch([("SELECT * FROM no_such_table", {})], planned_once=True)

@@ -412,22 +412,35 @@ def claims_scope(r: Reader, claim_ids: Sequence[int], filters: Filters) -> Sql:
     """The condition (``where[0]``) on assertion ``a`` selecting the counted assertions of
     these claims, with its parameters: the scope of ``detail_statements``."""
     q = Sql(r)
-    q.where.append(
-        f"{r.member('a.claim_id', 'claim_ids')} AND {counted_condition(filters, 'a', q)}"
-    )
-    q.params["claim_ids"] = list(claim_ids)
+    claims = r.member_of("a.claim_id", "claim_ids", claim_ids, q.params)
+    q.where.append(f"{claims} AND {counted_condition(filters, 'a', q)}")
     return q
 
 
-def detail_statements(r: Reader, claim_ids: Sequence[int], filters: Filters) -> list[Statement]:
+SHOW_COLUMNS = (
+    ", a.supersedes_id, a.folded_into_id, (SELECT o.name FROM actor AS o WHERE o.id = s.outlet_id)"
+)
+"""SQL: what ``show`` adds to the columns of ``CLAIMS_BASE_SELECT`` (``detail_statements``
+with ``show``): the correction links of assertion ``a`` and the name of its source's outlet
+actor (``outlets.attach_outlets``)."""
+
+
+def detail_statements(
+    r: Reader, claim_ids: Sequence[int], filters: Filters, *, show: bool = False
+) -> list[Statement]:
     """The four independent reads behind the ``assertion_detail`` rows of these claims (the
     claims' texts, tags and sanctions, the rows, their actors' sides, their via chains), for
-    one ``Reader.batch``."""
+    one ``Reader.batch``. ``show``: with what ``show`` adds to them, one statement fewer
+    each: the sanctions imposed in response (``claims_statement``), and each row's correction
+    links and outlet actor (``SHOW_COLUMNS`` after its base columns)."""
     q = claims_scope(r, claim_ids, filters)
     scope = q.where[0]
+    select = CLAIMS_BASE_SELECT
+    if show:
+        select = select.replace(" FROM assertion AS a ", SHOW_COLUMNS + " FROM assertion AS a ", 1)
     return [
-        claims_statement(r, claim_ids),
-        (f"{CLAIMS_BASE_SELECT} WHERE {scope} ORDER BY a.claim_id, a.date, a.id", q.params),
+        claims_statement(r, claim_ids, answered=show),
+        (f"{select} WHERE {scope} ORDER BY a.claim_id, a.date, a.id", q.params),
         (
             sides_sql(ACTORS_OF_ASSERTIONS + scope),
             q.params,
@@ -476,17 +489,30 @@ def _timestamp_text(value: str) -> str | None:
     return iso_date(dt.datetime.fromisoformat(value))
 
 
-def claims_statement(r: Reader, claim_ids: Sequence[int]) -> Statement:
+def claims_statement(r: Reader, claim_ids: Sequence[int], *, answered: bool = False) -> Statement:
     """One read of the claims themselves: rows (0, id, text), (1, id, tag) and
-    (2, id, sanction name), tags and names sorted (``claim_parts_from_rows`` splits them)."""
+    (2, id, sanction name), tags and names sorted (``claim_parts_from_rows`` splits them);
+    ``answered``: and (3, id, name) of each sanction imposed in response to the claim
+    (``answered_from_rows``)."""
+    params: dict[str, Any] = {}
+
+    def of_claims(column: str) -> str:
+        return r.member_of(column, "ids", claim_ids, params)
+
+    responses = (
+        "UNION ALL SELECT 3, x.claim_id, s.name FROM sanction_response AS x "
+        f"JOIN sanction AS s ON s.id = x.sanction_id WHERE {of_claims('x.claim_id')} "
+        if answered
+        else ""
+    )
     return (
-        f"SELECT 0, c.id, c.text FROM claim AS c WHERE {r.member('c.id', 'ids')} "
-        f"UNION ALL SELECT 1, t.claim_id, t.tag FROM claim_tag AS t "
-        f"WHERE {r.member('t.claim_id', 'ids')} "
+        f"SELECT 0, c.id, c.text FROM claim AS c WHERE {of_claims('c.id')} "
+        "UNION ALL SELECT 1, t.claim_id, t.tag FROM claim_tag AS t "
+        f"WHERE {of_claims('t.claim_id')} "
         "UNION ALL SELECT 2, cs.claim_id, s.name FROM claim_sanction AS cs "
-        f"JOIN sanction AS s ON s.id = cs.sanction_id WHERE {r.member('cs.claim_id', 'ids')} "
-        "ORDER BY 1, 2, 3",
-        {"ids": list(claim_ids)},
+        f"JOIN sanction AS s ON s.id = cs.sanction_id WHERE {of_claims('cs.claim_id')} "
+        f"{responses}ORDER BY 1, 2, 3",
+        params,
     )
 
 
@@ -503,9 +529,19 @@ def claim_parts_from_rows(rows: Iterable[tuple[Any, ...]]) -> ClaimParts:
     for kind, claim_id, value in rows:
         if kind == 0:
             texts[int(claim_id)] = value
-        else:
+        elif kind < 3:
             lists[kind - 1][int(claim_id)].append(value)
     return texts, lists[0], lists[1]
+
+
+def answered_from_rows(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[str]]:
+    """{claim id: names of the sanctions imposed in response, sorted} from the rows of
+    ``claims_statement`` with ``answered`` (``sanctions.answered_by`` reads the same)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for kind, claim_id, value in rows:
+        if kind == 3:
+            out[int(claim_id)].append(str(value))
+    return out
 
 
 def claim_parts(conn: Conn, claim_ids: Sequence[int]) -> ClaimParts:

@@ -11,11 +11,10 @@ from factdb.core.dates import APPROXIMATE, PartialDate
 from factdb.core.errors import NotFound
 from factdb.core.vocabulary import POLARITY
 from factdb.queries.base import deleted_note
-from factdb.queries.history import last_change
-from factdb.queries.outlets import attach_outlets, outlets_from_rows, outlets_statement
+from factdb.queries.history import last_change_from_rows, last_change_statement
+from factdb.queries.outlets import attach_outlets
 from factdb.queries.ratings import attach_ratings, ratings_statement
 from factdb.queries.relations import relations_from_rows, relations_statement
-from factdb.queries.sanctions import answered_by
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 from factdb.queries.assertions import (
     ACTORS_OF_ASSERTIONS,
     FIRST_RELAY,
+    answered_from_rows,
     claim_parts_from_rows,
     claims_scope,
     claims_statement,
@@ -117,19 +117,29 @@ def summarize(claim_id: int, claim: str, assertions: list[dict[str, Any]]) -> di
 def _summarize(
     claim_id: int, claim: str, counted: list[dict[str, Any]]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The summary and the reversals it was computed from (``show`` lists them too)."""
-    sides: dict[str, dict[str, int]] = {"for": {}, "neutral": {}, "against": {}}
+    """The summary and the reversals it was computed from (``show`` lists them too).
+
+    A group's origins and outlets are those ``corroboration`` counts, without its breakdown
+    by side, which a summary does not give (``list`` summarizes every claim it lists)."""
+    sides: dict[str, dict[str, int]] = {g: {} for g in GROUPS}
+    origins: dict[str, set[str]] = {g: set() for g in GROUPS}
+    outlets: dict[str, set[int]] = {g: set() for g in GROUPS}
     for a in counted:
-        group = sides[_group(a["polarity"])]
+        g = _group(a["polarity"])
+        group = sides[g]
         group[a["side"]] = group.get(a["side"], 0) + 1
+        origins[g].add(a["origin"])
+        outlet = a["source"]["outlet_id"] if "source" in a else a["outlet_id"]
+        if outlet is not None:
+            outlets[g].add(outlet)
     ordered = {
         g: [s for s, _ in sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))]
         for g, d in sides.items()
     }
-    dated = sorted(counted, key=lambda a: (a["date_start"], a["id"]))
+    first = min(counted, key=_date_order, default=None)
+    last = max(counted, key=_date_order, default=None)
     flips = reversals(counted)
     n = {g: sum(d.values()) for g, d in sides.items()}
-    weighed = corroboration(counted)
     summary = {
         "id": claim_id,
         "claim": claim,
@@ -140,15 +150,19 @@ def _summarize(
         "for": ordered["for"],
         "neutral": ordered["neutral"],
         "against": ordered["against"],
-        "first_date": dated[0]["date"] if dated else None,
-        "last_date": dated[-1]["date"] if dated else None,
+        "first_date": first["date"] if first else None,
+        "last_date": last["date"] if last else None,
         "contested": n["for"] > 0 and n["against"] > 0,
         "reversed": bool(flips),
         "reversed_sides": sorted({f["side"] for f in flips}),
-        **{f"origins_{g}": weighed[g]["origins"] for g in GROUPS},
-        **{f"outlets_{g}": weighed[g]["outlets"] for g in GROUPS},
+        **{f"origins_{g}": len(origins[g]) for g in GROUPS},
+        **{f"outlets_{g}": len(outlets[g]) for g in GROUPS},
     }
     return summary, flips
+
+
+def _date_order(a: dict[str, Any]) -> tuple[Any, int]:
+    return a["date_start"], a["id"]
 
 
 GROUPS = ("for", "neutral", "against")
@@ -251,36 +265,37 @@ def show_claim(
     """The side-by-side view of one claim as data: the claim, its summary, its assertions
     (each source with its outlet's actor: ``outlets.attach_outlets``; each with its grades:
     ``ratings.attach_ratings``), its relations. Seven independent reads, in one round trip to
-    PostgreSQL."""
+    PostgreSQL, each planned once in the connection (``Reader.batch``)."""
     r = Reader.of(conn)
     if not r.holds_id(claim_id):
         raise NotFound("claim", claim_id, "see `factdb list`")
     filters = Filters(as_of=as_of, include_retracted=include_retracted)
     scope = claims_scope(r, [claim_id], filters)
-    claims, base, side_rows, via_rows, relation_rows, outlet_rows, rating_rows = r.batch(
+    claims, shown, side_rows, via_rows, relation_rows, rating_rows, change_rows = r.batch(
         [
-            *detail_statements(r, [claim_id], filters),
+            *detail_statements(r, [claim_id], filters, show=True),
             relations_statement(r, [claim_id]),
-            outlets_statement(r, [claim_id]),
             ratings_statement(scope.where[0], scope.params),
-        ]
+            last_change_statement("claim_id", claim_id),
+        ],
+        planned_once=True,
     )
     texts, tags, sanctions = claim_parts_from_rows(claims)
     if claim_id not in texts:
         raise NotFound("claim", claim_id, deleted_note(r, "claim", claim_id) or "see `factdb list`")
+    # SHOW_COLUMNS after the base columns: supersedes, folded into, the outlet actor's name.
+    links = {int(row[0]): (row[-3], row[-2]) for row in shown}
+    base = [row[:-3] for row in shown]
     rows = resolve_assertion(base, sides_from_rows(side_rows), vias_from_rows(via_rows), texts)
-    attach_outlets(rows, outlets_from_rows(outlet_rows))
+    outlets = {
+        row["source"]["outlet_id"]: str(extra[-1])
+        for row, extra in zip(rows, shown, strict=True)
+        if extra[-1] is not None
+    }
+    attach_outlets(rows, outlets)
     attach_ratings(rows, rating_rows)
     summary, flips = _summarize(claim_id, texts[claim_id], rows)
     reversed_sides = set(summary["reversed_sides"])
-    links = {
-        int(i): (s, f)
-        for i, s, f in r.rows(
-            "SELECT id, supersedes_id, folded_into_id FROM assertion WHERE claim_id = :id "
-            "AND (supersedes_id IS NOT NULL OR folded_into_id IS NOT NULL)",
-            {"id": claim_id},
-        )
-    }
     for row in rows:
         row["supersedes"], row["folded_into"] = links.get(row["id"], (None, None))
         row["group"] = _group(row["polarity"])
@@ -291,11 +306,11 @@ def show_claim(
         "as_of": str(as_of) if as_of else None,
         "tags": tags.get(claim_id, []),
         "violates": sanctions.get(claim_id, []),
-        "answered_by": answered_by(r, [claim_id]).get(claim_id, []),
+        "answered_by": answered_from_rows(claims).get(claim_id, []),
         "relations": relations_from_rows(relation_rows).get(claim_id, []),
         "reversals": flips,
         "corroboration": corroboration(rows),
         "assertions": rows,
         "assertion_count": summary["assertions"],
-        "last_change": last_change(r, "claim_id", claim_id),
+        "last_change": last_change_from_rows(change_rows),
     }

@@ -219,19 +219,27 @@ def history(conn: Conn, query: HistoryQuery) -> list[dict[str, Any]]:
     return out
 
 
-def last_change(conn: Conn, column: str, value: int) -> dict[str, Any] | None:
-    """When a record (``column`` = ``value``: claim_id, actor_id …) or anything about it last
-    changed, by whom and through which command; None before the history was kept."""
+def last_change_statement(column: str, value: int) -> tuple[str, dict[str, Any]]:
+    """One read, for ``Reader.batch``: the newest change about a record (``last_change``)."""
     assert column in ABOUT_COLUMN
-    row = Reader.of(conn).first(
+    return (
         "SELECT c.at, s.user_name, coalesce(s.db_role, c.db_role), s.command "
         f"FROM change AS c LEFT JOIN change_set AS s ON s.id = c.set_id WHERE c.{column} = :v "
         "ORDER BY c.id DESC LIMIT 1",
         {"v": value},
     )
-    if row is None:
+
+
+def last_change(conn: Conn, column: str, value: int) -> dict[str, Any] | None:
+    """When a record (``column`` = ``value``: claim_id, actor_id …) or anything about it last
+    changed, by whom and through which command; None before the history was kept."""
+    return last_change_from_rows(Reader.of(conn).rows(*last_change_statement(column, value)))
+
+
+def last_change_from_rows(rows: list[tuple[Any, ...]]) -> dict[str, Any] | None:
+    if not rows:
         return None
-    at, user, role, command = row
+    at, user, role, command = rows[0]
     return {
         "at": str(at),
         "user": user if user is not None else DIRECT_SQL,

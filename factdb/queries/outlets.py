@@ -32,11 +32,12 @@ def outlet_label(given: str | None, actor: str | None) -> str | None:
 def outlets_statement(r: Reader, claim_ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
     """One read, for ``Reader.batch``: (id, name) of the outlet actor of every source an
     assertion of these claims is reported in (the rows carry ``source.outlet_id`` already)."""
+    params: dict[str, Any] = {}
     return (
         "SELECT o.id, o.name FROM actor AS o WHERE o.id IN (SELECT s.outlet_id FROM source AS s "
         "JOIN assertion AS a ON a.source_id = s.id WHERE "
-        f"{r.member('a.claim_id', 'outlet_claim_ids')})",
-        {"outlet_claim_ids": list(claim_ids)},
+        f"{r.member_of('a.claim_id', 'outlet_claim_ids', claim_ids, params)})",
+        params,
     )
 
 

@@ -59,11 +59,12 @@ def phrase(kind: str, mood: str = "is") -> str:
 def relations_statement(r: Reader, claim_ids: Sequence[int]) -> Statement:
     """One read of the relations of these claims, from both ends (``claim_related``), with
     the other claim's text: rows (claim id, relation, kind, other claim id, other text)."""
+    params: dict[str, Any] = {}
     return (
         "SELECT cr.claim_id, cr.relation, cr.kind, cr.related_claim_id, c.text "
         "FROM claim_related AS cr JOIN claim AS c ON c.id = cr.related_claim_id "
-        f"WHERE {r.member('cr.claim_id', 'ids')}",
-        {"ids": list(claim_ids)},
+        f"WHERE {r.member_of('cr.claim_id', 'ids', claim_ids, params)}",
+        params,
     )
 
 
