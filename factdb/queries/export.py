@@ -10,19 +10,18 @@ from typing import TYPE_CHECKING, Any
 from factdb.core.csvsafe import escape_formula, escape_formula_sql
 from factdb.core.dates import APPROXIMATE, stored_text
 from factdb.core.keys import name_key
+from factdb.core.vocabulary import POLARITY
 from factdb.storage.reader import Reader
 
 if TYPE_CHECKING:
     pass
 
 from factdb.queries.assertions import (
-    BASE_SELECT,
     Sides,
     assertion_scope,
-    assertion_sides,
     claim_parts,
+    sides_of_assertions,
     vias_between,
-    vias_of,
 )
 from factdb.queries.base import (
     SANCTION_COLUMNS,
@@ -39,53 +38,74 @@ from factdb.queries.selection import (
     claim_conditions,
 )
 
-TIMELINE_COLUMNS = (
-    "assertion_id, claim_id, claim, actor_id, actor, actor_kind, stance, date, date_precision, "
-    "source_id, source_url, outlet, source_title, published, published_precision, quote, "
-    "recorded_at, retracted_at, retraction_reason, qualifier, qualifier_note, date_approximate, "
-    "outlet_id, first_relay_id"
-).split(", ")
-"""The columns of the rows of ``timeline_chunks`` (those of ``BASE_SELECT``)."""
+TIMELINE_TEXT_SQL = (
+    "{id}, {date}, coalesce(a.date_precision, ''), {claim_id}, {claim}, {actor}, "
+    "coalesce(ac.kind, '')",
+    "coalesce(a.stance, ''), {polarity}, {via}, {quote}, {url}, {outlet}, {title}, {published}",
+    "{retraction_reason}, coalesce(a.qualifier, ''), {qualifier_note}",
+)
+"""The three runs of the timeline report's columns that the database writes as text (the
+columns between them need Python: the side, the timestamps, whether retracted)."""
 
 
 @dataclass
 class TimelineChunk:
     rows: list[tuple[Any, ...]]
-    """Base rows, columns as in ``TIMELINE_COLUMNS``."""
+    """(assertion id, actor id, recorded_at, retracted_at, then the text of the report's
+    columns assertion_id to actor_kind, stance to source_published, retraction_reason to
+    qualifier_note (``TIMELINE_TEXT_SQL``)): text formula-escaped, empty for none; the
+    timestamps as stored."""
     sides: Sides
     """The sides of these rows (``assertions.Sides``)."""
-    vias: dict[int, list[str]]
-    """{assertion id: via chain} for the rows that have one."""
+
+
+TIMELINE_HEAD = 4
+"""How many fields of a ``TimelineChunk`` row come before the text columns."""
 
 
 def timeline_chunks(
     conn: Conn, filters: Filters, chunk_size: int = 20_000
 ) -> Iterator[TimelineChunk]:
-    """Every counted assertion of the matching claims in date order, text formula-escaped
-    for CSV (``csvsafe.escape_formula_sql``), in bounded chunks read from one ordered query as
-    they are consumed (no index orders assertions by date, so paging by (date, id) sorted the whole
-    table once per page: 80 s at a million rows)."""
+    """Every counted assertion of the matching claims in date order, in bounded chunks read
+    from one ordered query as they are consumed (no index orders assertions by date, so paging
+    by (date, id) sorted the whole table once per page: 80 s at a million rows). The database
+    writes the columns it can as text, as ``export_flat`` does: formula-escaped
+    (``csvsafe.escape_formula_sql``), dates as given, via chains joined, numbers as Python
+    prints them."""
     q, scope = assertion_scope(conn, filters)
-    select = BASE_SELECT
-    for column in (
-        "c.text",
-        "ac.name",
-        "s.url",
-        "s.outlet",
-        "s.title",
-        "a.quote",
-        "a.retraction_reason",
-        "a.qualifier_note",
-    ):
-        select = select.replace(
-            f" {column},", f" {escape_formula_sql(column, sqlite=not q.r.postgresql)},", 1
-        )
-    sql = f"{select} WHERE {scope} ORDER BY a.date, a.id"
-    for rows in q.r.stream(sql, q.params, chunk_size):
+    r = q.r
+
+    def e(column: str) -> str:
+        return escape_formula_sql(column, sqlite=not r.postgresql)
+
+    polarity = " ".join(
+        f"WHEN '{stance.value}' THEN '{value}'" for stance, value in POLARITY.items()
+    )
+    text = ", ".join(TIMELINE_TEXT_SQL).format(
+        id="CAST(a.id AS TEXT)",
+        date=given_date_sql(r),
+        claim_id="CAST(a.claim_id AS TEXT)",
+        claim=e("c.text"),
+        actor=e("ac.name"),
+        polarity=f"CASE a.stance {polarity} ELSE '' END",
+        via=via_text_sql(r),
+        quote=e("a.quote"),
+        url=e("s.url"),
+        outlet=e("s.outlet"),
+        title=e("s.title"),
+        published=f"coalesce({partial_date_sql(r, 's.published', 's.published_precision')}, '')",
+        retraction_reason=e("a.retraction_reason"),
+        qualifier_note=e("a.qualifier_note"),
+    )
+    sql = (
+        f"SELECT a.id, a.actor_id, a.recorded_at, a.retracted_at, {text} "
+        "FROM assertion AS a JOIN claim AS c ON c.id = a.claim_id "
+        "JOIN actor AS ac ON ac.id = a.actor_id JOIN source AS s ON s.id = a.source_id "
+        f"WHERE {scope} ORDER BY a.date, a.id"
+    )
+    for rows in r.stream(sql, q.params, chunk_size):
         yield TimelineChunk(
-            rows,
-            assertion_sides(q.r, rows),
-            vias_of(q.r, [int(row[0]) for row in rows]),
+            rows, sides_of_assertions(r, [row[0] for row in rows], [row[1] for row in rows])
         )
 
 
@@ -156,6 +176,19 @@ def export_assertions(
             chunk.append(d)
         yield chunk
         q.params["last_id"] = ids[-1]
+
+
+def partial_date_sql(r: Reader, column: str, precision: str) -> str:
+    """SQL: stored date ``column`` of precision ``precision`` as given (``stored_text``),
+    NULL without either."""
+    if r.postgresql:
+        year, month, day = (f"to_char({column}, '{f}')" for f in ("YYYY", "YYYY-MM", "YYYY-MM-DD"))
+    else:
+        year, month, day = (f"substr({column}, 1, {n})" for n in (4, 7, 10))
+    return (
+        f"CASE WHEN {precision} IS NULL THEN NULL WHEN {precision} = 'year' THEN {year} "
+        f"WHEN {precision} = 'month' THEN {month} ELSE {day} END"
+    )
 
 
 def given_date_sql(r: Reader) -> str:
