@@ -218,6 +218,15 @@ def sides_of_assertions(r: Reader, assertion_ids: list[int], actor_ids: list[int
     return _own_sides(r, sides, sorted({int(i) for i in actor_ids}))
 
 
+def dated_actor_ids(r: Reader) -> set[int]:
+    """The actors whose side may depend on the date (``DATED_ACTORS``): the only ones that
+    ``assertion_sides`` walks up again for each assertion."""
+    return {
+        int(actor_id)
+        for (actor_id,) in r.rows(f"WITH RECURSIVE {DATED_ACTORS} SELECT actor_id FROM dated")
+    }
+
+
 def ancestor_ids(conn: Conn, actor_id: int) -> set[int]:
     """The ids of every actor above ``actor_id`` in the ``part_of`` hierarchy (``_walk_up``;
     in a cycle written behind factdb's back, every actor of the cycle but itself)."""
