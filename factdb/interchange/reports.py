@@ -10,8 +10,8 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from itertools import repeat
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from factdb.core.csvsafe import escape_formula, escape_formula_series
@@ -20,8 +20,11 @@ from factdb.core.vocabulary import qualified_stance
 from factdb.interchange.csvlines import csv_text
 from factdb.queries import (
     TIMELINE_HEAD,
+    TIMELINE_TEXT_SQL,
+    UNIT_SEPARATOR,
     Conn,
     Filters,
+    TimelineChunk,
     claims_with_rows,
     matching_claim_ids,
     sides_in,
@@ -143,14 +146,13 @@ def matrix(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
         yield out
 
 
-_ID, _ACTOR_ID, _RECORDED, _RETRACTED = (itemgetter(i) for i in range(TIMELINE_HEAD))
-_HEAD = itemgetter(*range(TIMELINE_HEAD, TIMELINE_HEAD + 7))
-"""The text of the columns assertion_id to actor_kind of a ``TimelineChunk`` row."""
-_ACTOR = itemgetter(TIMELINE_HEAD + 5)
-_MID = itemgetter(*range(TIMELINE_HEAD + 7, TIMELINE_HEAD + 15))
-"""stance to source_published."""
-_TAIL = itemgetter(*range(TIMELINE_HEAD + 15, TIMELINE_HEAD + 18))
-"""retraction_reason to qualifier_note."""
+_ID, _ACTOR_ID, _RECORDED, _RETRACTED, _HEAD, _MID, _TAIL = (
+    itemgetter(i) for i in range(TIMELINE_HEAD + 3)
+)
+"""The fields of a ``TimelineChunk`` row: then its runs of text, assertion_id to actor_kind,
+stance to source_published, retraction_reason to qualifier_note."""
+_ACTOR = 5
+"""Where the actor is in the first run."""
 _RETRACTED_FLAG = {"": "False"}
 """The retracted column from the text of retracted_at (``True`` where there is one)."""
 
@@ -178,48 +180,55 @@ def timeline(session: Conn, filters: Filters) -> Iterator[CsvLines]:
     joins the fields of a chunk with ``str.join`` (``csvlines.csv_text``) as pandas'
     ``to_csv`` wrote them (integers and booleans as Python prints them, empty for none)."""
     stamps = _Timestamps()
+    columns = len(TIMELINE_COLUMNS)
     for chunk in timeline_chunks(session, filters):
         rows, sides = chunk.rows, chunk.sides
-        names = {k: escape_formula(v[1]) for k, v in sides.items()}
-        side = list(map(names.get, map(_ACTOR_ID, rows), map(_ACTOR, rows)))
+        head = list(map(_HEAD, rows))
+        names = {k: str(escape_formula(v[1])) for k, v in sides.items()}
+        side = list(map(names.get, map(_ACTOR_ID, rows)))
+        for i in compress(range(len(side)), map(is_, side, repeat(None))):
+            side[i] = _apart(chunk, i, 0)[_ACTOR]  # no side: the actor itself
         if sides.at:
-            dated = {k: escape_formula(v[1]) for k, v in sides.at.items()}
+            dated = {k: str(escape_formula(v[1])) for k, v in sides.at.items()}
             side = list(map(dated.get, map(_ID, rows), side))
         recorded = list(map(stamps.__getitem__, map(_RECORDED, rows)))
         retracted_at = list(map(stamps.__getitem__, map(_RETRACTED, rows)))
         retracted = list(map(_RETRACTED_FLAG.get, retracted_at, repeat("True")))
-        lines = list(
-            map(
-                ",".join,
-                zip(
-                    map(",".join, map(_HEAD, rows)),
-                    side,
-                    map(",".join, map(_MID, rows)),
-                    recorded,
-                    retracted,
-                    retracted_at,
-                    map(",".join, map(_TAIL, rows)),
-                    strict=True,
-                ),
-            )
+        parts = (
+            head,
+            side,
+            map(_MID, rows),
+            recorded,
+            retracted,
+            retracted_at,
+            map(_TAIL, rows),
         )
-
-        columns = (_HEAD, side, _MID, recorded, retracted, retracted_at, _TAIL)
-        yield CsvLines(
-            csv_text(lines, len(TIMELINE_COLUMNS) - 1, partial(_fields, rows, columns)), len(rows)
-        )
+        lines = list(map(UNIT_SEPARATOR.join, zip(*parts, strict=True)))
+        fields = partial(_fields, chunk, lines, (side, recorded, retracted, retracted_at), columns)
+        yield CsvLines(csv_text(lines, columns - 1, fields, UNIT_SEPARATOR), len(rows))
 
 
-def _fields(rows: list[tuple[Any, ...]], columns: tuple[Any, ...], i: int) -> list[Any]:
-    """The fields of line ``i`` of the timeline: runs of the row (an ``itemgetter``) and
-    single columns (a list), in turn."""
-    fields: list[Any] = []
-    for column in columns:
-        if isinstance(column, list):
-            fields.append(column[i])
-        else:
-            fields.extend(column(rows[i]))
-    return fields
+def _fields(
+    chunk: TimelineChunk, lines: list[str], python: tuple[list[Any], ...], columns: int, i: int
+) -> list[str]:
+    """The fields of line ``i`` of a chunk of the timeline: split at ``UNIT_SEPARATOR``, or,
+    where the text holds one, read again (``TimelineChunk.fields``)."""
+    fields = lines[i].split(UNIT_SEPARATOR)
+    if len(fields) == columns:
+        return fields
+    side, recorded, retracted, retracted_at = (column[i] for column in python)
+    head, mid, tail = (_apart(chunk, i, n) for n in range(3))
+    return [*head, side, *mid, recorded, retracted, retracted_at, *tail]
+
+
+def _apart(chunk: TimelineChunk, i: int, n: int) -> list[str]:
+    """The fields of the ``n``-th run of text of row ``i`` of ``chunk``."""
+    row = chunk.rows[i]
+    fields = str(row[TIMELINE_HEAD + n]).split(UNIT_SEPARATOR)
+    if len(fields) == len(TIMELINE_TEXT_SQL[n]):
+        return fields
+    start = sum(len(run) for run in TIMELINE_TEXT_SQL[:n])
+    return chunk.fields(int(row[0]))[start : start + len(TIMELINE_TEXT_SQL[n])]
 
 
 def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:

@@ -181,6 +181,12 @@ from factdb.queries.export import (
     TIMELINE_HEAD as TIMELINE_HEAD,
 )
 from factdb.queries.export import (
+    TIMELINE_TEXT_SQL as TIMELINE_TEXT_SQL,
+)
+from factdb.queries.export import (
+    UNIT_SEPARATOR as UNIT_SEPARATOR,
+)
+from factdb.queries.export import (
     FlatChunk as FlatChunk,
 )
 from factdb.queries.export import (
