@@ -1,5 +1,6 @@
-"""``factdb report NAME``: CSV reports through pandas, built on the queries of ``list`` and
-``show`` (factdb.queries), streamed in chunks so memory stays bounded on large databases.
+"""``factdb report NAME``: CSV reports through pandas (the timeline as CSV lines without it),
+built on the queries of ``list`` and ``show`` (factdb.queries), streamed in chunks so memory
+stays bounded on large databases.
 
 pandas is imported inside the functions: the CLI must start without it (docs/design.md).
 """
