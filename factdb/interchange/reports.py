@@ -180,10 +180,10 @@ def timeline(session: Conn, filters: Filters) -> Iterator[CsvLines]:
     as text (``timeline_chunks``), Python the side and the timestamps, column by column, and
     joins the fields of a chunk with ``str.join`` (``csvlines.csv_text``) as pandas'
     ``to_csv`` wrote them (integers and booleans as Python prints them, empty for none)."""
-    stamps = _Timestamps()
     columns = len(TIMELINE_COLUMNS)
     for chunk in timeline_chunks(session, filters):
         rows, sides = chunk.rows, chunk.sides
+        stamps = _Timestamps()  # per chunk: assertions added one by one each have their own
         head = list(map(_HEAD, rows))
         names = {k: str(escape_formula(v[1])) for k, v in sides.items()}
         side = list(map(names.get, map(_ACTOR_ID, rows)))
