@@ -58,8 +58,9 @@ TIMELINE_TEXT_SQL = (
 columns between them need Python: the side, the timestamps, whether retracted)."""
 
 UNIT_SEPARATOR = "\x1f"
-"""What joins the fields of a run of ``TimelineChunk``: a control character that text in
-factdb does not hold (where it does, ``TimelineChunk.fields`` reads the fields apart)."""
+"""What joins the fields of a run of ``TimelineChunk``: a control character that text seldom
+holds (where it does, the run splits into too many fields, and ``TimelineChunk.fields``
+reads them apart)."""
 
 
 @dataclass
