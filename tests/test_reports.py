@@ -316,6 +316,121 @@ def test_retracted_left_out_unless_asked(seeded_cli, tmp_path):
     assert first.iloc[0]["assertions"] == "2"
 
 
+NASTY_ENTITIES = [
+    {"type": "actor", "name": '=Side, "one"', "kind": "state", "part_of": None, "aliases": []},
+    {"type": "actor", "name": "@Actor, Inc.", "kind": "government", "part_of": '=Side, "one"'},
+    {"type": "actor", "name": "Plain", "kind": "person", "part_of": None, "aliases": []},
+    {
+        "type": "actor",
+        "name": "-Minus man",
+        "kind": "person",
+        "part_of": "@Actor, Inc.",
+        "part_of_since": "2022-06",
+        "memberships": [{"parent": "Plain", "since": "2019", "until": "2022-05"}],
+    },
+    {"type": "source", "url": "https://x.example/a,b", "outlet": "=Outlet",
+     "title": 'T "x", next', "published": "2023-07", "updated": None},
+    {"type": "source", "url": "https://y.example/", "outlet": None, "title": None,
+     "published": "2021", "updated": None},
+]  # fmt: skip
+NASTY_ROWS = [
+    # claim, actor, stance, date, source_url, outlet, title, quote, via, qualifier, note
+    ["=SUM(1,2)", "@Actor, Inc.", "asserts", "~2022-10", "https://x.example/a,b", "=Outlet",
+     'T "x", next', 'Tabbed, "q"', "+Relay; Second, Relay", "hedged", '-note, "q"'],
+    ['Claim "quoted", commas\r\nand newline', "-Minus man", "denies", "2021",
+     "https://y.example/", "", "", "line1\nline2", "", "", ""],
+    ["plain", "-Minus man", "supports", "2023", "https://y.example/", "", "", "", "", "", ""],
+    ["unit\x1fsep", "Plain", "neutral", "2024-02-03", "https://u.example/1", "O\x1fut",
+     "ti\x1ftle", "q\x1fq, x", "Re\x1flay", "partial", "n\x1fo"],
+    ["unit\x1fplain", "Plain", "disputes", "~2020", "https://u.example/2", "Out", "title",
+     "q\x1fq", "", "", "'x"],
+]  # fmt: skip
+
+
+def test_timeline_bytes_on_nasty_text(cli, tmp_path):
+    """Text with commas, double quotes, line breaks, formula starts and the control
+    character that joins the fields read from the database (``UNIT_SEPARATOR``): every cell
+    comes back as written (formula-escaped), quoted exactly as ``csv.writer`` (and pandas'
+    ``to_csv`` before it) writes CSV, with sides on the statements' dates, numbers and
+    booleans as Python prints them."""
+    import json
+
+    from factdb.interchange.common import CSV_COLUMNS
+
+    entities = tmp_path / "entities.jsonl"
+    entities.write_text("".join(json.dumps(e) + "\n" for e in NASTY_ENTITIES))
+    flat = tmp_path / "flat.csv"
+    with flat.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows([*row[:9], "", "", *row[9:]] for row in NASTY_ROWS)
+    cli.ok("import", str(entities))
+    cli.ok("import", str(flat))
+    cli.ok("retract", "2", "--reason", '=because, "x"\ny')
+    path = tmp_path / "timeline.csv"
+    cli.ok("report", "timeline", "--include-retracted", "-o", str(path))
+    text = path.read_bytes().decode()
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    again = io.StringIO(newline="")
+    csv.writer(again, lineterminator="\r\n").writerows(rows)
+    assert again.getvalue() == text
+    assert rows[0] == TIMELINE_COLUMNS
+    got = {row[0]: dict(zip(TIMELINE_COLUMNS, row, strict=True)) for row in rows[1:]}
+    assert [row[0] for row in rows[1:]] == ["5", "2", "1", "3", "4"]  # in date order
+    first, retracted, later, unit, other = (got[i] for i in ("1", "2", "3", "4", "5"))
+    assert {k: first[k] for k in TIMELINE_COLUMNS if k not in ("recorded_at",)} == {
+        "assertion_id": "1",
+        "date": "~2022-10",
+        "date_precision": "month",
+        "claim_id": "1",
+        "claim": "'=SUM(1,2)",
+        "actor": "'@Actor, Inc.",
+        "actor_kind": "government",
+        "side": '\'=Side, "one"',
+        "stance": "asserts",
+        "polarity": "2",
+        "via": "'+Relay; Second, Relay",
+        "quote": 'Tabbed, "q"',
+        "source_url": "https://x.example/a,b",
+        "outlet": "'=Outlet",
+        "source_title": 'T "x", next',
+        "source_published": "2023-07",
+        "retracted": "False",
+        "retracted_at": "",
+        "retraction_reason": "",
+        "qualifier": "hedged",
+        "qualifier_note": '\'-note, "q"',
+    }
+    assert first["recorded_at"].endswith("+00:00")
+    # a member of Plain until 2022-05, of @Actor, Inc. (of =Side) since 2022-06
+    assert (retracted["side"], later["side"]) == ("Plain", '\'=Side, "one"')
+    assert (retracted["retracted"], retracted["retraction_reason"]) == (
+        "True",
+        '\'=because, "x"\ny',
+    )
+    assert retracted["retracted_at"].endswith("+00:00")
+    assert (retracted["polarity"], later["polarity"], other["polarity"]) == ("-2", "1", "-1")
+    assert "\n" in retracted["claim"] and retracted["quote"] == "line1\nline2"
+    assert (retracted["source_published"], later["date"], other["date"]) == (
+        "2021",
+        "2023",
+        "~2020",
+    )
+    assert [unit[k] for k in ("claim", "source_url", "outlet", "source_title", "quote")] == [
+        "unit\x1fsep",
+        "https://u.example/1",
+        "O\x1fut",
+        "ti\x1ftle",
+        "q\x1fq, x",
+    ]
+    assert (unit["via"], unit["qualifier_note"], unit["source_published"]) == (
+        "Re\x1flay",
+        "n\x1fo",
+        "",
+    )
+    assert (other["quote"], other["qualifier_note"], other["via"]) == ("q\x1fq", "''x", "")
+
+
 # --- formula injection ---------------------------------------------------------------------
 
 

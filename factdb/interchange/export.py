@@ -6,12 +6,11 @@ of those assertions, in the order they were given (docs/design.md, Command line)
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
-from itertools import compress, repeat
-from operator import itemgetter, ne, or_
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, TextIO
 
 from factdb.core.dates import format_given, stored_date, stored_text
@@ -19,6 +18,7 @@ from factdb.interchange.common import (
     BATCH,
     CSV_COLUMNS,
 )
+from factdb.interchange.csvlines import csv_text
 from factdb.queries import (
     Conn,
     Filters,
@@ -53,9 +53,6 @@ _TAIL = itemgetter(10, 11)
 """Those after the sanctions: qualifier and its note."""
 _CLAIM = itemgetter(9)
 _SEPARATORS = len(CSV_COLUMNS) - 1
-_SPECIAL = ('"', "\r", "\n")
-"""With the delimiter, what makes ``csv.writer`` quote a field (QUOTE_MINIMAL, the
-line terminator CRLF)."""
 
 
 def csv_lines(chunk: FlatChunk) -> str:
@@ -81,33 +78,12 @@ def csv_lines(chunk: FlatChunk) -> str:
             ),
         )
     )
-    text = "\r\n".join(lines)
-    n = len(lines)
-    plain = text.count(",") == _SEPARATORS * n and '"' not in text
-    plain = plain and text.count("\r") == n - 1 and text.count("\n") == n - 1
-    if not plain:
-        flags = list(map(ne, map(str.count, lines, repeat(",")), repeat(_SEPARATORS)))
-        for special in _SPECIAL:
-            flags = list(map(or_, flags, map(str.__contains__, lines, repeat(special))))
-        written: list[str] = []
-        # The same line terminator: csv.writer quotes a field that holds one of its characters.
-        writer = csv.writer(_Appender(written), lineterminator="\r\n")
-        quoted = list(compress(range(n), flags))
-        writer.writerows(
-            (*_HEAD(rows[i]), tags.get(claims[i], ""), violates.get(claims[i], ""), *_TAIL(rows[i]))
-            for i in quoted
-        )
-        for i, line in zip(quoted, written, strict=True):
-            lines[i] = line[:-2]
-        text = "\r\n".join(lines)
-    return text + "\r\n"
 
+    def fields(i: int) -> tuple[object, ...]:
+        row, claim = rows[i], claims[i]
+        return (*_HEAD(row), tags.get(claim, ""), violates.get(claim, ""), *_TAIL(row))
 
-class _Appender:
-    """A file-like object for ``csv.writer`` that keeps each line it writes."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self.write = lines.append
+    return csv_text(lines, _SEPARATORS, fields)
 
 
 def export_csv(session: Conn, filters: Filters, out: TextIO) -> int:

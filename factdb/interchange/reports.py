@@ -1,25 +1,31 @@
-"""``factdb report NAME``: CSV reports through pandas, built on the queries of ``list`` and
-``show`` (factdb.queries), streamed in chunks so memory stays bounded on large databases.
+"""``factdb report NAME``: CSV reports through pandas (the timeline as CSV lines without it),
+built on the queries of ``list`` and ``show`` (factdb.queries), streamed in chunks so memory
+stays bounded on large databases.
 
 pandas is imported inside the functions: the CLI must start without it (docs/design.md).
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from itertools import compress, repeat
+from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from factdb.core.csvsafe import escape_formula, escape_formula_series
-from factdb.core.dates import APPROXIMATE, stored_text
 from factdb.core.errors import InvalidInput
 from factdb.core.vocabulary import qualified_stance
+from factdb.interchange.csvlines import csv_text
 from factdb.queries import (
-    TIMELINE_COLUMNS as TIMELINE_RAW_COLUMNS,
-)
-from factdb.queries import (
+    TIMELINE_HEAD,
+    TIMELINE_TEXT_SQL,
+    UNIT_SEPARATOR,
     Conn,
     Filters,
+    TimelineChunk,
     claims_with_rows,
     matching_claim_ids,
     sides_in,
@@ -141,79 +147,89 @@ def matrix(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
         yield out
 
 
-def timeline(session: Conn, filters: Filters) -> Iterator[pd.DataFrame]:
-    """Every counted assertion in date order, built column by column (a million rows: no
-    Python loop per row or per cell)."""
-    import pandas as pd
+_ID, _ACTOR_ID, _RECORDED, _RETRACTED, _HEAD, _MID, _TAIL = (
+    itemgetter(i) for i in range(TIMELINE_HEAD + 3)
+)
+"""The fields of a ``TimelineChunk`` row: then its runs of text, assertion_id to actor_kind,
+stance to source_published, retraction_reason to qualifier_note."""
+_ACTOR = 5
+"""Where the actor is in the first run."""
+_RETRACTED_FLAG = {"": "False"}
+"""The retracted column from the text of retracted_at (``True`` where there is one)."""
 
-    from factdb.core.vocabulary import POLARITY
 
-    polarity = {stance.value: value for stance, value in POLARITY.items()}
+@dataclass(frozen=True)
+class CsvLines:
+    """Rows of a report as CSV lines written already, CRLF after each."""
+
+    text: str
+    rows: int
+
+
+class _Timestamps(dict[Any, str]):
+    """{timestamp as stored: its text (``timestamp_text``), empty for none}, each distinct
+    value converted once: an import stamps its rows alike."""
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = "" if value is None else str(timestamp_text(value))
+        return text
+
+
+def timeline(session: Conn, filters: Filters) -> Iterator[CsvLines]:
+    """Every counted assertion in date order, as CSV lines: the database writes most columns
+    as text (``timeline_chunks``), Python the side and the timestamps, column by column, and
+    joins the fields of a chunk with ``str.join`` (``csvlines.csv_text``) as pandas'
+    ``to_csv`` wrote them (integers and booleans as Python prints them, empty for none)."""
+    columns = len(TIMELINE_COLUMNS)
     for chunk in timeline_chunks(session, filters):
-        raw = pd.DataFrame(chunk.rows, columns=TIMELINE_RAW_COLUMNS, dtype=object)
-        side = raw["actor_id"].map({k: escape_formula(v[1]) for k, v in chunk.sides.items()})
-        if chunk.sides.at:
-            dated = raw["assertion_id"].map(
-                {k: escape_formula(v[1]) for k, v in chunk.sides.at.items()}
-            )
-            side = dated.where(dated.notna(), side)
-        frame = pd.DataFrame(
-            {
-                "assertion_id": raw["assertion_id"].astype("int64"),
-                "date": _approximate(
-                    _partial_dates(raw["date"], raw["date_precision"]), raw["date_approximate"]
-                ),
-                "date_precision": raw["date_precision"],
-                "claim_id": raw["claim_id"].astype("int64"),
-                "claim": raw["claim"],
-                "actor": raw["actor"],
-                "actor_kind": raw["actor_kind"],
-                "side": side.where(side.notna(), raw["actor"]),
-                "stance": raw["stance"],
-                "polarity": raw["stance"].map(polarity),
-                "via": raw["assertion_id"]
-                .map({k: escape_formula("; ".join(v)) for k, v in chunk.vias.items()})
-                .astype(object)
-                .fillna(""),
-                "quote": raw["quote"],
-                "source_url": raw["source_url"],
-                "outlet": raw["outlet"],
-                "source_title": raw["source_title"],
-                "source_published": _partial_dates(raw["published"], raw["published_precision"]),
-                "recorded_at": _timestamps(raw["recorded_at"]),
-                "retracted": raw["retracted_at"].notna(),
-                "retracted_at": _timestamps(raw["retracted_at"]),
-                "retraction_reason": raw["retraction_reason"],
-                "qualifier": raw["qualifier"],
-                "qualifier_note": raw["qualifier_note"],
-            },
-            columns=TIMELINE_COLUMNS,
+        rows, sides = chunk.rows, chunk.sides
+        stamps = _Timestamps()  # per chunk: assertions added one by one each have their own
+        head = list(map(_HEAD, rows))
+        names = {k: str(escape_formula(v[1])) for k, v in sides.items()}
+        side = list(map(names.get, map(_ACTOR_ID, rows)))
+        for i in compress(range(len(side)), map(is_, side, repeat(None))):
+            side[i] = _apart(chunk, i, 0)[_ACTOR]  # no side: the actor itself
+        if sides.at:
+            dated = {k: str(escape_formula(v[1])) for k, v in sides.at.items()}
+            side = list(map(dated.get, map(_ID, rows), side))
+        recorded = list(map(stamps.__getitem__, map(_RECORDED, rows)))
+        retracted_at = list(map(stamps.__getitem__, map(_RETRACTED, rows)))
+        retracted = list(map(_RETRACTED_FLAG.get, retracted_at, repeat("True")))
+        parts = (
+            head,
+            side,
+            map(_MID, rows),
+            recorded,
+            retracted,
+            retracted_at,
+            map(_TAIL, rows),
         )
-        frame.attrs["escaped"] = True  # text escaped by the query, names above
-        yield frame
+        lines = list(map(UNIT_SEPARATOR.join, zip(*parts, strict=True)))
+        fields = partial(_fields, chunk, lines, (side, recorded, retracted, retracted_at), columns)
+        yield CsvLines(csv_text(lines, columns - 1, fields, UNIT_SEPARATOR), len(rows))
 
 
-def _partial_dates(dates: pd.Series, precisions: pd.Series) -> pd.Series:
-    """Stored dates printed as given (``dates.stored_text``, cached), column-wise."""
-    import pandas as pd
-
-    return pd.Series(
-        [stored_text(d, p) for d, p in zip(dates, precisions, strict=True)],
-        index=dates.index,
-        dtype=object,
-    )
-
-
-def _approximate(dates: pd.Series, approximate: pd.Series) -> pd.Series:
-    """Dates as given with the approximate mark (``~2022-10``) where it was given."""
-    marked = approximate.fillna(False).astype(bool)
-    return dates.where(~marked, APPROXIMATE + dates.astype(str))
+def _fields(
+    chunk: TimelineChunk, lines: list[str], python: tuple[list[Any], ...], columns: int, i: int
+) -> list[str]:
+    """The fields of line ``i`` of a chunk of the timeline: split at ``UNIT_SEPARATOR``, or,
+    where the text holds one, read again (``TimelineChunk.fields``)."""
+    fields = lines[i].split(UNIT_SEPARATOR)
+    if len(fields) == columns:
+        return fields
+    side, recorded, retracted, retracted_at = (column[i] for column in python)
+    head, mid, tail = (_apart(chunk, i, n) for n in range(3))
+    return [*head, side, *mid, recorded, retracted, retracted_at, *tail]
 
 
-def _timestamps(values: pd.Series) -> pd.Series:
-    """UTC timestamps as ISO 8601 with offset, each distinct value converted once."""
-    distinct = {v: timestamp_text(v) for v in values.dropna().unique()}
-    return values.map(distinct, na_action="ignore")
+def _apart(chunk: TimelineChunk, i: int, n: int) -> list[str]:
+    """The fields of the ``n``-th run of text of row ``i`` of ``chunk``."""
+    row = chunk.rows[i]
+    fields = str(row[TIMELINE_HEAD + n]).split(UNIT_SEPARATOR)
+    if len(fields) == len(TIMELINE_TEXT_SQL[n]):
+        return fields
+    start = sum(len(run) for run in TIMELINE_TEXT_SQL[:n])
+    return chunk.fields(int(row[0]))[start : start + len(TIMELINE_TEXT_SQL[n])]
 
 
 def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
@@ -233,7 +249,7 @@ def sources(session: Conn, filters: Filters) -> Iterator[list[dict[str, Any]]]:
     ]
 
 
-Records: TypeAlias = "list[dict[str, Any]] | pd.DataFrame"
+Records: TypeAlias = "list[dict[str, Any]] | pd.DataFrame | CsvLines"
 
 
 @dataclass(frozen=True)
@@ -280,12 +296,19 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_report(session: Conn, report: Report, filters: Filters, out: TextIO) -> int:
     """Write ``report`` as CSV to ``out``; returns the number of data rows."""
-    import pandas as pd
-
     columns = report.columns
     total = 0
     header_written = False
     for records in report.build(session, filters):
+        if isinstance(records, CsvLines):  # no pandas: it takes a third of a second to import
+            if not header_written:
+                csv.writer(out, lineterminator="\r\n").writerow(columns or [])
+                header_written = True
+            out.write(records.text)
+            total += records.rows
+            continue
+        import pandas as pd
+
         if isinstance(records, pd.DataFrame):
             frame = records
         else:
@@ -300,6 +323,6 @@ def write_report(session: Conn, report: Report, filters: Filters, out: TextIO) -
         frame.to_csv(out, index=False, header=not header_written, lineterminator="\r\n")
         header_written = True
         total += len(frame)
-    if not header_written and columns is not None:
-        pd.DataFrame(columns=columns).to_csv(out, index=False, lineterminator="\r\n")
+    if not header_written and columns is not None:  # as pandas writes the header of no rows
+        csv.writer(out, lineterminator="\r\n").writerow(columns)
     return total

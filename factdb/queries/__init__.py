@@ -178,7 +178,13 @@ from factdb.queries.entities import (
     source_ref as source_ref,
 )
 from factdb.queries.export import (
-    TIMELINE_COLUMNS as TIMELINE_COLUMNS,
+    TIMELINE_HEAD as TIMELINE_HEAD,
+)
+from factdb.queries.export import (
+    TIMELINE_TEXT_SQL as TIMELINE_TEXT_SQL,
+)
+from factdb.queries.export import (
+    UNIT_SEPARATOR as UNIT_SEPARATOR,
 )
 from factdb.queries.export import (
     FlatChunk as FlatChunk,

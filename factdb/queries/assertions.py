@@ -198,8 +198,13 @@ def assertion_sides(r: Reader, rows: list[tuple[Any, ...]]) -> Sides:
     """The sides of base rows (``BASE_SELECT``: id first, actor id fourth): today's for
     each actor, and on its date for each assertion whose speaker's membership has dates, in
     one walk per 20,000 assertions (``sides_sql`` seeded by the assertions)."""
+    return sides_of_assertions(r, [row[0] for row in rows], [row[3] for row in rows])
+
+
+def sides_of_assertions(r: Reader, assertion_ids: list[int], actor_ids: list[int]) -> Sides:
+    """``assertion_sides`` of the assertions ``assertion_ids`` by the actors ``actor_ids``."""
     sides = Sides()
-    ids = [int(row[0]) for row in rows]
+    ids = [int(i) for i in assertion_ids]
     for start in range(0, len(ids), 20_000):
         chunk = sides_from_rows(
             r.rows(
@@ -210,7 +215,16 @@ def assertion_sides(r: Reader, rows: list[tuple[Any, ...]]) -> Sides:
         sides.update(chunk)
         sides.at.update(chunk.at)
         sides.dated |= chunk.dated
-    return _own_sides(r, sides, sorted({int(row[3]) for row in rows}))
+    return _own_sides(r, sides, sorted({int(i) for i in actor_ids}))
+
+
+def dated_actor_ids(r: Reader) -> set[int]:
+    """The actors whose side may depend on the date (``DATED_ACTORS``): the only ones that
+    ``assertion_sides`` walks up again for each assertion."""
+    return {
+        int(actor_id)
+        for (actor_id,) in r.rows(f"WITH RECURSIVE {DATED_ACTORS} SELECT actor_id FROM dated")
+    }
 
 
 def ancestor_ids(conn: Conn, actor_id: int) -> set[int]:
