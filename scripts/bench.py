@@ -709,7 +709,7 @@ def run(
     timeline_path.unlink(missing_ok=True)
     figures.append(
         Figure(
-            f"report timeline (pandas) {label}",
+            f"report timeline {label}",
             fact_timeline,
             shell_export,
             "s",
