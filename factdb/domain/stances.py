@@ -10,13 +10,14 @@ from typing import Any, cast
 
 from factdb.core.dates import PartialDate, Precision, format_given, stored_date
 from factdb.core.errors import Conflict, InvalidInput, NotFound
-from factdb.core.hints import describe_suggestions
-from factdb.core.keys import clean_text, require_text
+from factdb.core.hints import CloseNames, describe_suggestions
+from factdb.core.keys import check_name, clean_text, require_text
 from factdb.core.vocabulary import Stance
 from factdb.domain.records import (
     actor_name,
     claim_text,
     close_names,
+    find_actor,
     get_or_create_claim,
     get_or_create_source,
     link_outlet,
@@ -226,19 +227,24 @@ def add_assertion(
                 "is required: the source has no publication date (give --date or --published)",
             )
         date = PartialDate(source.published, cast(Precision, source.published_precision))
-    # New names are compared with the names known before this command, not with each other.
-    known = close_names(r)
-    resolved = [
-        resolve_actor(
-            r,
-            name,
-            field_name,
-            allow_confusable=allow_confusable,
-            new_actor=new_actor,
-            close=known,
+    # New names are compared with the names known before this command, not with each other:
+    # those are read once, before the first name no actor answers to (14-22 ms with 2,000
+    # actors, so not at all when every name is known).
+    known: CloseNames | None = None
+    resolved = []
+    for field_name, name in [("--by", by), *(("--via", v) for v in via or [])]:
+        if known is None and find_actor(r, check_name(name, field_name)) is None:
+            known = close_names(r)
+        resolved.append(
+            resolve_actor(
+                r,
+                name,
+                field_name,
+                allow_confusable=allow_confusable,
+                new_actor=new_actor,
+                close=known,
+            )
         )
-        for field_name, name in [("--by", by), *(("--via", v) for v in via or [])]
-    ]
     actor, actor_created = resolved[0].actor, resolved[0].created
     chain = [found.actor.id for found in resolved[1:]]
     new_actors = []
