@@ -125,14 +125,14 @@ class State:
         """``work`` in one ``writing()`` transaction, retried when a concurrent writer won a
         race (as ``transact``: two PostgreSQL transactions creating the same new actor; the
         loser runs again and finds it)."""
-        from factdb.core.errors import UNIQUE_SQLSTATE, sqlstate_of
+        from factdb.core.errors import is_unique_violation
 
         for attempt in range(1, attempts + 1):
             try:
                 with self.writing(reason) as conn:
                     return work(conn)
             except Exception as exc:
-                if attempt == attempts or sqlstate_of(exc) != UNIQUE_SQLSTATE:
+                if attempt == attempts or not is_unique_violation(exc):
                     raise
         raise AssertionError("unreachable")
 

@@ -30,6 +30,13 @@ UNIQUE_SQLSTATE = "23505"
 """PostgreSQL's unique_violation: a concurrent transaction created the same natural key."""
 
 
+def is_unique_violation(error: BaseException) -> bool:
+    """A unique-key conflict (a concurrent writer created the same natural key), whether
+    SQLAlchemy wrapped the driver's error, the reader mapped it, or the driver raised it."""
+    orig = getattr(error, "orig", None) or error
+    return sqlstate_of(error) == UNIQUE_SQLSTATE or "UNIQUE constraint failed" in str(orig)
+
+
 def sqlstate_of(error: BaseException) -> str | None:
     """The SQLSTATE of a driver's error, whether SQLAlchemy wrapped it, factdb's reader
     mapped it (``DatabaseError``), or the raw driver raised it; None for anything else."""

@@ -17,17 +17,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from factdb.core.errors import (
-    UNIQUE_SQLSTATE,
     DatabaseBusy,
     DatabaseUnavailable,
     SchemaError,
     first_line,
     is_busy_message,
-    sqlstate_of,
+    is_unique_violation,
 )
 from factdb.storage.config import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from factdb.storage.config import KNOWN_REVISIONS as KNOWN_REVISIONS
@@ -174,15 +173,6 @@ def transact(
             if attempt == attempts or not is_unique_violation(exc):
                 raise
     raise AssertionError("unreachable")
-
-
-def is_unique_violation(exc: BaseException) -> bool:
-    """A unique-key conflict, whether SQLAlchemy wrapped the driver's error or a bulk write
-    through the raw driver connection raised it directly."""
-    orig = getattr(exc, "orig", None) or exc
-    return sqlstate_of(exc) == UNIQUE_SQLSTATE or (
-        isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(orig)
-    )
 
 
 def analyze(target: DatabaseTarget) -> None:

@@ -147,6 +147,14 @@ class Reader:
         finally:
             cur.close()
 
+    def at_head(self) -> bool:
+        """Whether the database holds factdb's schema at ``SCHEMA_HEAD`` (a database with no
+        schema, or one that cannot be read now, is not)."""
+        try:
+            return bool(self.scalar("SELECT version_num FROM alembic_version") == SCHEMA_HEAD)
+        except (DatabaseError, DatabaseBusy):
+            return False
+
     def insert(self, sql: str, params: dict[str, Any] | None = None) -> int:
         """An ``INSERT … RETURNING id`` of one row, in the caller's transaction: the new id."""
         return int(self.rows(sql, params)[0][0])
@@ -246,11 +254,7 @@ def open_reader(target: DatabaseTarget) -> Iterator[Reader | None]:
         return
     try:
         reader = Reader(conn, dialect)
-        try:
-            revision = reader.scalar("SELECT version_num FROM alembic_version")
-        except (DatabaseError, DatabaseBusy):
-            revision = None
-        if revision != SCHEMA_HEAD:
+        if not reader.at_head():
             conn.rollback()
             yield None
             return

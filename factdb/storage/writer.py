@@ -34,7 +34,6 @@ from factdb.core.errors import (
 )
 from factdb.storage.config import (
     BUSY_TIMEOUT_MS,
-    SCHEMA_HEAD,
     ChangeContext,
     DatabaseTarget,
     redact,
@@ -90,11 +89,7 @@ def open_writer(target: DatabaseTarget, change: ChangeContext) -> Iterator[Reade
     writer = Reader(conn, target.backend)
     try:
         with refusing_read_only(target):
-            try:
-                revision = writer.scalar("SELECT version_num FROM alembic_version")
-            except DatabaseError:
-                revision = None
-            if revision != SCHEMA_HEAD:
+            if not writer.at_head():
                 conn.rollback()
                 yield None
                 return
