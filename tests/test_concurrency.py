@@ -147,6 +147,7 @@ WORKER = r"""
 import datetime as dt, json, os, sys, time
 from sqlalchemy import text
 from factdb.storage import db
+from factdb.core import errors as errors_module
 from factdb.domain.stances import add_assertion
 from factdb.storage.config import DatabaseTarget
 from factdb.cli.state import State
@@ -159,17 +160,17 @@ target = DatabaseTarget(url, "--db")
 state = State(url)
 stances = list(Stance)
 retries = 0
-_unique = getattr(db, "_is_unique_violation", None)
+_unique = errors_module.is_unique_violation  # State.record asks this before it retries
 
 
-def _counting(exc):  # transact asks this before it retries a lost get-or-create race
+def _counting(exc):  # counts the lost get-or-create races retried (scripts/stress prints them)
     global retries
-    retries += 1
-    return _unique(exc)
+    counted = _unique(exc)
+    retries += counted
+    return counted
 
 
-if _unique is not None:  # only counts the retries (scripts/stress prints them)
-    db._is_unique_violation = _counting
+errors_module.is_unique_violation = _counting
 with db.session_scope(target, write=False) as s:
     pragmas = (
         [str(s.execute(text(f"PRAGMA {p}")).scalar()).lower()
@@ -332,6 +333,8 @@ def test_concurrent_writers_race_on_the_same_new_rows(
     assert result.fk_problems == []
     # Item 13: every worker's own new connection was configured.
     if target.backend == "sqlite":
+        # BEGIN IMMEDIATE serialises the writers: none can lose a get-or-create race.
+        assert result.retries == 0
         assert result.pragmas == [["wal", "1", str(db.BUSY_TIMEOUT_MS)]] * WORKERS
     with db.session_scope(target, write=False) as s:
         actors = s.execute(text("SELECT name FROM actor ORDER BY id")).scalars().all()
