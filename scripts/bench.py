@@ -214,7 +214,12 @@ def pg_copy(csv_path: Path, url: str) -> float:
 
 
 def pg_import(
-    rows: int, shape: str, files: dict[str, Path], figures: list[Figure], label: str
+    rows: int,
+    shape: str,
+    files: dict[str, Path],
+    figures: list[Figure],
+    label: str,
+    out: dict[str, float],
 ) -> str | None:
     """`factdb import` of the CSV into an empty PostgreSQL database, then of as many new rows
     (the same file, every claim renamed) into the populated one, each beside psycopg COPY of
@@ -223,7 +228,8 @@ def pg_import(
     pg_locks every 20 ms (which tables the import holds ACCESS EXCLUSIVE) and, during the
     populated import, reads one claim's assertions (the `show` query) over and over: the
     reads are the figure's note. Returns the URL of the loaded database (None without
-    PostgreSQL)."""
+    PostgreSQL); ``out`` gets the imports' seconds ("pg import SHAPE", "pg import populated"),
+    for the growth rows."""
     import threading
 
     import psycopg
@@ -296,6 +302,7 @@ def pg_import(
         return elapsed, held, reads
 
     empty_time, empty_held, _ = watched(files["csv"], False)
+    out[f"pg import {shape}"] = empty_time
     populated = shape == "shared"  # one data shape is enough for the populated figure
     populated_time, populated_held, reads = watched(more, True) if populated else (0.0, {}, [])
     copy_time = min(
@@ -315,6 +322,7 @@ def pg_import(
     )
     if not populated:
         return url
+    out["pg import populated"] = populated_time
     figures.append(
         Figure(
             f"import CSV into populated PostgreSQL {label}",
@@ -457,6 +465,7 @@ def queries(
                 show_claim(reader, cid)  # warm, and past psycopg's prepare threshold
             pg_times = sorted(timed(lambda cid=cid: show_claim(reader, cid)) for cid in ids)
         med = statistics.median(pg_times) * 1000
+        out["pg show"] = statistics.median(pg_times)
         figures.append(
             Figure(
                 f"PostgreSQL show one claim (median) {label}",
@@ -478,6 +487,7 @@ def import_shape(
     figures: list[Figure],
     su: Path | None,
     use_pg: bool,
+    out: dict[str, float],
 ) -> tuple[Path, float, str | None, float]:
     """One shape of the data: generated, imported into SQLite beside raw executemany and
     sqlite-utils, into PostgreSQL beside COPY, and exported beside the sqlite3 shell.
@@ -522,7 +532,7 @@ def import_shape(
                 0.25,
             )
         )
-    pg_url = pg_import(rows, shape, files, figures, label) if use_pg else None
+    pg_url = pg_import(rows, shape, files, figures, label, out) if use_pg else None
     export_path = data / "export.csv"
     fact_export, export_rss = run_measured(
         [*FACTDB, "--db", str(db_path), "export", str(export_path)]
@@ -683,14 +693,20 @@ def write_commands(
 
 
 def run(
-    rows: int, workdir: Path, figures: list[Figure], su: Path | None, use_pg: bool, rounds: int
+    rows: int,
+    workdir: Path,
+    figures: list[Figure],
+    su: Path | None,
+    use_pg: bool,
+    rounds: int,
+    shapes: tuple[str, ...] = SHAPES,
 ) -> dict[str, float]:
     label = f"({rows:,})"
     out: dict[str, float] = {}
     db_path = pg_url = None
     shell_export = 0.0
-    for shape in SHAPES:
-        path, seconds, url, shell = import_shape(rows, shape, workdir, figures, su, use_pg)
+    for shape in shapes:
+        path, seconds, url, shell = import_shape(rows, shape, workdir, figures, su, use_pg, out)
         out[f"import {shape}"] = seconds
         if shape == "shared":
             db_path, pg_url, shell_export = path, url, shell
@@ -782,6 +798,11 @@ def main() -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/factdb-bench"))
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite-utils", action="store_true")
+    parser.add_argument(
+        "--shared-only",
+        action="store_true",
+        help="only the shared-sources shape (the distinct one doubles a ten-million-row run)",
+    )
     parser.add_argument("--markdown", type=Path)
     args = parser.parse_args()
     if args.quick:
@@ -806,17 +827,26 @@ def report(
     su: Path | None,
     rounds: int,
 ) -> int:
-    big = run(args.rows, args.workdir, figures, su, not args.no_postgres, rounds)
+    shapes = ("shared",) if args.shared_only else SHAPES
+    use_pg = not args.no_postgres
+    big = run(args.rows, args.workdir, figures, su, use_pg, rounds, shapes)
     if args.growth_from:
         small_figures: list[Figure] = []
-        small = run(args.growth_from, args.workdir, small_figures, None, False, rounds)
+        small = run(args.growth_from, args.workdir, small_figures, None, use_pg, rounds, shapes)
         factor = args.rows / args.growth_from
-        for shape in SHAPES:
+        per_row = (
+            [(f"import {shape}", f"{shape} sources") for shape in shapes]
+            + [(f"pg import {shape}", f"PostgreSQL, {shape} sources") for shape in shapes]
+            + [("pg import populated", "PostgreSQL, populated")]
+        )
+        for key, what in per_row:
+            if key not in big or key not in small:
+                continue  # PostgreSQL not reached
             growth.append(
                 Figure(
-                    f"import time per row, {args.rows:,} vs {args.growth_from:,} ({shape} sources)",
-                    big[f"import {shape}"] / args.rows * 1e6,
-                    small[f"import {shape}"] / args.growth_from * 1e6,
+                    f"import time per row, {args.rows:,} vs {args.growth_from:,} ({what})",
+                    big[key] / args.rows * 1e6,
+                    small[key] / args.growth_from * 1e6,
                     "µs",
                     "≤ 1.3×",
                     1.3,
@@ -827,10 +857,13 @@ def report(
             "list --contested --limit 50",
             "list --actor 'State 0' --limit 50",
             *(f"list --search {word} --limit 50" for word, _ in SEARCH_CASES),
+            "pg show",
         ):
+            if key not in big or key not in small:
+                continue
             growth.append(
                 Figure(
-                    f"growth of {key}, ×{factor:g} data",
+                    f"growth of {key.replace('pg show', 'PostgreSQL show')}, ×{factor:g} data",
                     big[key] * 1000,
                     small[key] * 1000,
                     "ms",
