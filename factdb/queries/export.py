@@ -241,14 +241,9 @@ def partial_date_sql(r: Reader, column: str, precision: str) -> str:
 def given_date_sql(r: Reader) -> str:
     """SQL: the date of assertion ``a`` as given (``format_given``: ``~`` in front of an
     approximate one), from its first day as stored (ISO text on SQLite, a date on PostgreSQL)."""
-    if r.postgresql:
-        year, month, day = (f"to_char(a.date, '{f}')" for f in ("YYYY", "YYYY-MM", "YYYY-MM-DD"))
-    else:
-        year, month, day = (f"substr(a.date, 1, {n})" for n in (4, 7, 10))
     return (
         f"CASE WHEN a.date_approximate THEN '{APPROXIMATE}' ELSE '' END || "
-        f"CASE a.date_precision WHEN 'year' THEN {year} WHEN 'month' THEN {month} "
-        f"ELSE {day} END"
+        + partial_date_sql(r, "a.date", "a.date_precision")
     )
 
 
