@@ -180,4 +180,7 @@ def test_claims_and_sources_forgotten_between_batches_resolve_to_one(
     again = _import(target, path)
     assert (again.new["claim"], again.new["source"], again.new["assertion"]) == (0, 0, 0)
     assert (again.existing["claim"], again.existing["source"]) == (5, 5)
-    assert (again.existing["assertion"], again.duplicates) == (6, 2)
+    # All eight rows were there before. A repeat counts as a repeat while its claim is kept,
+    # as already there once the claim was forgotten: the importer keeps no key for it.
+    assert again.existing["assertion"] + again.duplicates == 8
+    assert (again.existing["assertion"], again.duplicates) == ((6, 2) if batch > 2 else (8, 0))

@@ -152,6 +152,56 @@ QUALIFIED_COLUMNS = ["qualifier", "qualifier_note", "date_approximate"]
 defaults (NULL, false) stand otherwise, and the hot path stays as it was."""
 
 
+NATURAL_KEY = ASSERTION_COLUMNS[:6]
+STAGING = (
+    "CREATE TEMP TABLE import_assertion ON COMMIT DROP AS SELECT 0 AS ord, "
+    + ", ".join(ASSERTION_COLUMNS + QUALIFIED_COLUMNS)
+    + " FROM assertion WITH NO DATA",
+    "CREATE TEMP TABLE import_via ON COMMIT DROP AS SELECT 0 AS ord, position, actor_id "
+    "FROM assertion_via WITH NO DATA",
+    "CREATE TEMP TABLE import_fresh (ord integer PRIMARY KEY, id bigint) ON COMMIT DROP",
+)
+"""PostgreSQL: a batch's rows (``ord``: their place in it) and via chains as COPYed, and the
+ids given to those inserted. Temporary: private to the import, no WAL, no lock on
+factdb's tables."""
+INSERTED = 1
+"""The statement of ``_staged_inserts`` whose row count is the rows inserted."""
+
+
+def _staged_inserts(columns: list[str]) -> list[str]:
+    """PostgreSQL, after a batch is COPYed into the staging tables (``STAGING``): the rows
+    whose natural key no live assertion has, the first of each key in the batch (the unique
+    index of live natural keys answers, so no set of every key written is kept: ten million
+    of them took about 900 MB), numbered in file order, with ids from the sequence taken as
+    ``bulk.reserve_ids`` takes them (one array, ascending; unnested with its ordinality, as a
+    subscript per row reads the whole array each time); then the rows and their via chains
+    inserted with those ids; the staging emptied."""
+    key = ", ".join(NATURAL_KEY)
+    matches = " AND ".join(f"a.{c} = s.{c}" for c in NATURAL_KEY)
+    names = ", ".join(columns)
+    return [
+        # Each row looked up in the index (a LATERAL with LIMIT is not turned into a join):
+        # the staging has no statistics, and the hash join the planner chose read the whole
+        # assertion table for every batch.
+        f"WITH fresh AS (SELECT DISTINCT ON ({key}) s.ord FROM import_assertion AS s "
+        "LEFT JOIN LATERAL (SELECT 1 AS found FROM assertion AS a "
+        f"WHERE {matches} AND a.retracted_at IS NULL LIMIT 1) AS there ON true "
+        f"WHERE there.found IS NULL ORDER BY {key}, s.ord), "
+        "numbered AS (SELECT ord, row_number() OVER (ORDER BY ord) AS n FROM fresh), "
+        "ids AS (SELECT id, n FROM unnest((SELECT array_agg(nextval(s.seq)) FROM "
+        f"{bulk.SEQUENCE.format(table='assertion')}, generate_series(1, "
+        "(SELECT count(*) FROM fresh)))) WITH ORDINALITY AS reserved (id, n)) "
+        "INSERT INTO import_fresh (ord, id) SELECT numbered.ord, ids.id "
+        "FROM numbered JOIN ids USING (n)",
+        f"INSERT INTO assertion (id, {names}) SELECT f.id, {names} "
+        "FROM import_fresh AS f JOIN import_assertion USING (ord) ORDER BY f.id",
+        "INSERT INTO assertion_via (assertion_id, position, actor_id) "
+        "SELECT f.id, v.position, v.actor_id FROM import_via AS v JOIN import_fresh AS f "
+        "USING (ord)",
+        "TRUNCATE import_assertion, import_via, import_fresh",
+    ]
+
+
 def _insert_new(columns: list[str]) -> str:
     return (
         f"INSERT INTO assertion ({', '.join(columns)}) "
@@ -218,9 +268,12 @@ class CsvImport:
         self.existing: set[int] = set()  # packed keys of assertions there before the import
         self.existing_hits = 0
         self.assertion_floor = 0  # the first id this import can give an assertion
-        # Packed keys already taken: on PostgreSQL every row written by this import; on
-        # SQLite (where the unique index catches repeats) only rows that were there before.
+        # Packed keys of the rows that were there before and were met in the file (the
+        # unique index of live natural keys catches the repeats of rows the file brings).
         self.seen: set[int] = set()
+        self.pending = 0  # PostgreSQL: rows of the batch being written through the staging
+        self.saved: pgload.Saved | None = None  # PostgreSQL: what the load dropped, if any
+        self.staging_ready = False
         self.staged: list[Staged] = []
         self.new = 0
         self.now_value: Any = None
@@ -324,6 +377,10 @@ class CsvImport:
                     self._flush()
                 self._wait()
                 self._release()
+                if self.saved is not None:
+                    repeats = pgload.drop_repeats(self.session, self.saved)
+                    self.new -= repeats
+                    self.result.duplicates += repeats
             finally:
                 # Never leave a COPY running under a transaction about to roll back.
                 if self.writer is not None:
@@ -669,6 +726,8 @@ class CsvImport:
             self.claim_key = {raw: k for raw, k in self.claim_key.items() if k in claim_ids}
             kept = set(claim_ids.values())
             self.existing = {p for p in self.existing if p >> CLAIM_SHIFT in kept}
+            # A later repeat of one of these counts as already there, not as a repeat.
+            self.seen = {p for p in self.seen if p >> CLAIM_SHIFT in kept}
         if len(self.source_ids) < sources:
             source_ids = self.source_ids
             self.url_key = {raw: k for raw, k in self.url_key.items() if k in source_ids}
@@ -678,24 +737,24 @@ class CsvImport:
 
         Rows matching an assertion that was there before the import are counted and skipped
         here (``existing`` holds the natural keys of the claims found in the database).
-        Repeats within the file: on PostgreSQL a set of packed natural keys catches them; on
-        SQLite the unique natural-key index does, with ``INSERT … WHERE NOT EXISTS``
-        (``INSERT_NEW``, ``_write_sqlite``),
-        which saves a million-entry set (about 100 MB) and a hash per row. The qualifier,
+        Repeats within the file are caught by the unique index of live natural keys, so that
+        no set of every key written grows with the file (ten million keys took about 900 MB):
+        on SQLite with ``INSERT … WHERE NOT EXISTS`` (``INSERT_NEW``, ``_write_sqlite``), on
+        PostgreSQL from a staging table (``_copy_postgresql``). The qualifier,
         its note and the approximate mark are written only by a file that has them
         (``QUALIFIED_COLUMNS``)."""
         claim_ids, actor_ids, source_ids = self.claim_ids, self.actor_ids, self.source_ids
         dates, now_value = self.dates, self.now_value
         seen, existing = self.seen, self.existing
         sqlite = self.sqlite
-        pack = not sqlite or bool(existing)
+        pack = bool(existing)
         staged = self.staged
         duplicates = 0
         qualified = self.qualified or self.approximate
         extra: list[tuple[str | None, str | None, bool]] = []
         rows: list[tuple[Any, ...]]
         if not pack:
-            # Nothing to compare against here (SQLite, no claim there before): build straight.
+            # Nothing to compare against here (no claim there before): build straight.
             rows = [
                 (
                     claim_ids[claim],
@@ -726,12 +785,10 @@ class CsvImport:
                 if packed in seen:
                     duplicates += 1
                     continue
-                if existing and packed in existing:
+                if packed in existing:
                     seen.add(packed)
                     self.existing_hits += 1
                     continue
-                if not sqlite:
-                    seen.add(packed)
                 rows.append(
                     (
                         claim_id,
@@ -780,12 +837,27 @@ class CsvImport:
         unique natural key, the full-text index); the server does that on its own core, so
         the data is formatted here (COPY text format) and a thread sends it and waits for the
         server while this thread reads on. The thread touches nothing but the driver
-        connection, and ``_wait`` joins it before the session is used again."""
-        ids = bulk.reserve_ids(self.session, "assertion", len(rows))
+        connection, and ``_wait`` joins it before the session is used again.
+
+        Neither way keeps a set of the natural keys written, which would grow with the file;
+        the unique index of live natural keys finds the repeats, and the ids stay contiguous
+        in file order, as on SQLite:
+
+        - into an empty table loaded with its indexes after (``self.saved``): the rows go
+          straight in with ids reserved here, and ``pgload.drop_repeats`` takes out the
+          repeats at the end;
+        - otherwise: into temporary staging tables, numbered in file order (``STAGING``);
+          the statements run after the COPY (``_staged_inserts``) keep those whose natural key
+          no live assertion has (the first of a repeat), give them ids and insert them with
+          their via chains."""
         actor_ids, actor_key, via_lists = self.actor_ids, self.actor_key, self.via_lists
         escape = bulk.copy_text
         now = escape(self.now_value)
         columns = ASSERTION_COLUMNS
+        direct = self.saved is not None
+        ids: Iterable[int] = (
+            bulk.reserve_ids(self.session, "assertion", len(rows)) if direct else range(len(rows))
+        )
         if qualified:
             columns = ASSERTION_COLUMNS + QUALIFIED_COLUMNS
             data = [
@@ -807,20 +879,47 @@ class CsvImport:
             for pos, name in enumerate(via_lists[chain], start=1)
         ]
         self._wait()
-        self.writer = bulk.BackgroundCopy(
-            self.session,
-            [
-                ("assertion", ["id", *columns], "".join(data)),
-                ("assertion_via", ["assertion_id", "position", "actor_id"], "".join(via)),
-            ],
-        )
+        if direct:
+            self.writer = bulk.BackgroundCopy(
+                self.session,
+                [
+                    ("assertion", ["id", *columns], "".join(data)),
+                    ("assertion_via", ["assertion_id", "position", "actor_id"], "".join(via)),
+                ],
+            )
+        else:
+            self._staging()
+            self.writer = bulk.BackgroundCopy(
+                self.session,
+                [
+                    ("import_assertion", ["ord", *columns], "".join(data)),
+                    ("import_via", ["ord", "position", "actor_id"], "".join(via)),
+                ],
+                after=_staged_inserts(columns),
+            )
+            self.pending = len(rows)
         self.new += len(rows)
 
+    def _staging(self) -> None:
+        """The temporary staging tables of ``_copy_postgresql``, once (dropped at commit or
+        rollback)."""
+        if self.staging_ready:
+            return
+        for statement in STAGING:
+            self.session.execute(text(statement))
+        self.staging_ready = True
+
     def _wait(self) -> None:
-        """Wait for the background COPY, if any; raise its error."""
+        """Wait for the background COPY, if any; raise its error. Rows the staging path did
+        not insert were repeats."""
         writer, self.writer = self.writer, None
         if writer is not None:
-            writer.wait()
+            counts = writer.wait()
+            if counts:
+                repeats = self.pending - counts[INSERTED]
+                self.new -= repeats
+                self.result.duplicates += repeats
+            self.pending = 0
 
     def _write_sqlite(self, rows: list[tuple[Any, ...]], qualified: bool) -> list[int | None]:
         """Insert with ``INSERT_NEW`` and no id: SQLite gives each inserted row the next id,
@@ -903,7 +1002,8 @@ class CsvImport:
             # Into an empty assertion table: indexes and foreign keys after the load
             # (``factdb.storage.pgload``); into a populated one, no DDL and no lock that
             # would stop a reader.
-            with pgload.indexes_after_load(self.session):
+            with pgload.indexes_after_load(self.session) as saved:
+                self.saved = saved
                 yield
             return
         session = self.session

@@ -241,9 +241,8 @@ def partial_date_sql(r: Reader, column: str, precision: str) -> str:
 def given_date_sql(r: Reader) -> str:
     """SQL: the date of assertion ``a`` as given (``format_given``: ``~`` in front of an
     approximate one), from its first day as stored (ISO text on SQLite, a date on PostgreSQL)."""
-    return (
-        f"CASE WHEN a.date_approximate THEN '{APPROXIMATE}' ELSE '' END || "
-        + partial_date_sql(r, "a.date", "a.date_precision")
+    return f"CASE WHEN a.date_approximate THEN '{APPROXIMATE}' ELSE '' END || " + partial_date_sql(
+        r, "a.date", "a.date_precision"
     )
 
 

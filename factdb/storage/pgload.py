@@ -10,8 +10,13 @@ same work is done set-based after the load, in the import's one transaction:
 2. Their foreign keys and their indexes other than the primary keys are dropped, their
    definitions kept as the catalog gives them (``pg_get_constraintdef``,
    ``pg_get_indexdef``), so what is put back is exactly what was there.
-3. The rows are COPYed (``csvimport``).
-4. The indexes are built (sorted, with ``maintenance_work_mem`` raised by ``SET LOCAL``) and
+3. The rows are COPYed (``csvimport``) with ids in file order. The importer keeps no set of
+   the natural keys it wrote (it would grow with the file: ten million took about 900 MB).
+4. The unique index of live natural keys is built first, under a savepoint. When the file
+   repeated an assertion, the build fails; then the later rows of each natural key are
+   deleted with their via chains and the ids above the first of them closed up, so that the
+   ids stay contiguous in file order as on SQLite, all set-based (``drop_repeats``).
+5. The other indexes are built (sorted, with ``maintenance_work_mem`` raised by ``SET LOCAL``) and
    the foreign keys added back; adding a foreign key checks every row in one anti-join.
 
 DDL is transactional on PostgreSQL: a failed import (a bad row, a broken constraint found
@@ -45,6 +50,12 @@ HISTORY_TRIGGERS = {
     "assertion": "change_assertion_insert",
     "assertion_via": "change_assertion_via_insert",
 }
+LIVE_KEY = "ux_assertion_live_key"
+"""The unique index of live natural keys: built first after the load, it finds repeats."""
+NATURAL_KEY = "claim_id, actor_id, stance, date, date_precision, source_id"
+ROW_TRIGGERS = {"assertion": "change_assertion_row", "assertion_via": "change_assertion_via_row"}
+"""The history's row triggers (updates and deletes), off while repeats are taken out: those
+rows never were."""
 MAINTENANCE_WORK_MEM = "256MB"
 """For the index builds of the load (the server's default, 64MB, sorts a GIN build of a
 million quotes in many passes)."""
@@ -109,12 +120,77 @@ def drop_for_load(session: Session) -> Saved | None:
     return saved
 
 
-def restore_after_load(session: Session, saved: Saved) -> None:
-    """Build the indexes and add the foreign keys back, set-based; any row breaking one
-    raises here, and the import's transaction rolls back with the DDL."""
+_REPEATS = f"""
+CREATE TEMP TABLE import_repeat ON COMMIT DROP AS
+SELECT id FROM (
+    SELECT id, row_number() OVER (PARTITION BY {NATURAL_KEY} ORDER BY id) AS n
+    FROM assertion WHERE retracted_at IS NULL
+) AS ranked WHERE n > 1
+"""
+_RENUMBER = """
+CREATE TEMP TABLE import_renumber ON COMMIT DROP AS
+SELECT id AS old, :first + row_number() OVER (ORDER BY id) - 1 AS new
+FROM assertion WHERE id >= :first
+"""
+
+
+def drop_repeats(session: Session, saved: Saved) -> int:
+    """After the load, before the importer counts it: build the unique index of live natural
+    keys; if the file repeated an assertion, keep the first row of each natural key (the
+    lowest id), delete the others with their via chains, close up the ids above the first
+    deleted one (new = old minus the deleted ids below it, in two steps through negative ids
+    so that the primary keys never meet), set the sequence back, and build the index. Returns
+    how many rows were deleted. The tables are held ACCESS EXCLUSIVE and their foreign keys
+    are off, so nothing else sees or refers to these ids yet."""
+    from sqlalchemy.exc import IntegrityError
+
+    definition = dict(saved.indexes)[LIVE_KEY]
     session.execute(text(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"))
-    for _, definition in saved.indexes:
-        session.execute(text(definition))
+    try:
+        with session.begin_nested():
+            session.execute(text(definition))
+        return 0
+    except IntegrityError:
+        pass  # a natural key repeated: back at the savepoint, without the index
+    session.execute(text(_REPEATS))
+    deleted, first = session.execute(text("SELECT count(*), min(id) FROM import_repeat")).one()
+    for table, trigger in ROW_TRIGGERS.items():
+        session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}"))
+    session.execute(
+        text("DELETE FROM assertion_via WHERE assertion_id IN (SELECT id FROM import_repeat)")
+    )
+    session.execute(text("DELETE FROM assertion WHERE id IN (SELECT id FROM import_repeat)"))
+    session.execute(text(_RENUMBER), {"first": first})
+    for table, column in (("assertion", "id"), ("assertion_via", "assertion_id")):
+        session.execute(
+            text(
+                f"UPDATE {table} SET {column} = -r.new FROM import_renumber AS r "
+                f"WHERE {column} = r.old"
+            )
+        )
+        session.execute(text(f"UPDATE {table} SET {column} = -{column} WHERE {column} < 0"))
+    for table, trigger in ROW_TRIGGERS.items():
+        session.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}"))
+    session.execute(
+        text(
+            "SELECT setval(pg_get_serial_sequence('assertion', 'id'), "
+            "(SELECT max(id) FROM assertion))"
+        )
+    )
+    session.execute(text("DROP TABLE import_repeat, import_renumber"))
+    session.execute(text(definition))
+    return int(deleted)
+
+
+def restore_after_load(session: Session, saved: Saved) -> None:
+    """Build the indexes (but the one ``drop_repeats`` built) and add the foreign keys back,
+    set-based; any row breaking one raises here, and the import's transaction rolls back with
+    the DDL."""
+    session.execute(text(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'"))
+    for name, definition in saved.indexes:
+        built = session.execute(text("SELECT to_regclass(:name)"), {"name": name}).scalar()
+        if built is None:
+            session.execute(text(definition))
     for table, name, definition in saved.foreign_keys:
         session.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
     for table, trigger in saved.triggers:
@@ -122,11 +198,11 @@ def restore_after_load(session: Session, saved: Saved) -> None:
 
 
 @contextmanager
-def indexes_after_load(session: Session) -> Iterator[bool]:
+def indexes_after_load(session: Session) -> Iterator[Saved | None]:
     """``drop_for_load`` before, ``restore_after_load`` after a load that succeeded; yields
-    whether the path was taken. A load that raises leaves the rollback to the caller's
-    transaction."""
+    what was dropped, None when the path was not taken. A load that raises leaves the
+    rollback to the caller's transaction."""
     saved = drop_for_load(session)
-    yield saved is not None
+    yield saved
     if saved is not None:
         restore_after_load(session, saved)
