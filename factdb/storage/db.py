@@ -39,6 +39,10 @@ T = TypeVar("T")
 _engines: dict[tuple[str, bool, bool], Engine] = {}
 
 
+BULK_CACHE_KIB = 65536
+"""SQLite's page cache for a bulk import's connection (the default is 2 MB)."""
+
+
 def _sqlite_engine(url: str, *, migrating: bool, bulk: bool = False) -> Engine:
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
@@ -58,7 +62,7 @@ def _sqlite_engine(url: str, *, migrating: bool, bulk: bool = False) -> Engine:
         # million rows (docs/performance.md). They also get a larger page cache for the indexes.
         cur.execute(f"PRAGMA foreign_keys={'OFF' if migrating or bulk else 'ON'}")
         if bulk:
-            cur.execute("PRAGMA cache_size=-65536")
+            cur.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
