@@ -173,8 +173,8 @@ INSERTED = 1
 def _staged_inserts(columns: list[str]) -> list[str]:
     """PostgreSQL, after a batch is COPYed into the staging tables (``STAGING``): the rows
     whose natural key no live assertion has, the first of each key in the batch (the unique
-    index of live natural keys answers, so no set of every key written is kept: ten million
-    of them took about 900 MB), numbered in file order, with ids from the sequence taken as
+    index of live natural keys answers, so no set of every key written is kept), numbered in
+    file order, with ids from the sequence taken as
     ``bulk.reserve_ids`` takes them (one array, ascending; unnested with its ordinality, as a
     subscript per row reads the whole array each time); then the rows and their via chains
     inserted with those ids; the staging emptied."""
@@ -740,10 +740,11 @@ class CsvImport:
         Rows matching an assertion that was there before the import are counted and skipped
         here (``existing`` holds the natural keys of the claims found in the database).
         Repeats within the file are caught by the unique index of live natural keys, so that
-        no set of every key written grows with the file (ten million keys took about 900 MB):
-        on SQLite with ``INSERT … WHERE NOT EXISTS`` (``INSERT_NEW``, ``_write_sqlite``), on
-        PostgreSQL from a staging table (``_copy_postgresql``). The qualifier,
-        its note and the approximate mark are written only by a file that has them
+        no set of every key written grows with the file (on PostgreSQL it did: a peak of 1 GB
+        at ten million rows): on SQLite with ``INSERT … WHERE NOT EXISTS`` (``INSERT_NEW``,
+        ``_write_sqlite``), on PostgreSQL from a staging table or after the load
+        (``_copy_postgresql``). The qualifier, its note and the approximate mark are written
+        only by a file that has them
         (``QUALIFIED_COLUMNS``)."""
         claim_ids, actor_ids, source_ids = self.claim_ids, self.actor_ids, self.source_ids
         dates, now_value = self.dates, self.now_value

@@ -11,7 +11,7 @@ same work is done set-based after the load, in the import's one transaction:
    definitions kept as the catalog gives them (``pg_get_constraintdef``,
    ``pg_get_indexdef``), so what is put back is exactly what was there.
 3. The rows are COPYed (``csvimport``) with ids in file order. The importer keeps no set of
-   the natural keys it wrote (it would grow with the file: ten million took about 900 MB).
+   the natural keys it wrote (it grew with the file: a peak of 1 GB at ten million rows).
 4. The unique index of live natural keys is built first, under a savepoint. When the file
    repeated an assertion, the build fails; then the later rows of each natural key are
    deleted with their via chains and the ids above the first of them closed up, so that the
