@@ -201,6 +201,7 @@ import os, signal, sys, time
 from factdb.cli.render import output_file
 
 signum = int(sys.argv[2])
+signal.signal(signum, signal.SIG_DFL)  # as a shell leaves it (nohup would ignore SIGHUP)
 before = signal.getsignal(signum)
 try:
     with output_file(sys.argv[1], "--output") as handle:
