@@ -5,7 +5,7 @@ On a database of ``--rows`` assertions (``scripts/bench_data.py``, imported with
 import``; kept between runs as ``factdb_pgscale_<rows>``), each phase runs for ``--seconds``:
 
 - N writers, each a process recording new assertions in a loop as ``factdb add`` does
-  (``State.transact(add_assertion …)``: one new claim and source per write, an existing actor);
+  (``State.record(add_assertion …)``: one new claim and source per write, an existing actor);
 - M readers, each a process reading random claims as ``factdb show`` does
   (``State.read(show_claim …)``), on the primary or, with ``--standby URL``, on a hot standby;
 - the baselines, in the same run: a bare single-row INSERT committed per write, and a bare
