@@ -139,22 +139,13 @@ def _text_lines(path: Path, label: str) -> Iterator[str]:
     return itertools.chain.from_iterable(_blocks(path, label))
 
 
-ASSERTION_COLUMNS = [
-    "claim_id",
-    "actor_id",
-    "stance",
-    "date",
-    "date_precision",
-    "source_id",
-    "quote",
-    "recorded_at",
-]
+NATURAL_KEY = pgload.NATURAL_KEY
+ASSERTION_COLUMNS = [*NATURAL_KEY, "quote", "recorded_at"]
 QUALIFIED_COLUMNS = ["qualifier", "qualifier_note", "date_approximate"]
 """Written too when the file has a qualifier column or an approximate date; the columns'
 defaults (NULL, false) stand otherwise, and the hot path stays as it was."""
 
 
-NATURAL_KEY = ASSERTION_COLUMNS[:6]
 STAGING = (
     "CREATE TEMP TABLE import_assertion ON COMMIT DROP AS SELECT 0 AS ord, "
     + ", ".join(ASSERTION_COLUMNS + QUALIFIED_COLUMNS)

@@ -52,7 +52,8 @@ HISTORY_TRIGGERS = {
 }
 LIVE_KEY = "ux_assertion_live_key"
 """The unique index of live natural keys: built first after the load, it finds repeats."""
-NATURAL_KEY = "claim_id, actor_id, stance, date, date_precision, source_id"
+NATURAL_KEY = ("claim_id", "actor_id", "stance", "date", "date_precision", "source_id")
+"""The columns of an assertion's natural key (unique among live assertions)."""
 ROW_TRIGGERS = {"assertion": "change_assertion_row", "assertion_via": "change_assertion_via_row"}
 """The history's row triggers (updates and deletes), off while repeats are taken out: those
 rows never were."""
@@ -123,7 +124,7 @@ def drop_for_load(session: Session) -> Saved | None:
 _REPEATS = f"""
 CREATE TEMP TABLE import_repeat ON COMMIT DROP AS
 SELECT id FROM (
-    SELECT id, row_number() OVER (PARTITION BY {NATURAL_KEY} ORDER BY id) AS n
+    SELECT id, row_number() OVER (PARTITION BY {", ".join(NATURAL_KEY)} ORDER BY id) AS n
     FROM assertion WHERE retracted_at IS NULL
 ) AS ranked WHERE n > 1
 """
