@@ -30,8 +30,10 @@ is refused.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -43,7 +45,7 @@ import pytest
 
 from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
-from tests.conftest import BACKENDS, Cli, _pg_drop, _pg_exec, _replace_db, pg_admin_url
+from tests.conftest import BACKENDS, ROOT, Cli, _pg_drop, _pg_exec, _replace_db, pg_admin_url
 
 # --- the shared database --------------------------------------------------------------------
 
@@ -697,6 +699,83 @@ def test_downgrade_drops_the_reader_role_postgresql(own_database: Any, backend: 
     Cli(owned.target).ok("db", "upgrade")
     again, _ = _reader(owned.target)
     assert again != reader
+
+
+def _downgrade_sql_of_0005() -> str:
+    path = ROOT / "migrations" / "versions" / "0005_sql_reader_login.py"
+    spec = importlib.util.spec_from_file_location("factdb_migration_0005", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.DOWNGRADE)
+
+
+@pytest.mark.postgres_only
+def test_two_copies_downgraded_at_once_do_not_deadlock_postgresql(backend: str) -> None:
+    """Two databases sharing a reader role (one a copy of the other) downgraded at the same
+    time, each already holding the role's share lock (a table or view made in the downgrade's
+    transaction is granted to the role by the default privileges): each DROP ROLE waits for
+    the other. The one PostgreSQL ends keeps the role with a notice instead of failing; the
+    other then drops it."""
+    admin = pg_admin_url()
+    assert admin is not None
+    suffix = uuid.uuid4().hex[:10]
+    first, copy = f"factdb_t_{suffix}", f"factdb_t_{suffix}_copy"
+    _pg_exec(admin, f"CREATE DATABASE {first}")
+    role = ""
+    try:
+        db.upgrade(DatabaseTarget(_replace_db(admin, first), "--db"))
+        db.dispose_all()
+        _pg_exec(admin, f"CREATE DATABASE {copy} TEMPLATE {first}")
+        role, _ = _reader(DatabaseTarget(_replace_db(admin, first), "--db"))
+        downgrade = _downgrade_sql_of_0005()
+        waiting = """SELECT count(*) FROM pg_locks WHERE locktype = 'object' AND NOT granted
+                      AND classid = 'pg_authid'::regclass AND objid = %s::regrole"""
+        errors: list[BaseException] = []
+
+        def downgrade_the_copy() -> None:
+            try:
+                with _pg_conn(_replace_db(admin, copy)) as conn:
+                    conn.execute("CREATE TABLE hold (x int)")
+                    conn.execute(downgrade)
+            except BaseException as exc:  # noqa: BLE001  (asserted below)
+                errors.append(exc)
+
+        notices: list[str] = []
+        with _pg_conn(_replace_db(admin, first)) as conn, _pg_conn(admin) as watch:
+            conn.add_notice_handler(lambda notice: notices.append(str(notice.message_primary)))
+            conn.execute("CREATE TABLE hold (x int)")
+            held = """SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND granted
+                      AND classid = 'pg_authid'::regclass AND objid = %s::regrole"""
+            assert conn.execute(held, (role,)).fetchone() == (1,)
+            other = threading.Thread(target=downgrade_the_copy)
+            other.start()
+            deadline = time.monotonic() + 30
+            while watch.execute(waiting, (role,)).fetchone() != (1,):
+                assert time.monotonic() < deadline and other.is_alive(), errors
+                time.sleep(0.05)
+            # Past the copy's own deadlock check: this session is the one that finds it.
+            timeout = conn.execute(
+                "SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout'"
+            ).fetchone()
+            assert timeout is not None
+            time.sleep(timeout[0] / 1000 + 0.5)
+            conn.execute(downgrade)
+        other.join(timeout=60)
+        assert not other.is_alive() and errors == []
+        assert notices == [
+            f"factdb: role {role} is kept: a database sharing it is dropping it at the same time"
+        ]
+        with _pg_conn(admin) as conn:
+            assert conn.execute(
+                "SELECT count(*) FROM pg_roles WHERE rolname = %s", (role,)
+            ).fetchone() == (0,)
+    finally:
+        db.dispose_all()
+        _pg_drop(admin, copy)
+        _pg_drop(admin, first)
+        if role:
+            _pg_exec(admin, f'DROP ROLE IF EXISTS "{role}"')
 
 
 @pytest.mark.parametrize(

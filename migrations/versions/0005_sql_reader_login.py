@@ -23,6 +23,12 @@ read-only ``factdb sql`` of a role that may makes it, and read-only ``factdb sql
 until then. The downgrade revokes the role's grants in this database and drops it, unless
 another database (a copy) still grants it something; then it stays, with a notice.
 
+Two copies downgraded at once can each hold the role's share lock (a view the downgrade
+recreates is granted to the role by the default privileges) and then each wait for the other
+to drop it: PostgreSQL ends the one that finds the deadlock. That one keeps the role, with a
+notice, and commits; the other then drops it, unless a third database still grants it
+something.
+
 0002's NOLOGIN ``factdb_reader`` is left as it was: it is shared by every database of the
 server that 0002 ran on, it may only SELECT, and nothing logs in as it. No-op on SQLite.
 """
@@ -60,8 +66,12 @@ BEGIN
         EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', current_database(), r.role);
         BEGIN
             EXECUTE format('DROP ROLE %I', r.role);
-        EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN
-            RAISE NOTICE 'factdb: role % is kept: %', r.role, SQLERRM;
+        EXCEPTION
+            WHEN dependent_objects_still_exist OR insufficient_privilege THEN
+                RAISE NOTICE 'factdb: role % is kept: %', r.role, SQLERRM;
+            WHEN deadlock_detected THEN
+                RAISE NOTICE 'factdb: role % is kept: a database sharing it is dropping it '
+                             'at the same time', r.role;
         END;
     END LOOP;
 END
