@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-import io
 import itertools
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -50,12 +49,11 @@ from factdb.interchange.common import (
     FileErrors,
     ImportErrors,
     ImportResult,
-    encoding_error,
-    refuse_utf16,
     stance_date,
+    text_lines,
     unknown_actor,
 )
-from factdb.interchange.resolve import Keys, SourceFields
+from factdb.interchange.resolve import KEEP, Keys, SourceFields
 from factdb.storage import bulk, db, pgload
 from factdb.storage.models import (
     Actor,
@@ -68,10 +66,6 @@ from factdb.storage.models import (
 )
 
 BATCH = 20_000
-KEEP = 100_000
-"""Claims and sources kept resolved (and raw spellings kept validated) between batches; the
-older ones are forgotten and looked up again through the tables' unique indexes when a later
-batch names them (``Keys.forget``), so memory does not grow with the file."""
 Progress = Callable[[str, int], None]
 """Told ("checked" | "written", rows so far) as a large import advances; the CLI shows it
 on stderr when stderr is a terminal. The domain layer itself never prints."""
@@ -81,64 +75,6 @@ STANCE_CODES = {s.value: i for i, s in enumerate(Stance)}
 PRECISION_CODES = {"year": 0, "month": 1, "day": 2}
 FINISH_CACHE_KIB = 16384
 """SQLite's page cache (and so its sorter's memory) while the indexes are built after a load."""
-BLOCK = 1 << 20
-"""Bytes read at a time by the fast line reader."""
-
-
-def _checked(raws: Iterable[bytes], start: int, label: str) -> Iterator[str]:
-    """Lines of bytes decoded one by one, numbered from ``start``; a NUL byte or a byte that
-    is not UTF-8 is an error naming its line and column."""
-    for number, raw in enumerate(raws, start=start):
-        nul = raw.find(b"\x00")
-        if nul >= 0:
-            raise encoding_error(None, label, number, nul + 1)
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise encoding_error(
-                raw[exc.start : exc.start + 1], label, number, exc.start + 1
-            ) from None
-
-
-def _blocks(path: Path, label: str) -> Iterator[Iterable[str]]:
-    """The lines of the file (split on LF only, the BOM dropped, UTF-16, NUL bytes and bad
-    UTF-8 refused with their line), a megabyte of whole lines at a time: the checks and the
-    decoding run in C over the block instead of once a line in Python. A block with a problem
-    goes through ``_checked`` line by line, which names the line."""
-    number = 1
-    tail = b""
-    with path.open("rb") as handle:
-        block = handle.read(BLOCK)
-        refuse_utf16(block, label)
-        if block.startswith(b"\xef\xbb\xbf"):
-            block = block[3:]
-        while block:
-            data = tail + block
-            cut = data.rfind(b"\n") + 1
-            tail = data[cut:]
-            if cut:
-                whole = data[:cut]
-                count = whole.count(b"\n")
-                # A character never spans a line break, so whole lines decode on their own.
-                try:
-                    if b"\x00" in whole:
-                        raise ValueError
-                    decoded = whole.decode("utf-8")
-                except ValueError:
-                    yield _checked(io.BytesIO(whole), number, label)
-                else:
-                    # newline="\n": split on LF only and keep it, as iterating bytes does.
-                    yield io.StringIO(decoded, newline="\n")
-                number += count
-            block = handle.read(BLOCK)
-    if tail:
-        yield _checked((tail,), number, label)
-
-
-def _text_lines(path: Path, label: str) -> Iterator[str]:
-    return itertools.chain.from_iterable(_blocks(path, label))
-
-
 NATURAL_KEY = pgload.NATURAL_KEY
 ASSERTION_COLUMNS = [*NATURAL_KEY, "quote", "recorded_at"]
 QUALIFIED_COLUMNS = ["qualifier", "qualifier_note", "date_approximate"]
@@ -321,7 +257,7 @@ class CsvImport:
 
     def run(self) -> ImportResult:
         errors = FileErrors(self.label)
-        reader = csv.reader(_text_lines(self.path, self.label), strict=True)
+        reader = csv.reader(text_lines(self.path, self.label), strict=True)
         self._header(reader, errors)
         self._start()
         with self._bulk_load(), _without_cyclic_gc():

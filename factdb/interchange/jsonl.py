@@ -16,7 +16,8 @@ found by name or alias or created of kind ``media``, as any actor name of the fi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,7 @@ from factdb.interchange.common import (
     stance_date,
     unknown_actor,
 )
-from factdb.interchange.resolve import Keys, SourceFields
+from factdb.interchange.resolve import KEEP, Keys, SourceFields
 from factdb.queries import actor_by_name, external_id_owner
 from factdb.storage.models import (
     ActorKind,
@@ -110,20 +111,35 @@ class RatingRecord:
 
 @dataclass
 class Parsed:
-    """A JSON Lines file, validated: records per type, with their line numbers."""
+    """A JSON Lines file, validated (``parse_jsonl``): the records of the types that are few
+    (actors, sanctions, relations, ratings) with their line numbers, and the type of every
+    line, one byte each (``KIND_CODES``), so that the sources, claims and assertions, as many
+    as the file is long, are read again in chunks (``record_chunks``) instead of held."""
 
     actors: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    sources: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     sanctions: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    claims: list[Row] = field(default_factory=list)
-    rows: list[Row] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
     ratings: list[RatingRecord] = field(default_factory=list)
+    kinds: bytearray = field(default_factory=bytearray)
+    """Indexed by line number: the ``KIND_CODES`` code of the record on that line, 0 for none."""
+
+    def count(self, kind: str) -> int:
+        return self.kinds.count(KIND_CODES[kind])
+
+
+LOOKUP_CHUNK = 5_000
+"""Keys looked up in one statement (SQLite binds each as a parameter)."""
+KIND_CODES = {kind: code for code, kind in enumerate(RECORD_TYPES, start=1)}
+Lines = Callable[[], Iterable[str]]
+"""Opens the file again: its lines, each time from the first (``factdb.interchange.common.
+text_lines``: split on LF only)."""
 
 
 def parse_jsonl(lines: Iterable[str], path: str) -> Parsed:
+    """Every record validated, every error gathered with its line; nothing written."""
     errors = FileErrors(path)
     parsed = Parsed()
+    kinds = parsed.kinds
     for number, raw, record in json_lines(lines, errors):
         if not isinstance(record, dict):
             errors.add(InvalidInput("json", "each line must be a JSON object"), number)
@@ -131,13 +147,51 @@ def parse_jsonl(lines: Iterable[str], path: str) -> Parsed:
         try:
             if "\\u" in raw:
                 _refuse_surrogates(record)
-            _jsonl_record(record, number, parsed)
+            kind, item = _jsonl_record(record, number)
         except InvalidInput as exc:
             errors.add(exc, number)
+            continue
         except RecursionError:
             errors.add(InvalidInput("json", "nested too deeply"), number)
+            continue
+        if len(kinds) <= number:
+            kinds.extend(bytes(number + 1 - len(kinds)))
+        kinds[number] = KIND_CODES[kind]
+        if kind == "actor":
+            parsed.actors.append(item)
+        elif kind == "sanction":
+            parsed.sanctions.append(item)
+        elif kind == "relation":
+            parsed.relations.append(item)
+        elif kind == "rating":
+            parsed.ratings.append(item)
     errors.raise_if_any()
     return parsed
+
+
+def record_chunks(read: Lines, parsed: Parsed, kind: str, path: str) -> Iterator[list[Any]]:
+    """The records of one type that ``parse_jsonl`` validated, read again from the file and
+    built as it built them, in file order and chunks of ``BATCH``. A line that no longer holds
+    such a record (the file changed in between) is an error naming it."""
+    code, kinds = KIND_CODES[kind], parsed.kinds
+    chunk: list[Any] = []
+    for number, raw in enumerate(read(), start=1):
+        if number >= len(kinds) or kinds[number] != code:
+            continue
+        try:
+            got, item = _jsonl_record(json.loads(raw), number)
+        except (ValueError, AttributeError, FactdbError):
+            got = ""
+        if got != kind:
+            raise ImportErrors(
+                [InvalidInput("file", "changed while it was being imported", path, number)], 1
+            )
+        chunk.append(item)
+        if len(chunk) >= BATCH:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _has_surrogate(value: Any) -> bool:
@@ -163,7 +217,8 @@ def _refuse_surrogates(record: dict[str, Any]) -> None:
             )
 
 
-def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
+def _jsonl_record(record: dict[str, Any], number: int) -> tuple[str, Any]:
+    """The record's type and what the import keeps of it, validated."""
     kind = record.get("type")
     if kind == "actor":
         check_name(_opt_str(record, "name"), "name")
@@ -193,8 +248,8 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
             if not until:
                 raise InvalidInput("memberships.until", "is required: a membership that ended")
             parse_date(until, "memberships.until")
-        parsed.actors.append((number, {**record, "ids": _external_ids(record)}))
-    elif kind == "source":
+        return kind, (number, {**record, "ids": _external_ids(record)})
+    if kind == "source":
         published = parse_optional_date(_opt_str(record, "published"), "published")
         parse_optional_date(_opt_str(record, "updated"), "updated")
         outlet = clean_text(_opt_str(record, "outlet"), "outlet", required=False, single_line=True)
@@ -207,15 +262,14 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
                 outlet_actor = check_name(outlet_actor, "outlet_actor")
         elif outlet:
             check_name(outlet, "outlet")
-        parsed.sources.append(
-            (number, {**record, "key": key, "outlet": outlet, "outlet_actor": outlet_actor})
+        return kind, (
+            number,
+            {**record, "key": key, "outlet": outlet, "outlet_actor": outlet_actor},
         )
-    elif kind == "sanction":
-        parsed.sanctions.append(
-            (number, {**_sanction_record(record), "ids": _external_ids(record)})
-        )
-    elif kind == "claim":
-        parsed.claims.append(
+    if kind == "sanction":
+        return kind, (number, {**_sanction_record(record), "ids": _external_ids(record)})
+    if kind == "claim":
+        return kind, (
             Row(
                 line=number,
                 claim=require_text(_opt_str(record, "text"), "text"),
@@ -230,7 +284,7 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
                 ],
             )
         )
-    elif kind == "assertion":
+    if kind == "assertion":
         source = _source_fields(record)
         retracted_at = _timestamp(_opt_str(record, "retracted_at"), "retracted_at")
         reason = clean_text(
@@ -252,20 +306,19 @@ def _jsonl_record(record: dict[str, Any], number: int, parsed: Parsed) -> None:
         row.recorded_at = _timestamp(_opt_str(record, "recorded_at"), "recorded_at")
         row.retracted_at = retracted_at
         row.retraction_reason = reason if retracted_at else None
-        parsed.rows.append(row)
-    elif kind == "relation":
+        return kind, row
+    if kind == "relation":
         claim = require_text(_opt_str(record, "claim"), "claim")
         other = require_text(_opt_str(record, "other"), "other")
         relation = _relation_kind(_opt_str(record, "kind"))
         if text_key(claim) == text_key(other):
             raise InvalidInput("other", "is the claim itself; a claim is not related to itself")
-        parsed.relations.append(Relation(number, claim, relation, other))
-    elif kind == "rating":
-        parsed.ratings.append(_rating(record, number))
-    else:
-        raise InvalidInput(
-            "type", f"{kind!r} is not a record type; use one of {', '.join(RECORD_TYPES)}"
-        )
+        return kind, Relation(number, claim, relation, other)
+    if kind == "rating":
+        return kind, _rating(record, number)
+    raise InvalidInput(
+        "type", f"{kind!r} is not a record type; use one of {', '.join(RECORD_TYPES)}"
+    )
 
 
 def _sanction_record(record: dict[str, Any]) -> dict[str, Any]:
@@ -478,6 +531,10 @@ class Loader:
         self.path = path
         self.result = ImportResult()
         self.keys = Keys(session)
+        # Assertions from this id on were written by this import (an earlier chunk); of those
+        # there before, one bit per id: met in the file already (a later row is a repeat).
+        self.assertion_floor = self.keys.next_id("assertion")
+        self.matched = bytearray(self.assertion_floor // 8 + 1)
 
     def load_claims(self, claims: list[Row]) -> None:
         """Claim records: the sanctions they name that are missing (in record order), the
@@ -551,9 +608,9 @@ class Loader:
                         row.line,
                     )
             errors.raise_if_any()
-        existing = self._existing_assertions(
-            {claim_ids[text_key(r.claim)] for r in rows} & keys.existing_claims
-        )
+        # The assertions there of these claims: before the import, or from an earlier chunk.
+        existing = self._existing_assertions({claim_ids[text_key(r.claim)] for r in rows})
+        floor, matched = self.assertion_floor, self.matched
         seen: set[tuple[Any, ...]] = set()
         new_rows: list[dict[str, Any]] = []
         vias: list[list[int]] = []
@@ -574,8 +631,12 @@ class Loader:
                 continue
             seen.add(key)
             if key in existing:
-                self.result.count("assertion", False)
                 assertion_id, retracted = existing[key]
+                if assertion_id >= floor or matched[assertion_id >> 3] & (1 << (assertion_id & 7)):
+                    self.result.duplicates += 1  # its first row was in an earlier chunk
+                    continue
+                matched[assertion_id >> 3] |= 1 << (assertion_id & 7)
+                self.result.count("assertion", False)
                 if row.retracted_at is not None and not retracted:
                     retract.append(
                         {
@@ -892,14 +953,16 @@ def _cut(value: str, width: int = 60) -> str:
 def _apply_entities(
     session: Session,
     parsed: Parsed,
+    sources: Iterable[list[tuple[int, dict[str, Any]]]],
     result: ImportResult,
     path: str,
     guard: LookAlikes,
     allow_confusable: bool,
     known_only: bool = False,
 ) -> None:
-    """Actors, sources and sanctions of a JSON Lines file, through the domain functions.
-    With ``known_only``, an actor record naming no known actor is refused."""
+    """Actors, sources (in chunks: ``_apply_sources``) and sanctions of a JSON Lines file,
+    through the domain functions. With ``known_only``, an actor record naming no known actor
+    is refused."""
     close: CloseNames | None = None
     for number, record in parsed.actors:
         try:
@@ -964,11 +1027,8 @@ def _apply_entities(
         except FactdbError as exc:
             raise _located(exc, path, number) from None
     outlets = _Outlets(session, guard, result, allow_confusable, known_only)
-    for number, record in parsed.sources:
-        try:
-            _apply_source(session, record, outlets, result)
-        except FactdbError as exc:
-            raise _located(exc, path, number) from None
+    for chunk in sources:
+        _apply_sources(session, chunk, outlets, result, path)
     for number, record in parsed.sanctions:
         try:
             _apply_sanction(session, record, outlets, result)
@@ -1156,55 +1216,99 @@ def _apply_memberships(session: Session, record: dict[str, Any]) -> None:
         )
 
 
-def _apply_source(
-    session: Session, record: dict[str, Any], outlets: _Outlets, result: ImportResult
+def _apply_sources(
+    session: Session,
+    chunk: list[tuple[int, dict[str, Any]]],
+    outlets: _Outlets,
+    result: ImportResult,
+    path: str,
 ) -> None:
-    """A source record. A known source (by key) gets, through the domain, the details it lacks,
-    and its outlet's actor if it has none; a new one is written with its outlet's actor: the
-    one ``outlet_actor`` names when the record has that field (null: none), else the one
-    its outlet names."""
+    """A chunk of source records. The new ones (by key, the first record of each) are written
+    in one statement, each with its outlet's actor: the one ``outlet_actor`` names when the
+    record has that field (null: none), else the one its outlet names. A known source, or a
+    repeat of a new one, then gets through the domain the details it lacks, and its outlet's
+    actor if it has none (``_apply_known_source``)."""
+    table = table_of(Source)
+    keys = sorted({record["key"] for _, record in chunk})
+    stmt = select(table.c.key).where(table.c.key.in_(bindparam("keys", expanding=True)))
+    known: set[str] = set()
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        known.update(session.execute(stmt, {"keys": keys[start : start + LOOKUP_CHUNK]}).scalars())
+    fresh: list[dict[str, Any]] = []
+    again: list[tuple[int, dict[str, Any]]] = []
+    now = utcnow()
+    for number, record in chunk:
+        key = record["key"]
+        if key in known:
+            again.append((number, record))
+            continue
+        known.add(key)
+        try:
+            fresh.append(_new_source(record, outlets, now))
+        except FactdbError as exc:
+            raise _located(exc, path, number) from None
+        result.count("source", True)
+    _executemany(session, insert(table), fresh)
+    for number, record in again:
+        try:
+            _apply_known_source(session, record, outlets, result)
+        except FactdbError as exc:
+            raise _located(exc, path, number) from None
+
+
+def _source_field(record: dict[str, Any]) -> tuple[Any, str]:
+    """The actor a source record's outlet is (its ``outlet_actor``, else the outlet's name,
+    or none) and the field that names it."""
+    chosen = record["outlet_actor"]
+    if chosen is KEEP_OUTLET:
+        return record["outlet"], "outlet"
+    return chosen, "outlet_actor"
+
+
+def _new_source(record: dict[str, Any], outlets: _Outlets, now: dt.datetime) -> dict[str, Any]:
+    """The row of a new source from its record (validated by ``parse_jsonl``)."""
     published = parse_optional_date(record.get("published"), "published")
     updated = parse_optional_date(record.get("updated"), "updated")
-    chosen = record["outlet_actor"]
-    field_name = "outlet" if chosen is KEEP_OUTLET else "outlet_actor"
-    table = table_of(Source)
-    known = session.execute(select(table.c.id).where(table.c.key == record["key"])).first()
-    if known is not None:
-        source, _ = get_or_create_source(
-            session,
-            url=record.get("url"),
-            outlet=record["outlet"],
-            title=record.get("title"),
-            published=published,
-            updated=updated,
-            field="url",
-        )
-        name = source.outlet if chosen is KEEP_OUTLET else chosen
-        if source.outlet_id is None and name:
-            session.execute(
-                update(table)
-                .where(table.c.id == source.id)
-                .values(outlet_id=outlets.actor_id(name, field_name))
-            )
-        result.count("source", False)
-        return
-    name = record["outlet"] if chosen is KEEP_OUTLET else chosen
+    name, field_name = _source_field(record)
     url = record.get("url")
-    session.execute(
-        insert(table).values(
-            url=normalize_url(url, "url")[0] if url else None,
-            key=record["key"],
-            outlet=record["outlet"],
-            title=clean_text(record.get("title"), "title", required=False, single_line=True),
-            published=published.start if published else None,
-            published_precision=published.precision if published else None,
-            updated=updated.start if updated else None,
-            updated_precision=updated.precision if updated else None,
-            created_at=utcnow(),
-            outlet_id=outlets.actor_id(name, field_name) if name else None,
-        )
+    return {
+        "url": normalize_url(url, "url")[0] if url else None,
+        "key": record["key"],
+        "outlet": record["outlet"],
+        "title": clean_text(record.get("title"), "title", required=False, single_line=True),
+        "published": published.start if published else None,
+        "published_precision": published.precision if published else None,
+        "updated": updated.start if updated else None,
+        "updated_precision": updated.precision if updated else None,
+        "created_at": now,
+        "outlet_id": outlets.actor_id(name, field_name) if name else None,
+    }
+
+
+def _apply_known_source(
+    session: Session, record: dict[str, Any], outlets: _Outlets, result: ImportResult
+) -> None:
+    """A source record whose source is there: the details it lacks, through the domain, and
+    its outlet's actor if it has none."""
+    source, _ = get_or_create_source(
+        session,
+        url=record.get("url"),
+        outlet=record["outlet"],
+        title=record.get("title"),
+        published=parse_optional_date(record.get("published"), "published"),
+        updated=parse_optional_date(record.get("updated"), "updated"),
+        field="url",
     )
-    result.count("source", True)
+    chosen = record["outlet_actor"]
+    name, field_name = (source.outlet, "outlet") if chosen is KEEP_OUTLET else _source_field(record)
+    if source.outlet_id is None and name:
+        table = table_of(Source)
+        session.execute(
+            update(table)
+            .where(table.c.id == source.id)
+            .values(outlet_id=outlets.actor_id(name, field_name))
+        )
+    result.count("source", False)
 
 
 def _look(
@@ -1224,36 +1328,44 @@ def _located(exc: FactdbError, path: str, line: int) -> ImportErrors:
 
 def load_jsonl(
     session: Session,
-    lines: Iterable[str],
+    read: Lines,
     path: str,
     allow_confusable: bool = False,
     known_actors_only: bool = False,
 ) -> ImportResult:
-    parsed = parse_jsonl(lines, path)
-    return apply_parsed(session, parsed, path, allow_confusable, known_actors_only)
+    """Import a JSON Lines file that ``read`` opens (again for each pass): every record
+    validated first (``parse_jsonl``), then written in the caller's transaction: actors, the
+    sources, sanctions, claims, and the assertions (these three read again from the file in
+    chunks, so memory does not grow with its rows), relations, sanction responses and
+    ratings."""
+    parsed = parse_jsonl(read(), path)
+    return apply_parsed(session, parsed, read, path, allow_confusable, known_actors_only)
 
 
 def _check_names(
     session: Session,
     guard: LookAlikes,
+    keys: Keys,
     rows: list[Row],
     path: str,
     allow: bool,
     known_only: bool,
-    sources: Iterable[str] = (),
 ) -> None:
-    """The actors, intermediaries and outlets of assertions, new to the database, that look
-    like a known name (``LookAlikes``), or with ``known_only`` any of them: refused with their
-    line, like the other errors. ``sources``: the keys of the file's source records, whose
-    outlets were resolved with them."""
+    """The actors, intermediaries and outlets of a chunk of assertions, new to the database,
+    that look like a known name (``LookAlikes``), or with ``known_only`` any of them: refused
+    with their line, like the other errors. An outlet is checked only where it would be made:
+    for the first row naming a source that is not there yet (the file's source records, and
+    the earlier chunks' sources, are)."""
     errors = FileErrors(path)
     close: CloseNames | None = None
-    outlets_checked = set(sources)
+    named = {row.source_key for row in rows if row.outlet}
+    outlets_checked = named & keys.sources.keys()
+    outlets_checked.update(keys.lookup("source", "key", sorted(named - outlets_checked)))
     for row in rows:
         names = [("actor", row.actor)] + [("via", v) for v in row.via]
         if row.outlet and row.source_key not in outlets_checked:
-            # The outlet of the first row naming a source not in a source record: the one a
-            # new source gets (``Keys.outlet_ids``).
+            # The outlet of the first row naming a source not there: the one a new source
+            # gets (``Keys.outlet_ids``).
             outlets_checked.add(row.source_key)
             try:
                 names.append(("outlet", check_name(row.outlet, "outlet")))
@@ -1275,31 +1387,30 @@ def _check_names(
 def apply_parsed(
     session: Session,
     parsed: Parsed,
+    read: Lines,
     path: str,
     allow_confusable: bool = False,
     known_actors_only: bool = False,
 ) -> ImportResult:
     result = ImportResult()
     guard = records.look_alikes(session)
-    _apply_entities(session, parsed, result, path, guard, allow_confusable, known_actors_only)
-    _check_names(
-        session,
-        guard,
-        parsed.rows,
-        path,
-        allow_confusable,
-        known_actors_only,
-        (record["key"] for _, record in parsed.sources),
+    sources = record_chunks(read, parsed, "source", path)
+    _apply_entities(
+        session, parsed, sources, result, path, guard, allow_confusable, known_actors_only
     )
     loader = Loader(session, path)
     loader.result = result
-    if parsed.claims:
-        loader.load_claims(parsed.claims)
-    loader.load_assertions(parsed.rows)
+    for claims in record_chunks(read, parsed, "claim", path):
+        loader.load_claims(claims)
+        loader.keys.forget(KEEP // 2)
+    for rows in record_chunks(read, parsed, "assertion", path):
+        _check_names(session, guard, loader.keys, rows, path, allow_confusable, known_actors_only)
+        loader.load_assertions(rows)
+        loader.keys.forget(KEEP // 2)
     loader.keys.link_claims()
     loader.keys.count(result, named=False)
     loader.load_relations(parsed.relations)
     loader.load_responses(parsed.sanctions)
     loader.load_ratings(parsed.ratings)
-    result.rows = len(parsed.rows)
+    result.rows = parsed.count("assertion")
     return result

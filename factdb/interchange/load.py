@@ -12,7 +12,7 @@ from sqlmodel import Session
 from factdb.domain.records import close_names, meant_names
 from factdb.interchange.common import (
     ImportResult,
-    decode,
+    text_lines,
 )
 from factdb.interchange.jsonl import (
     load_jsonl,
@@ -50,11 +50,9 @@ def import_file(
 
         result = import_csv(session, path, label, progress, allow_confusable, known_actors_only)
     else:
-        with path.open("rb") as handle:
-            data = handle.read()
         result = load_jsonl(
             session,
-            decode(data, label).splitlines(),
+            lambda: text_lines(path, label),
             label,
             allow_confusable,
             known_actors_only,

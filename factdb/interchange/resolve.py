@@ -42,6 +42,12 @@ LINK_CHUNK = 5_000
 """Claims whose existing tags and sanction links are read in one statement."""
 
 
+KEEP = 100_000
+"""Claims and sources kept resolved (and raw spellings kept validated) between batches; the
+older ones are forgotten and looked up again through the tables' unique indexes when a later
+batch names them (``Keys.forget``), so memory does not grow with the file."""
+
+
 class Keys:
     """Natural keys -> ids for one import, the missing ones created in bulk.
 
@@ -61,8 +67,8 @@ class Keys:
         self.sources: dict[str, int] = {}
         # Above the ids there before the import: a row found by key with an id from there on
         # was written by this import (and forgotten since, ``forget``), not there before it.
-        self.claim_floor = self._next_id("claim")
-        self.source_floor = self._next_id("source")
+        self.claim_floor = self.next_id("claim")
+        self.source_floor = self.next_id("source")
         # The sources found that were there before, one bit per id: counted once each
         # however often they are forgotten and found again, in a bit per source.
         self.found_sources = bytearray(self.source_floor // 8 + 1)
@@ -93,7 +99,7 @@ class Keys:
 
     # -- look-ups -------------------------------------------------------------------------
 
-    def _next_id(self, table: str) -> int:
+    def next_id(self, table: str) -> int:
         return int(
             self.session.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")).scalar_one()
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+from collections.abc import Iterator
 
 from sqlmodel import Session
 
@@ -20,7 +21,11 @@ def seed(session: Session) -> ImportResult:
     root = importlib.resources.files("factdb.seeds")
     total = ImportResult()
     for name in seed_files():
-        with root.joinpath(name).open(encoding="utf-8") as handle:
-            part = load_jsonl(session, handle, f"seeds/{name}")
-        total.add(part)
+
+        def lines(name: str = name) -> Iterator[str]:
+            with root.joinpath(name).open("rb") as handle:  # lines split on LF only
+                for raw in handle:
+                    yield raw.decode("utf-8")
+
+        total.add(load_jsonl(session, lines, f"seeds/{name}"))
     return total
