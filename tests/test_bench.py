@@ -47,7 +47,9 @@ def test_bench_quick_mode_produces_every_figure(tmp_path: Path) -> None:
         "count of contested claims",
         "export flat CSV",
         "report timeline",
+        "import JSON Lines export into SQLite, peak RSS",
         "import time per row",
+        "peak RSS of the JSON Lines import",
     ):
         assert figure in table, figure
     if os.environ.get("FACTDB_TEST_POSTGRES_URL"):

@@ -16,6 +16,7 @@ found by name or alias or created of kind ``media``, as any actor name of the fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -66,10 +67,10 @@ from factdb.interchange.common import (
 )
 from factdb.interchange.resolve import KEEP, Keys, SourceFields
 from factdb.queries import actor_by_name, external_id_owner
+from factdb.storage import bulk, pgload
 from factdb.storage.models import (
     ActorKind,
     Assertion,
-    AssertionVia,
     ClaimRelation,
     Rating,
     Sanction,
@@ -127,6 +128,18 @@ class Parsed:
         return self.kinds.count(KIND_CODES[kind])
 
 
+NEW_ASSERTION_COLUMNS = [
+    "id",
+    *pgload.NATURAL_KEY,
+    "quote",
+    "recorded_at",
+    "retracted_at",
+    "retraction_reason",
+    "qualifier",
+    "qualifier_note",
+    "date_approximate",
+]
+"""The columns of an assertion the import writes, in the order of its rows."""
 LOOKUP_CHUNK = 5_000
 """Keys looked up in one statement (SQLite binds each as a parameter)."""
 KIND_CODES = {kind: code for code, kind in enumerate(RECORD_TYPES, start=1)}
@@ -372,24 +385,54 @@ SourceOf = tuple[str | None, str | None, PartialDate | None, str | None, str]
 
 
 def _source_fields(record: dict[str, Any]) -> SourceOf:
-    outlet = clean_text(_opt_str(record, "outlet"), "outlet", required=False, single_line=True)
-    title = clean_text(_opt_str(record, "title"), "title", required=False, single_line=True)
-    published = parse_optional_date(_opt_str(record, "source_published"), "source_published")
-    source_url, key = _source_identity(
-        _opt_str(record, "source_url"), outlet, title, published, "source_url"
+    return _source_of(
+        _opt_str(record, "outlet"),
+        _opt_str(record, "title"),
+        _opt_str(record, "source_published"),
+        _opt_str(record, "source_url"),
     )
-    return outlet, title, published, source_url, key
+
+
+# The values an assertion record gives are checked once per distinct spelling: a file names
+# the same sources, claims, actors and dates over and over (each pass builds its records).
+# Pure functions of strings, their results immutable; an error is raised again each time.
+
+
+@functools.lru_cache(maxsize=KEEP)
+def _source_of(
+    outlet: str | None, title: str | None, published: str | None, url: str | None
+) -> SourceOf:
+    outlet = clean_text(outlet, "outlet", required=False, single_line=True)
+    title = clean_text(title, "title", required=False, single_line=True)
+    date = parse_optional_date(published, "source_published")
+    source_url, key = _source_identity(url, outlet, title, date, "source_url")
+    return outlet, title, date, source_url, key
+
+
+@functools.lru_cache(maxsize=KEEP)
+def _claim_text(value: str | None) -> str:
+    return require_text(value, "claim")
+
+
+@functools.lru_cache(maxsize=KEEP)
+def _actor_name(value: str | None) -> str:
+    return check_name(value, "actor")
+
+
+@functools.lru_cache(maxsize=KEEP)
+def _stance_date(value: str) -> tuple[PartialDate, bool]:
+    return stance_date(value)
 
 
 def _assertion_key(record: dict[str, Any], number: int, source: SourceOf | None = None) -> Row:
     """The fields of an assertion record that name it: claim, actor, stance, date (as given,
     ``~`` for an approximate one) and source (URL, else outlet, title and publication)."""
     outlet, title, published, source_url, key = source or _source_fields(record)
-    claim = require_text(_opt_str(record, "claim"), "claim")
-    actor = check_name(_opt_str(record, "actor"), "actor")
+    claim = _claim_text(_opt_str(record, "claim"))
+    actor = _actor_name(_opt_str(record, "actor"))
     stance = parse_stance(_opt_str(record, "stance") or "", "stance")
     date_text = _opt_str(record, "date")
-    date, approximate = stance_date(date_text) if date_text else (None, False)
+    date, approximate = _stance_date(date_text) if date_text else (None, False)
     return Row(
         line=number,
         claim=claim,
@@ -506,18 +549,6 @@ def _timestamp(value: str | None, field_name: str) -> dt.datetime | None:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _returning_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows in batches and return their ids in order (insertmanyvalues RETURNING)."""
-    ids: list[int] = []
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        result = session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), batch
-        )
-        ids.extend(int(r[0]) for r in result)
-    return ids
-
-
 def _executemany(session: Session, statement: Any, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), BATCH):
         session.execute(statement, rows[start : start + BATCH])
@@ -612,10 +643,11 @@ class Loader:
         existing = self._existing_assertions({claim_ids[text_key(r.claim)] for r in rows})
         floor, matched = self.assertion_floor, self.matched
         seen: set[tuple[Any, ...]] = set()
-        new_rows: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []
         vias: list[list[int]] = []
         retract: list[dict[str, Any]] = []
         now = utcnow()
+        sqlite, to_sqlite = keys.sqlite, bulk.sqlite_value
         for row in rows:
             assert row.date is not None
             key = (
@@ -646,32 +678,47 @@ class Loader:
                         }
                     )
                 continue
+            date, recorded, retracted_at = key[3], row.recorded_at or now, row.retracted_at
+            if sqlite:  # in SQLite's form here, the other values need none (``convert``)
+                date, recorded = to_sqlite(date), to_sqlite(recorded)
+                retracted_at = to_sqlite(retracted_at) if retracted_at else None
             new_rows.append(
-                {
-                    "claim_id": key[0],
-                    "actor_id": key[1],
-                    "stance": key[2],
-                    "date": key[3],
-                    "date_precision": key[4],
-                    "source_id": key[5],
-                    "quote": row.quote,
-                    "recorded_at": row.recorded_at or now,
-                    "retracted_at": row.retracted_at,
-                    "retraction_reason": row.retraction_reason,
-                    "qualifier": row.qualifier,
-                    "qualifier_note": row.qualifier_note,
-                    "date_approximate": row.date_approximate,
-                }
+                (
+                    *key[:3],
+                    date,
+                    *key[4:],
+                    row.quote,
+                    recorded,
+                    retracted_at,
+                    row.retraction_reason,
+                    row.qualifier,
+                    row.qualifier_note,
+                    row.date_approximate,
+                )
             )
             vias.append([actor_ids[name_key(v)] for v in row.via])
-        ids = _returning_insert(self.session, table_of(Assertion), new_rows)
+        # Ids reserved and the rows written in bulk (COPY on PostgreSQL), as the CSV import
+        # writes them: an INSERT … RETURNING kept in parameter order ran once a row on SQLite.
+        ids = bulk.reserve_ids(self.session, "assertion", len(new_rows))
+        bulk.insert_rows(
+            self.session,
+            "assertion",
+            NEW_ASSERTION_COLUMNS,
+            [(i, *r) for i, r in zip(ids, new_rows, strict=True)],
+            convert=False,
+        )
         self.result.count("assertion", True, len(ids))
-        via_rows = [
-            {"assertion_id": aid, "position": pos, "actor_id": actor}
-            for aid, chain in zip(ids, vias, strict=True)
-            for pos, actor in enumerate(chain, start=1)
-        ]
-        _executemany(self.session, insert(table_of(AssertionVia)), via_rows)
+        bulk.insert_rows(
+            self.session,
+            "assertion_via",
+            ["assertion_id", "position", "actor_id"],
+            [
+                (aid, pos, actor)
+                for aid, chain in zip(ids, vias, strict=True)
+                for pos, actor in enumerate(chain, start=1)
+            ],
+            convert=False,
+        )
         if retract:
             table = table_of(Assertion)
             _executemany(
