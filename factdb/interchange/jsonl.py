@@ -396,9 +396,10 @@ def _source_fields(record: dict[str, Any]) -> SourceOf:
 # The values an assertion record gives are checked once per distinct spelling: a file names
 # the same sources, claims, actors and dates over and over (each pass builds its records).
 # Pure functions of strings, their results immutable; an error is raised again each time.
+# An export writes a claim's assertions one after the other: a few claims are enough there.
 
 
-@functools.lru_cache(maxsize=KEEP)
+@functools.lru_cache(maxsize=KEEP // 2)
 def _source_of(
     outlet: str | None, title: str | None, published: str | None, url: str | None
 ) -> SourceOf:
@@ -409,17 +410,17 @@ def _source_of(
     return outlet, title, date, source_url, key
 
 
-@functools.lru_cache(maxsize=KEEP)
+@functools.lru_cache(maxsize=1024)
 def _claim_text(value: str | None) -> str:
     return require_text(value, "claim")
 
 
-@functools.lru_cache(maxsize=KEEP)
+@functools.lru_cache(maxsize=KEEP // 2)
 def _actor_name(value: str | None) -> str:
     return check_name(value, "actor")
 
 
-@functools.lru_cache(maxsize=KEEP)
+@functools.lru_cache(maxsize=KEEP // 2)
 def _stance_date(value: str) -> tuple[PartialDate, bool]:
     return stance_date(value)
 
