@@ -145,3 +145,10 @@ def test_file_changed_between_passes_is_refused(session: Any) -> None:
     assert (error.path, error.line, error.field) == ("f.jsonl", 2, "file")
     assert "changed while it was being imported" in str(error)
     session.rollback()
+    # Cut short: the assertion on line 2 is no longer there to read.
+    calls = iter([reads[0], reads[0], reads[0], reads[0][:1]])
+    with pytest.raises(ImportErrors) as raised:
+        jsonl.load_jsonl(session, lambda: next(calls), "f.jsonl")
+    [error] = raised.value.errors
+    assert (error.line, error.field) == (2, "file")
+    session.rollback()

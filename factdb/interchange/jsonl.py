@@ -185,9 +185,11 @@ def parse_jsonl(lines: Iterable[str], path: str) -> Parsed:
 def record_chunks(read: Lines, parsed: Parsed, kind: str, path: str) -> Iterator[list[Any]]:
     """The records of one type that ``parse_jsonl`` validated, read again from the file and
     built as it built them, in file order and chunks of ``BATCH``. A line that no longer holds
-    such a record (the file changed in between) is an error naming it."""
+    such a record, or a file that ends before the last of them (the file changed in between),
+    is an error naming the line."""
     code, kinds = KIND_CODES[kind], parsed.kinds
     chunk: list[Any] = []
+    number = 0
     for number, raw in enumerate(read(), start=1):
         if number >= len(kinds) or kinds[number] != code:
             continue
@@ -196,15 +198,21 @@ def record_chunks(read: Lines, parsed: Parsed, kind: str, path: str) -> Iterator
         except (ValueError, AttributeError, FactdbError):
             got = ""
         if got != kind:
-            raise ImportErrors(
-                [InvalidInput("file", "changed while it was being imported", path, number)], 1
-            )
+            raise _changed(path, number)
         chunk.append(item)
         if len(chunk) >= BATCH:
             yield chunk
             chunk = []
+    if kinds.rfind(code) > number:
+        raise _changed(path, number + 1)
     if chunk:
         yield chunk
+
+
+def _changed(path: str, line: int) -> ImportErrors:
+    return ImportErrors(
+        [InvalidInput("file", "changed while it was being imported", path, line)], 1
+    )
 
 
 def _has_surrogate(value: Any) -> bool:
