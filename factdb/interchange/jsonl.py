@@ -65,7 +65,7 @@ from factdb.interchange.common import (
     stance_date,
     unknown_actor,
 )
-from factdb.interchange.resolve import KEEP, Keys, SourceFields
+from factdb.interchange.resolve import KEEP, IdsMet, Keys, SourceFields, ids_by_key
 from factdb.queries import actor_by_name, external_id_owner
 from factdb.storage import bulk, pgload
 from factdb.storage.models import (
@@ -140,8 +140,6 @@ NEW_ASSERTION_COLUMNS = [
     "date_approximate",
 ]
 """The columns of an assertion the import writes, in the order of its rows."""
-LOOKUP_CHUNK = 5_000
-"""Keys looked up in one statement (SQLite binds each as a parameter)."""
 KIND_CODES = {kind: code for code, kind in enumerate(RECORD_TYPES, start=1)}
 Lines = Callable[[], Iterable[str]]
 """Opens the file again: its lines, each time from the first (``factdb.interchange.common.
@@ -572,9 +570,8 @@ class Loader:
         self.result = ImportResult()
         self.keys = Keys(session)
         # Assertions from this id on were written by this import (an earlier chunk); of those
-        # there before, one bit per id: met in the file already (a later row is a repeat).
-        self.assertion_floor = self.keys.next_id("assertion")
-        self.matched = bytearray(self.assertion_floor // 8 + 1)
+        # there before, whether the file met each already (a later row is a repeat).
+        self.matched = IdsMet(self.keys.next_id("assertion"))
 
     def load_claims(self, claims: list[Row]) -> None:
         """Claim records: the sanctions they name that are missing (in record order), the
@@ -650,7 +647,7 @@ class Loader:
             errors.raise_if_any()
         # The assertions there of these claims: before the import, or from an earlier chunk.
         existing = self._existing_assertions({claim_ids[text_key(r.claim)] for r in rows})
-        floor, matched = self.assertion_floor, self.matched
+        first_met = self.matched.first
         seen: set[tuple[Any, ...]] = set()
         new_rows: list[tuple[Any, ...]] = []
         vias: list[list[int]] = []
@@ -673,10 +670,9 @@ class Loader:
             seen.add(key)
             if key in existing:
                 assertion_id, retracted = existing[key]
-                if assertion_id >= floor or matched[assertion_id >> 3] & (1 << (assertion_id & 7)):
+                if not first_met(assertion_id):
                     self.result.duplicates += 1  # its first row was in an earlier chunk
                     continue
-                matched[assertion_id >> 3] |= 1 << (assertion_id & 7)
                 self.result.count("assertion", False)
                 if row.retracted_at is not None and not retracted:
                     retract.append(
@@ -1285,11 +1281,7 @@ def _apply_sources(
     repeat of a new one, then gets through the domain the details it lacks, and its outlet's
     actor if it has none (``_apply_known_source``)."""
     table = table_of(Source)
-    keys = sorted({record["key"] for _, record in chunk})
-    stmt = select(table.c.key).where(table.c.key.in_(bindparam("keys", expanding=True)))
-    known: set[str] = set()
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        known.update(session.execute(stmt, {"keys": keys[start : start + LOOKUP_CHUNK]}).scalars())
+    known = set(ids_by_key(session, "source", "key", sorted({r["key"] for _, r in chunk})))
     fresh: list[dict[str, Any]] = []
     again: list[tuple[int, dict[str, Any]]] = []
     now = utcnow()
@@ -1355,8 +1347,9 @@ def _apply_known_source(
         updated=parse_optional_date(record.get("updated"), "updated"),
         field="url",
     )
-    chosen = record["outlet_actor"]
-    name, field_name = (source.outlet, "outlet") if chosen is KEEP_OUTLET else _source_field(record)
+    name, field_name = _source_field(record)
+    if field_name == "outlet":  # the outlet the source has, not the record's spelling
+        name = source.outlet
     if source.outlet_id is None and name:
         table = table_of(Source)
         session.execute(

@@ -48,6 +48,46 @@ older ones are forgotten and looked up again through the tables' unique indexes 
 batch names them (``Keys.forget``), so memory does not grow with the file."""
 
 
+def ids_by_key(session: Session, table: str, column: str, keys: list[str]) -> dict[str, int]:
+    """The ids of the rows of ``table`` already there with these natural keys (``column``).
+
+    PostgreSQL gets the keys as one array parameter (``= ANY``), not thousands of bound
+    values to compile and plan; SQLite binds each, 5,000 to a statement."""
+    found: dict[str, int] = {}
+    if bulk.dialect(session) == "sqlite":
+        stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} IN :keys").bindparams(
+            bindparam("keys", expanding=True)
+        )
+        size = 5_000
+    else:
+        stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} = ANY(:keys)")
+        size = 50_000
+    for start in range(0, len(keys), size):
+        for row_id, key in session.execute(stmt, {"keys": keys[start : start + size]}):
+            found[key] = int(row_id)
+    return found
+
+
+class IdsMet:
+    """Which of the rows there before an import (ids below ``floor``) the file has named
+    already: one bit per id, so that each is counted once however often it is forgotten and
+    found again, in an eighth of a byte per row."""
+
+    def __init__(self, floor: int) -> None:
+        self.floor = floor
+        self.bits = bytearray(floor // 8 + 1)
+
+    def first(self, row_id: int) -> bool:
+        """Whether ``row_id`` was there before and is met now for the first time (marked)."""
+        if row_id >= self.floor:
+            return False
+        byte, bit = row_id >> 3, 1 << (row_id & 7)
+        if self.bits[byte] & bit:
+            return False
+        self.bits[byte] |= bit
+        return True
+
+
 class Keys:
     """Natural keys -> ids for one import, the missing ones created in bulk.
 
@@ -69,9 +109,7 @@ class Keys:
         # was written by this import (and forgotten since, ``forget``), not there before it.
         self.claim_floor = self.next_id("claim")
         self.source_floor = self.next_id("source")
-        # The sources found that were there before, one bit per id: counted once each
-        # however often they are forgotten and found again, in a bit per source.
-        self.found_sources = bytearray(self.source_floor // 8 + 1)
+        self.found_sources = IdsMet(self.source_floor)  # sources there before, found
         self.linked = False  # link_claims has written links already
         self.outlets: dict[str, int] = {}  # outlet name as written -> its actor's id
         self.sanctions: dict[str, int] | None = None  # name key -> id, read when first needed
@@ -105,25 +143,10 @@ class Keys:
         )
 
     def lookup(self, table: str, column: str, keys: list[str]) -> dict[str, int]:
-        """The ids of the rows of ``table`` already there with these natural keys.
-
-        PostgreSQL gets the keys as one array parameter (``= ANY``), not thousands of bound
-        values to compile and plan; a table that was empty at the start is not read."""
-        found: dict[str, int] = {}
+        """``ids_by_key``, except that a table that was empty at the start is not read."""
         if not keys or table in self.empty_tables:
-            return found
-        if self.sqlite:
-            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} IN :keys").bindparams(
-                bindparam("keys", expanding=True)
-            )
-            size = 5_000
-        else:
-            stmt = text(f"SELECT id, {column} FROM {table} WHERE {column} = ANY(:keys)")
-            size = 50_000
-        for start in range(0, len(keys), size):
-            for row_id, key in self.session.execute(stmt, {"keys": keys[start : start + size]}):
-                found[key] = int(row_id)
-        return found
+            return {}
+        return ids_by_key(self.session, table, column, keys)
 
     # -- resolving and creating -----------------------------------------------------------
 
@@ -187,11 +210,7 @@ class Keys:
         wanted = [key for key in first if key not in self.sources]
         found = self.lookup("source", "key", wanted)
         self.sources.update(found)
-        floor, bits = self.source_floor, self.found_sources
-        for i in found.values():
-            if i < floor and not bits[i >> 3] & (1 << (i & 7)):
-                bits[i >> 3] |= 1 << (i & 7)
-                self.existing_sources += 1
+        self.existing_sources += sum(map(self.found_sources.first, found.values()))
         new = [key for key in wanted if key not in found]
         if not new:
             return
