@@ -50,9 +50,14 @@ class Figure:
     limit: float | None
     note: str = ""
     smaller_is_better: bool = True
+    paired_ratio: float | None = None
+    """The median of the ratios of runs made in turn with the baseline's (``paired``): what
+    the ratio is, when given, as the machine's speed drifts between the two medians."""
 
     @property
     def ratio(self) -> float:
+        if self.paired_ratio is not None:
+            return self.paired_ratio
         return self.factdb / self.baseline if self.baseline else float("nan")
 
     @property
@@ -88,6 +93,24 @@ def median_of(fn: Callable[[], Any], rounds: int) -> tuple[float, float]:
     times = sorted(timed(fn) for _ in range(rounds))
     p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
     return statistics.median(times), p95
+
+
+def paired(
+    fn: Callable[[], Any], baseline: Callable[[], Any], rounds: int
+) -> tuple[float, float, float]:
+    """``fn`` and ``baseline`` in turn (a warm-up each, then ``rounds`` pairs): the median
+    of each one's times and the median of the pairs' ratios."""
+    fn()
+    baseline()
+    pairs = [(timed(fn), timed(baseline)) for _ in range(rounds)]
+    return (
+        statistics.median(a for a, _ in pairs),
+        statistics.median(b for _, b in pairs),
+        statistics.median(a / b for a, b in pairs),
+    )
+
+
+PAIRED_NOTE = "median of {n} pairs' ratios, run in turn"
 
 
 def sqlite_utils(workdir: Path) -> Path | None:
@@ -564,18 +587,15 @@ def whole_processes(db_path: Path, rows: int, su: Path, figures: list[Figure], l
             "SELECT * FROM claim_summary LIMIT 20",
         ),
     ):
-        fact = median_of(
+        fact, base, ratio = paired(
             lambda c=command: subprocess.run(
                 [*FACTDB, "--db", str(db_path), *c], check=True, stdout=subprocess.DEVNULL
             ),
-            5,
-        )[0]
-        base = median_of(
             lambda q=sql: subprocess.run(
                 [str(su), "query", str(db_path), q], check=True, stdout=subprocess.DEVNULL
             ),
-            5,
-        )[0]
+            WRITE_ROUNDS,
+        )
         figures.append(
             Figure(
                 f"{what}, whole process {label}",
@@ -584,11 +604,13 @@ def whole_processes(db_path: Path, rows: int, su: Path, figures: list[Figure], l
                 "s",
                 "≤ 1.0× sqlite-utils query",
                 1.0,
+                PAIRED_NOTE.format(n=WRITE_ROUNDS),
+                paired_ratio=ratio,
             )
         )
 
 
-WRITE_ROUNDS = 5
+WRITE_ROUNDS = 7
 
 
 def write_commands(
@@ -671,7 +693,6 @@ def write_commands(
         k = fresh()
         factdb("claim", "tag", str(1 + (k * 7919) % n_claims), f"bench-{stamp}-{k}")()
 
-    base = median_of(baseline, rounds)[0]
     for what, fn in (
         ("`factdb add --claim ID --by ACTOR --stance asserts --date 2022-10 --source URL`", add),
         ("`factdb retract ID`", retract),
@@ -680,14 +701,17 @@ def write_commands(
         ("`factdb assertion correct ID --quote … --reason …`", correct),
         ("`factdb claim tag ID TAG`", tag),
     ):
+        fact, base, ratio = paired(fn, baseline, rounds)
         figures.append(
             Figure(
                 f"{what}, whole process {label}",
-                median_of(fn, rounds)[0],
+                fact,
                 base,
                 "s",
                 "≤ 1.0× sqlite-utils insert",
                 1.0,
+                PAIRED_NOTE.format(n=rounds),
+                paired_ratio=ratio,
             )
         )
 

@@ -272,18 +272,29 @@ WRITES_BY_HAND = [
     ["retract", "2", "--reason", "withdrawn"],
     ["actor", "add", "Kremlin press office", "--alias", "Kremlin", "--id", "Q12345678"],
     ["source", "add", "https://example.org/b", "--outlet", "Example News", "--title", "A story"],
+    ["claim", "tag", "1", "deliveries"],
 ]
 
 
 def test_writes_by_hand_import_no_orm(target: DatabaseTarget, tmp_path: Path) -> None:
     """The main job's writes on a database at head run on the driver's connection
     (``storage.writer``): no SQLAlchemy, SQLModel or pydantic, no alembic (the schema check
-    compares with ``SCHEMA_HEAD``), no pandas; and they write what they say."""
+    compares with ``SCHEMA_HEAD``), no pandas; their lines into a pipe need no rich
+    (``render.Line``); and they write what they say."""
     for args in WRITES_BY_HAND:
         result, modules = _imported(["--db", target.url, *args], tmp_path)
         assert result.returncode == 0, (args, result.stderr)
         assert "factdb" in modules
-        heavy = modules & {"sqlalchemy", "sqlmodel", "pydantic", "alembic", "pandas", "numpy"}
+        assert result.stdout.strip(), args
+        heavy = modules & {
+            "sqlalchemy",
+            "sqlmodel",
+            "pydantic",
+            "alembic",
+            "pandas",
+            "numpy",
+            "rich",
+        }
         assert not heavy, (args[0], sorted(heavy))
     assert _claims(target) == 1
     with db.session_scope(target, write=False) as s:
@@ -310,6 +321,7 @@ def test_writes_by_hand_import_no_orm(target: DatabaseTarget, tmp_path: Path) ->
         "factdb retract",
         "factdb actor add",
         "factdb source add",
+        "factdb claim tag",
     ]
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from factdb.cli import columns, render
 from factdb.cli.history import last_change_line
 from factdb.cli.options import AllowConfusableOpt, FormatOpt, IdsArg, ReasonOpt
 from factdb.cli.ratings import reliability_lines
-from factdb.cli.render import Format, safe_text
+from factdb.cli.render import Format, Line, safe_text
 from factdb.cli.state import State
 from factdb.core.vocabulary import qualified_stance
 
@@ -118,11 +117,11 @@ def alias(
 
 
 def _alias_lines(d: dict[str, Any]) -> list[Any]:
-    lines: list[Any] = [Text(f"added alias '{safe_text(a)}'") for a in d["added"]]
-    lines += [Text(safe_text(note)) for note in d["notes"]]
+    lines: list[Any] = [Line(f"added alias '{safe_text(a)}'") for a in d["added"]]
+    lines += [Line(safe_text(note)) for note in d["notes"]]
     periods = {p["alias"]: p for p in d["alias_periods"]}
     shown = ", ".join(_alias_text(a, periods) for a in d["aliases"]) or "none"
-    lines.append(Text(f"{safe_text(d['name'])} · aliases: {shown}"))
+    lines.append(Line(f"{safe_text(d['name'])} · aliases: {shown}"))
     return lines
 
 
@@ -213,8 +212,8 @@ def _membership_data(session: Any, result: Any) -> dict[str, Any]:
 
 
 def _membership_lines(d: dict[str, Any]) -> list[Any]:
-    lines: list[Any] = [Text(safe_text(note)) for note in d["notes"]]
-    lines.append(Text(f"{safe_text(d['name'])} · side today: {safe_text(d['side'])}"))
+    lines: list[Any] = [Line(safe_text(note)) for note in d["notes"]]
+    lines.append(Line(f"{safe_text(d['name'])} · side today: {safe_text(d['side'])}"))
     lines += membership_lines(d["memberships"])
     return lines
 
@@ -235,7 +234,7 @@ def membership_lines(rows: list[dict[str, Any]]) -> list[Any]:
     for m in rows:
         when = period_text(m["since"], m["until"])
         label = "part of" if m["current"] else "was part of"
-        out.append(Text(f"{label}: {safe_text(m['parent'])}" + (f" ({when})" if when else "")))
+        out.append(Line(f"{label}: {safe_text(m['parent'])}" + (f" ({when})" if when else "")))
     return out
 
 
@@ -288,27 +287,27 @@ def show(
 
 
 def _show_table(d: dict[str, Any]) -> list[Any]:
-    head = Text(
+    head = Line(
         f"{safe_text(d['name'])} ({d['kind']}) · side: {safe_text(d['side'])}", style="bold"
     )
     lines: list[Any] = [head]
     if d.get("memberships"):
         lines += membership_lines(d["memberships"])
     elif d["part_of"]:
-        lines.append(Text(f"part of: {safe_text(d['part_of'])}"))
+        lines.append(Line(f"part of: {safe_text(d['part_of'])}"))
     if d["aliases"]:
         periods = {p["alias"]: p for p in d.get("alias_periods", [])}
-        lines.append(Text("aliases: " + ", ".join(_alias_text(a, periods) for a in d["aliases"])))
+        lines.append(Line("aliases: " + ", ".join(_alias_text(a, periods) for a in d["aliases"])))
     if d["ids"]:
-        lines.append(Text("ids: " + ", ".join(safe_text(i) for i in d["ids"])))
+        lines.append(Line("ids: " + ", ".join(safe_text(i) for i in d["ids"])))
     if d["parts"]:
-        lines.append(Text("parts: " + ", ".join(safe_text(p) for p in d["parts"])))
+        lines.append(Line("parts: " + ", ".join(safe_text(p) for p in d["parts"])))
     outlet_line = _outlet_line(d)
     if outlet_line is not None:
         lines.append(outlet_line)
     for key, what in (("target_of_sanctions", "target"), ("authority_of_sanctions", "authority")):
         if d[key]:
-            lines.append(Text(f"{what} of {d[key]} sanction{'' if d[key] == 1 else 's'}"))
+            lines.append(Line(f"{what} of {d[key]} sanction{'' if d[key] == 1 else 's'}"))
     lines += reliability_lines(d)
     changed = last_change_line(d)
     if changed is not None:
@@ -339,12 +338,12 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
     return lines
 
 
-def _outlet_line(d: dict[str, Any]) -> Text | None:
+def _outlet_line(d: dict[str, Any]) -> Line | None:
     """ "outlet of 3 sources" for an actor that published some (``source list`` lists them)."""
     n = d["outlet_of_sources"]
     if not n:
         return None
-    return Text(f"outlet of {n} source{'' if n == 1 else 's'}")
+    return Line(f"outlet of {n} source{'' if n == 1 else 's'}")
 
 
 @app.command("rename")
@@ -455,7 +454,7 @@ def merge(
 
 def _merge_table(d: dict[str, Any]) -> list[Any]:
     lines = [
-        Text(
+        Line(
             safe_text(
                 f"merged actor {d['from_id']} '{d['from']}' into {d['into_id']} '{d['into']}'"
             ),
@@ -464,14 +463,14 @@ def _merge_table(d: dict[str, Any]) -> list[Any]:
     ]
     moved = d["assertions_moved"]
     lines.append(
-        Text(
+        Line(
             f"assertions moved: {len(moved)}"
             + (f" ({', '.join(map(str, moved))})" if moved else "")
         )
     )
     for fold in d["assertions_folded"]:
         lines.append(
-            Text(
+            Line(
                 f"assertion {fold['assertion']} kept, retracted: the same as assertion "
                 f"{fold['same_as']} (its quote and via chain stay on it)"
             )
@@ -486,14 +485,14 @@ def _merge_table(d: dict[str, Any]) -> list[Any]:
         ("ids_moved", "external ids moved"),
     ):
         if d[key]:
-            lines.append(Text(f"{label}: {d[key]}"))
+            lines.append(Line(f"{label}: {d[key]}"))
     for name in d["targets_kept_once"]:
         lines.append(
-            Text(safe_text(f"sanction '{name}' targeted both: kept once, as '{d['into']}'"))
+            Line(safe_text(f"sanction '{name}' targeted both: kept once, as '{d['into']}'"))
         )
-    lines.append(Text("aliases added: " + ", ".join(safe_text(a) for a in d["aliases_added"])))
+    lines.append(Line("aliases added: " + ", ".join(safe_text(a) for a in d["aliases_added"])))
     lines.append(
-        Text(f"what actor {d['from_id']} was: factdb history actor {d['from_id']}", style="dim")
+        Line(f"what actor {d['from_id']} was: factdb history actor {d['from_id']}", style="dim")
     )
     return lines
 

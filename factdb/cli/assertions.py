@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from factdb.cli import render
 from factdb.cli.options import AllowConfusableOpt, ApproximateOpt, FormatOpt
-from factdb.cli.render import Format, safe_text
+from factdb.cli.render import Format, Line, safe_text
 from factdb.cli.state import State
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -103,12 +102,12 @@ def correct(
 
 def _table(d: dict[str, Any]) -> list[Any]:
     lines = [
-        Text(
+        Line(
             f"assertion {d['recorded']} recorded on claim {d['claim_id']}, correcting "
             f"assertion {d['retracted']} (kept, retracted)",
             style="bold",
         )
     ]
     for field, change in d["changed"].items():
-        lines.append(Text(safe_text(f"{field}: {change['old']} → {change['new']}")))
+        lines.append(Line(safe_text(f"{field}: {change['old']} → {change['new']}")))
     return lines

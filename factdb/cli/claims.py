@@ -9,9 +9,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
 
 from factdb.cli import columns, render
 from factdb.cli.history import last_change_line
@@ -28,7 +25,7 @@ from factdb.cli.options import (
     with_filters,
 )
 from factdb.cli.ratings import flat_grades, grades_line
-from factdb.cli.render import Format, cell, safe_text
+from factdb.cli.render import Format, Line, cell, safe_text
 from factdb.cli.state import State
 from factdb.core.vocabulary import qualified_stance, weight_text
 
@@ -173,14 +170,14 @@ def _add_table(r: dict[str, Any]) -> list[Any]:
 
     if not r["assertion_created"]:
         return [
-            Text(
+            Line(
                 f"assertion {r['assertion_id']} already recorded; {_duplicate_changes(r)} — "
                 f"{safe_text(r['actor'])} (actor {r['actor_id']}) on claim {r['claim_id']}, "
                 f"{r['date']}, source {r['source_id']}"
             )
         ]
     return [
-        Text(
+        Line(
             f"assertion {r['assertion_id']} recorded: {safe_text(r['actor'])} "
             f"({new(r['actor_created'])} actor {r['actor_id']}) on claim {r['claim_id']} "
             f"({new(r['claim_created'])}), "
@@ -218,9 +215,11 @@ def list_(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
 def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[Any]:
     if not rows:
-        return [Text("no claims match", style="dim")]
+        return [Line("no claims match", style="dim")]
+    from rich.table import Table
+
     title = f"as of {as_of}" if as_of else None
-    footnote = Text("* a side that changed its stance", style="dim")
+    footnote = Line("* a side that changed its stance", style="dim")
     reversed_any = any(r["reversed"] for r in rows)
 
     def sides_text(r: dict[str, Any], group: str) -> str:
@@ -271,9 +270,9 @@ def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[A
             flags.append("REVERSED")
         claim = cell(r["claim"])
 
-        def sides(group: str, r: dict[str, Any] = r) -> Text:
+        def sides(group: str, r: dict[str, Any] = r) -> Line:
             marked = [safe_text(s) + ("*" if s in r["reversed_sides"] else "") for s in r[group]]
-            return Text(", ".join(marked))
+            return Line(", ".join(marked))
 
         table.add_row(
             str(r["id"]),
@@ -281,7 +280,7 @@ def claims_table(rows: list[dict[str, Any]], as_of: str | None = None) -> list[A
             sides("for"),
             sides("against"),
             cell(r["last_date"]),
-            Text(" ".join(flags), style="bold"),
+            Line(" ".join(flags), style="bold"),
         )
     return [table, footnote] if reversed_any else [table]
 
@@ -343,37 +342,39 @@ def _source_where(source: dict[str, Any]) -> str:
     return outlet or source["url"] or f"source {source['id']}"
 
 
-def _assertion_block(a: dict[str, Any]) -> Text:
+def _assertion_block(a: dict[str, Any]) -> Line:
     source = a["source"]
     where = _source_where(source)
     if source["published"]:
         where += f" ({source['published']})"
-    lines = Text()
-    lines.append(f"#{a['id']} ", style="dim")
-    lines.append(safe_text(a["actor"]), style="bold")
+    parts: list[tuple[str, str]] = [
+        (f"#{a['id']} ", "dim"),
+        (safe_text(a["actor"]), "bold"),
+    ]
     stance = qualified_stance(a["stance"], a["qualifier"], a["qualifier_note"])
-    lines.append(safe_text(f" — {stance}, {a['date']}"))
+    parts.append((safe_text(f" — {stance}, {a['date']}"), ""))
     if a["retracted"]:
-        lines.append(" [retracted]", style="dim")
+        parts.append((" [retracted]", "dim"))
     if a.get("supersedes"):
-        lines.append(f" (corrects #{a['supersedes']})", style="dim")
+        parts.append((f" (corrects #{a['supersedes']})", "dim"))
     if a["via"]:
-        lines.append("\n  via chain: " + travel_chain(a), style="italic")
-    lines.append("\n  " + safe_text(where), style="dim")
+        parts.append(("\n  via chain: " + travel_chain(a), "italic"))
+    parts.append(("\n  " + safe_text(where), "dim"))
     grades = grades_line(a)
     if grades is not None:
-        lines.append("\n  " + grades, style="cyan")
+        parts.append(("\n  " + grades, "cyan"))
     if a["quote"]:
-        lines.append("\n  “" + safe_text(a["quote"]) + "”")
+        parts.append(("\n  “" + safe_text(a["quote"]) + "”", ""))
     if a["retracted"]:
-        lines.append("\n  retracted: " + safe_text(a["retraction_reason"]), style="dim")
-    return lines
+        parts.append(("\n  retracted: " + safe_text(a["retraction_reason"]), "dim"))
+    return Line.assemble(*parts)
 
 
 def show_table(data: dict[str, Any]) -> list[Any]:
-    header = Text()
-    header.append(f"Claim {data['id']} · ", style="bold")
-    header.append(safe_text(data["claim"]), style="bold")
+    from rich.console import Group
+    from rich.table import Table
+
+    header = Line.assemble((f"Claim {data['id']} · ", "bold"), (safe_text(data["claim"]), "bold"))
     meta = []
     if data["tags"]:
         meta.append("tags: " + ", ".join(data["tags"]))
@@ -394,18 +395,18 @@ def show_table(data: dict[str, Any]) -> list[Any]:
         line.append(f"as of {data['as_of']}")
     out: list[Any] = [header]
     if meta:
-        out.append(Text(safe_text(" · ".join(meta)), style="dim"))
+        out.append(Line(safe_text(" · ".join(meta)), style="dim"))
     related = relations_line(data)
     if related is not None:
         out.append(related)
     changed = last_change_line(data)
     if changed is not None:
         out.append(changed)
-    out.append(Text(safe_text(" · ".join(line)), style="bold red" if data["contested"] else ""))
+    out.append(Line(safe_text(" · ".join(line)), style="bold red" if data["contested"] else ""))
     for flip in data["reversals"]:
-        out.append(Text(safe_text(flip_line(flip)), style="bold magenta"))
+        out.append(Line(safe_text(flip_line(flip)), style="bold magenta"))
     table = Table(header_style="bold", expand=True, show_lines=False)
-    columns: dict[str, list[Text]] = {"for": [], "neutral": [], "against": []}
+    columns: dict[str, list[Line]] = {"for": [], "neutral": [], "against": []}
     by_group_side: dict[str, dict[str, list[dict[str, Any]]]] = {g: {} for g in columns}
     for a in data["assertions"]:
         by_group_side[a["group"]].setdefault(a["side"], []).append(a)
@@ -414,13 +415,13 @@ def show_table(data: dict[str, Any]) -> list[Any]:
     for group, sides in by_group_side.items():
         titles[group] = f"{GROUP_TITLES[group]} ({sum(len(v) for v in sides.values())})"
         if sides:
-            columns[group].append(Text("in all: " + weight_text(weighed[group]), style="dim"))
+            columns[group].append(Line("in all: " + weight_text(weighed[group]), style="dim"))
         counts = {c["side"]: c for c in weighed[group]["sides"]}
         for side, items in sides.items():
             mark = " (REVERSED)" if items[0]["side_reversed"] else ""
-            columns[group].append(Text(safe_text(side) + mark, style=f"bold {GROUP_STYLES[group]}"))
+            columns[group].append(Line(safe_text(side) + mark, style=f"bold {GROUP_STYLES[group]}"))
             if side in counts:
-                columns[group].append(Text(weight_text(counts[side]), style="dim"))
+                columns[group].append(Line(weight_text(counts[side]), style="dim"))
             for a in items:
                 columns[group].append(_assertion_block(a))
     # Words wrap whole, URLs are never folded; a terminal too narrow for three such columns
@@ -434,8 +435,8 @@ def show_table(data: dict[str, Any]) -> list[Any]:
     ]
     if not render.table_fits(floors):
         for group, texts in columns.items():
-            out.append(Text(""))
-            out.append(Text(titles[group], style=f"bold {GROUP_STYLES[group]}"))
+            out.append(Line(""))
+            out.append(Line(titles[group], style=f"bold {GROUP_STYLES[group]}"))
             out.extend(texts)
     else:
         for group, floor in zip(columns, floors, strict=True):
@@ -445,11 +446,11 @@ def show_table(data: dict[str, Any]) -> list[Any]:
                 overflow="fold",
                 header_style=f"bold {GROUP_STYLES[group]}",
             )
-        table.add_row(*(Group(*columns[g]) if columns[g] else Text("") for g in columns))
+        table.add_row(*(Group(*columns[g]) if columns[g] else Line("") for g in columns))
         out.append(table)
     if not data["assertions"]:
         out.append(
-            Text(
+            Line(
                 "no assertions counted" + (f" as of {data['as_of']}" if data["as_of"] else ""),
                 style="dim",
             )
@@ -462,7 +463,7 @@ def short(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def relations_line(data: dict[str, Any]) -> Text | None:
+def relations_line(data: dict[str, Any]) -> Line | None:
     """``show``'s line of the claim's relations, by kind: "part of: #1 …; has parts: #5 …,
     #6 …; contradicts: #7 …"; None without any."""
     from factdb.queries.relations import grouped
@@ -474,7 +475,7 @@ def relations_line(data: dict[str, Any]) -> Text | None:
         f"{heading}: " + ", ".join(f"#{r['claim_id']} {short(r['claim'])}" for r in items)
         for heading, items in groups
     )
-    return Text(safe_text(line))
+    return Line(safe_text(line))
 
 
 def retract(
@@ -492,7 +493,7 @@ def retract(
     render.emit(
         asdict(result),
         fmt,
-        lambda r: [Text(f"assertion {r['assertion_id']} retracted: {safe_text(r['reason'])}")],
+        lambda r: [Line(f"assertion {r['assertion_id']} retracted: {safe_text(r['reason'])}")],
     )
 
 
@@ -668,43 +669,43 @@ def merge(
 def _merge_table(d: dict[str, Any]) -> list[Any]:
     moved = d["assertions_moved"]
     lines = [
-        Text(
+        Line(
             safe_text(
                 f"merged claim {d['from_id']} '{d['from']}' into {d['into_id']} '{d['into']}'"
             ),
             style="bold",
         ),
-        Text(
+        Line(
             f"assertions moved: {len(moved)}"
             + (f" ({', '.join(map(str, moved))})" if moved else "")
         ),
     ]
     for fold in d["assertions_folded"]:
         lines.append(
-            Text(
+            Line(
                 f"assertion {fold['assertion']} kept, retracted: the same as assertion "
                 f"{fold['same_as']} (its quote and via chain stay on it)"
             )
         )
     if d["tags_added"]:
-        lines.append(Text("tags added: " + ", ".join(d["tags_added"])))
+        lines.append(Line("tags added: " + ", ".join(d["tags_added"])))
     if d["sanctions_linked"]:
-        lines.append(Text(f"sanction links added: {len(d['sanctions_linked'])}"))
+        lines.append(Line(f"sanction links added: {len(d['sanctions_linked'])}"))
     lines.extend(_merged_relations(d))
     lines.append(
-        Text(f"what claim {d['from_id']} was: factdb history claim {d['from_id']}", style="dim")
+        Line(f"what claim {d['from_id']} was: factdb history claim {d['from_id']}", style="dim")
     )
     return lines
 
 
-def _merged_relations(d: dict[str, Any]) -> list[Text]:
+def _merged_relations(d: dict[str, Any]) -> list[Line]:
     """The merge's lines on relations: how many moved, and each one removed, and why."""
     from factdb.queries.relations import phrase
 
     lines = []
     moved = d["relations_moved"]
     if moved:
-        lines.append(Text(f"relations moved: {len(moved)} ({', '.join(map(str, moved))})"))
+        lines.append(Line(f"relations moved: {len(moved)} ({', '.join(map(str, moved))})"))
     for r in d["relations_removed"]:
         was = f"claim {r['claim_id']} {phrase(r['kind'])} claim {r['other_claim_id']}"
         why = (
@@ -712,7 +713,7 @@ def _merged_relations(d: dict[str, Any]) -> list[Text]:
             if r["duplicate_of"] is None
             else f"it would repeat relation {r['duplicate_of']}"
         )
-        lines.append(Text(f"relation {r['relation']} removed ({was}): {why}"))
+        lines.append(Line(f"relation {r['relation']} removed ({was}): {why}"))
     return lines
 
 
@@ -769,10 +770,10 @@ def _relation_line(r: dict[str, Any]) -> list[Any]:
 
     a, b, kind = r["claim_id"], r["other_claim_id"], r["kind"]
     if r["action"] == "related":
-        return [Text(f"claim {a} {phrase(kind, 'now')} claim {b}")]
+        return [Line(f"claim {a} {phrase(kind, 'now')} claim {b}")]
     if r["action"] == "unrelated":
-        return [Text(f"claim {a} {phrase(kind, 'no longer')} claim {b}")]
-    return [Text(f"claim {a} {phrase(kind, 'already')} claim {b}; nothing changed")]
+        return [Line(f"claim {a} {phrase(kind, 'no longer')} claim {b}")]
+    return [Line(f"claim {a} {phrase(kind, 'already')} claim {b}; nothing changed")]
 
 
 @claim_app.command("relate")

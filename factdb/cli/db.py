@@ -7,11 +7,10 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from factdb.cli import render
 from factdb.cli.options import FormatOpt
-from factdb.cli.render import Format
+from factdb.cli.render import Format, Line
 from factdb.cli.state import State
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ def current(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
         data,
         fmt,
         lambda d: [
-            Text(
+            Line(
                 f"{d['revision'] or 'none'}"
                 + (" (head)" if d["at_head"] else f" (head is {d['head']})")
             )
@@ -111,9 +110,9 @@ def info(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
 
 def _info_table(d: dict[str, Any]) -> list[Any]:
     lines: list[Any] = [
-        Text(f"backend:  {d['backend']}"),
-        Text(f"database: {d['url']}  (from {d['origin']})"),
-        Text(
+        Line(f"backend:  {d['backend']}"),
+        Line(f"database: {d['url']}  (from {d['origin']})"),
+        Line(
             f"revision: {d['revision'] or 'none (empty database)'}"
             + ("" if d["revision"] == d["head"] else f"  (head is {d['head']})")
         ),
@@ -142,5 +141,5 @@ def backup(
     render.emit(
         asdict(result),
         fmt,
-        lambda d: [Text(f"backup written to {d['path']} ({d['bytes']:,} bytes, {d['method']})")],
+        lambda d: [Line(f"backup written to {d['path']} ({d['bytes']:,} bytes, {d['method']})")],
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from factdb.cli import columns, render
 from factdb.cli.options import FormatOpt
-from factdb.cli.render import Format
+from factdb.cli.render import Format, Line
 from factdb.cli.state import State
 
 KINDS = ("claim", "actor", "source", "sanction")
@@ -159,11 +158,11 @@ def _csv(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def last_change_line(data: dict[str, Any]) -> Text | None:
+def last_change_line(data: dict[str, Any]) -> Line | None:
     """``show``'s line on when the record last changed, and who changed it."""
     last = data.get("last_change")
     if not last:
         return None
     at = str(last["at"]).replace("T", " ")[:16]
     command = f" ({last['command']})" if last["command"] else ""
-    return Text(render.safe_text(f"last changed {at} UTC by {last['user']}{command}"), style="dim")
+    return Line(render.safe_text(f"last changed {at} UTC by {last['user']}{command}"), style="dim")

@@ -9,12 +9,11 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from factdb.cli import render
 from factdb.cli.columns import GRADE_FIELDS
 from factdb.cli.options import FormatOpt
-from factdb.cli.render import Format, safe_text
+from factdb.cli.render import Format, Line, safe_text
 from factdb.cli.state import State
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def _run(ctx: typer.Context, reason: str, fmt: Format, work: Callable[..., Ratin
     state: State = ctx.obj
     user = state.user()
     result = state.transact(lambda session: work(session, user), reason=parse_reason(reason))
-    render.emit(asdict(result), fmt, lambda r: [Text(safe_text(rating_line(r)))])
+    render.emit(asdict(result), fmt, lambda r: [Line(safe_text(rating_line(r)))])
 
 
 def rating_line(r: dict[str, Any]) -> str:
@@ -163,7 +162,7 @@ def grades_line(a: dict[str, Any]) -> str | None:
     return None if text is None else safe_text(text)
 
 
-def reliability_lines(d: dict[str, Any]) -> list[Text]:
+def reliability_lines(d: dict[str, Any]) -> list[Line]:
     """``actor show``'s lines on its reliability: the grade now with who, when and why, then
     the earlier ratings, newest first. Nothing for an actor never rated."""
     ratings = d.get("ratings") or []
@@ -179,15 +178,15 @@ def reliability_lines(d: dict[str, Any]) -> list[Text]:
     else:
         head = "reliability: not rated (the last rating was withdrawn)"
         earlier = ratings
-    lines = [Text(safe_text(head), style="bold")]
+    lines = [Line(safe_text(head), style="bold")]
     if earlier:
-        lines.append(Text("earlier ratings:", style="dim"))
+        lines.append(Line("earlier ratings:", style="dim"))
     for rating in earlier:
         what = (
             "withdrawn" if rating["grade"] is None else f"{rating['grade']} ({rating['meaning']})"
         )
         lines.append(
-            Text(
+            Line(
                 safe_text(f"  {_when(rating['at'])} {what} by {rating['by']}: {rating['reason']}"),
                 style="dim",
             )

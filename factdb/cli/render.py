@@ -1,8 +1,13 @@
 """The only writer to stdout (and of messages to stderr).
 
 Machine formats (csv, json, jsonl) are exact and stable; tables are for people. Stored text is
-never interpreted as rich markup: cells are ``rich.text.Text`` objects, and control characters
-and bidirectional overrides are shown escaped in tables (kept exact in machine formats).
+never interpreted as rich markup: cells are ``rich.text.Text`` objects (or ``Line``s, which
+become them), and control characters and bidirectional overrides are shown escaped in tables
+(kept exact in machine formats).
+
+rich is imported only when something is drawn with it: output made of ``Line``s only (what
+the write commands print) goes into a pipe or a file as plain lines, the same characters rich
+writes there, without the import (about 50 ms of a whole ``factdb add``).
 """
 
 from __future__ import annotations
@@ -10,21 +15,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
-
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from factdb.core.csvsafe import escape_formula
 from factdb.core.keys import is_invisible
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.measure import Measurement
+    from rich.text import Text
 
 
 class Format(StrEnum):
@@ -57,17 +63,93 @@ def safe_text(value: object) -> str:
     return _SUSPECT.sub(_escape, text)
 
 
+class Line:
+    """One line of text for people, in parts each with a rich style ("bold", "dim" …): drawn
+    by rich on a terminal (styled, folded to its width) and wherever rich draws the rest of
+    the output; written as it is into a pipe or a file (``plain_output``). The text is shown
+    as given: escape stored text with ``safe_text`` first."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        self.parts: tuple[tuple[str, str], ...] = ((text, style),)
+
+    @classmethod
+    def assemble(cls, *parts: tuple[str, str] | str) -> Line:
+        line = cls()
+        line.parts = tuple((p, "") if isinstance(p, str) else p for p in parts)
+        return line
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.parts)
+
+    def __rich__(self) -> Text:
+        """One part: its style is the line's own (a table cell's padding takes it too, as
+        ``Text(text, style=…)``); several: a span each, as ``Text.assemble``."""
+        from rich.text import Text
+
+        if len(self.parts) == 1:
+            text, style = self.parts[0]
+            return Text(text, style=style)
+        return Text.assemble(*self.parts)
+
+    def __repr__(self) -> str:
+        return f"Line({self.plain!r})"
+
+
 def cell(value: object, style: str | None = None) -> Text:
+    from rich.text import Text
+
     return Text(safe_text(value), style=style or "")
+
+
+def plain_output(stream: TextIO | None = None) -> bool:
+    """Whether rich would write to ``stream`` (stdout) as to a file, not a terminal: no
+    styles, no folding. The same test as rich's ``Console.is_terminal``, its environment
+    variables included (``TTY_COMPATIBLE``, ``FORCE_COLOR``)."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "0"
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None:
+        return force == ""
+    isatty = getattr(stream or sys.stdout, "isatty", None)
+    try:
+        return isatty is None or not isatty()
+    except ValueError:
+        return True
+
+
+def _plain_lines(renderables: Sequence[Any]) -> str | None:
+    """The text rich would write to a file for these renderables, when they are all ``Line``s
+    without a tab (rich expands tabs by cell width); None otherwise."""
+    texts = []
+    for renderable in renderables:
+        if type(renderable) is not Line:
+            return None
+        text = renderable.plain
+        if "\t" in text:
+            return None
+        texts.append(text + "\n")
+    return "".join(texts)
 
 
 def _stdout_console() -> Console:
     """Tables fit the width (a terminal's, else 80 columns or $COLUMNS). A line of text is
     folded to a terminal's width, but never into a pipe or a file: there a message stays
     one line, whatever its length, for whoever reads it line by line."""
+    from rich.console import Console
+
     console = Console(soft_wrap=False, highlight=False, markup=False, emoji=False)
     console.soft_wrap = not console.is_terminal
     return console
+
+
+def _key_lines(data: Any) -> list[Line]:
+    """A record without a table of its own: a ``key: value`` line per field."""
+    items = data.items() if isinstance(data, Mapping) else []
+    return [Line.assemble((f"{key}: ", "bold"), safe_text(_flat(value))) for key, value in items]
 
 
 @contextmanager
@@ -192,13 +274,14 @@ def emit(
         )
         write_csv(flat, columns=csv_columns)
     else:
-        console = _stdout_console()
-        if table is None:
-            for key, value in data.items() if isinstance(data, Mapping) else []:
-                console.print(Text.assemble((f"{key}: ", "bold"), safe_text(_flat(value))))
-            return
-        for renderable in table(data):
-            console.print(renderable)
+        renderables = list(_key_lines(data) if table is None else table(data))
+        plain = _plain_lines(renderables) if plain_output() else None
+        if plain is not None:
+            sys.stdout.write(plain)
+        else:
+            console = _stdout_console()
+            for renderable in renderables:
+                console.print(renderable)
     sys.stdout.flush()
 
 
@@ -242,16 +325,15 @@ def _render_checked(
             check=check,
         )
         return out.getvalue()
+    renderables = list(_key_lines(data) if table is None else table(data))
+    plain = _plain_lines(renderables) if plain_output() else None
+    if plain is not None:
+        return plain
     console = _stdout_console()
     with console.capture() as captured:  # rendered in full first: a timeout prints nothing
-        if table is None:
-            for key, value in data.items() if isinstance(data, Mapping) else []:
-                check()
-                console.print(Text.assemble((f"{key}: ", "bold"), safe_text(_flat(value))))
-        else:
-            for renderable in table(data):
-                check()
-                console.print(renderable)
+        for renderable in renderables:
+            check()
+            console.print(renderable)
     return captured.get()
 
 
@@ -265,6 +347,8 @@ class _Checked:
         self.check = check
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
         self.check()
         return Measurement.get(console, options, self.inner)
 
@@ -329,6 +413,8 @@ def record_blocks(
     """The record layout, for a terminal too narrow for a table's columns: one block of
     ``HEADER: value`` lines per record, blank lines between. A URL stays one piece (never
     folded; the terminal wraps it where it must); other text wraps on words."""
+    from rich.text import Text
+
     out: list[Any] = [Text(title, style="bold")] if title else []
     for index, row in enumerate(rows):
         if check is not None:
@@ -365,7 +451,10 @@ def records_table(
     million characters of one cell).
     """
     if not records:
-        return [Text(empty, style="dim")]
+        return [Line(empty, style="dim")]
+    from rich.table import Table
+    from rich.text import Text
+
     texts: list[list[str]] = []
     for record in records:
         if check is not None:
@@ -405,7 +494,7 @@ def records_table(
     if cut:
         return [
             table,
-            Text("URLs cut short with …: -f csv or -f json shows them whole", style="dim"),
+            Line("URLs cut short with …: -f csv or -f json shows them whole", style="dim"),
         ]
     return [table]
 
@@ -423,11 +512,11 @@ def correction_lines(data: Mapping[str, Any]) -> list[Any]:
     field as ``old → new``."""
     head = f"{data['record']} {data['id']}"
     if data["action"] == "unchanged":
-        return [Text(f"{head}: nothing changed")]
-    lines: list[Any] = [Text(f"{head} {data['action']}", style="bold")]
+        return [Line(f"{head}: nothing changed")]
+    lines: list[Any] = [Line(f"{head} {data['action']}", style="bold")]
     for change in data["changes"]:
         lines.append(
-            Text(
+            Line(
                 f"  {change['field']}: {_changed_value(change['old'])} → "
                 f"{_changed_value(change['new'])}"
             )

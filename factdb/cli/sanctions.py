@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from factdb.cli import columns, render
 from factdb.cli.claims import claims_table
 from factdb.cli.options import AllowConfusableOpt, FormatOpt, IdsArg, ReasonOpt
-from factdb.cli.render import Format, safe_text
+from factdb.cli.render import Format, Line, safe_text
 from factdb.cli.state import State
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -104,22 +103,22 @@ def _show_table(d: dict[str, Any]) -> list[Any]:
         )
         if x
     )
-    lines: list[Any] = [Text(safe_text(d["name"]), style="bold")]
+    lines: list[Any] = [Line(safe_text(d["name"]), style="bold")]
     if head:
-        lines.append(Text(safe_text(head)))
+        lines.append(Line(safe_text(head)))
     if d["target_list"]:
-        lines.append(Text("targets:", style="bold"))
-        lines += [Text("  " + safe_text(target_label(t))) for t in d["target_list"]]
+        lines.append(Line("targets:", style="bold"))
+        lines += [Line("  " + safe_text(target_label(t))) for t in d["target_list"]]
     if d["measures"]:
-        lines.append(Text(safe_text(d["measures"])))
+        lines.append(Line(safe_text(d["measures"])))
     if d["url"]:
-        lines.append(Text(safe_text(d["url"])))
+        lines.append(Line(safe_text(d["url"])))
     if d.get("ids"):
-        lines.append(Text("ids: " + ", ".join(safe_text(i) for i in d["ids"])))
+        lines.append(Line("ids: " + ", ".join(safe_text(i) for i in d["ids"])))
     if "claim_list" in d:
-        lines.append(Text("claims alleging its violation:", style="bold"))
+        lines.append(Line("claims alleging its violation:", style="bold"))
         lines += claims_table(d["claim_list"])
-        lines.append(Text("claims it was imposed in response to:", style="bold"))
+        lines.append(Line("claims it was imposed in response to:", style="bold"))
         lines += claims_table(d["response_list"])
     return lines
 
