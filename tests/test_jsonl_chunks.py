@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from factdb.interchange import jsonl
 from factdb.interchange.common import ImportErrors
+from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 from tests.conftest import Cli, add_args
 
@@ -152,3 +154,65 @@ def test_file_changed_between_passes_is_refused(session: Any) -> None:
     [error] = raised.value.errors
     assert (error.line, error.field) == (2, "file")
     session.rollback()
+
+
+def _schema(target: DatabaseTarget) -> list[tuple[str, ...]]:
+    """The triggers and indexes of the database, with their definitions."""
+    with db.get_engine(target).connect() as conn:
+        if target.backend == "sqlite":
+            sql = "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index')"
+        else:
+            sql = (
+                "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+                "UNION ALL SELECT 'trigger', tgname, tgenabled::text FROM pg_trigger "
+                "WHERE NOT tgisinternal"
+            )
+        rows = sorted(tuple(str(v) for v in row) for row in conn.execute(text(sql)))
+    db.dispose_all()
+    return rows
+
+
+def test_bulk_writes_leave_schema_search_and_checks_as_they_were(
+    seeded_cli: Cli, target: DatabaseTarget, tmp_path: Path, small_chunks: None
+) -> None:
+    """The claims and assertions are written with the full-text index filled after them, their
+    CHECK constraints checked once after them and the idle history triggers aside (SQLite,
+    ``sqliteload``): afterwards every trigger and index is back as it was, the new claims and
+    quotes are found by search, a retraction of an assertion there before is written, and an
+    import that fails in a later chunk leaves the schema and the data as they were."""
+    seeded_cli.ok("export", str(tmp_path / "seed.jsonl"))
+    records = _records(tmp_path / "seed.jsonl")
+    assertions = [r for r in records if r["type"] == "assertion"]
+    schema = _schema(target)
+    fresh = [
+        {**_new_assertion(assertions[0], day), "claim": f"Zanzibarian cargo {day}"}
+        for day in range(1, 5)
+    ]
+    fresh[2]["quote"] = "the quixotically phrased denial"
+    withdrawn = {**assertions[1], "retracted_at": RECORDED, "retraction_reason": "withdrawn"}
+    file = _write(tmp_path / "more.jsonl", [*fresh, withdrawn])
+    counts, _ = _import(seeded_cli, file)
+    assert counts["assertion"] == {"new": 4, "old": 1}
+    assert _schema(target) == schema
+    found = seeded_cli.ok("list", "--search", "Zanzibarian", "-f", "json").json()
+    assert sorted(c["claim"] for c in found) == [f"Zanzibarian cargo {d}" for d in range(1, 5)]
+    [quoted] = seeded_cli.ok("list", "--search", "quixotically", "-f", "json").json()
+    assert quoted["claim"] == "Zanzibarian cargo 3"
+    retracted = seeded_cli.ok(
+        "sql",
+        "SELECT retraction_reason FROM assertion WHERE retracted_at IS NOT NULL",
+        "-f",
+        "json",
+    ).json()
+    assert {"retraction_reason": "withdrawn"} in retracted
+    before = seeded_cli.ok("sql", "SELECT count(*) AS n FROM assertion", "-f", "json").json()
+    # A look-alike actor name (a zero-width space) in the last chunk: refused, nothing kept.
+    late = {**_new_assertion(assertions[0], 20), "actor": "White\u200b House"}
+    bad = _write(
+        tmp_path / "bad.jsonl", [*(_new_assertion(assertions[0], d) for d in (9, 10, 11, 12)), late]
+    )
+    failed = seeded_cli("import", str(bad))
+    assert failed.exit_code == 1 and "bad.jsonl:5: actor:" in failed.stderr, failed.stderr
+    assert _schema(target) == schema
+    after = seeded_cli.ok("sql", "SELECT count(*) AS n FROM assertion", "-f", "json").json()
+    assert after == before

@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +68,7 @@ from factdb.interchange.common import (
 )
 from factdb.interchange.resolve import KEEP, IdsMet, Keys, SourceFields, ids_by_key
 from factdb.queries import actor_by_name, external_id_owner
-from factdb.storage import bulk, pgload
+from factdb.storage import bulk, pgload, sqliteload
 from factdb.storage.models import (
     ActorKind,
     Assertion,
@@ -572,6 +573,9 @@ class Loader:
         # Assertions from this id on were written by this import (an earlier chunk); of those
         # there before, whether the file met each already (a later row is a repeat).
         self.matched = IdsMet(self.keys.next_id("assertion"))
+        # Assertions there before that the file retracts: written after the load, when the
+        # CHECK constraints hold again (``sqliteload.checks_after_load`` checks new rows only).
+        self.retractions: list[dict[str, Any]] = []
 
     def load_claims(self, claims: list[Row]) -> None:
         """Claim records: the sanctions they name that are missing (in record order), the
@@ -724,15 +728,20 @@ class Loader:
             ],
             convert=False,
         )
-        if retract:
+        self.retractions += retract
+
+    def retract_existing(self) -> None:
+        """The retractions the file gave assertions that were there before it."""
+        if self.retractions:
             table = table_of(Assertion)
             _executemany(
                 self.session,
                 update(table)
                 .where(table.c.id == bindparam("b_id"))
                 .values(retracted_at=bindparam("b_at"), retraction_reason=bindparam("b_reason")),
-                retract,
+                self.retractions,
             )
+            self.retractions = []
 
     def _assertion_rows(
         self, claim_ids: Iterable[int]
@@ -1433,6 +1442,25 @@ def _check_names(
     errors.raise_if_any()
 
 
+@contextmanager
+def _bulk_writes(session: Session, sqlite: bool) -> Iterator[None]:
+    """On SQLite, the claims and assertions of the file are written as the CSV import writes
+    them: the full-text index filled set-based after them, their CHECK constraints checked
+    once after them, the idle history triggers out meanwhile (``factdb.storage.sqliteload``).
+    The secondary indexes stay: the loader reads each chunk's claims' assertions by claim.
+    Only the tables checked there are written inside (claims, tags, sources, actors,
+    assertions and their via chains); the rest of the file is written outside."""
+    if not sqlite:
+        yield
+        return
+    with (
+        sqliteload.fts_set_based(session),
+        sqliteload.checks_after_load(session),
+        sqliteload.idle_triggers_out(session),
+    ):
+        yield
+
+
 def apply_parsed(
     session: Session,
     parsed: Parsed,
@@ -1449,13 +1477,17 @@ def apply_parsed(
     )
     loader = Loader(session, path)
     loader.result = result
-    for claims in record_chunks(read, parsed, "claim", path):
-        loader.load_claims(claims)
-        loader.keys.forget(KEEP // 2)
-    for rows in record_chunks(read, parsed, "assertion", path):
-        _check_names(session, guard, loader.keys, rows, path, allow_confusable, known_actors_only)
-        loader.load_assertions(rows)
-        loader.keys.forget(KEEP // 2)
+    with _bulk_writes(session, loader.keys.sqlite):
+        for claims in record_chunks(read, parsed, "claim", path):
+            loader.load_claims(claims)
+            loader.keys.forget(KEEP // 2)
+        for rows in record_chunks(read, parsed, "assertion", path):
+            _check_names(
+                session, guard, loader.keys, rows, path, allow_confusable, known_actors_only
+            )
+            loader.load_assertions(rows)
+            loader.keys.forget(KEEP // 2)
+    loader.retract_existing()
     loader.keys.link_claims()
     loader.keys.count(result, named=False)
     loader.load_relations(parsed.relations)
