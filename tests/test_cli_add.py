@@ -582,3 +582,17 @@ def test_bad_format_is_a_usage_error(cli):
     )
     assert "--format" in line
     assert listed(cli) == []
+
+
+def test_a_number_as_the_claim_text_is_refused(cli):
+    """`factdb add 1 --by …` means claim 1, not a new claim whose text is "1": refused,
+    naming --claim, and nothing is created."""
+    r = add(cli, CLAIM, by="Russia", stance="denies", source=URL, date="2024")
+    line = fails(
+        cli("add", str(r["claim_id"]), "--by", "Kremlin", "--stance", "denies", "--source", URL),
+        2,
+    )
+    assert f"use --claim {r['claim_id']}" in line
+    claims = cli.ok("list", "--format", "json").json()
+    assert [c["claim"] for c in claims] == [CLAIM]
+    assert [a["name"] for a in cli.ok("actor", "list", "--format", "json").json()] == ["Russia"]

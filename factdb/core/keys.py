@@ -207,7 +207,7 @@ def _ascii_table() -> dict[int, str | None]:
 _ASCII_FOLD = _ascii_table()
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=65_536)
 def text_key(text: str) -> str:
     """Fold case, whitespace and punctuation: the identity of a claim's proposition.
 
