@@ -48,6 +48,18 @@ def test_lines_together_are_what_rich_writes_to_a_file() -> None:
     assert render._plain_lines(LINES) == _rich_file_output(LINES)
 
 
+@pytest.mark.parametrize("code", [7, 8, 11, 12, 13])
+def test_a_control_code_rich_strips_goes_through_rich(code: int) -> None:
+    """rich's ``Text`` drops these codes (a line is built with ``safe_text``, which escapes
+    them, but a message need not be): such a line is left to rich, as it always was."""
+    from rich.control import STRIP_CONTROL_CODES
+
+    assert code in STRIP_CONTROL_CODES
+    line = Line(f"before{chr(code)}after")
+    assert render._plain_lines([line]) is None
+    assert _rich_file_output([line]) == "beforeafter\n"
+
+
 def test_a_tab_or_a_rich_renderable_goes_through_rich() -> None:
     """rich expands a tab to the next tab stop by cell width: such a line is left to it, as is
     any output that holds something other than lines (a table)."""

@@ -121,15 +121,20 @@ def plain_output(stream: TextIO | None = None) -> bool:
         return True
 
 
+_RICH_REWRITES = re.compile("[\t\x07\x08\x0b\x0c\r]")
+"""What rich changes in a text it draws: a tab, expanded by cell width, and the control codes
+its ``Text`` strips (``rich.control.STRIP_CONTROL_CODES``)."""
+
+
 def _plain_lines(renderables: Sequence[Any]) -> str | None:
     """The text rich would write to a file for these renderables, when they are all ``Line``s
-    without a tab (rich expands tabs by cell width); None otherwise."""
+    holding nothing rich would rewrite (``_RICH_REWRITES``); None otherwise."""
     texts = []
     for renderable in renderables:
         if type(renderable) is not Line:
             return None
         text = renderable.plain
-        if "\t" in text:
+        if _RICH_REWRITES.search(text):
             return None
         texts.append(text + "\n")
     return "".join(texts)
