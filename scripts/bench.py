@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import itertools
 import os
 import random
@@ -65,6 +66,10 @@ class Figure:
         if self.limit is None:
             return "—"
         return "yes" if self.ratio <= self.limit else "NO"
+
+
+def fetch_all(conn: sqlite3.Connection, sql: str, params: Any) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -156,7 +161,9 @@ def raw_executemany(csv_path: Path, path: Path) -> float:
     conn.execute("BEGIN")
     for chunk in parsed_chunks(csv_path):
         elapsed += timed(
-            lambda c=chunk: conn.executemany("INSERT INTO flat VALUES (?,?,?,?,?,?,?,?,?,?,?)", c)
+            functools.partial(
+                conn.executemany, "INSERT INTO flat VALUES (?,?,?,?,?,?,?,?,?,?,?)", chunk
+            )
         )
     elapsed += timed(lambda: conn.execute("COMMIT"))
     conn.close()
@@ -180,7 +187,7 @@ def pg_database(admin: str, name: str) -> str:
     name = f"{name}_{os.getpid()}"
     with psycopg.connect(admin, autocommit=True) as conn:
         pg_drop(conn, name)
-        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+        conn.execute(f"CREATE DATABASE {name}")
     if name not in PG_DATABASES:
         PG_DATABASES.append(name)
     return admin.rsplit("/", 1)[0] + "/" + name
@@ -421,8 +428,8 @@ def queries(
         for cid in ids:
             show_claim(reader, cid)  # warm both: the same pages in the cache
             raw.execute(SHOW_SQL, (cid,)).fetchall()
-            times.append(timed(lambda cid=cid: show_claim(reader, cid)))
-            base.append(timed(lambda cid=cid: raw.execute(SHOW_SQL, (cid,)).fetchall()))
+            times.append(timed(functools.partial(show_claim, reader, cid)))
+            base.append(timed(functools.partial(fetch_all, raw, SHOW_SQL, (cid,))))
         times.sort()
         p95 = times[int(len(times) * 0.95) - 1] * 1000
         figures.append(
@@ -465,8 +472,8 @@ def queries(
         ]
         for name, filters, sql, params, note in cases:
             n = max(3, rounds // 20)
-            fact, _ = median_of(lambda f=filters: list_claims(reader, f), n)
-            hand, _ = median_of(lambda s=sql, p=params: raw.execute(s, p).fetchall(), n)
+            fact, _ = median_of(functools.partial(list_claims, reader, filters), n)
+            hand, _ = median_of(functools.partial(fetch_all, raw, sql, params), n)
             figures.append(
                 Figure(f"{name} {label}", fact * 1000, hand * 1000, "ms", "≤ 3×", 3.0, note)
             )
@@ -486,7 +493,7 @@ def queries(
             assert reader is not None
             for cid in ids[:10]:
                 show_claim(reader, cid)  # warm, and past psycopg's prepare threshold
-            pg_times = sorted(timed(lambda cid=cid: show_claim(reader, cid)) for cid in ids)
+            pg_times = sorted(timed(functools.partial(show_claim, reader, cid)) for cid in ids)
         med = statistics.median(pg_times) * 1000
         out["pg show"] = statistics.median(pg_times)
         figures.append(
@@ -588,11 +595,17 @@ def whole_processes(db_path: Path, rows: int, su: Path, figures: list[Figure], l
         ),
     ):
         fact, base, ratio = paired(
-            lambda c=command: subprocess.run(
-                [*FACTDB, "--db", str(db_path), *c], check=True, stdout=subprocess.DEVNULL
+            functools.partial(
+                subprocess.run,
+                [*FACTDB, "--db", str(db_path), *command],
+                check=True,
+                stdout=subprocess.DEVNULL,
             ),
-            lambda q=sql: subprocess.run(
-                [str(su), "query", str(db_path), q], check=True, stdout=subprocess.DEVNULL
+            functools.partial(
+                subprocess.run,
+                [str(su), "query", str(db_path), sql],
+                check=True,
+                stdout=subprocess.DEVNULL,
             ),
             WRITE_ROUNDS,
         )

@@ -21,6 +21,7 @@ server is ``FACTDB_TEST_POSTGRES_URL``'s (``scripts/test`` sets one up); not a t
 from __future__ import annotations
 
 import argparse
+import functools
 import multiprocessing as mp
 import os
 import random
@@ -85,8 +86,8 @@ def _writer(url: str, worker: int, deadline: float, out: Any) -> None:
         k += 1
         started = time.perf_counter()
         state.record(
-            lambda session, k=k: add_assertion(
-                session,
+            functools.partial(
+                add_assertion,
                 text=f"scale claim {tag} {k}",
                 by="State 0",
                 stance=stance,
