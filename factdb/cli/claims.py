@@ -131,6 +131,14 @@ def add(
     for option, value in (("--by", by), ("--stance", stance), ("--source", source)):
         if not value:
             raise InvalidInput(option, "is required")
+    if text is not None and claim is None and text.strip().isdecimal():
+        # `factdb add 12 --by …` meant claim 12: on the command line a bare number is the
+        # claim's id misplaced, never a proposition (an import or the domain may hold one).
+        number = text.strip()
+        raise InvalidInput(
+            "TEXT",
+            f"{number!r} is a number, not a claim; to add to claim {number}, use --claim {number}",
+        )
     parsed_stance = parse_stance(stance)
     parsed_date, marked = parse_stance_date(date) if date is not None else (None, False)
     parsed_qualifier = parse_qualifier(qualifier)

@@ -207,13 +207,6 @@ def add_assertion(
     """
     if (text is None) == (claim_id is None):
         raise InvalidInput("TEXT", "give the claim's text or --claim ID, not both")
-    if text is not None and text.strip().isdecimal():
-        # `factdb add 12 --by …` meant claim 12: a number is never a proposition.
-        number = text.strip()
-        raise InvalidInput(
-            "TEXT",
-            f"{number!r} is a number, not a claim; to add to claim {number}, use --claim {number}",
-        )
     r = Reader.of(conn)
     quote = clean_text(quote, "--quote", required=False)
     qualifier_note = clean_text(qualifier_note, "--qualifier-note", required=False)
