@@ -116,6 +116,8 @@ def paired(
 
 
 PAIRED_NOTE = "median of {n} pairs' ratios, run in turn"
+WHOLE_PROCESS_ROUNDS = 7
+"""Pairs of runs of each whole-process row (``paired``): the reads and the writes."""
 
 
 def sqlite_utils(workdir: Path) -> Path | None:
@@ -607,7 +609,7 @@ def whole_processes(db_path: Path, rows: int, su: Path, figures: list[Figure], l
                 check=True,
                 stdout=subprocess.DEVNULL,
             ),
-            WRITE_ROUNDS,
+            WHOLE_PROCESS_ROUNDS,
         )
         figures.append(
             Figure(
@@ -617,13 +619,10 @@ def whole_processes(db_path: Path, rows: int, su: Path, figures: list[Figure], l
                 "s",
                 "≤ 1.0× sqlite-utils query",
                 1.0,
-                PAIRED_NOTE.format(n=WRITE_ROUNDS),
+                PAIRED_NOTE.format(n=WHOLE_PROCESS_ROUNDS),
                 paired_ratio=ratio,
             )
         )
-
-
-WRITE_ROUNDS = 7
 
 
 def write_commands(
@@ -754,7 +753,7 @@ def run(
     out.update(queries(db_path, rounds, figures, label, pg_url))
     if su is not None:
         whole_processes(db_path, rows, su, figures, label)
-        write_commands(db_path, rows, su, figures, label, WRITE_ROUNDS)
+        write_commands(db_path, rows, su, figures, label, WHOLE_PROCESS_ROUNDS)
     timeline_path = db_path.parent / "timeline.csv"
     fact_timeline, timeline_rss = run_measured(
         [*FACTDB, "--db", str(db_path), "report", "timeline", "-o", str(timeline_path)]
@@ -781,8 +780,12 @@ def jsonl_import(db_path: Path, figures: list[Figure], label: str, out: dict[str
     its time is put beside the CSV import of the same rows."""
     jsonl_path = db_path.parent / "export.jsonl"
     fresh = db_path.parent / "from-jsonl.sqlite3"
-    for p in db_path.parent.glob(fresh.name + "*"):
-        p.unlink()
+
+    def remove_fresh() -> None:
+        for p in db_path.parent.glob(fresh.name + "*"):
+            p.unlink()
+
+    remove_fresh()
     subprocess.run(
         [*FACTDB, "--db", str(db_path), "export", str(jsonl_path)],
         check=True,
@@ -791,8 +794,7 @@ def jsonl_import(db_path: Path, figures: list[Figure], label: str, out: dict[str
     )
     seconds, rss = run_measured([*FACTDB, "--db", str(fresh), "import", str(jsonl_path)])
     jsonl_path.unlink(missing_ok=True)
-    for p in db_path.parent.glob(fresh.name + "*"):
-        p.unlink()
+    remove_fresh()
     out["jsonl rss"] = rss / 1024
     figures.append(
         Figure(

@@ -151,10 +151,18 @@ def _stdout_console() -> Console:
     return console
 
 
-def _key_lines(data: Any) -> list[Line]:
-    """A record without a table of its own: a ``key: value`` line per field."""
-    items = data.items() if isinstance(data, Mapping) else []
-    return [Line.assemble((f"{key}: ", "bold"), safe_text(_flat(value))) for key, value in items]
+def _drawn(data: Any, table: Callable[[Any], Iterable[Any]] | None) -> tuple[list[Any], str | None]:
+    """What ``table`` makes of ``data`` (a record without one: a ``key: value`` line per
+    field), and the plain text to write instead when rich would not style it
+    (``plain_output``, ``_plain_lines``); None when rich must draw it."""
+    if table is None:
+        items = data.items() if isinstance(data, Mapping) else []
+        renderables: list[Any] = [
+            Line.assemble((f"{key}: ", "bold"), safe_text(_flat(value))) for key, value in items
+        ]
+    else:
+        renderables = list(table(data))
+    return renderables, _plain_lines(renderables) if plain_output() else None
 
 
 @contextmanager
@@ -279,8 +287,7 @@ def emit(
         )
         write_csv(flat, columns=csv_columns)
     else:
-        renderables = list(_key_lines(data) if table is None else table(data))
-        plain = _plain_lines(renderables) if plain_output() else None
+        renderables, plain = _drawn(data, table)
         if plain is not None:
             sys.stdout.write(plain)
         else:
@@ -330,8 +337,7 @@ def _render_checked(
             check=check,
         )
         return out.getvalue()
-    renderables = list(_key_lines(data) if table is None else table(data))
-    plain = _plain_lines(renderables) if plain_output() else None
+    renderables, plain = _drawn(data, table)
     if plain is not None:
         return plain
     console = _stdout_console()

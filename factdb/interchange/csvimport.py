@@ -53,7 +53,13 @@ from factdb.interchange.common import (
     text_lines,
     unknown_actor,
 )
-from factdb.interchange.resolve import KEEP, Keys, SourceFields
+from factdb.interchange.resolve import (
+    ASSERTION_COLUMNS,
+    KEEP,
+    QUALIFIED_COLUMNS,
+    Keys,
+    SourceFields,
+)
 from factdb.storage import bulk, db, pgload, sqliteload
 from factdb.storage.models import (
     Stance,
@@ -70,10 +76,6 @@ PRECISION_CODES = {"year": 0, "month": 1, "day": 2}
 FINISH_CACHE_KIB = 16384
 """SQLite's page cache (and so its sorter's memory) while the indexes are built after a load."""
 NATURAL_KEY = pgload.NATURAL_KEY
-ASSERTION_COLUMNS = [*NATURAL_KEY, "quote", "recorded_at"]
-QUALIFIED_COLUMNS = ["qualifier", "qualifier_note", "date_approximate"]
-"""Written too when the file has a qualifier column or an approximate date; the columns'
-defaults (NULL, false) stand otherwise, and the hot path stays as it was."""
 
 
 STAGING = (
@@ -932,12 +934,7 @@ class CsvImport:
             return
         session = self.session
         try:
-            with (
-                sqliteload.fts_set_based(session),
-                sqliteload.indexes_after_load(session),
-                sqliteload.checks_after_load(session),
-                sqliteload.idle_triggers_out(session),
-            ):
+            with sqliteload.bulk_load(session, indexes=True):
                 yield
                 # What the load needed is released (``_release``); the index builds and the
                 # full-text insert that follow get a smaller cache, which also bounds SQLite's

@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,9 +66,17 @@ from factdb.interchange.common import (
     stance_date,
     unknown_actor,
 )
-from factdb.interchange.resolve import KEEP, IdsMet, Keys, SourceFields, ids_by_key
+from factdb.interchange.resolve import (
+    ASSERTION_COLUMNS,
+    KEEP,
+    QUALIFIED_COLUMNS,
+    IdsMet,
+    Keys,
+    SourceFields,
+    ids_by_key,
+)
 from factdb.queries import actor_by_name, external_id_owner
-from factdb.storage import bulk, pgload, sqliteload
+from factdb.storage import bulk, sqliteload
 from factdb.storage.models import (
     ActorKind,
     Assertion,
@@ -131,14 +139,10 @@ class Parsed:
 
 NEW_ASSERTION_COLUMNS = [
     "id",
-    *pgload.NATURAL_KEY,
-    "quote",
-    "recorded_at",
+    *ASSERTION_COLUMNS,
     "retracted_at",
     "retraction_reason",
-    "qualifier",
-    "qualifier_note",
-    "date_approximate",
+    *QUALIFIED_COLUMNS,
 ]
 """The columns of an assertion the import writes, in the order of its rows."""
 KIND_CODES = {kind: code for code, kind in enumerate(RECORD_TYPES, start=1)}
@@ -1442,25 +1446,6 @@ def _check_names(
     errors.raise_if_any()
 
 
-@contextmanager
-def _bulk_writes(session: Session, sqlite: bool) -> Iterator[None]:
-    """On SQLite, the claims and assertions of the file are written as the CSV import writes
-    them: the full-text index filled set-based after them, their CHECK constraints checked
-    once after them, the idle history triggers out meanwhile (``factdb.storage.sqliteload``).
-    The secondary indexes stay: the loader reads each chunk's claims' assertions by claim.
-    Only the tables checked there are written inside (claims, tags, sources, actors,
-    assertions and their via chains); the rest of the file is written outside."""
-    if not sqlite:
-        yield
-        return
-    with (
-        sqliteload.fts_set_based(session),
-        sqliteload.checks_after_load(session),
-        sqliteload.idle_triggers_out(session),
-    ):
-        yield
-
-
 def apply_parsed(
     session: Session,
     parsed: Parsed,
@@ -1477,7 +1462,14 @@ def apply_parsed(
     )
     loader = Loader(session, path)
     loader.result = result
-    with _bulk_writes(session, loader.keys.sqlite):
+    # On SQLite, the claims and assertions are written as the CSV import writes them
+    # (``sqliteload.bulk_load``). The secondary indexes stay: the loader reads each chunk's
+    # claims' assertions by claim. Only tables whose CHECKs are checked there are written
+    # inside (claims, tags, sources, actors, sanctions, assertions, via chains).
+    bulk_writes: AbstractContextManager[None] = (
+        sqliteload.bulk_load(session, indexes=False) if loader.keys.sqlite else nullcontext()
+    )
+    with bulk_writes:
         for claims in record_chunks(read, parsed, "claim", path):
             loader.load_claims(claims)
             loader.keys.forget(KEEP // 2)

@@ -31,7 +31,7 @@ from factdb.core.keys import name_key
 from factdb.domain.sanctions import add_sanction
 from factdb.interchange.common import ImportResult
 from factdb.queries import actor_keys
-from factdb.storage import bulk
+from factdb.storage import bulk, pgload
 from factdb.storage.models import ActorKind, utcnow
 
 SourceFields = tuple[str | None, str | None, str | None, dt.date | None, str | None]
@@ -46,6 +46,14 @@ KEEP = 100_000
 """Claims and sources kept resolved (and raw spellings kept validated) between batches; the
 older ones are forgotten and looked up again through the tables' unique indexes when a later
 batch names them (``Keys.forget``), so memory does not grow with the file."""
+
+
+ASSERTION_COLUMNS = [*pgload.NATURAL_KEY, "quote", "recorded_at"]
+"""The columns of an assertion every import writes, in the order of its rows."""
+QUALIFIED_COLUMNS = ["qualifier", "qualifier_note", "date_approximate"]
+"""Those of a qualified stance and an approximate date, after them. The CSV import writes them
+only when the file has a qualifier column or an approximate date: the columns' defaults
+(NULL, false) stand otherwise, and its hot path stays as it was."""
 
 
 def ids_by_key(session: Session, table: str, column: str, keys: list[str]) -> dict[str, int]:

@@ -12,13 +12,39 @@ with the schema as it was (docs/performance.md, Import).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Table, bindparam, text
 from sqlmodel import Session
 
 from factdb.storage import bulk
 from factdb.storage.models import Actor, Assertion, AssertionVia, Sanction, Source, table_of
+
+
+def _set_aside(
+    session: Session, kind: str, *, names: list[str] | None = None, sql_like: str = "%"
+) -> list[tuple[str, str]]:
+    """Drop the schema objects of ``kind`` (index, trigger) named ``names``, or whose SQL is
+    like ``sql_like``, inside the caller's transaction; returns (name, SQL) of each, as
+    ``sqlite_master`` holds it, for ``_put_back`` to create them again exactly as they were."""
+    if names is not None:
+        statement = text(
+            "SELECT name, sql FROM sqlite_master WHERE type = :kind AND name IN :names"
+        ).bindparams(bindparam("names", expanding=True))
+        params: dict[str, Any] = {"kind": kind, "names": names}
+    else:
+        statement = text("SELECT name, sql FROM sqlite_master WHERE type = :kind AND sql LIKE :l")
+        params = {"kind": kind, "l": sql_like}
+    saved = [(str(name), str(sql)) for name, sql in session.execute(statement, params)]
+    for name, _ in saved:
+        session.execute(text(f'DROP {kind.upper()} "{name}"'))
+    return saved
+
+
+def _put_back(session: Session, saved: list[tuple[str, str]]) -> None:
+    for _, sql in saved:
+        session.execute(text(sql))
 
 
 @contextmanager
@@ -34,20 +60,9 @@ def idle_triggers_out(session: Session) -> Iterator[None]:
     bulk_now = session.execute(text("SELECT 1 FROM change_current WHERE bulk <> 0 LIMIT 1")).first()
     saved: list[tuple[str, str]] = []
     if bulk_now is not None:
-        saved = [
-            (str(name), str(sql))
-            for name, sql in session.execute(
-                text(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                    "AND sql LIKE '%FROM change_current WHERE bulk <> 0%'"
-                )
-            )
-        ]
-        for name, _ in saved:
-            session.execute(text(f'DROP TRIGGER "{name}"'))
+        saved = _set_aside(session, "trigger", sql_like="%FROM change_current WHERE bulk <> 0%")
     yield
-    for _, sql in saved:
-        session.execute(text(sql))
+    _put_back(session, saved)
 
 
 FTS_TRIGGERS = {
@@ -63,20 +78,10 @@ def fts_set_based(session: Session) -> Iterator[None]:
     the new rows are indexed with INSERT … SELECT, and the triggers are put back exactly as
     they were (their SQL read from sqlite_master), so the index stays current and the change
     is atomic (a failed import rolls the triggers back with the rest)."""
-    saved = {
-        name: sql
-        for name, sql in session.execute(
-            text(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN :names"
-            ).bindparams(bindparam("names", expanding=True)),
-            {"names": list(FTS_TRIGGERS)},
-        )
-    }
-    first = {name: next_id(session, FTS_TRIGGERS[name][2]) for name in saved}
-    for name in saved:
-        session.execute(text(f"DROP TRIGGER {name}"))
+    saved = _set_aside(session, "trigger", names=list(FTS_TRIGGERS))
+    first = {name: next_id(session, FTS_TRIGGERS[name][2]) for name, _ in saved}
     yield
-    for name, sql in saved.items():
+    for name, _ in saved:
         fts, column, table = FTS_TRIGGERS[name]
         session.execute(
             text(
@@ -85,7 +90,7 @@ def fts_set_based(session: Session) -> Iterator[None]:
             ),
             {"first": first[name]},
         )
-        session.execute(text(sql))
+    _put_back(session, saved)
 
 
 def next_id(session: Session, table: str, column: str = "id") -> int:
@@ -157,17 +162,21 @@ def indexes_after_load(session: Session) -> Iterator[None]:
     empty = session.execute(text("SELECT 1 FROM assertion LIMIT 1")).first() is None
     saved: list[tuple[str, str]] = []
     if empty:
-        saved = [
-            (str(name), str(sql))
-            for name, sql in session.execute(
-                text(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN :names"
-                ).bindparams(bindparam("names", expanding=True)),
-                {"names": list(AFTER_LOAD_INDEXES)},
-            )
-        ]
-        for name, _ in saved:
-            session.execute(text(f"DROP INDEX {name}"))
+        saved = _set_aside(session, "index", names=list(AFTER_LOAD_INDEXES))
     yield
-    for _, sql in saved:
-        session.execute(text(sql))
+    _put_back(session, saved)
+
+
+@contextmanager
+def bulk_load(session: Session, *, indexes: bool) -> Iterator[None]:
+    """All of the above for one load: the full-text index filled after it, its CHECKs checked
+    after it, the idle history triggers aside, and with ``indexes`` the assertion tables'
+    secondary indexes built after it (into an empty table). What the caller runs after its
+    ``yield`` inside the block comes before that work."""
+    with (
+        fts_set_based(session),
+        indexes_after_load(session) if indexes else nullcontext(),
+        checks_after_load(session),
+        idle_triggers_out(session),
+    ):
+        yield
