@@ -1,13 +1,16 @@
-"""Helpers shared by the CLI tests: the error contract and JSON shortcuts."""
+"""Helpers shared by the tests: the error contract, JSON shortcuts, CSV files, and the
+schema objects an import must leave as it found them."""
 
 from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from pathlib import Path
 from typing import Any, Unpack
 
 from factdb.interchange.common import CSV_COLUMNS
+from factdb.storage.config import TABLES, DatabaseTarget
 from tests.conftest import AddOptions, Cli, Result
 
 OLD_CSV_COLUMNS = [c for c in CSV_COLUMNS if c not in ("qualifier", "qualifier_note")]
@@ -59,3 +62,47 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
         writer.writerow(OLD_CSV_COLUMNS)
         writer.writerows(rows)
     return path
+
+
+def query(target: DatabaseTarget, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of ``sql``, read on a connection of its own (not the one under test)."""
+    if target.backend == "sqlite":
+        assert target.sqlite_path is not None
+        conn = sqlite3.connect(target.sqlite_path)
+        try:
+            return [tuple(r) for r in conn.execute(sql)]
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(target.libpq_url, autocommit=True) as pg:
+        return [tuple(r) for r in pg.execute(sql.encode())]
+
+
+def schema_objects(target: DatabaseTarget) -> list[tuple[Any, ...]]:
+    """Every index, constraint and trigger of factdb's tables, with whether it is valid and
+    enabled: what an import must leave as it found it."""
+    if target.backend == "sqlite":
+        return query(
+            target,
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE type IN ('index', 'trigger') ORDER BY type, name",
+        )
+    tables = "ARRAY[" + ", ".join(f"'{t}'" for t in TABLES) + "]::regclass[]"
+    return query(
+        target,
+        f"""
+        SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid),
+               indisvalid AND indisready AND indislive
+        FROM pg_index WHERE indrelid = ANY({tables})
+        UNION ALL
+        SELECT 'constraint', conrelid::regclass::text || '.' || conname,
+               pg_get_constraintdef(oid), convalidated
+        FROM pg_constraint WHERE conrelid = ANY({tables})
+        UNION ALL
+        SELECT 'trigger', tgrelid::regclass::text || '.' || tgname, pg_get_triggerdef(oid),
+               tgenabled = 'O'
+        FROM pg_trigger WHERE tgrelid = ANY({tables}) AND NOT tgisinternal
+        ORDER BY 1, 2
+        """,
+    )

@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from factdb.interchange import jsonl
 from factdb.interchange.common import ImportErrors
-from factdb.storage import db
 from factdb.storage.config import DatabaseTarget
 from tests.conftest import Cli, add_args
+from tests.helpers import schema_objects
 
 RECORDED = "2026-01-02T03:04:05+00:00"
 
@@ -156,22 +155,6 @@ def test_file_changed_between_passes_is_refused(session: Any) -> None:
     session.rollback()
 
 
-def _schema(target: DatabaseTarget) -> list[tuple[str, ...]]:
-    """The triggers and indexes of the database, with their definitions."""
-    with db.get_engine(target).connect() as conn:
-        if target.backend == "sqlite":
-            sql = "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index')"
-        else:
-            sql = (
-                "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
-                "UNION ALL SELECT 'trigger', tgname, tgenabled::text FROM pg_trigger "
-                "WHERE NOT tgisinternal"
-            )
-        rows = sorted(tuple(str(v) for v in row) for row in conn.execute(text(sql)))
-    db.dispose_all()
-    return rows
-
-
 def test_bulk_writes_leave_schema_search_and_checks_as_they_were(
     seeded_cli: Cli, target: DatabaseTarget, tmp_path: Path, small_chunks: None
 ) -> None:
@@ -183,7 +166,7 @@ def test_bulk_writes_leave_schema_search_and_checks_as_they_were(
     seeded_cli.ok("export", str(tmp_path / "seed.jsonl"))
     records = _records(tmp_path / "seed.jsonl")
     assertions = [r for r in records if r["type"] == "assertion"]
-    schema = _schema(target)
+    schema = schema_objects(target)
     fresh = [
         {**_new_assertion(assertions[0], day), "claim": f"Zanzibarian cargo {day}"}
         for day in range(1, 5)
@@ -193,7 +176,7 @@ def test_bulk_writes_leave_schema_search_and_checks_as_they_were(
     file = _write(tmp_path / "more.jsonl", [*fresh, withdrawn])
     counts, _ = _import(seeded_cli, file)
     assert counts["assertion"] == {"new": 4, "old": 1}
-    assert _schema(target) == schema
+    assert schema_objects(target) == schema
     found = seeded_cli.ok("list", "--search", "Zanzibarian", "-f", "json").json()
     assert sorted(c["claim"] for c in found) == [f"Zanzibarian cargo {d}" for d in range(1, 5)]
     [quoted] = seeded_cli.ok("list", "--search", "quixotically", "-f", "json").json()
@@ -213,6 +196,6 @@ def test_bulk_writes_leave_schema_search_and_checks_as_they_were(
     )
     failed = seeded_cli("import", str(bad))
     assert failed.exit_code == 1 and "bad.jsonl:5: actor:" in failed.stderr, failed.stderr
-    assert _schema(target) == schema
+    assert schema_objects(target) == schema
     after = seeded_cli.ok("sql", "SELECT count(*) AS n FROM assertion", "-f", "json").json()
     assert after == before

@@ -1,12 +1,11 @@
 """A bulk import into an empty assertion table builds its indexes and foreign keys after the
 load, in the import's transaction (factdb.storage.pgload on PostgreSQL, the index and trigger
-steps of factdb.interchange.csvimport on SQLite); into a populated one it changes no schema
+steps of factdb.storage.sqliteload on SQLite); into a populated one it changes no schema
 and takes no lock that stops readers. Either way: the same rows and history, and a failed
 import leaves the schema exactly as it was."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from factdb.interchange import csvimport
 from factdb.storage import pgload
 from factdb.storage.config import TABLES, DatabaseTarget
 from tests.conftest import Cli
-from tests.helpers import add, csv_row, listed, write_csv
+from tests.helpers import add, csv_row, listed, query, schema_objects, write_csv
 
 ROWS = [
     csv_row("Claim A", "Alice", "2024", "https://example.org/1", "zeppelin first", "Via 1; Via 2"),
@@ -32,53 +31,10 @@ MORE = [
 ]
 
 
-def _query(target: DatabaseTarget, sql: str) -> list[tuple[Any, ...]]:
-    if target.backend == "sqlite":
-        assert target.sqlite_path is not None
-        conn = sqlite3.connect(target.sqlite_path)
-        try:
-            return [tuple(r) for r in conn.execute(sql)]
-        finally:
-            conn.close()
-    import psycopg
-
-    with psycopg.connect(target.libpq_url, autocommit=True) as pg:
-        return [tuple(r) for r in pg.execute(sql.encode())]
-
-
-def _schema(target: DatabaseTarget) -> list[tuple[Any, ...]]:
-    """Every index, constraint and trigger of factdb's tables, with whether it is valid and
-    enabled: what an import must leave as it found it."""
-    if target.backend == "sqlite":
-        return _query(
-            target,
-            "SELECT type, name, tbl_name, sql FROM sqlite_master "
-            "WHERE type IN ('index', 'trigger') ORDER BY type, name",
-        )
-    tables = "ARRAY[" + ", ".join(f"'{t}'" for t in TABLES) + "]::regclass[]"
-    return _query(
-        target,
-        f"""
-        SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid),
-               indisvalid AND indisready AND indislive
-        FROM pg_index WHERE indrelid = ANY({tables})
-        UNION ALL
-        SELECT 'constraint', conrelid::regclass::text || '.' || conname,
-               pg_get_constraintdef(oid), convalidated
-        FROM pg_constraint WHERE conrelid = ANY({tables})
-        UNION ALL
-        SELECT 'trigger', tgrelid::regclass::text || '.' || tgname, pg_get_triggerdef(oid),
-               tgenabled = 'O'
-        FROM pg_trigger WHERE tgrelid = ANY({tables}) AND NOT tgisinternal
-        ORDER BY 1, 2
-        """,
-    )
-
-
 def _assertions(target: DatabaseTarget) -> list[tuple[Any, ...]]:
     """(claim, actor, quote, via chain) of every assertion, in id order."""
     agg = "group_concat" if target.backend == "sqlite" else "string_agg"
-    return _query(
+    return query(
         target,
         f"SELECT c.text, ac.name, a.quote, (SELECT {agg}(x.name, ';') FROM "
         "(SELECT v.actor_id FROM assertion_via AS v WHERE v.assertion_id = a.id "
@@ -138,10 +94,10 @@ def test_a_load_into_an_empty_database_gives_the_same_rows_schema_and_history(
     if not after_load:
         monkeypatch.setattr(pgload, "drop_for_load", lambda session: None)
     monkeypatch.setattr(csvimport, "BATCH", 2)
-    before = _schema(cli.target)
+    before = schema_objects(cli.target)
     cli.ok("--as", "ivy", "import", str(write_csv(tmp_path / "rows.csv", ROWS)))
     assert _assertions(cli.target) == EXPECTED
-    assert _schema(cli.target) == before
+    assert schema_objects(cli.target) == before
     # The full-text index holds the quotes loaded before it was built.
     assert [c["id"] for c in listed(cli, "--search", "zeppelin")] == [1]
     changes = cli.ok("history", "--format", "json").json()
@@ -160,24 +116,24 @@ def test_a_load_into_a_populated_database_changes_no_schema_and_locks_no_reader(
     cli: Cli, tmp_path: Path, exclusive_locks: list[set[str]]
 ) -> None:
     cli.ok("import", str(write_csv(tmp_path / "rows.csv", ROWS)))
-    before = _schema(cli.target)
+    before = schema_objects(cli.target)
     out = cli.ok("import", str(write_csv(tmp_path / "more.csv", MORE)), "--format", "json").json()
     counts = {r["records"]: (r["new"], r["already_there"]) for r in out}
     assert counts["assertion"] == (1, 1)
     assert _assertions(cli.target) == [*EXPECTED, ("Claim E", "Erin", "new quote", "Via 2")]
-    assert _schema(cli.target) == before
+    assert schema_objects(cli.target) == before
     assert [c["id"] for c in listed(cli, "--search", "zeppelin")] == [1]
     assert [c["id"] for c in listed(cli, "--search", "quote")] == [5]
     if cli.target.backend == "postgresql":
         assert exclusive_locks[-1] == set()
 
 
-def test_a_dry_run_into_an_empty_database_changes_no_schema(
+def test_a_dry_run_into_an_empty_database_changes_noschema_objects(
     cli: Cli, tmp_path: Path, exclusive_locks: list[set[str]]
 ) -> None:
-    before = _schema(cli.target)
+    before = schema_objects(cli.target)
     cli.ok("import", "--dry-run", str(write_csv(tmp_path / "rows.csv", ROWS)))
-    assert _schema(cli.target) == before
+    assert schema_objects(cli.target) == before
     assert _assertions(cli.target) == []
     if cli.target.backend == "postgresql":
         assert exclusive_locks == [set()]
@@ -217,21 +173,21 @@ def test_a_failed_load_leaves_nothing_and_the_schema_intact(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any, message: str
 ) -> None:
     monkeypatch.setattr(csvimport, "BATCH", 2)
-    before = _schema(cli.target)
-    counts = _query(cli.target, "SELECT count(*) FROM change_set")
+    before = schema_objects(cli.target)
+    counts = query(cli.target, "SELECT count(*) FROM change_set")
     with monkeypatch.context() as patch:
         path = write_csv(tmp_path / "rows.csv", make(patch))
         result = cli("import", str(path))
     assert result.exit_code == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-    assert _schema(cli.target) == before
+    assert schema_objects(cli.target) == before
     assert _assertions(cli.target) == []
-    assert _query(cli.target, "SELECT count(*) FROM change_set") == counts
+    assert query(cli.target, "SELECT count(*) FROM change_set") == counts
     # The same database takes the file, corrected, afterwards.
     cli.ok("import", str(write_csv(tmp_path / "good.csv", ROWS)))
     assert _assertions(cli.target) == EXPECTED
-    assert _schema(cli.target) == before
+    assert schema_objects(cli.target) == before
 
 
 @pytest.mark.parametrize("after_load", [True, False], ids=["indexes-after", "row-by-row"])
@@ -259,8 +215,8 @@ def test_repeats_far_apart_are_caught_by_the_database_not_by_a_set_of_keys(
     counts = {r["records"]: r["new"] for r in out.json()}
     assert counts["assertion"] == 6
     assert _assertions(cli.target) == [*EXPECTED, ("Claim E", "Erin", "new quote", "Via 2")]
-    assert _query(cli.target, "SELECT min(id), max(id) FROM assertion") == [(1, 6)]
+    assert query(cli.target, "SELECT min(id), max(id) FROM assertion") == [(1, 6)]
     assert kept == [0]
     # The next assertion takes the next id: the sequence was set back past the repeats.
     add(cli, "Claim F", by="Fay", stance="asserts", date="2024", source="https://example.org/6")
-    assert _query(cli.target, "SELECT max(id) FROM assertion") == [(7,)]
+    assert query(cli.target, "SELECT max(id) FROM assertion") == [(7,)]
